@@ -1,0 +1,41 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+let package = Package(
+    name: "DecoderSpectra",
+    products: [
+        .library(name: "DecoderSpectra", targets: ["DecoderSpectra"]),
+        .executable(name: "decoder-spectra", targets: ["DecoderSpectraCLI"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+        .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
+    ],
+    targets: [
+        // System libraries, found through pkg-config (Debian: libfftw3-dev, libopenblas-dev, libpng-dev, zlib1g-dev).
+        .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
+        .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev", "zlib1g-dev"])]),
+        .target(
+            name: "DecoderSpectra",
+            dependencies: [
+                "CFFTW", "COpenBLAS", "CPNG",
+                .product(name: "Numerics", package: "swift-numerics"),
+            ],
+            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .executableTarget(
+            name: "DecoderSpectraCLI",
+            dependencies: [
+                "DecoderSpectra",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+        .testTarget(
+            name: "DecoderSpectraTests",
+            dependencies: ["DecoderSpectra"],
+            resources: [.copy("Fixtures")]
+        ),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,5 @@
+#include <cblas.h>
+/* Declared by OpenBLAS itself; used by `bench` to print the kernel in use. */
+char *openblas_get_corename(void);
+char *openblas_get_config(void);
+int openblas_get_num_threads(void);

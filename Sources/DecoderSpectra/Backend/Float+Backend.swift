@@ -1,0 +1,44 @@
+import RealModule
+import CFFTW
+import COpenBLAS
+
+extension Float: TensorScalar {
+    public static var precisionName: String { "float" }
+
+    public static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Float, a: UnsafePointer<Float>, lda: Int,
+        b: UnsafePointer<Float>, ldb: Int,
+        beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int
+    ) {
+        cblas_sgemm(
+            CblasRowMajor, transA ? CblasTrans : CblasNoTrans, transB ? CblasTrans : CblasNoTrans,
+            blasint(m), blasint(n), blasint(k), alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+
+    public static func complexGemm(
+        m: Int, n: Int, k: Int, a: UnsafeRawPointer, b: UnsafeRawPointer, c: UnsafeMutableRawPointer
+    ) {
+        var one: (Float, Float) = (1, 0)
+        var zero: (Float, Float) = (0, 0)
+        withUnsafePointer(to: &one) { alpha in
+            withUnsafePointer(to: &zero) { beta in
+                cblas_cgemm(
+                    CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k),
+                    alpha, a, blasint(k), b, blasint(n), beta, c, blasint(n))
+            }
+        }
+    }
+
+    public static func fftPlan(
+        rows: Int, columns: Int, sign: Int32, flags: UInt32, buffer: UnsafeMutableRawPointer
+    ) -> OpaquePointer? {
+        let data = buffer.assumingMemoryBound(to: fftwf_complex.self)
+        return fftwf_plan_dft_2d(Int32(rows), Int32(columns), data, data, sign, flags)
+    }
+
+    public static func fftExecute(_ plan: OpaquePointer, _ data: UnsafeMutableRawPointer) {
+        let pointer = data.assumingMemoryBound(to: fftwf_complex.self)
+        fftwf_execute_dft(plan, pointer, pointer)
+    }
+}

@@ -1,0 +1,40 @@
+import RealModule
+/// Every error the library throws. Each case names what is wrong and where (file, layer, shape), so that the CLI
+/// can print it as it is and exit non-zero.
+public enum SpectraError: Error, CustomStringConvertible, Equatable, Sendable {
+    /// A tensor reached a layer with the wrong shape.
+    case shapeMismatch(layer: String, expected: String, got: String)
+    /// A layer's configuration is invalid (negative kernel, unknown padding mode, ...).
+    case invalidLayer(layer: String, reason: String)
+    /// A model file (JSON or weights) could not be used.
+    case invalidModel(file: String, reason: String)
+    /// A data file (.npy, PNG, ...) could not be read or written.
+    case invalidFile(file: String, reason: String)
+    /// Input values the tool refuses to analyse (NaN, Inf, empty batch, ...).
+    case invalidInput(String)
+    /// A model name that is neither built in nor a file.
+    case unknownModel(String)
+
+    public var description: String {
+        switch self {
+        case let .shapeMismatch(layer, expected, got):
+            return "layer '\(layer)': expected input shape \(expected), got \(got)"
+        case let .invalidLayer(layer, reason):
+            return "layer '\(layer)': \(reason)"
+        case let .invalidModel(file, reason):
+            return "model '\(file)': \(reason)"
+        case let .invalidFile(file, reason):
+            return "file '\(file)': \(reason)"
+        case let .invalidInput(reason):
+            return "invalid input: \(reason)"
+        case let .unknownModel(name):
+            return "unknown model '\(name)': not a built-in model (see `decoder-spectra models`) and no such file"
+        }
+    }
+}
+
+/// Formats a shape the way PyTorch prints `tensor.shape`: `[2, 3, 32, 32]`.
+@inlinable
+public func describeShape(_ shape: [Int]) -> String {
+    "[" + shape.map(String.init).joined(separator: ", ") + "]"
+}

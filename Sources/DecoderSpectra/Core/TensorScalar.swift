@@ -1,0 +1,28 @@
+import RealModule
+
+/// The two floating-point types the library computes in: `Float` for network compute (as PyTorch's default
+/// dtype), `Double` where exactness is claimed (verification, theory). The requirements are the BLAS and FFTW
+/// entry points of that precision, so generic code calls `S.gemm` or `S.fftExecute` and gets `sgemm`/`dgemm`,
+/// `fftwf_`/`fftw_` without branching.
+public protocol TensorScalar: Real, BinaryFloatingPoint, Codable, Sendable
+where RawSignificand: FixedWidthInteger {
+    /// "float" or "double", as in `--precision`.
+    static var precisionName: String { get }
+
+    /// Row-major real GEMM: C = alpha * op(A) * op(B) + beta * C (OpenBLAS `cblas_?gemm`).
+    static func gemm(
+        transA: Bool, transB: Bool, m: Int, n: Int, k: Int,
+        alpha: Self, a: UnsafePointer<Self>, lda: Int,
+        b: UnsafePointer<Self>, ldb: Int,
+        beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
+
+    /// Row-major complex GEMM on interleaved (re, im) storage: C = A * B (OpenBLAS `cblas_?gemm`).
+    static func complexGemm(
+        m: Int, n: Int, k: Int,
+        a: UnsafeRawPointer, b: UnsafeRawPointer, c: UnsafeMutableRawPointer)
+
+    /// Creates an in-place 2D complex FFTW plan for an M x N array stored at `buffer` (planning may overwrite it).
+    static func fftPlan(rows: Int, columns: Int, sign: Int32, flags: UInt32, buffer: UnsafeMutableRawPointer) -> OpaquePointer?
+    /// Executes a plan on a new array (`fftw_execute_dft`): thread-safe, as FFTW documents.
+    static func fftExecute(_ plan: OpaquePointer, _ data: UnsafeMutableRawPointer)
+}

@@ -1,0 +1,101 @@
+import RealModule
+import CFFTW
+import ComplexModule
+
+/// The per-frequency matrices T^(uv) ∈ C^{D×C} of a convolution (THEORY §1.4, Theorem 3.2), for every [u, v] of an
+/// M×N map, stored as [M, N, D, C] (row-major; the layout `transfer` exports).
+///
+/// For a Conv2d with weight W[d, c, t, s] and PyTorch padding p (the anchor):
+///   T^(uv)_dc = Σ_{t,s} W[d,c,t,s] · e^{+i2π(u(t−p_h)/M + v(s−p_w)/N)}.
+/// With p = 0 this is exactly the paper's T (one-sided circular padding); PyTorch's centred padding multiplies it by
+/// the phase e^{−i2π(u p_h/M + v p_w/N)} (THEORY §1.4 [D]), which changes no magnitude.
+/// It is computed as conj(FFT2(W_wrapped)), where W[t, s] is added at ((t − p_h) mod M, (s − p_w) mod N): one FFT per
+/// kernel slice, and kernels as large as (or larger than) the map are handled by the wrap-around sum.
+public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
+    public let rows: Int, columns: Int, outputs: Int, inputs: Int
+    public var values: [Complex<Scalar>]
+
+    public init(rows: Int, columns: Int, outputs: Int, inputs: Int, values: [Complex<Scalar>]) {
+        precondition(values.count == rows * columns * outputs * inputs)
+        (self.rows, self.columns, self.outputs, self.inputs) = (rows, columns, outputs, inputs)
+        self.values = values
+    }
+
+    /// T for a kernel bank. `outputFirst`: the weight is [D, C, kH, kW] (Conv2d) rather than [C, D, kH, kW]
+    /// (ConvTranspose2d). `conjugate`: use e^{+i} (cross-correlation, Conv2d) rather than e^{−i} (true convolution,
+    /// ConvTranspose2d, THEORY §2.4).
+    public static func fromKernels(
+        _ weight: Tensor<Float>, outputFirst: Bool, anchor: (Int, Int), rows: Int, columns: Int, conjugate: Bool
+    ) -> TransferMatrices {
+        let (kH, kW) = (weight.shape[2], weight.shape[3])
+        let (d0, d1) = (weight.shape[0], weight.shape[1])
+        let (outputs, inputs) = outputFirst ? (d0, d1) : (d1, d0)
+        let plane = rows * columns
+        var wrapped = [Complex<Scalar>](repeating: .zero, count: d0 * d1 * plane)
+        for slice in 0..<(d0 * d1) {
+            for t in 0..<kH {
+                let m = (((t - anchor.0) % rows) + rows) % rows
+                for s in 0..<kW {
+                    let n = (((s - anchor.1) % columns) + columns) % columns
+                    wrapped[slice * plane + m * columns + n].real += Scalar(weight.scalars[(slice * kH + t) * kW + s])
+                }
+            }
+        }
+        FFT2D.transformInPlace(&wrapped, rows: rows, columns: columns, sign: FFTW_FORWARD)
+        var values = [Complex<Scalar>](repeating: .zero, count: wrapped.count)
+        for a in 0..<d0 {
+            for b in 0..<d1 {
+                let (d, c) = outputFirst ? (a, b) : (b, a)
+                let source = (a * d1 + b) * plane
+                for f in 0..<plane {
+                    let z = wrapped[source + f]
+                    values[(f * outputs + d) * inputs + c] = conjugate ? z.conjugate : z
+                }
+            }
+        }
+        return TransferMatrices(rows: rows, columns: columns, outputs: outputs, inputs: inputs, values: values)
+    }
+
+    /// T^(uv) as a D×C row-major block.
+    public func matrix(u: Int, v: Int) -> ArraySlice<Complex<Scalar>> {
+        let start = (u * columns + v) * outputs * inputs
+        return values[start..<(start + outputs * inputs)]
+    }
+
+    /// h^(uv) = T^(uv) g^(uv) for every image and frequency (Theorem 3.2 without the bias term), by one complex GEMM
+    /// per frequency on channel-major gathers of the spectra.
+    public func apply(to spectrum: Spectrum<Scalar>) -> Spectrum<Scalar> {
+        precondition(spectrum.channels == inputs && spectrum.rows == rows && spectrum.columns == columns)
+        let batch = spectrum.batch, plane = rows * columns
+        var gathered = [Complex<Scalar>](repeating: .zero, count: plane * inputs * batch)
+        for b in 0..<batch {
+            for c in 0..<inputs {
+                let source = (b * inputs + c) * plane
+                for f in 0..<plane { gathered[(f * inputs + c) * batch + b] = spectrum.values[source + f] }
+            }
+        }
+        var product = [Complex<Scalar>](repeating: .zero, count: plane * outputs * batch)
+        values.withUnsafeBytes { t in
+            gathered.withUnsafeBytes { g in
+                product.withUnsafeMutableBytes { h in
+                    let size = MemoryLayout<Complex<Scalar>>.stride
+                    for f in 0..<plane {
+                        Scalar.complexGemm(
+                            m: outputs, n: batch, k: inputs,
+                            a: t.baseAddress! + f * outputs * inputs * size,
+                            b: g.baseAddress! + f * inputs * batch * size,
+                            c: h.baseAddress! + f * outputs * batch * size)
+                    }
+                }
+            }
+        }
+        var output = Spectrum<Scalar>(zeros: [batch, outputs, rows, columns])
+        for b in 0..<batch {
+            for d in 0..<outputs {
+                let target = (b * outputs + d) * plane
+                for f in 0..<plane { output.values[target + f] = product[(f * outputs + d) * batch + b] }
+            }
+        }
+        return output
+    }
+}

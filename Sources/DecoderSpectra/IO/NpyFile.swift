@@ -1,0 +1,191 @@
+import RealModule
+import ComplexModule
+import Foundation
+
+/// NumPy's .npy format (versions 1.0, 2.0 and 3.0; little-endian, C order), the exchange format for weights,
+/// inputs, features and spectra. Readable types: float32, float64, uint8 (as real arrays) and complex64/complex128.
+public struct NpyArray: Sendable {
+    public enum Values: Sendable {
+        case real([Double])
+        case complex([Complex<Double>])
+    }
+
+    public var shape: [Int]
+    public var values: Values
+
+    public init(shape: [Int], values: Values) {
+        self.shape = shape
+        self.values = values
+    }
+
+    /// Real values, or an error naming the file when the array is complex.
+    public func realValues(file: String) throws -> [Double] {
+        guard case let .real(v) = values else {
+            throw SpectraError.invalidFile(file: file, reason: "expected a real array, found a complex one")
+        }
+        return v
+    }
+}
+
+public enum NpyFile {
+    private static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
+
+    // MARK: Reading
+
+    public static func read(_ url: URL) throws -> NpyArray {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw SpectraError.invalidFile(file: url.path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        return try parse(data, file: url.path)
+    }
+
+    /// Parses .npy bytes; every malformed header or size gives an error that names `file`.
+    public static func parse(_ data: Data, file: String) throws -> NpyArray {
+        let bytes = [UInt8](data)
+        func fail(_ reason: String) -> SpectraError { .invalidFile(file: file, reason: "not a valid .npy file: \(reason)") }
+        guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw fail("missing the \\x93NUMPY magic") }
+        let major = bytes[6]
+        let headerLength: Int, headerStart: Int
+        switch major {
+        case 1:
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8
+            headerStart = 10
+        case 2, 3:
+            guard bytes.count >= 12 else { throw fail("truncated header") }
+            headerLength = Int(bytes[8]) | Int(bytes[9]) << 8 | Int(bytes[10]) << 16 | Int(bytes[11]) << 24
+            headerStart = 12
+        default:
+            throw fail("unsupported version \(major)")
+        }
+        guard headerStart + headerLength <= bytes.count else { throw fail("truncated header") }
+        guard let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: .utf8) else {
+            throw fail("header is not text")
+        }
+        let descr = try stringField("descr", in: header, fail: fail)
+        let fortran = try rawField("fortran_order", in: header, fail: fail)
+        guard fortran == "False" else { throw fail("Fortran-ordered arrays are not supported (save with C order)") }
+        let shapeText = try rawField("shape", in: header, fail: fail)
+        let shape = try parseShape(shapeText, fail: fail)
+        let count = shape.reduce(1, *)
+        let (itemSize, kind) = try dtype(descr, fail: fail)
+        let payloadStart = headerStart + headerLength
+        let needed = count * itemSize
+        guard bytes.count - payloadStart >= needed else {
+            throw fail("data is truncated: shape \(describeShape(shape)) of \(descr) needs \(needed) bytes, found \(bytes.count - payloadStart)")
+        }
+        let values: NpyArray.Values = bytes.withUnsafeBufferPointer { buffer in
+            let raw = UnsafeRawPointer(buffer.baseAddress! + payloadStart)
+            switch kind {
+            case .float32: return .real((0..<count).map { Double(Float(bitPattern: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self).littleEndian)) })
+            case .float64: return .real((0..<count).map { Double(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self).littleEndian) })
+            case .uint8: return .real((0..<count).map { Double(raw.load(fromByteOffset: $0, as: UInt8.self)) })
+            case .complex64:
+                return .complex((0..<count).map {
+                    Complex(Double(Float(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt32.self).littleEndian)),
+                            Double(Float(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0 + 4, as: UInt32.self).littleEndian)))
+                })
+            case .complex128:
+                return .complex((0..<count).map {
+                    Complex(Double(bitPattern: raw.loadUnaligned(fromByteOffset: 16 * $0, as: UInt64.self).littleEndian),
+                            Double(bitPattern: raw.loadUnaligned(fromByteOffset: 16 * $0 + 8, as: UInt64.self).littleEndian))
+                })
+            }
+        }
+        return NpyArray(shape: shape, values: values)
+    }
+
+    private enum Kind { case float32, float64, uint8, complex64, complex128 }
+
+    private static func dtype(_ descr: String, fail: (String) -> SpectraError) throws -> (Int, Kind) {
+        switch descr {
+        case "<f4": return (4, .float32)
+        case "<f8": return (8, .float64)
+        case "|u1", "<u1", "u1": return (1, .uint8)
+        case "<c8": return (8, .complex64)
+        case "<c16": return (16, .complex128)
+        default: throw fail("unsupported dtype '\(descr)' (use float32, float64, uint8, complex64 or complex128, little-endian)")
+        }
+    }
+
+    private static func rawField(_ key: String, in header: String, fail: (String) -> SpectraError) throws -> String {
+        guard let keyRange = header.range(of: "'\(key)'") else { throw fail("header has no '\(key)'") }
+        var rest = header[keyRange.upperBound...].drop(while: { $0 == " " })
+        guard rest.first == ":" else { throw fail("malformed '\(key)' entry") }
+        rest = rest.dropFirst().drop(while: { $0 == " " })
+        if rest.first == "(" {
+            guard let close = rest.firstIndex(of: ")") else { throw fail("unterminated shape tuple") }
+            return String(rest[...close])
+        }
+        let end = rest.firstIndex(where: { $0 == "," || $0 == "}" }) ?? rest.endIndex
+        return rest[..<end].trimmingCharacters(in: .whitespaces)
+    }
+
+    private static func stringField(_ key: String, in header: String, fail: (String) -> SpectraError) throws -> String {
+        let raw = try rawField(key, in: header, fail: fail)
+        guard raw.count >= 2, raw.first == "'" || raw.first == "\"", raw.last == raw.first else {
+            throw fail("malformed '\(key)' entry")
+        }
+        return String(raw.dropFirst().dropLast())
+    }
+
+    private static func parseShape(_ text: String, fail: (String) -> SpectraError) throws -> [Int] {
+        guard text.hasPrefix("("), text.hasSuffix(")") else { throw fail("malformed shape \(text)") }
+        let inner = text.dropFirst().dropLast()
+        let parts = inner.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
+        var shape: [Int] = []
+        for part in parts {
+            guard let n = Int(part), n >= 0, n < 1 << 31 else { throw fail("malformed shape \(text)") }
+            shape.append(n)
+        }
+        let total = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
+        guard total < 1 << 34 else { throw fail("shape \(text) is too large") }
+        return shape
+    }
+
+    // MARK: Writing
+
+    /// Writes a float32 array atomically.
+    public static func writeFloat32(_ values: [Float], shape: [Int], to url: URL) throws {
+        var payload = Data(capacity: values.count * 4)
+        for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { payload.append(contentsOf: $0) } }
+        try AtomicFile.write(header(descr: "<f4", shape: shape) + payload, to: url)
+    }
+
+    /// Writes a complex64 array atomically (interleaved real, imaginary float32).
+    public static func writeComplex64<S: TensorScalar>(_ values: [Complex<S>], shape: [Int], to url: URL) throws {
+        var payload = Data(capacity: values.count * 8)
+        for v in values {
+            withUnsafeBytes(of: Float(v.real).bitPattern.littleEndian) { payload.append(contentsOf: $0) }
+            withUnsafeBytes(of: Float(v.imaginary).bitPattern.littleEndian) { payload.append(contentsOf: $0) }
+        }
+        try AtomicFile.write(header(descr: "<c8", shape: shape) + payload, to: url)
+    }
+
+    /// A version 1.0 header padded so that the data starts at a multiple of 64 bytes, as numpy writes it.
+    static func header(descr: String, shape: [Int]) -> Data {
+        let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
+        var dict = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
+        let unpadded = 10 + dict.utf8.count + 1
+        dict += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        var data = Data(magic + [1, 0])
+        let length = UInt16(dict.utf8.count)
+        data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
+        data.append(contentsOf: Array(dict.utf8))
+        return data
+    }
+}
+
+extension Tensor {
+    /// Reads a real .npy array as a tensor, converting float64 and uint8 values.
+    public static func readNpy(_ url: URL) throws -> Tensor<Scalar> {
+        let array = try NpyFile.read(url)
+        let values = try array.realValues(file: url.path)
+        return try Tensor(shape: array.shape, scalars: values.map { Scalar($0) })
+    }
+
+    /// Writes the tensor as float32 .npy (atomically).
+    public func writeNpy(_ url: URL) throws {
+        try NpyFile.writeFloat32(scalars.map { Float($0) }, shape: shape, to: url)
+    }
+}

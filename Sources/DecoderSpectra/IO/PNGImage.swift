@@ -1,0 +1,79 @@
+import RealModule
+import CPNG
+import Foundation
+
+/// PNG reading and writing through libpng's simplified API (any bit depth, palette, grey or alpha on input).
+public enum PNGImage {
+    /// libpng's PNG_FORMAT_* flags (the composite macros are not imported into Swift).
+    private static let formatGray: UInt32 = 0, formatRGB: UInt32 = 2
+
+    /// Reads a PNG as a [1, channels, H, W] tensor in [0, 1] (value / 255, as torchvision's ToTensor).
+    /// channels = 1 converts to grey, 3 to RGB (alpha is composited on black by libpng).
+    public static func read(_ url: URL, channels: Int = 3) throws -> Tensor<Float> {
+        guard channels == 1 || channels == 3 else {
+            throw SpectraError.invalidInput("images can feed models with 1 or 3 input channels, not \(channels)")
+        }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw SpectraError.invalidFile(file: url.path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        defer { png_image_free(&image) }
+        let began = data.withUnsafeBytes { raw in
+            png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count)
+        }
+        guard began != 0 else { throw SpectraError.invalidFile(file: url.path, reason: "not a readable PNG: \(message(of: image))") }
+        image.format = channels == 3 ? formatRGB : formatGray
+        let (width, height) = (Int(image.width), Int(image.height))
+        guard width > 0, height > 0, width * height <= 1 << 28 else {
+            throw SpectraError.invalidFile(file: url.path, reason: "unsupported image size \(width)x\(height)")
+        }
+        var pixels = [UInt8](repeating: 0, count: width * height * channels)
+        let finished = data.withUnsafeBytes { _ in
+            pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
+        }
+        guard finished != 0 else { throw SpectraError.invalidFile(file: url.path, reason: "corrupt PNG: \(message(of: image))") }
+        var tensor = Tensor<Float>(zeros: [1, channels, height, width])
+        for y in 0..<height {
+            for x in 0..<width {
+                for c in 0..<channels {
+                    tensor.scalars[(c * height + y) * width + x] = Float(pixels[(y * width + x) * channels + c]) / 255
+                }
+            }
+        }
+        return tensor
+    }
+
+    /// Encodes 8-bit RGB pixels (row-major, 3 bytes per pixel) as PNG bytes.
+    public static func encodeRGB(_ pixels: [UInt8], width: Int, height: Int) throws -> Data {
+        precondition(pixels.count == width * height * 3, "encodeRGB: pixel count")
+        var image = png_image()
+        image.version = UInt32(PNG_IMAGE_VERSION)
+        image.width = UInt32(width)
+        image.height = UInt32(height)
+        image.format = formatRGB
+        var size = 0
+        let rowStride = Int32(width * 3)
+        guard pixels.withUnsafeBytes({ png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, rowStride, nil) }) != 0
+        else { throw SpectraError.invalidInput("PNG encoding failed: \(message(of: image))") }
+        var output = [UInt8](repeating: 0, count: size)
+        let ok = output.withUnsafeMutableBytes { out in
+            pixels.withUnsafeBytes { png_image_write_to_memory(&image, out.baseAddress, &size, 0, $0.baseAddress, rowStride, nil) }
+        }
+        guard ok != 0 else { throw SpectraError.invalidInput("PNG encoding failed: \(message(of: image))") }
+        return Data(output.prefix(size))
+    }
+
+    /// Writes 8-bit RGB pixels as a PNG file, atomically.
+    public static func writeRGB(_ pixels: [UInt8], width: Int, height: Int, to url: URL) throws {
+        try AtomicFile.write(try encodeRGB(pixels, width: width, height: height), to: url)
+    }
+
+    private static func message(of image: png_image) -> String {
+        var copy = image.message
+        return withUnsafeBytes(of: &copy) { raw in
+            String(decoding: raw.prefix(while: { $0 != 0 }), as: UTF8.self)
+        }
+    }
+}

@@ -1,0 +1,145 @@
+import RealModule
+/// `torch.nn.Conv2d` (groups = 1, dilation = 1): a cross-correlation (THEORY §1.4, Eq. 1), weight [out, in, kH, kW],
+/// run as im2col + GEMM (OpenBLAS). Output size ⌊(H + 2p − K)/stride⌋ + 1 per axis, as in PyTorch.
+public struct Conv2d: Layer {
+    public let inChannels: Int
+    public let outChannels: Int
+    public let kernelSize: (height: Int, width: Int)
+    public let stride: (height: Int, width: Int)
+    public let padding: (height: Int, width: Int)
+    public let paddingMode: PaddingMode
+    public private(set) var weight: Tensor<Float>
+    public private(set) var bias: Tensor<Float>?
+
+    public var typeName: String { "Conv2d" }
+
+    public init(
+        inChannels: Int, outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
+        padding: (Int, Int) = (0, 0), paddingMode: PaddingMode = .zeros, bias: Bool = true,
+        initializer: Initializer = .pytorchDefault, generator: inout SeededGenerator
+    ) throws {
+        guard inChannels > 0, outChannels > 0, kernelSize.0 > 0, kernelSize.1 > 0, stride.0 > 0, stride.1 > 0,
+              padding.0 >= 0, padding.1 >= 0
+        else {
+            throw SpectraError.invalidLayer(
+                layer: "Conv2d",
+                reason: "channels, kernel_size and stride must be positive and padding non-negative "
+                    + "(in \(inChannels), out \(outChannels), kernel \(kernelSize), stride \(stride), padding \(padding))")
+        }
+        self.inChannels = inChannels
+        self.outChannels = outChannels
+        self.kernelSize = kernelSize
+        self.stride = stride
+        self.padding = padding
+        self.paddingMode = paddingMode
+        let shape = [outChannels, inChannels, kernelSize.0, kernelSize.1]
+        weight = initializer.weight(shape: shape, using: &generator)
+        self.bias = bias ? initializer.bias(count: outChannels, weightShape: shape, using: &generator) : nil
+    }
+
+    public func outputShape(for input: [Int]) throws -> [Int] {
+        try requireNCHW(input, channels: inChannels)
+        let paddedH = input[2] + 2 * padding.height, paddedW = input[3] + 2 * padding.width
+        guard paddedH >= kernelSize.height, paddedW >= kernelSize.width else {
+            throw SpectraError.shapeMismatch(
+                layer: "", expected: "padded size at least the kernel \(kernelSize.height)x\(kernelSize.width)",
+                got: describeShape(input))
+        }
+        if paddingMode == .reflect && (padding.height >= input[2] || padding.width >= input[3]) {
+            throw SpectraError.shapeMismatch(
+                layer: "", expected: "reflect padding smaller than the input size", got: describeShape(input))
+        }
+        return [input[0], outChannels,
+                (paddedH - kernelSize.height) / stride.height + 1, (paddedW - kernelSize.width) / stride.width + 1]
+    }
+
+    public func forward<S: TensorScalar>(_ x: Tensor<S>) throws -> Tensor<S> {
+        let outShape = try outputShape(for: x.shape)
+        let (height, width) = (x.height, x.width)
+        let rows = paddedIndexMap(size: height, before: padding.height, after: padding.height, mode: paddingMode)
+        let cols = paddedIndexMap(size: width, before: padding.width, after: padding.width, mode: paddingMode)
+        let (outH, outW) = (outShape[2], outShape[3])
+        let patch = inChannels * kernelSize.height * kernelSize.width
+        let weights = weight.converted(to: S.self).scalars
+        let biases = bias?.converted(to: S.self).scalars
+        var output = Tensor<S>(zeros: outShape)
+        var padded = [S](repeating: 0, count: inChannels * rows.count * cols.count)
+        var columns = [S](repeating: 0, count: patch * outH * outW)
+        let inPlane = inChannels * height * width, outPlane = outChannels * outH * outW
+        x.scalars.withUnsafeBufferPointer { input in
+            output.scalars.withUnsafeMutableBufferPointer { out in
+                padded.withUnsafeMutableBufferPointer { pad in
+                    columns.withUnsafeMutableBufferPointer { col in
+                        for b in 0..<x.batch {
+                            fillPadded(input.baseAddress! + b * inPlane, channels: inChannels, height: height, width: width,
+                                       rows: rows, cols: cols, into: pad.baseAddress!)
+                            im2col(pad.baseAddress!, paddedH: rows.count, paddedW: cols.count,
+                                   outH: outH, outW: outW, into: col.baseAddress!)
+                            let dst = out.baseAddress! + b * outPlane
+                            weights.withUnsafeBufferPointer { w in
+                                S.gemm(transA: false, transB: false, m: outChannels, n: outH * outW, k: patch,
+                                       alpha: 1, a: w.baseAddress!, lda: patch, b: col.baseAddress!, ldb: outH * outW,
+                                       beta: 0, c: dst, ldc: outH * outW)
+                            }
+                            if let biases {
+                                for d in 0..<outChannels {
+                                    let plane = dst + d * outH * outW
+                                    let value = biases[d]
+                                    for i in 0..<(outH * outW) { plane[i] += value }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    /// Unfolds the padded image into a [C·kH·kW, outH·outW] matrix (row = (c, t, s), column = output pixel).
+    private func im2col<S: TensorScalar>(
+        _ padded: UnsafePointer<S>, paddedH: Int, paddedW: Int, outH: Int, outW: Int, into columns: UnsafeMutablePointer<S>
+    ) {
+        let (kH, kW, sH, sW) = (kernelSize.height, kernelSize.width, stride.height, stride.width)
+        var row = 0
+        for c in 0..<inChannels {
+            let plane = padded + c * paddedH * paddedW
+            for t in 0..<kH {
+                for s in 0..<kW {
+                    let dst = columns + row * outH * outW
+                    for oy in 0..<outH {
+                        let src = plane + (oy * sH + t) * paddedW + s
+                        let line = dst + oy * outW
+                        if sW == 1 {
+                            line.update(from: src, count: outW)
+                        } else {
+                            for ox in 0..<outW { line[ox] = src[ox * sW] }
+                        }
+                    }
+                    row += 1
+                }
+            }
+        }
+    }
+
+    public var parameters: [(name: String, tensor: Tensor<Float>)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    public mutating func setParameter(_ name: String, _ tensor: Tensor<Float>) throws {
+        switch name {
+        case "weight": try replaceParameter(&weight, with: tensor, name: name, layer: typeName)
+        case "bias" where bias != nil: try replaceParameter(&bias!, with: tensor, name: name, layer: typeName)
+        default: throw SpectraError.invalidLayer(layer: typeName, reason: "has no parameter '\(name)'")
+        }
+    }
+
+    public var configuration: [String: JSONValue] {
+        [
+            "in_channels": .int(inChannels), "out_channels": .int(outChannels),
+            "kernel_size": .pair(kernelSize.height, kernelSize.width), "stride": .pair(stride.height, stride.width),
+            "padding": .pair(padding.height, padding.width), "padding_mode": .string(paddingMode.rawValue),
+            "bias": .bool(bias != nil),
+        ]
+    }
+}

@@ -1,0 +1,97 @@
+import RealModule
+import CFFTW
+import ComplexModule
+import Dispatch
+import Foundation
+
+/// 2D DFTs in the paper's convention (THEORY §1.2, Eq. 2): forward with e^{-i2π(um/M+vn/N)} and no scaling
+/// (= `numpy.fft.fft2`, FFTW_FORWARD); inverse with e^{+i...} divided by MN (= `ifft2`).
+///
+/// FFTW is kept behind this small interface (FFTW is GPL-2+; swapping it means rewriting this file and the two
+/// backend files only). Plans are made once per (precision, M, N, direction, alignment) and reused through
+/// `fftw_execute_dft` on new arrays, which FFTW documents as thread-safe; channels are spread over the cores.
+public enum FFT2D {
+    /// The spectrum of every channel of a real NCHW tensor.
+    public static func forward<S: TensorScalar>(_ x: Tensor<S>) -> Spectrum<S> {
+        precondition(x.rank == 4, "FFT2D.forward expects an NCHW tensor")
+        var values = [Complex<S>](repeating: .zero, count: x.count)
+        values.withUnsafeMutableBufferPointer { out in
+            x.scalars.withUnsafeBufferPointer { input in
+                for i in 0..<input.count { out[i] = Complex(input[i], 0) }
+            }
+        }
+        var spectrum = Spectrum<S>(shape: x.shape, values: values)
+        transformInPlace(&spectrum.values, rows: x.height, columns: x.width, sign: FFTW_FORWARD)
+        return spectrum
+    }
+
+    /// The real part of the inverse DFT (divided by MN): the feature map whose spectrum is `spectrum`.
+    public static func inverse<S: TensorScalar>(_ spectrum: Spectrum<S>) -> Tensor<S> {
+        var values = spectrum.values
+        transformInPlace(&values, rows: spectrum.rows, columns: spectrum.columns, sign: FFTW_BACKWARD)
+        let scale = 1 / S(spectrum.planeSize)
+        return try! Tensor(shape: spectrum.shape, scalars: values.map { $0.real * scale })
+    }
+
+    /// Transforms every M x N plane of `values` in place (sign: FFTW_FORWARD or FFTW_BACKWARD; unscaled).
+    public static func transformInPlace<S: TensorScalar>(
+        _ values: inout [Complex<S>], rows: Int, columns: Int, sign: Int32
+    ) {
+        let plane = rows * columns
+        guard plane > 0, !values.isEmpty else { return }
+        let planes = values.count / plane
+        values.withUnsafeMutableBufferPointer { buffer in
+            let base = UnsafeMutableRawPointer(buffer.baseAddress!)
+            let stride = plane * MemoryLayout<Complex<S>>.stride
+            // Spread planes over the cores only when there is enough work to pay for the hand-off.
+            let workers = plane * planes >= 1 << 15 ? min(ProcessInfo.processInfo.activeProcessorCount, planes) : 1
+            let perWorker = (planes + workers - 1) / workers
+            DispatchQueue.concurrentPerform(iterations: workers) { w in
+                let start = w * perWorker, end = min(planes, start + perWorker)
+                guard start < end else { return }
+                for p in start..<end {
+                    let pointer = base + p * stride
+                    let plan = FFTPlanCache.shared.plan(S.self, rows: rows, columns: columns, sign: sign, alignedLike: pointer)
+                    S.fftExecute(plan, pointer)
+                }
+            }
+        }
+    }
+}
+
+/// Process-wide cache of FFTW plans. FFTW's planner is not thread-safe, so planning happens under a lock; execution
+/// of a finished plan on new arrays is. Plans are planned with FFTW_MEASURE on scratch memory (planning overwrites
+/// its arrays), with the same 16-byte alignment as the data they will run on.
+public final class FFTPlanCache: @unchecked Sendable {
+    public static let shared = FFTPlanCache()
+
+    private struct Key: Hashable {
+        let precision: String, rows: Int, columns: Int, sign: Int32, misalignment: Int
+    }
+    private var plans: [Key: OpaquePointer] = [:]
+    private let lock = NSLock()
+
+    /// FFTW_MEASURE by default; FFTW_ESTIMATE makes planning instant (tests with many random shapes use it).
+    public var planningFlags: UInt32 {
+        get { lock.lock(); defer { lock.unlock() }; return flags }
+        set { lock.lock(); flags = newValue; lock.unlock() }
+    }
+    private var flags = UInt32(FFTW_MEASURE)
+
+    public func plan<S: TensorScalar>(
+        _ type: S.Type, rows: Int, columns: Int, sign: Int32, alignedLike pointer: UnsafeMutableRawPointer
+    ) -> OpaquePointer {
+        let misalignment = Int(bitPattern: pointer) % 16
+        let key = Key(precision: S.precisionName, rows: rows, columns: columns, sign: sign, misalignment: misalignment)
+        lock.lock()
+        defer { lock.unlock() }
+        if let plan = plans[key] { return plan }
+        let bytes = rows * columns * MemoryLayout<Complex<S>>.stride
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes + 64, alignment: 64)
+        defer { scratch.deallocate() }
+        guard let plan = S.fftPlan(rows: rows, columns: columns, sign: sign, flags: flags, buffer: scratch + misalignment)
+        else { fatalError("FFTW could not plan a \(rows)x\(columns) transform") }
+        plans[key] = plan
+        return plan
+    }
+}

@@ -1,0 +1,49 @@
+import RealModule
+import ComplexModule
+
+/// Channel-wise spectrum maps G in C^{B x C x M x N} (THEORY §1.2, Eq. 2): one complex 2D DFT per image and channel,
+/// un-shifted (DC at [0, 0]), in the same layout and convention as `numpy.fft.fft2` over the last two axes.
+/// `Complex<S>` is layout-compatible with C's `S _Complex`, so the storage is handed to FFTW and BLAS directly.
+public struct Spectrum<Scalar: TensorScalar>: Sendable {
+    public var shape: [Int]
+    public var values: [Complex<Scalar>]
+
+    public init(shape: [Int], values: [Complex<Scalar>]) {
+        precondition(shape.count == 4 && shape.reduce(1, *) == values.count, "spectrum shape/value mismatch")
+        self.shape = shape
+        self.values = values
+    }
+
+    public init(zeros shape: [Int]) {
+        self.init(shape: shape, values: [Complex<Scalar>](repeating: .zero, count: shape.reduce(1, *)))
+    }
+
+    public var batch: Int { shape[0] }
+    public var channels: Int { shape[1] }
+    public var rows: Int { shape[2] }
+    public var columns: Int { shape[3] }
+    public var planeSize: Int { shape[2] * shape[3] }
+
+    public subscript(b: Int, c: Int, u: Int, v: Int) -> Complex<Scalar> {
+        get { values[((b * shape[1] + c) * shape[2] + u) * shape[3] + v] }
+        set { values[((b * shape[1] + c) * shape[2] + u) * shape[3] + v] = newValue }
+    }
+
+    /// The same spectrum in another precision.
+    public func converted<T: TensorScalar>(to: T.Type = T.self) -> Spectrum<T> {
+        Spectrum<T>(shape: shape, values: values.map { Complex(T($0.real), T($0.imaginary)) })
+    }
+
+    /// ‖a − b‖₂ / ‖b‖₂ over all entries, accumulated in Double (the error measure of `verify`).
+    public static func relativeError(_ a: Spectrum, reference b: Spectrum) -> Double {
+        precondition(a.shape == b.shape, "relativeError: shapes differ")
+        var diff = 0.0, ref = 0.0
+        for i in 0..<a.values.count {
+            let dr = Double(a.values[i].real - b.values[i].real), di = Double(a.values[i].imaginary - b.values[i].imaginary)
+            let rr = Double(b.values[i].real), ri = Double(b.values[i].imaginary)
+            diff += dr * dr + di * di
+            ref += rr * rr + ri * ri
+        }
+        return ref > 0 ? (diff / ref).squareRoot() : diff.squareRoot()
+    }
+}

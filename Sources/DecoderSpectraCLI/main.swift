@@ -1,0 +1,2 @@
+import DecoderSpectra
+print("stub")
