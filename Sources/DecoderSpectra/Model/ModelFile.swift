@@ -26,6 +26,12 @@ public struct ModelSpec: Codable, Sendable {
         public var channels: Int
         public var height: Int
         public var width: Int
+
+        public init(channels: Int, height: Int, width: Int) {
+            self.channels = channels
+            self.height = height
+            self.width = width
+        }
     }
 
     public var format: String

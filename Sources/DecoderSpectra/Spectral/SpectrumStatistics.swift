@@ -1,0 +1,126 @@
+import ComplexModule
+import RealModule
+
+/// Measurements on spectrum maps, as THEORY §7 defines them. Maps are un-shifted unless a name says "centred".
+public enum SpectrumStatistics {
+    /// Channel-averaged magnitude map of image b: mean_c |H^(c)_uv| (the maps of every figure in the paper).
+    public static func magnitudeMap<S: TensorScalar>(_ spectrum: Spectrum<S>, image b: Int) -> [Double] {
+        let plane = spectrum.planeSize
+        var map = [Double](repeating: 0, count: plane)
+        for c in 0..<spectrum.channels {
+            let base = (b * spectrum.channels + c) * plane
+            for f in 0..<plane { map[f] += Double(spectrum.values[base + f].length) }
+        }
+        return map.map { $0 / Double(spectrum.channels) }
+    }
+
+    /// The magnitude map averaged over the images of the batch as well.
+    public static func meanMagnitudeMap<S: TensorScalar>(_ spectrum: Spectrum<S>) -> [Double] {
+        var sum = [Double](repeating: 0, count: spectrum.planeSize)
+        for b in 0..<spectrum.batch {
+            for (f, value) in magnitudeMap(spectrum, image: b).enumerated() { sum[f] += value }
+        }
+        return sum.map { $0 / Double(spectrum.batch) }
+    }
+
+    /// SOM per frequency (THEORY §1.1, §7 "SOM across depth"): E|H^(c)_uv|² over images, averaged over channels.
+    public static func secondOrderMoment<S: TensorScalar>(_ spectrum: Spectrum<S>) -> [Double] {
+        let plane = spectrum.planeSize
+        var som = [Double](repeating: 0, count: plane)
+        for p in 0..<(spectrum.batch * spectrum.channels) {
+            for f in 0..<plane {
+                let z = spectrum.values[p * plane + f]
+                som[f] += Double(z.real * z.real + z.imaginary * z.imaginary)
+            }
+        }
+        return som.map { $0 / Double(spectrum.batch * spectrum.channels) }
+    }
+
+    /// fftshift: moves [0, 0] to [M/2, N/2] (⌊M/2⌋ as numpy), so that low frequencies sit in the middle.
+    public static func centred(_ map: [Double], rows: Int, columns: Int) -> [Double] {
+        var out = [Double](repeating: 0, count: map.count)
+        for u in 0..<rows {
+            for v in 0..<columns {
+                out[((u + rows / 2) % rows) * columns + (v + columns / 2) % columns] = map[u * columns + v]
+            }
+        }
+        return out
+    }
+
+    /// The signed frequency of index u on an axis of size M: u for u ≤ M/2, u − M above (indices near M−1 are low).
+    @inlinable
+    public static func signedFrequency(_ u: Int, size: Int) -> Int { u <= size / 2 ? u : u - size }
+
+    /// Whether [u, v] lies in Ω_low (THEORY §7, footnote 7): u ∈ [0, M/8) ∪ [7M/8, M) and v likewise.
+    @inlinable
+    public static func isLowFrequency(u: Int, v: Int, rows: Int, columns: Int) -> Bool {
+        (8 * u < rows || 8 * u >= 7 * rows) && (8 * v < columns || 8 * v >= 7 * columns)
+    }
+
+    /// p_low (Fig. 4d): Σ_{Ω_low} E_c|H|² / Σ_all E_c|H|², per image, averaged over images. 0 for an all-zero map.
+    public static func lowFrequencyRatio<S: TensorScalar>(_ spectrum: Spectrum<S>) -> Double {
+        let (m, n, plane) = (spectrum.rows, spectrum.columns, spectrum.planeSize)
+        var total = 0.0
+        for b in 0..<spectrum.batch {
+            var low = 0.0, all = 0.0
+            for c in 0..<spectrum.channels {
+                let base = (b * spectrum.channels + c) * plane
+                for u in 0..<m {
+                    for v in 0..<n {
+                        let z = spectrum.values[base + u * n + v]
+                        let power = Double(z.real * z.real + z.imaginary * z.imaginary)
+                        all += power
+                        if isLowFrequency(u: u, v: v, rows: m, columns: n) { low += power }
+                    }
+                }
+            }
+            total += all > 0 ? low / all : 0
+        }
+        return total / Double(spectrum.batch)
+    }
+
+    /// Radially averaged power: mean of E_c|H|² over frequencies whose normalised radius
+    /// r = √((u'/M)² + (v'/N)²) (signed u', v') falls in each of `bins` equal bins over [0, √0.5].
+    public static func radialProfile<S: TensorScalar>(_ spectrum: Spectrum<S>, bins: Int = 32) -> (frequency: [Double], power: [Double]) {
+        let som = secondOrderMoment(spectrum)
+        let (m, n) = (spectrum.rows, spectrum.columns)
+        let maxRadius = 0.5.squareRoot()
+        var sums = [Double](repeating: 0, count: bins), counts = [Int](repeating: 0, count: bins)
+        for u in 0..<m {
+            let fu = Double(signedFrequency(u, size: m)) / Double(m)
+            for v in 0..<n {
+                let fv = Double(signedFrequency(v, size: n)) / Double(n)
+                let bin = min(bins - 1, Int((fu * fu + fv * fv).squareRoot() / maxRadius * Double(bins)))
+                sums[bin] += som[u * n + v]
+                counts[bin] += 1
+            }
+        }
+        let centres = (0..<bins).map { (Double($0) + 0.5) * maxRadius / Double(bins) }
+        var frequency: [Double] = [], power: [Double] = []
+        for i in 0..<bins where counts[i] > 0 {
+            frequency.append(centres[i])
+            power.append(sums[i] / Double(counts[i]))
+        }
+        return (frequency, power)
+    }
+
+    /// sim(H*, H) of THEORY §7 (Sec. 3.2): cosine similarity of the magnitude maps |H*^(c)| and |H^(c)|, per channel,
+    /// averaged over channels and images. Two all-zero maps count as similarity 1; one all-zero map as 0.
+    public static func cosineSimilarity<S: TensorScalar>(_ reference: Spectrum<S>, _ predicted: Spectrum<S>) -> Double {
+        precondition(reference.shape == predicted.shape, "cosineSimilarity: shapes differ")
+        let plane = reference.planeSize
+        var total = 0.0
+        let planes = reference.batch * reference.channels
+        for p in 0..<planes {
+            var dot = 0.0, a2 = 0.0, b2 = 0.0
+            for f in (p * plane)..<((p + 1) * plane) {
+                let a = Double(reference.values[f].length), b = Double(predicted.values[f].length)
+                dot += a * b
+                a2 += a * a
+                b2 += b * b
+            }
+            if a2 == 0 && b2 == 0 { total += 1 } else if a2 > 0 && b2 > 0 { total += dot / (a2 * b2).squareRoot() }
+        }
+        return total / Double(planes)
+    }
+}

@@ -1,0 +1,94 @@
+import DecoderSpectra
+import Testing
+
+/// Layers against plain loops (Float64, so the comparison isolates the algorithm: tolerance 1e-12).
+@Suite struct LayerTests {
+    @Test(arguments: PaddingMode.allCases)
+    func conv2dMatchesNaiveLoops(mode: PaddingMode) throws {
+        var generator = SeededGenerator(seed: 5)
+        for (k, stride, padding, h, w) in [(3, 1, 1, 8, 9), (5, 2, 2, 9, 7), (4, 1, 1, 6, 6), (1, 1, 0, 5, 4), (3, 3, 1, 10, 8)] {
+            let layer = try Conv2d(inChannels: 3, outChannels: 4, kernelSize: (k, k), stride: (stride, stride),
+                                   padding: (padding, padding), paddingMode: mode, generator: &generator)
+            let x: Tensor<Double> = randomTensor([2, 3, h, w], seed: UInt64(k * 10 + h))
+            let y = try layer.forward(x)
+            let reference = Reference.conv2d(x, layer)
+            #expect(y.shape == reference.shape)
+            #expect(maxRelativeDifference(y.scalars, reference.scalars) < 1e-12, "k=\(k) stride=\(stride) \(mode)")
+        }
+    }
+
+    @Test func convTranspose2dMatchesNaiveLoops() throws {
+        var generator = SeededGenerator(seed: 6)
+        for (k, stride, padding, outputPadding) in [(4, 2, 1, 0), (2, 2, 0, 0), (3, 2, 1, 1), (3, 1, 0, 0), (5, 3, 2, 1)] {
+            let layer = try ConvTranspose2d(inChannels: 3, outChannels: 2, kernelSize: (k, k), stride: (stride, stride),
+                                            padding: (padding, padding), outputPadding: (outputPadding, outputPadding),
+                                            generator: &generator)
+            let x: Tensor<Double> = randomTensor([2, 3, 5, 4], seed: UInt64(k))
+            let y = try layer.forward(x)
+            let reference = Reference.convTranspose2d(x, layer)
+            #expect(y.shape == reference.shape)
+            #expect(maxRelativeDifference(y.scalars, reference.scalars) < 1e-12)
+        }
+    }
+
+    @Test func zeroInsertionPlacesSamplesTopLeft() throws {
+        let x: Tensor<Double> = randomTensor([1, 2, 3, 4], seed: 1)
+        let y = try Upsample(scaleFactor: 3, mode: .zeros).forward(x)
+        #expect(y.shape == [1, 2, 9, 12])
+        for c in 0..<2 {
+            for i in 0..<9 {
+                for j in 0..<12 {
+                    let expected = (i % 3 == 0 && j % 3 == 0) ? x[0, c, i / 3, j / 3] : 0
+                    #expect(y[0, c, i, j] == expected)
+                }
+            }
+        }
+    }
+
+    @Test func shapeErrorsNameLayerAndShapes() throws {
+        var generator = SeededGenerator(seed: 1)
+        let model = Sequential(name: "m", inputChannels: 3, inputSize: (8, 8), layers: [
+            NamedLayer("conv1", try Conv2d(inChannels: 3, outChannels: 4, kernelSize: (3, 3), generator: &generator)),
+            NamedLayer("conv2", try Conv2d(inChannels: 5, outChannels: 4, kernelSize: (3, 3), generator: &generator)),
+        ])
+        #expect(throws: SpectraError.shapeMismatch(layer: "conv2", expected: "[N, 5, H, W]", got: "[1, 4, 6, 6]")) {
+            _ = try model.forward(Tensor<Float>(zeros: [1, 3, 8, 8]))
+        }
+        #expect(throws: SpectraError.self) { _ = try model.forward(Tensor<Float>(zeros: [3, 8, 8])) }
+    }
+
+    @Test func invalidHyperParametersAreRejected() {
+        var generator = SeededGenerator(seed: 1)
+        #expect(throws: SpectraError.self) { _ = try Conv2d(inChannels: 0, outChannels: 1, kernelSize: (3, 3), generator: &generator) }
+        #expect(throws: SpectraError.self) { _ = try Upsample(scaleFactor: 0) }
+        #expect(throws: SpectraError.self) {
+            _ = try ConvTranspose2d(inChannels: 1, outChannels: 1, kernelSize: (3, 3), stride: (2, 2), outputPadding: (2, 2), generator: &generator)
+        }
+    }
+
+    /// Same seed, same numbers; another seed, other numbers.
+    @Test func initialisationIsDeterministic() throws {
+        let a = try BuiltinModels.model(named: "e4-zeros", seed: 42)
+        let b = try BuiltinModels.model(named: "e4-zeros", seed: 42)
+        let c = try BuiltinModels.model(named: "e4-zeros", seed: 43)
+        let wa = a.layers[0].layer.parameters[0].tensor, wb = b.layers[0].layer.parameters[0].tensor
+        #expect(wa == wb)
+        #expect(wa != c.layers[0].layer.parameters[0].tensor)
+    }
+
+    /// PyTorch's default bound 1/√fan_in and the paper's N(μ, σ²): sample moments within 5 standard errors.
+    @Test func initialiserMoments() throws {
+        var generator = SeededGenerator(seed: 9)
+        let conv = try Conv2d(inChannels: 16, outChannels: 64, kernelSize: (3, 3), generator: &generator)
+        let bound = 1 / (16.0 * 9).squareRoot()
+        #expect(conv.weight.scalars.allSatisfy { abs(Double($0)) <= bound })
+        let normal = try Conv2d(inChannels: 16, outChannels: 64, kernelSize: (3, 3),
+                                initializer: .normal(mean: 0.1, std: 0.2), generator: &generator)
+        let values = normal.weight.scalars.map(Double.init)
+        let mean = values.reduce(0, +) / Double(values.count)
+        let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)
+        let standardError = 0.2 / Double(values.count).squareRoot()
+        #expect(abs(mean - 0.1) < 5 * standardError)
+        #expect(abs(variance.squareRoot() - 0.2) < 0.01)
+    }
+}
