@@ -1,0 +1,83 @@
+import CFFTW
+import ComplexModule
+import RealModule
+
+/// Built-in natural-like images, deterministic from a seed, so that the default run needs no downloads.
+/// Natural images have power spectra falling roughly as 1/f² (THEORY §4.5, B.4); both generators reproduce that.
+public enum SyntheticImages {
+    public enum Kind: String, CaseIterable, Sendable {
+        /// The dead-leaves model: opaque discs with power-law radii (density ∝ r⁻³) painted over each other,
+        /// giving sharp edges, occlusion and a ~1/f² spectrum.
+        case deadLeaves = "dead-leaves"
+        /// Gaussian noise shaped to a 1/f amplitude spectrum (smooth, no edges).
+        case pinkNoise = "pink-noise"
+    }
+
+    /// A [count, channels, height, width] batch in [0, 1].
+    public static func generate(_ kind: Kind, count: Int, channels: Int, height: Int, width: Int, seed: UInt64) -> Tensor<Float> {
+        var generator = SeededGenerator(seed: seed)
+        var batch = Tensor<Float>(zeros: [count, channels, height, width])
+        let plane = channels * height * width
+        for b in 0..<count {
+            let image: [Float]
+            switch kind {
+            case .deadLeaves: image = deadLeaves(channels: channels, height: height, width: width, generator: &generator)
+            case .pinkNoise: image = pinkNoise(channels: channels, height: height, width: width, generator: &generator)
+            }
+            batch.scalars.replaceSubrange((b * plane)..<((b + 1) * plane), with: image)
+        }
+        return batch
+    }
+
+    private static func deadLeaves(channels: Int, height: Int, width: Int, generator: inout SeededGenerator) -> [Float] {
+        var image = [Float](repeating: 0, count: channels * height * width)
+        func colour() -> [Float] {
+            let grey = generator.nextUniform()
+            return (0..<channels).map { _ in Float(min(1, max(0, grey + 0.25 * (generator.nextUniform() - 0.5)))) }
+        }
+        let background = colour()
+        for c in 0..<channels { for i in 0..<(height * width) { image[c * height * width + i] = background[c] } }
+        let size = Double(max(height, width))
+        let (rMin, rMax) = (max(0.5, size / 64), size / 3)
+        let discs = Int(12 * Double(height * width) / (rMin * rMin * 40)) + 50
+        for _ in 0..<discs {
+            // Inverse CDF of the density ∝ r⁻³ on [rMin, rMax].
+            let u = generator.nextUniform()
+            let r = 1 / (1 / (rMin * rMin) - u * (1 / (rMin * rMin) - 1 / (rMax * rMax))).squareRoot()
+            let cy = generator.nextUniform(-r, Double(height) + r), cx = generator.nextUniform(-r, Double(width) + r)
+            let fill = colour()
+            let y0 = max(0, Int(cy - r)), y1 = min(height - 1, Int(cy + r))
+            let x0 = max(0, Int(cx - r)), x1 = min(width - 1, Int(cx + r))
+            guard y0 <= y1, x0 <= x1 else { continue }
+            for y in y0...y1 {
+                for x in x0...x1 {
+                    let dy = Double(y) + 0.5 - cy, dx = Double(x) + 0.5 - cx
+                    if dy * dy + dx * dx <= r * r {
+                        for c in 0..<channels { image[(c * height + y) * width + x] = fill[c] }
+                    }
+                }
+            }
+        }
+        return image
+    }
+
+    private static func pinkNoise(channels: Int, height: Int, width: Int, generator: inout SeededGenerator) -> [Float] {
+        let noise = Tensor<Double>(shape: [1, channels, height, width]) { _ in generator.nextNormal() }
+        var spectrum = FFT2D.forward(noise)
+        for c in 0..<channels {
+            for u in 0..<height {
+                for v in 0..<width {
+                    let fu = Double(SpectrumStatistics.signedFrequency(u, size: height)) / Double(height)
+                    let fv = Double(SpectrumStatistics.signedFrequency(v, size: width)) / Double(width)
+                    let f = (fu * fu + fv * fv).squareRoot()
+                    let gain = u == 0 && v == 0 ? 0 : 1 / max(f, 1 / Double(max(height, width)))
+                    spectrum[0, c, u, v] = spectrum[0, c, u, v].multiplied(by: gain)
+                }
+            }
+        }
+        let field = FFT2D.inverse(spectrum).scalars
+        let (low, high) = (field.min() ?? 0, field.max() ?? 1)
+        let range = high > low ? high - low : 1
+        return field.map { Float(($0 - low) / range) }
+    }
+}

@@ -1,0 +1,83 @@
+import Foundation
+import RealModule
+
+/// Paper-style spectrum figures (THEORY §7): the channel-averaged magnitude map, centred (low frequencies in the
+/// middle), on a log10 colour scale with a colour bar and a title. For display only, the DC value is replaced by the
+/// second-largest magnitude of the map, as the paper does; no computed metric ever uses this clamp.
+public enum SpectrumFigure {
+    /// Renders an un-shifted magnitude map (rows × columns) as a heatmap figure.
+    public static func heatmap(
+        magnitudes: [Double], rows: Int, columns: Int, title: String, colormap: Colormap = .viridis
+    ) -> Canvas {
+        var display = magnitudes
+        if display.count > 1 {
+            let second = display.dropFirst().max() ?? display[0]
+            display[0] = min(display[0], second)
+        }
+        let centred = SpectrumStatistics.centred(display, rows: rows, columns: columns)
+        let logs = centred.map { Double.log10(max($0, 1e-12)) }
+        let low = logs.min() ?? 0, high = logs.max() ?? 1
+        let range = high > low ? high - low : 1
+
+        let cell = max(1, 256 / max(rows, columns))
+        let mapW = columns * cell, mapH = rows * cell
+        let margin = 12, titleH = 24, barW = 16, labelW = 70
+        var canvas = Canvas(width: margin + mapW + 12 + barW + 6 + labelW, height: titleH + mapH + margin + 14)
+        canvas.text(title, x: margin, y: 8)
+        for u in 0..<rows {
+            for v in 0..<columns {
+                let c = colormap.colour(at: (logs[u * columns + v] - low) / range)
+                canvas.fill(x: margin + v * cell, y: titleH + u * cell, width: cell, height: cell, colour: c)
+            }
+        }
+        canvas.rectangle(x: margin - 1, y: titleH - 1, width: mapW + 2, height: mapH + 2, colour: Canvas.grey)
+        canvas.text("LOW FREQ. AT CENTRE", x: margin, y: titleH + mapH + 4, colour: Canvas.grey)
+        // Colour bar with its top, middle and bottom values (magnitudes, log scale).
+        let barX = margin + mapW + 12
+        for y in 0..<mapH {
+            canvas.fill(x: barX, y: titleH + y, width: barW, height: 1, colour: colormap.colour(at: 1 - Double(y) / Double(max(1, mapH - 1))))
+        }
+        canvas.rectangle(x: barX - 1, y: titleH - 1, width: barW + 2, height: mapH + 2, colour: Canvas.grey)
+        for (fraction, value) in [(0.0, high), (0.5, (low + high) / 2), (1.0, low)] {
+            let y = titleH + Int(fraction * Double(mapH - 1))
+            canvas.line(barX + barW, y, barX + barW + 3, y, Canvas.black)
+            canvas.text(formatTick(Double.pow(10, value)), x: barX + barW + 6, y: max(0, y - 3))
+        }
+        canvas.text("|H| LOG", x: barX - 8, y: titleH + mapH + 4, colour: Canvas.grey)
+        return canvas
+    }
+
+    /// Renders curves y(x) on a log10 y axis (radial spectra, SOM across depth) with axes, labels and a legend.
+    public static func logCurves(
+        _ curves: [(label: String, x: [Double], y: [Double])], title: String, xLabel: String, yLabel: String
+    ) -> Canvas {
+        let (plotW, plotH, left, top) = (420, 260, 78, 28)
+        var canvas = Canvas(width: left + plotW + 20, height: top + plotH + 40 + 12 * curves.count)
+        canvas.text(title, x: 10, y: 8)
+        let xs = curves.flatMap(\.x), ys = curves.flatMap(\.y).filter { $0 > 0 }.map { Double.log10($0) }
+        let xMin = xs.min() ?? 0, xMax = max(xs.max() ?? 1, (xs.min() ?? 0) + 1e-12)
+        let yMin = ys.min() ?? 0, yMax = max(ys.max() ?? 1, (ys.min() ?? 0) + 1e-12)
+        func px(_ x: Double) -> Int { left + Int((x - xMin) / (xMax - xMin) * Double(plotW - 1)) }
+        func py(_ y: Double) -> Int { top + plotH - 1 - Int((Double.log10(max(y, 1e-300)) - yMin) / (yMax - yMin) * Double(plotH - 1)) }
+        canvas.rectangle(x: left, y: top, width: plotW, height: plotH, colour: Canvas.black)
+        for i in 0...4 {
+            let fx = xMin + (xMax - xMin) * Double(i) / 4, fy = yMin + (yMax - yMin) * Double(i) / 4
+            let x = px(fx), y = top + plotH - 1 - Int(Double(i) / 4 * Double(plotH - 1))
+            canvas.line(x, top + plotH, x, top + plotH + 3, Canvas.black)
+            canvas.text(formatTick(fx), x: x - 10, y: top + plotH + 6)
+            canvas.line(left - 3, y, left, y, Canvas.black)
+            canvas.text(formatTick(Double.pow(10, fy)), x: 4, y: y - 3)
+        }
+        canvas.text(xLabel, x: left + plotW / 2 - Canvas.textWidth(xLabel) / 2, y: top + plotH + 18)
+        canvas.text(yLabel, x: 4, y: top - 12)
+        for (index, curve) in curves.enumerated() {
+            let colour = Colormap.viridis.colour(at: curves.count > 1 ? Double(index) / Double(curves.count - 1) * 0.85 : 0.3)
+            let points = zip(curve.x, curve.y).filter { $0.1 > 0 }
+            for (a, b) in zip(points, points.dropFirst()) { canvas.line(px(a.0), py(a.1), px(b.0), py(b.1), colour) }
+            let legendY = top + plotH + 30 + 12 * index
+            canvas.fill(x: left, y: legendY + 2, width: 14, height: 3, colour: colour)
+            canvas.text(curve.label, x: left + 20, y: legendY)
+        }
+        return canvas
+    }
+}

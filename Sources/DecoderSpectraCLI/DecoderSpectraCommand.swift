@@ -1,0 +1,24 @@
+import ArgumentParser
+import DecoderSpectra
+
+@main
+struct DecoderSpectraCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "decoder-spectra",
+        abstract: "Show, measure and predict how convolutional decoders represent each frequency of their input.",
+        discussion: """
+            Every feature map is taken to the frequency domain (2D DFT per channel, numpy.fft.fft2 convention). Layers with \
+            an exact frequency rule (circular Conv2d: Theorem 3.2; zero-insertion and nearest upsampling: Theorem 4.4, §2.4) \
+            are propagated without spatial convolution; the others are measured.
+
+            Examples:
+              decoder-spectra demo
+              decoder-spectra models
+              decoder-spectra verify --model e1-linear-circular --precision double
+              decoder-spectra analyze --model my-decoder.json --input images/ --out results
+              decoder-spectra bench
+            """,
+        version: DecoderSpectraVersion.current,
+        subcommands: [Demo.self, Analyze.self, Verify.self, Models.self, Bench.self]
+    )
+}

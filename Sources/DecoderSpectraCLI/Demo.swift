@@ -1,0 +1,148 @@
+import ArgumentParser
+import DecoderSpectra
+import Foundation
+
+struct Demo: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a built-in decoder on built-in synthetic images and write spectra, figures and a summary.",
+        discussion: """
+            Writes into --out: summary.json (per layer: shape, p_low, radial spectrum, verification), \
+            spectra/NN-<layer>.npy (complex64 [B, C, M, N], un-shifted) and figures/*.png (centred log-magnitude maps).
+
+            Examples:
+              decoder-spectra demo
+              decoder-spectra demo --model e4-zeros --images 8 --out e4-run --force
+            """)
+
+    @Option(help: "Built-in model name or model JSON file.")
+    var model: String = "e10-upconv-decoder"
+
+    @Option(help: "Seed of weights and images.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Number of synthetic images.")
+    var images: Int = 4
+
+    @Option(help: "Built-in images: dead-leaves or pink-noise.")
+    var data: String = SyntheticImages.Kind.deadLeaves.rawValue
+
+    @Option(help: "Output folder.")
+    var out: String = "demo-output"
+
+    @Flag(help: "Replace a non-empty output folder.")
+    var force = false
+
+    @Option(help: "Arithmetic: float or double.")
+    var precision: Precision = .float
+
+    func run() throws {
+        try Console.run {
+            let decoder = try ModelResolver.resolve(model, seed: seed)
+            guard images > 0, let kind = SyntheticImages.Kind(rawValue: data) else {
+                throw SpectraError.invalidInput("--images must be positive and --data one of dead-leaves, pink-noise")
+            }
+            let input = SyntheticImages.generate(kind, count: images, channels: decoder.inputChannels,
+                                                 height: decoder.inputSize.height, width: decoder.inputSize.width, seed: seed)
+            let source = "built-in \(kind.rawValue) images (seed \(seed))"
+            let summary = try AnalysisJob(
+                model: decoder, input: input, source: source, files: nil, out: out, force: force, precision: precision,
+                options: { var o = AnalysisWriter.Options(); o.command = invocation; o.seed = seed; return o }()
+            ).run()
+            AnalysisJob.printSummary(summary, out: out)
+        }
+    }
+}
+
+struct Analyze: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Analyse a model on your inputs (.npy arrays or PNG images): spectra, figures and summary.json.",
+        discussion: """
+            Examples:
+              decoder-spectra analyze --model e4-zeros --input photo.png
+              decoder-spectra analyze --model my-decoder.json --input latents.npy --out results --save-features
+            """)
+
+    @OptionGroup var modelOptions: ModelOptions
+
+    @Option(help: "A .npy array ([B,C,H,W], [C,H,W] or [H,W]), a PNG image, or a folder of them (sorted by name).")
+    var input: String
+
+    @Option(help: "Read at most this many files from an input folder.")
+    var limit: Int?
+
+    @Option(help: "Output folder.")
+    var out: String = "analysis-output"
+
+    @Flag(help: "Replace a non-empty output folder.")
+    var force = false
+
+    @Flag(help: "Also write every layer's feature map as float32 .npy into features/.")
+    var saveFeatures = false
+
+    @Flag(help: "Do not write the complex64 spectra (they can be large).")
+    var noSpectra = false
+
+    @Option(help: "Arithmetic: float or double.")
+    var precision: Precision = .float
+
+    func run() throws {
+        try Console.run {
+            let model = try modelOptions.load()
+            let (tensor, files) = try InputLoader.load(input, channels: model.inputChannels, limit: limit)
+            var options = AnalysisWriter.Options()
+            options.command = invocation
+            options.seed = modelOptions.seed
+            options.saveFeatures = saveFeatures
+            options.saveSpectra = !noSpectra
+            let summary = try AnalysisJob(model: model, input: tensor, source: input, files: files, out: out, force: force,
+                                          precision: precision, options: options).run()
+            AnalysisJob.printSummary(summary, out: out)
+        }
+    }
+}
+
+/// The shared body of `demo` and `analyze`: trace, write into a staged folder, commit.
+struct AnalysisJob {
+    let model: Sequential
+    let input: Tensor<Float>
+    let source: String
+    let files: [String]?
+    let out: String
+    let force: Bool
+    let precision: Precision
+    let options: AnalysisWriter.Options
+
+    func run() throws -> AnalysisSummary {
+        let folder = try StagedDirectory(URL(fileURLWithPath: out), force: force)
+        let progress: (Int, String) -> Void = { index, name in
+            Console.progress("[\(index + 1)/\(model.layers.count)] \(name)")
+        }
+        let summary: AnalysisSummary
+        switch precision {
+        case .float:
+            summary = try AnalysisWriter(options: options).write(
+                try FrequencyVerifier.trace(model, input: input, progress: progress), model: model, source: source, files: files,
+                into: folder, progress: Console.progress)
+        case .double:
+            summary = try AnalysisWriter(options: options).write(
+                try FrequencyVerifier.trace(model, input: input.converted(to: Double.self), progress: progress), model: model,
+                source: source, files: files, into: folder, progress: Console.progress)
+        }
+        try folder.commit()
+        Console.endProgress()
+        return summary
+    }
+
+    static func printSummary(_ summary: AnalysisSummary, out: String) {
+        print("model \(summary.model.name) on \(summary.input.source)")
+        print("  input            p_low \(String(format: "%.4f", summary.input.pLow))")
+        for layer in summary.layers {
+            let check = layer.verification.relativeError.map { String(format: "rel.err %.1e", $0) } ?? "no rule"
+            let sim = layer.verification.similarity.map { String(format: "sim %.3f", $0) } ?? ""
+            print("  \(String(format: "%2d", layer.index)) \(layer.name.padding(toLength: 12, withPad: " ", startingAt: 0))"
+                  + " p_low \(String(format: "%.4f", layer.pLow))  \(layer.verification.rule) \(check) \(sim)")
+        }
+        let folder = URL(fileURLWithPath: out).standardizedFileURL.path
+        print("results: \(folder)/summary.json, spectra in \(folder)/spectra, figures in \(folder)/figures")
+    }
+}

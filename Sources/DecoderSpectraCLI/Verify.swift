@@ -1,0 +1,83 @@
+import ArgumentParser
+import DecoderSpectra
+import Foundation
+
+struct Verify: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run a model spatially and in frequency; print each layer's agreement.",
+        discussion: """
+            For layers with an exact rule the relative error ‖H_freq − FFT(F_spatial)‖ / ‖FFT(F_spatial)‖ must stay below \
+            1e-5 (float) or 1e-10 (double); the exit status is 1 otherwise. Other layers are measured with the spectral \
+            similarity sim(H*, H) of the paper (THEORY §7).
+
+            Examples:
+              decoder-spectra verify --model e1-linear-circular --precision double
+              decoder-spectra verify --model e1-relu-zeros --json
+            """)
+
+    @OptionGroup var modelOptions: ModelOptions
+    @OptionGroup var inputOptions: InputOptions
+
+    @Option(help: "Arithmetic of both paths: float or double.")
+    var precision: Precision = .float
+
+    @Flag(help: "Print the results as JSON.")
+    var json = false
+
+    func run() throws {
+        try Console.run {
+            let model = try modelOptions.load()
+            let (input, source, _) = try inputOptions.load(for: model, seed: modelOptions.seed)
+            switch precision {
+            case .float: try report(try FrequencyVerifier.trace(model, input: input), model: model, source: source, bound: 1e-5)
+            case .double:
+                try report(try FrequencyVerifier.trace(model, input: input.converted(to: Double.self)), model: model, source: source, bound: 1e-10)
+            }
+        }
+    }
+
+    private func report<S: TensorScalar>(_ trace: SpectralTrace<S>, model: Sequential, source: String, bound: Double) throws {
+        let worst = zip(trace.verifications, trace.verifications.indices)
+            .filter { $0.0.rule == "exact" }.map { $0.0.relativeError ?? 0 }.max()
+        let passed = (worst ?? 0) <= bound
+        if json {
+            let rows = model.layers.indices.map {
+                VerifyRow(index: $0 + 1, name: model.layers[$0].name, type: model.layers[$0].layer.typeName,
+                    outputShape: trace.outputs[$0].shape, verification: trace.verifications[$0])
+            }
+            let report = VerifyReport(model: model.name, input: source, precision: S.precisionName, bound: bound, passed: passed, layers: rows)
+            print(String(decoding: try JSONFormatting.encode(report), as: UTF8.self))
+        } else {
+            print("model \(model.name), input \(source), precision \(S.precisionName)")
+            print(pad("#", 4) + pad("layer", 12) + pad("type", 17) + pad("output shape", 20) + pad("rule", 12) + pad("rel. error", 12) + "sim")
+            for (i, named) in model.layers.enumerated() {
+                let v = trace.verifications[i]
+                print(pad("\(i + 1)", 4) + pad(named.name, 12) + pad(named.layer.typeName, 17)
+                      + pad(describeShape(trace.outputs[i].shape), 20) + pad(v.rule, 12)
+                      + pad(v.relativeError.map { String(format: "%.2e", $0) } ?? "-", 12)
+                      + (v.similarity.map { String(format: "%.6f", $0) } ?? "-"))
+            }
+            if let worst {
+                print("exact layers: largest relative error \(String(format: "%.2e", worst)), bound \(String(format: "%.0e", bound)): \(passed ? "PASS" : "FAIL")")
+            } else {
+                print("no layer of this model has an exact rule; similarities are measurements, not checks")
+            }
+        }
+        if !passed { throw ExitCode.failure }
+    }
+
+    private func pad(_ text: String, _ width: Int) -> String {
+        text.count >= width ? text + " " : text.padding(toLength: width, withPad: " ", startingAt: 0)
+    }
+}
+
+/// One row of `verify --json`.
+struct VerifyRow: Encodable {
+    let index: Int, name: String, type: String, outputShape: [Int], verification: LayerVerification
+    enum CodingKeys: String, CodingKey { case index, name, type, verification; case outputShape = "output_shape" }
+}
+
+/// The document `verify --json` prints.
+struct VerifyReport: Encodable {
+    let model: String, input: String, precision: String, bound: Double, passed: Bool, layers: [VerifyRow]
+}
