@@ -15,8 +15,11 @@ public enum SpectrumFigure {
             display[0] = min(display[0], second)
         }
         let centred = SpectrumStatistics.centred(display, rows: rows, columns: columns)
-        let logs = centred.map { Double.log10(max($0, 1e-12)) }
-        let low = logs.min() ?? 0, high = logs.max() ?? 1
+        let logs = centred.map { Double.log10(max($0, 1e-30)) }
+        // Colour range: the largest value down to the 1st percentile, at most 8 decades (exact zeros would
+        // otherwise stretch the scale to nothing).
+        let high = logs.max() ?? 1
+        let low = max(logs.sorted()[logs.count / 100], high - 8)
         let range = high > low ? high - low : 1
 
         let cell = max(1, 256 / max(rows, columns))
@@ -26,7 +29,7 @@ public enum SpectrumFigure {
         canvas.text(title, x: margin, y: 8)
         for u in 0..<rows {
             for v in 0..<columns {
-                let c = colormap.colour(at: (logs[u * columns + v] - low) / range)
+                let c = colormap.colour(at: (max(logs[u * columns + v], low) - low) / range)
                 canvas.fill(x: margin + v * cell, y: titleH + u * cell, width: cell, height: cell, colour: c)
             }
         }

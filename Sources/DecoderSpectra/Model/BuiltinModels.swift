@@ -74,8 +74,8 @@ public enum BuiltinModels {
             (1...4).map { ["name": .string("up\($0)"), "type": .string("Upsample"), "scale_factor": .int(2), "mode": .string("zeros")] })
         // E10 (Fig. 1b) / E3 decoder: 4 up-convolution blocks (nearest ×2, conv 3×3 zero padding, BatchNorm, ReLU)
         // and an output conv. It decodes images directly (the paper's VGG-16 encoder is not part of this model).
-        add("e10-upconv-decoder", "E10", "4 up-conv blocks (nearest x2, conv 3x3 zeros, BatchNorm2d, ReLU) 3-32-16-16-8 + conv to 3",
-            input: (3, 16, 16), upconvDecoder(channels: [3, 32, 16, 16, 8], upsampling: "nearest", mode: "zeros", norm: true, relu: true))
+        add("e10-upconv-decoder", "E10", "4 up-conv blocks (nearest x2, conv 3x3 zeros, BatchNorm2d, ReLU) 3-32-16-16-8 + conv to 3, 8x8 -> 128x128",
+            input: (3, 8, 8), upconvDecoder(channels: [3, 32, 16, 16, 8], upsampling: "nearest", mode: "zeros", norm: true, relu: true))
         // A decoder every layer of which has an exact frequency rule: it propagates entirely in frequency.
         add("circular-upconv-decoder", "§2.4", "linear circular decoder: 3 blocks (zero insertion or nearest x2, circular conv 3x3), all layers exact",
             input: (3, 16, 16), upconvDecoder(channels: [3, 16, 16, 8], upsampling: "zeros", mode: "circular", norm: false, relu: false))

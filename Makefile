@@ -1,0 +1,30 @@
+# DecoderSpectra: the two commands of the README, plus a few helpers.
+SWIFT ?= swift
+DEMO_OUT ?= demo-output
+
+.PHONY: demo test build deps bench fixtures clean
+
+## make demo: install missing system packages, build in release, run the main job on the built-in default.
+demo: build
+	.build/release/decoder-spectra demo --out $(DEMO_OUT) --force
+
+## make test: install missing system packages, then run the whole test suite (Swift Testing).
+test: deps
+	$(SWIFT) test --disable-xctest
+
+build: deps
+	$(SWIFT) build -c release --product decoder-spectra
+
+deps:
+	@scripts/install-deps.sh
+
+## make bench: timings of the release build (see scripts/bench.sh).
+bench: build
+	scripts/bench.sh
+
+## make fixtures: regenerate the PyTorch/numpy reference fixtures (needs python3 with torch and numpy).
+fixtures:
+	python3 scripts/make_torch_fixtures.py
+
+clean:
+	rm -rf .build $(DEMO_OUT)
