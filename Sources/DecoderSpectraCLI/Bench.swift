@@ -1,11 +1,82 @@
 import ArgumentParser
 import DecoderSpectra
+import Foundation
 
 struct Bench: ParsableCommand {
-    static let configuration = CommandConfiguration(abstract: "Time the forward pass, FFTs and frequency propagation (not yet implemented).")
+    static let configuration = CommandConfiguration(
+        abstract: "Time the forward pass, FFTs, T(u,v) construction and frequency propagation of built-in models.",
+        discussion: """
+            Run on a release build (make bench). Each row compares our conv layers with cblas_sgemm on the same GEMM \
+            shapes, and our FFT path with the bare FFTW plan executions, in the same run. Targets: conv ≥ 50% of the \
+            sgemm rate; FFT path ≤ 1.3x bare FFTW. Sizes are output sizes; upsampling decoders get the input that \
+            produces them.
+
+            Examples:
+              decoder-spectra bench
+              decoder-spectra bench --models e4-zeros --sizes 64 --batch 8 --json
+            """)
+
+    @Option(help: "Comma-separated built-in model names.")
+    var models: String = "e1-relu-zeros,e4-zeros,e10-upconv-decoder"
+
+    @Option(help: "Comma-separated output sizes (square).")
+    var sizes: String = "64,128"
+
+    @Option(help: "Batch size.")
+    var batch: Int = 32
+
+    @Option(help: "Repeats per measurement (the minimum is reported).")
+    var repeats: Int = 3
+
+    @Flag(help: "Print JSON.")
+    var json = false
 
     func run() throws {
-        Console.note("error: bench is not implemented yet")
-        throw ExitCode.failure
+        try Console.run {
+            #if DEBUG
+            Console.note("warning: this is a debug build; timings are not representative (use make bench)")
+            #endif
+            let sizeList = sizes.split(separator: ",").compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard !sizeList.isEmpty, sizeList.allSatisfy({ $0 > 0 }), batch > 0 else {
+                throw SpectraError.invalidInput("--sizes must list positive integers and --batch be positive")
+            }
+            Console.note("OpenBLAS \(BLASInfo.configuration), kernel \(BLASInfo.coreName), \(BLASInfo.threads) threads; "
+                         + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
+            var results: [Benchmark.Result] = []
+            for name in models.split(separator: ",").map(String.init) {
+                let model = try BuiltinModels.model(named: name)
+                for size in sizeList {
+                    let scale = try upsamplingFactor(model)
+                    guard size % scale == 0 else { continue }
+                    let input = SyntheticImages.generate(.pinkNoise, count: batch, channels: model.inputChannels,
+                                                         height: size / scale, width: size / scale, seed: 1)
+                    Console.progress("bench \(name) at \(size)x\(size), batch \(batch)")
+                    results.append(try Benchmark.run(model: model, input: input, repeats: repeats))
+                }
+            }
+            Console.endProgress()
+            if json {
+                print(String(decoding: try JSONFormatting.encode(results), as: UTF8.self))
+                return
+            }
+            print("model                input              forward   conv      conv GF/s  sgemm GF/s  ratio  fft       bare fft  ratio  T(u,v)    propagate")
+            for r in results {
+                print(col(r.model, 21) + col(describeShape(r.inputShape), 19) + col(ms(r.forwardSeconds), 10)
+                      + col(ms(r.convSeconds), 10) + col(String(format: "%.1f", r.convGFLOPS), 11)
+                      + col(String(format: "%.1f", r.sgemmGFLOPS), 12) + col(String(format: "%.2f", r.convGFLOPS / r.sgemmGFLOPS), 7)
+                      + col(ms(r.fftSeconds), 10) + col(ms(r.bareFFTSeconds), 10)
+                      + col(String(format: "%.2f", r.fftSeconds / r.bareFFTSeconds), 7)
+                      + col(ms(r.transferSeconds), 10) + ms(r.propagationSeconds))
+            }
+            print("targets: conv/sgemm >= 0.50, fft/bare <= 1.30")
+        }
     }
+
+    private func upsamplingFactor(_ model: Sequential) throws -> Int {
+        let shapes = try model.shapes(for: [1, model.inputChannels, 8, 8])
+        return shapes.last![2] / 8
+    }
+
+    private func ms(_ seconds: Double) -> String { String(format: "%.1f ms", seconds * 1000) }
+    private func col(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count + 1), withPad: " ", startingAt: 0) }
 }

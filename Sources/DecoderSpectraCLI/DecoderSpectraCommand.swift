@@ -21,4 +21,14 @@ struct DecoderSpectraCommand: ParsableCommand {
         version: DecoderSpectraVersion.current,
         subcommands: [Demo.self, Analyze.self, Verify.self, Models.self, Bench.self]
     )
+
+    static func main() {
+        MemoryTuning.keepFreedMemoryMapped()
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch {
+            exit(withError: error)
+        }
+    }
 }

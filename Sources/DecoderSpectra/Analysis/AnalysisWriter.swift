@@ -18,6 +18,8 @@ public struct AnalysisWriter {
     public init(options: Options) { self.options = options }
 
     /// Writes every file for `trace` into `folder` and returns the summary (also written as summary.json).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func write<S: TensorScalar>(
         _ trace: SpectralTrace<S>, model: Sequential, source: String, files: [String]?, into folder: StagedDirectory,
         progress: ((String) -> Void)? = nil
@@ -66,11 +68,15 @@ public struct AnalysisWriter {
         return summary
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private func radial<S: TensorScalar>(_ spectrum: Spectrum<S>) -> AnalysisSummary.RadialSpectrum {
         let profile = SpectrumStatistics.radialProfile(spectrum)
         return .init(frequency: profile.frequency, power: profile.power)
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private func figure<S: TensorScalar>(_ spectrum: Spectrum<S>, title: String, to url: URL) throws {
         let map = SpectrumStatistics.meanMagnitudeMap(spectrum)
         try SpectrumFigure.heatmap(magnitudes: map, rows: spectrum.rows, columns: spectrum.columns, title: title).writePNG(to: url)

@@ -16,11 +16,15 @@ extension Conv2d {
     }
 
     /// The input size's T matrices with PyTorch's padding as the anchor.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func transferMatrices<S: TensorScalar>(rows: Int, columns: Int, as: S.Type = S.self) -> TransferMatrices<S> {
         TransferMatrices<S>.fromKernels(
             weight, outputFirst: true, anchor: (padding.height, padding.width), rows: rows, columns: columns, conjugate: true)
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func propagate<S: TensorScalar>(_ spectrum: Spectrum<S>) throws -> Spectrum<S> {
         let rule = spectralRule(for: spectrum.shape)
         if case let .unavailable(reason) = rule { throw SpectraError.invalidLayer(layer: typeName, reason: reason) }
@@ -45,6 +49,8 @@ extension ConvTranspose2d {
         return .surrogate("cropped padding replaced by circular wrap-around")
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func propagate<S: TensorScalar>(_ spectrum: Spectrum<S>) throws -> Spectrum<S> {
         let rule = spectralRule(for: spectrum.shape)
         if case let .unavailable(reason) = rule { throw SpectraError.invalidLayer(layer: typeName, reason: reason) }

@@ -3,6 +3,8 @@ extension BatchNorm2d {
     /// Evaluation-mode batch norm is a per-channel affine map, hence exact: H_c = a_c G_c + δ_uv MN b_c.
     public func spectralRule(for input: [Int]) -> SpectralRule { .exact("per-channel affine map") }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func propagate<S: TensorScalar>(_ spectrum: Spectrum<S>) throws -> Spectrum<S> {
         let (scale, shift) = affine
         var output = spectrum
@@ -26,6 +28,8 @@ extension Activation {
         .surrogate("\(typeName) is not linear; its linearisation at 0 is used (THEORY §2.5)")
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func propagate<S: TensorScalar>(_ spectrum: Spectrum<S>) throws -> Spectrum<S> {
         guard case .sigmoid = function else { return spectrum }
         var output = spectrum

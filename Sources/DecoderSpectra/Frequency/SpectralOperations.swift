@@ -4,6 +4,8 @@ import ComplexModule
 /// Building blocks of the frequency rules of THEORY §2 and §5, shared by the layers' `propagate`.
 enum SpectralOperations {
     /// Adds MN·b_c at [0, 0] of channel c: a constant map's spectrum (THEORY §1.4, "Bias").
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     static func addBias<S: TensorScalar>(_ bias: [Double], to spectrum: inout Spectrum<S>) {
         let scale = Double(spectrum.planeSize)
         for b in 0..<spectrum.batch {
@@ -15,6 +17,8 @@ enum SpectralOperations {
 
     /// Tiles an M0×N0 spectrum to (r·M0)×(r·N0): H[u, v] = G[u mod M0, v mod N0] (Theorem 4.4, Eq. 11), then multiplies
     /// by a separable response rowResponse[u]·columnResponse[v] (all ones for zero insertion).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     static func tile<S: TensorScalar>(
         _ spectrum: Spectrum<S>, factor: Int, rowResponse: [Complex<Double>]? = nil, columnResponse: [Complex<Double>]? = nil
     ) -> Spectrum<S> {
@@ -50,6 +54,8 @@ enum SpectralOperations {
 
     /// Keeps every s-th sample of a circular map: Y[u', v'] = (1/(sH·sW)) Σ_{a,b} X[u' + a·M', v' + b·N'] with
     /// M' = M/sH, N' = N/sW (the aliasing sum of decimation).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     static func decimate<S: TensorScalar>(_ spectrum: Spectrum<S>, by stride: (Int, Int)) -> Spectrum<S> {
         let (m, n) = (spectrum.rows, spectrum.columns)
         let (mOut, nOut) = (m / stride.0, n / stride.1)

@@ -24,6 +24,8 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
     /// T for a kernel bank. `outputFirst`: the weight is [D, C, kH, kW] (Conv2d) rather than [C, D, kH, kW]
     /// (ConvTranspose2d). `conjugate`: use e^{+i} (cross-correlation, Conv2d) rather than e^{−i} (true convolution,
     /// ConvTranspose2d, THEORY §2.4).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public static func fromKernels(
         _ weight: Tensor<Float>, outputFirst: Bool, anchor: (Int, Int), rows: Int, columns: Int, conjugate: Bool
     ) -> TransferMatrices {
@@ -62,38 +64,49 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
         return values[start..<(start + outputs * inputs)]
     }
 
-    /// h^(uv) = T^(uv) g^(uv) for every image and frequency (Theorem 3.2 without the bias term), by one complex GEMM
-    /// per frequency on channel-major gathers of the spectra.
+    /// h^(uv) = T^(uv) g^(uv) for every image and frequency (Theorem 3.2 without the bias term): one complex GEMM
+    /// [D×C]·[C×B] per frequency. Frequencies are processed in blocks small enough for the cache, so that the
+    /// transposes between the [B, C, M, N] spectra and the per-frequency [C, B] matrices stay cheap.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
     public func apply(to spectrum: Spectrum<Scalar>) -> Spectrum<Scalar> {
         precondition(spectrum.channels == inputs && spectrum.rows == rows && spectrum.columns == columns)
         let batch = spectrum.batch, plane = rows * columns
-        var gathered = [Complex<Scalar>](repeating: .zero, count: plane * inputs * batch)
-        for b in 0..<batch {
-            for c in 0..<inputs {
-                let source = (b * inputs + c) * plane
-                for f in 0..<plane { gathered[(f * inputs + c) * batch + b] = spectrum.values[source + f] }
-            }
-        }
-        var product = [Complex<Scalar>](repeating: .zero, count: plane * outputs * batch)
+        let block = 32
+        var output = Spectrum<Scalar>(zeros: [batch, outputs, rows, columns])
+        var gathered = [Complex<Scalar>](repeating: .zero, count: block * inputs * batch)
+        var product = [Complex<Scalar>](repeating: .zero, count: block * outputs * batch)
+        let size = MemoryLayout<Complex<Scalar>>.stride
         values.withUnsafeBytes { t in
-            gathered.withUnsafeBytes { g in
-                product.withUnsafeMutableBytes { h in
-                    let size = MemoryLayout<Complex<Scalar>>.stride
-                    for f in 0..<plane {
-                        Scalar.complexGemm(
-                            m: outputs, n: batch, k: inputs,
-                            a: t.baseAddress! + f * outputs * inputs * size,
-                            b: g.baseAddress! + f * inputs * batch * size,
-                            c: h.baseAddress! + f * outputs * batch * size)
+            spectrum.values.withUnsafeBufferPointer { g in
+                output.values.withUnsafeMutableBufferPointer { h in
+                    gathered.withUnsafeMutableBufferPointer { gb in
+                        product.withUnsafeMutableBufferPointer { pb in
+                            for f0 in stride(from: 0, to: plane, by: block) {
+                                let count = min(block, plane - f0)
+                                for b in 0..<batch {
+                                    for c in 0..<inputs {
+                                        let source = (b * inputs + c) * plane + f0
+                                        for k in 0..<count { gb[(k * inputs + c) * batch + b] = g[source + k] }
+                                    }
+                                }
+                                for k in 0..<count {
+                                    Scalar.complexGemm(
+                                        m: outputs, n: batch, k: inputs,
+                                        a: t.baseAddress! + (f0 + k) * outputs * inputs * size,
+                                        b: UnsafeRawPointer(gb.baseAddress! + k * inputs * batch),
+                                        c: UnsafeMutableRawPointer(pb.baseAddress! + k * outputs * batch))
+                                }
+                                for b in 0..<batch {
+                                    for d in 0..<outputs {
+                                        let target = (b * outputs + d) * plane + f0
+                                        for k in 0..<count { h[target + k] = pb[(k * outputs + d) * batch + b] }
+                                    }
+                                }
+                            }
+                        }
                     }
                 }
-            }
-        }
-        var output = Spectrum<Scalar>(zeros: [batch, outputs, rows, columns])
-        for b in 0..<batch {
-            for d in 0..<outputs {
-                let target = (b * outputs + d) * plane
-                for f in 0..<plane { output.values[target + f] = product[(f * outputs + d) * batch + b] }
             }
         }
         return output

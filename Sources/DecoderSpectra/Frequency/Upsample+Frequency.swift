@@ -12,6 +12,8 @@ extension Upsample {
         }
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func propagate<S: TensorScalar>(_ spectrum: Spectrum<S>) throws -> Spectrum<S> {
         let r = scaleFactor
         switch mode {

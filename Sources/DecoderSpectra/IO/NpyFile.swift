@@ -153,6 +153,8 @@ public enum NpyFile {
     }
 
     /// Writes a complex64 array atomically (interleaved real, imaginary float32).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public static func writeComplex64<S: TensorScalar>(_ values: [Complex<S>], shape: [Int], to url: URL) throws {
         var payload = Data(capacity: values.count * 8)
         for v in values {

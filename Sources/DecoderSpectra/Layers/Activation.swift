@@ -33,6 +33,8 @@ public struct Activation: Layer {
         return input
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func forward<S: TensorScalar>(_ x: Tensor<S>) throws -> Tensor<S> {
         _ = try outputShape(for: x.shape)
         var y = x

@@ -42,6 +42,8 @@ public struct BatchNorm2d: Layer {
         return input
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func forward<S: TensorScalar>(_ x: Tensor<S>) throws -> Tensor<S> {
         _ = try outputShape(for: x.shape)
         let (scale, shift) = affine

@@ -53,6 +53,8 @@ public struct Conv2d: Layer {
                 (paddedH - kernelSize.height) / stride.height + 1, (paddedW - kernelSize.width) / stride.width + 1]
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func forward<S: TensorScalar>(_ x: Tensor<S>) throws -> Tensor<S> {
         let outShape = try outputShape(for: x.shape)
         let (height, width) = (x.height, x.width)
@@ -97,6 +99,8 @@ public struct Conv2d: Layer {
     }
 
     /// Unfolds the padded image into a [C·kH·kW, outH·outW] matrix (row = (c, t, s), column = output pixel).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private func im2col<S: TensorScalar>(
         _ padded: UnsafePointer<S>, paddedH: Int, paddedW: Int, outH: Int, outW: Int, into columns: UnsafeMutablePointer<S>
     ) {

@@ -50,6 +50,8 @@ public struct ConvTranspose2d: Layer {
         return [input[0], outChannels, outH, outW]
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func forward<S: TensorScalar>(_ x: Tensor<S>) throws -> Tensor<S> {
         let outShape = try outputShape(for: x.shape)
         let (height, width, outH, outW) = (x.height, x.width, outShape[2], outShape[3])
@@ -86,6 +88,8 @@ public struct ConvTranspose2d: Layer {
     }
 
     /// Scatter-adds column (d, t, s) of input pixel (i, j) to output pixel (i·sH + t − pH, j·sW + s − pW).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private func col2im<S: TensorScalar>(
         _ columns: UnsafePointer<S>, height: Int, width: Int, outH: Int, outW: Int, into output: UnsafeMutablePointer<S>
     ) {

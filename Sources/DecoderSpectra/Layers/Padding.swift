@@ -26,6 +26,8 @@ func paddedIndexMap(size: Int, before: Int, after: Int, mode: PaddingMode) -> [I
 
 /// Builds the padded planes of one image: out[c][y][x] = in[c][rows[y]][cols[x]] (0 where a map says −1).
 @inline(__always)
+@_specialize(where S == Float)
+@_specialize(where S == Double)
 func fillPadded<S: TensorScalar>(
     _ input: UnsafePointer<S>, channels: Int, height: Int, width: Int,
     rows: [Int], cols: [Int], into output: UnsafeMutablePointer<S>

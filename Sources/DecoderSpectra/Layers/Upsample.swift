@@ -33,6 +33,8 @@ public struct Upsample: Layer {
         return [input[0], input[1], input[2] * scaleFactor, input[3] * scaleFactor]
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func forward<S: TensorScalar>(_ x: Tensor<S>) throws -> Tensor<S> {
         let outShape = try outputShape(for: x.shape)
         let (h, w, outH, outW) = (x.height, x.width, outShape[2], outShape[3])

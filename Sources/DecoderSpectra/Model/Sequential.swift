@@ -39,6 +39,8 @@ public struct Sequential: Sendable {
     }
 
     /// Runs the network; returns the output of every layer (index i = output of layers[i]).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func forwardCapturingAll<S: TensorScalar>(_ x: Tensor<S>) throws -> [Tensor<S>] {
         _ = try shapes(for: x.shape)
         var current = x
@@ -51,6 +53,8 @@ public struct Sequential: Sendable {
     }
 
     /// Runs the network and returns its output only.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func forward<S: TensorScalar>(_ x: Tensor<S>) throws -> Tensor<S> {
         _ = try shapes(for: x.shape)
         var current = x

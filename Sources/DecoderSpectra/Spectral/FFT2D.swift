@@ -12,13 +12,15 @@ import Foundation
 /// `fftw_execute_dft` on new arrays, which FFTW documents as thread-safe; channels are spread over the cores.
 public enum FFT2D {
     /// The spectrum of every channel of a real NCHW tensor.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public static func forward<S: TensorScalar>(_ x: Tensor<S>) -> Spectrum<S> {
         precondition(x.rank == 4, "FFT2D.forward expects an NCHW tensor")
-        var values = [Complex<S>](repeating: .zero, count: x.count)
-        values.withUnsafeMutableBufferPointer { out in
+        var values = [Complex<S>](unsafeUninitializedCapacity: x.count) { out, initialized in
             x.scalars.withUnsafeBufferPointer { input in
-                for i in 0..<input.count { out[i] = Complex(input[i], 0) }
+                for i in 0..<input.count { (out.baseAddress! + i).initialize(to: Complex(input[i], 0)) }
             }
+            initialized = x.count
         }
         var spectrum = Spectrum<S>(shape: x.shape, values: values)
         transformInPlace(&spectrum.values, rows: x.height, columns: x.width, sign: FFTW_FORWARD)
@@ -26,6 +28,8 @@ public enum FFT2D {
     }
 
     /// The real part of the inverse DFT (divided by MN): the feature map whose spectrum is `spectrum`.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public static func inverse<S: TensorScalar>(_ spectrum: Spectrum<S>) -> Tensor<S> {
         var values = spectrum.values
         transformInPlace(&values, rows: spectrum.rows, columns: spectrum.columns, sign: FFTW_BACKWARD)
@@ -34,6 +38,8 @@ public enum FFT2D {
     }
 
     /// Transforms every M x N plane of `values` in place (sign: FFTW_FORWARD or FFTW_BACKWARD; unscaled).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public static func transformInPlace<S: TensorScalar>(
         _ values: inout [Complex<S>], rows: Int, columns: Int, sign: Int32
     ) {
@@ -46,13 +52,16 @@ public enum FFT2D {
             // Spread planes over the cores only when there is enough work to pay for the hand-off.
             let workers = plane * planes >= 1 << 15 ? min(ProcessInfo.processInfo.activeProcessorCount, planes) : 1
             let perWorker = (planes + workers - 1) / workers
+            // At most two plans serve all planes: one per 16-byte alignment class of a plane's start.
+            let first = FFTPlanCache.shared.plan(S.self, rows: rows, columns: columns, sign: sign, alignedLike: base)
+            let second = FFTPlanCache.shared.plan(S.self, rows: rows, columns: columns, sign: sign, alignedLike: base + stride)
+            let firstClass = Int(bitPattern: base) % 16
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 let start = w * perWorker, end = min(planes, start + perWorker)
                 guard start < end else { return }
                 for p in start..<end {
                     let pointer = base + p * stride
-                    let plan = FFTPlanCache.shared.plan(S.self, rows: rows, columns: columns, sign: sign, alignedLike: pointer)
-                    S.fftExecute(plan, pointer)
+                    S.fftExecute(Int(bitPattern: pointer) % 16 == firstClass ? first : second, pointer)
                 }
             }
         }
@@ -78,6 +87,8 @@ public final class FFTPlanCache: @unchecked Sendable {
     }
     private var flags = UInt32(FFTW_MEASURE)
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func plan<S: TensorScalar>(
         _ type: S.Type, rows: Int, columns: Int, sign: Int32, alignedLike pointer: UnsafeMutableRawPointer
     ) -> OpaquePointer {

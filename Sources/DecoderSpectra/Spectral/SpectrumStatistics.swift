@@ -4,6 +4,8 @@ import RealModule
 /// Measurements on spectrum maps, as THEORY §7 defines them. Maps are un-shifted unless a name says "centred".
 public enum SpectrumStatistics {
     /// Channel-averaged magnitude map of image b: mean_c |H^(c)_uv| (the maps of every figure in the paper).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public static func magnitudeMap<S: TensorScalar>(_ spectrum: Spectrum<S>, image b: Int) -> [Double] {
         let plane = spectrum.planeSize
         var map = [Double](repeating: 0, count: plane)
@@ -15,6 +17,8 @@ public enum SpectrumStatistics {
     }
 
     /// The magnitude map averaged over the images of the batch as well.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public static func meanMagnitudeMap<S: TensorScalar>(_ spectrum: Spectrum<S>) -> [Double] {
         var sum = [Double](repeating: 0, count: spectrum.planeSize)
         for b in 0..<spectrum.batch {
@@ -24,6 +28,8 @@ public enum SpectrumStatistics {
     }
 
     /// SOM per frequency (THEORY §1.1, §7 "SOM across depth"): E|H^(c)_uv|² over images, averaged over channels.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public static func secondOrderMoment<S: TensorScalar>(_ spectrum: Spectrum<S>) -> [Double] {
         let plane = spectrum.planeSize
         var som = [Double](repeating: 0, count: plane)
@@ -58,6 +64,8 @@ public enum SpectrumStatistics {
     }
 
     /// p_low (Fig. 4d): Σ_{Ω_low} E_c|H|² / Σ_all E_c|H|², per image, averaged over images. 0 for an all-zero map.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public static func lowFrequencyRatio<S: TensorScalar>(_ spectrum: Spectrum<S>) -> Double {
         let (m, n, plane) = (spectrum.rows, spectrum.columns, spectrum.planeSize)
         var total = 0.0
@@ -81,6 +89,8 @@ public enum SpectrumStatistics {
 
     /// Radially averaged power: mean of E_c|H|² over frequencies whose normalised radius
     /// r = √((u'/M)² + (v'/N)²) (signed u', v') falls in each of `bins` equal bins over [0, √0.5].
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public static func radialProfile<S: TensorScalar>(_ spectrum: Spectrum<S>, bins: Int = 32) -> (frequency: [Double], power: [Double]) {
         let som = secondOrderMoment(spectrum)
         let (m, n) = (spectrum.rows, spectrum.columns)
@@ -106,6 +116,8 @@ public enum SpectrumStatistics {
 
     /// sim(H*, H) of THEORY §7 (Sec. 3.2): cosine similarity of the magnitude maps |H*^(c)| and |H^(c)|, per channel,
     /// averaged over channels and images. Two all-zero maps count as similarity 1; one all-zero map as 0.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public static func cosineSimilarity<S: TensorScalar>(_ reference: Spectrum<S>, _ predicted: Spectrum<S>) -> Double {
         precondition(reference.shape == predicted.shape, "cosineSimilarity: shapes differ")
         let plane = reference.planeSize

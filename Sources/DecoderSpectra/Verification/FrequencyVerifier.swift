@@ -35,6 +35,8 @@ public struct SpectralTrace<Scalar: TensorScalar>: Sendable {
 /// and compared (sim and relative error); the state is then re-anchored to the true spectrum, so that later exact
 /// layers are checked exactly again. Layers without a rule are skipped the same way.
 public enum FrequencyVerifier {
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public static func trace<S: TensorScalar>(
         _ model: Sequential, input: Tensor<S>, progress: ((Int, String) -> Void)? = nil
     ) throws -> SpectralTrace<S> {

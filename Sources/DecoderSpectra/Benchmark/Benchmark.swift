@@ -1,0 +1,108 @@
+import CFFTW
+import ComplexModule
+import Dispatch
+import Foundation
+
+/// Timings of the hot paths next to the bare library calls they are built on, measured in the same run
+/// (`decoder-spectra bench`). Each time is the minimum over `repeats` runs, in seconds.
+public enum Benchmark {
+    public struct Result: Codable, Sendable {
+        public var model: String
+        public var inputShape: [Int]
+        public var forwardSeconds: Double
+        /// Conv2d layers only: our time, their FLOPs (2·D·C·kH·kW·Ho·Wo·B), and cblas_sgemm alone on the same shapes.
+        public var convSeconds: Double
+        public var convGFLOPS: Double
+        public var sgemmGFLOPS: Double
+        /// FFT of every layer's output through FFT2D, and the bare FFTW plan executions on the same data.
+        public var fftSeconds: Double
+        public var bareFFTSeconds: Double
+        /// T(u,v) for every conv layer, and the frequency propagation of every layer with a rule.
+        public var transferSeconds: Double
+        public var propagationSeconds: Double
+
+        enum CodingKeys: String, CodingKey {
+            case model
+            case inputShape = "input_shape"
+            case forwardSeconds = "forward_s"
+            case convSeconds = "conv_s"
+            case convGFLOPS = "conv_gflops"
+            case sgemmGFLOPS = "sgemm_gflops"
+            case fftSeconds = "fft_s"
+            case bareFFTSeconds = "bare_fft_s"
+            case transferSeconds = "transfer_s"
+            case propagationSeconds = "propagation_s"
+        }
+    }
+
+    /// Seconds taken by the fastest of `repeats` calls.
+    public static func time(repeats: Int, _ body: () throws -> Void) rethrows -> Double {
+        var best = Double.infinity
+        for _ in 0..<max(1, repeats) {
+            let start = DispatchTime.now().uptimeNanoseconds
+            try body()
+            best = min(best, Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9)
+        }
+        return best
+    }
+
+    public static func run(model: Sequential, input: Tensor<Float>, repeats: Int = 3) throws -> Result {
+        let outputs = try model.forwardCapturingAll(input)
+        let forward = try time(repeats: repeats) { _ = try model.forward(input) }
+        let inputs = [input] + outputs.dropLast()
+
+        // Conv layers against sgemm on the same GEMM shapes.
+        var convSeconds = 0.0, sgemmSeconds = 0.0, flops = 0.0
+        for (index, named) in model.layers.enumerated() {
+            guard let conv = named.layer as? Conv2d else { continue }
+            let x = inputs[index], y = outputs[index]
+            let (m, n, k) = (conv.outChannels, y.height * y.width, conv.inChannels * conv.kernelSize.height * conv.kernelSize.width)
+            flops += 2 * Double(m * n * k * x.batch)
+            convSeconds += try time(repeats: repeats) { _ = try conv.forward(x) }
+            let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
+            var c = [Float](repeating: 0, count: m * n)
+            sgemmSeconds += time(repeats: repeats) {
+                for _ in 0..<x.batch {
+                    Float.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
+                               beta: 0, c: &c, ldc: n)
+                }
+            }
+        }
+
+        // FFT through our path (real -> complex, planned, threaded) against the bare plan executions.
+        let fftSeconds = time(repeats: repeats) { for y in outputs { _ = FFT2D.forward(y) } }
+        var buffers = outputs.map { y in y.scalars.map { Complex<Float>($0, 0) } }
+        let bareFFTSeconds = time(repeats: repeats) {
+            for (i, y) in outputs.enumerated() {
+                let plane = y.height * y.width
+                buffers[i].withUnsafeMutableBytes { raw in
+                    for p in 0..<(y.batch * y.channels) {
+                        let pointer = raw.baseAddress! + p * plane * MemoryLayout<Complex<Float>>.stride
+                        let plan = FFTPlanCache.shared.plan(Float.self, rows: y.height, columns: y.width, sign: FFTW_FORWARD, alignedLike: pointer)
+                        Float.fftExecute(plan, pointer)
+                    }
+                }
+            }
+        }
+
+        let transferSeconds = time(repeats: repeats) {
+            for (index, named) in model.layers.enumerated() {
+                if let conv = named.layer as? Conv2d {
+                    _ = conv.transferMatrices(rows: inputs[index].height, columns: inputs[index].width, as: Float.self)
+                }
+            }
+        }
+        let spectra = inputs.map { FFT2D.forward($0) }
+        let propagationSeconds = try time(repeats: repeats) {
+            for (index, named) in model.layers.enumerated() {
+                if case .unavailable = named.layer.spectralRule(for: inputs[index].shape) { continue }
+                _ = try named.layer.propagate(spectra[index])
+            }
+        }
+        return Result(
+            model: model.name, inputShape: input.shape, forwardSeconds: forward, convSeconds: convSeconds,
+            convGFLOPS: flops / convSeconds / 1e9, sgemmGFLOPS: flops / sgemmSeconds / 1e9,
+            fftSeconds: fftSeconds, bareFFTSeconds: bareFFTSeconds,
+            transferSeconds: transferSeconds, propagationSeconds: propagationSeconds)
+    }
+}
