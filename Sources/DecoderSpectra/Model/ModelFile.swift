@@ -106,6 +106,10 @@ public enum ModelFile {
     }
 
     private static func loadWeights(into model: inout Sequential, from folder: URL, file: String) throws {
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+            throw SpectraError.invalidModel(file: file, reason: "weights folder \(folder.path) does not exist")
+        }
         for index in model.layers.indices {
             let name = model.layers[index].name
             for (parameter, expected) in model.layers[index].layer.parameters {
@@ -130,6 +134,11 @@ public enum ModelFile {
     @discardableResult
     public static func save(_ model: Sequential, to folder: URL) throws -> URL {
         let weightsName = "\(model.name).weights"
+        do {
+            try FileManager.default.createDirectory(at: folder.appendingPathComponent(weightsName), withIntermediateDirectories: true)
+        } catch {
+            throw SpectraError.invalidFile(file: folder.path, reason: "cannot create the weights folder: \(error.localizedDescription)")
+        }
         var entries: [[String: JSONValue]] = []
         for named in model.layers {
             var entry = named.layer.configuration
