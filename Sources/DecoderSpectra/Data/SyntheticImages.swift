@@ -38,8 +38,9 @@ public enum SyntheticImages {
         let background = colour()
         for c in 0..<channels { for i in 0..<(height * width) { image[c * height * width + i] = background[c] } }
         let size = Double(max(height, width))
-        let (rMin, rMax) = (max(0.5, size / 64), size / 3)
-        let discs = Int(12 * Double(height * width) / (rMin * rMin * 40)) + 50
+        let (rMin, rMax) = (max(1.5, size / 40), size / 2.5)
+        // Enough discs to cover the image a few times over (most are near rMin under the r⁻³ law).
+        let discs = Int(2 * Double(height * width) / (Double.pi * rMin * rMin)) + 20
         for _ in 0..<discs {
             // Inverse CDF of the density ∝ r⁻³ on [rMin, rMax].
             let u = generator.nextUniform()

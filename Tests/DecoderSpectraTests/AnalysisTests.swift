@@ -1,0 +1,139 @@
+import ComplexModule
+import DecoderSpectra
+import Foundation
+import Testing
+
+/// The measurements of THEORY §7 and the output folder of `demo`/`analyze`.
+@Suite struct AnalysisTests {
+    private func spectrum(_ shape: [Int], seed: UInt64) -> Spectrum<Double> {
+        var generator = SeededGenerator(seed: seed)
+        return Spectrum(shape: shape, values: (0..<shape.reduce(1, *)).map { _ in Complex(generator.nextNormal(), generator.nextNormal()) })
+    }
+
+    /// p_low over Ω_low (footnote 7) written out with explicit index sets for M = 16, N = 24.
+    @Test func lowFrequencyRatioUsesTheFourCorners() {
+        let s = spectrum([2, 3, 16, 24], seed: 1)
+        let lowRows: Set = [0, 1, 14, 15], lowColumns: Set = [0, 1, 2, 21, 22, 23]
+        var expected = 0.0
+        for b in 0..<2 {
+            var low = 0.0, all = 0.0
+            for c in 0..<3 {
+                for u in 0..<16 {
+                    for v in 0..<24 {
+                        let p = s[b, c, u, v].lengthSquared
+                        all += p
+                        if lowRows.contains(u) && lowColumns.contains(v) { low += p }
+                    }
+                }
+            }
+            expected += low / all / 2
+        }
+        #expect(abs(SpectrumStatistics.lowFrequencyRatio(s) - expected) < 1e-12)
+    }
+
+    /// Centring equals numpy.fft.fftshift for even and odd sizes: index 0 lands at ⌊M/2⌋.
+    @Test func centringIsFFTShift() {
+        let map = (0..<15).map(Double.init)  // 3 x 5
+        let shifted = SpectrumStatistics.centred(map, rows: 3, columns: 5)
+        // numpy.fft.fftshift(np.arange(15).reshape(3, 5)).ravel()
+        #expect(shifted == [13, 14, 10, 11, 12, 3, 4, 0, 1, 2, 8, 9, 5, 6, 7])
+    }
+
+    @Test func cosineSimilarityOfMagnitudes() {
+        let a = spectrum([1, 2, 4, 4], seed: 2)
+        #expect(abs(SpectrumStatistics.cosineSimilarity(a, a) - 1) < 1e-12)
+        var rotated = a
+        rotated.values = a.values.map { $0 * Complex(0, 3) }  // same magnitudes up to scale, other phases
+        #expect(abs(SpectrumStatistics.cosineSimilarity(a, rotated) - 1) < 1e-12)
+        var disjoint = Spectrum<Double>(zeros: [1, 1, 2, 2]), other = Spectrum<Double>(zeros: [1, 1, 2, 2])
+        disjoint[0, 0, 0, 0] = Complex(1, 0)
+        other[0, 0, 1, 1] = Complex(1, 0)
+        #expect(SpectrumStatistics.cosineSimilarity(disjoint, other) == 0)
+    }
+
+    @Test func radialProfileOfAConstantMapIsAllDC() {
+        let x = Tensor<Double>(shape: [1, 1, 8, 8]) { _ in 2 }
+        let profile = SpectrumStatistics.radialProfile(FFT2D.forward(x), bins: 8)
+        #expect(profile.power[0] > 0)
+        #expect(profile.power.dropFirst().allSatisfy { $0 < 1e-20 })
+    }
+
+    /// The output folder holds what summary.json says, and the spectra are the DFTs of the layer outputs.
+    @Test func analysisFolderIsComplete() throws {
+        let model = try BuiltinModels.model(named: "circular-upconv-decoder")
+        let x = SyntheticImages.generate(.deadLeaves, count: 2, channels: 3, height: 6, width: 6, seed: 3)
+        let trace = try FrequencyVerifier.trace(model, input: x)
+        let out = temporaryFolder().appendingPathComponent("run")
+        var options = AnalysisWriter.Options()
+        options.saveFeatures = true
+        let folder = try StagedDirectory(out, force: false)
+        let summary = try AnalysisWriter(options: options).write(trace, model: model, source: "test", files: nil, into: folder)
+        try folder.commit()
+        let decoded = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: out.appendingPathComponent("summary.json")))
+        #expect(decoded.layers.count == model.layers.count)
+        #expect(decoded.layers.map(\.pLow) == summary.layers.map(\.pLow))
+        for (index, layer) in decoded.layers.enumerated() {
+            let stored = try NpyFile.read(out.appendingPathComponent(layer.spectrumFile!))
+            #expect(stored.shape == layer.outputShape)
+            guard case let .complex(values) = stored.values else { Issue.record("spectrum not complex"); continue }
+            let expected = FFT2D.forward(trace.outputs[index].converted(to: Double.self)).values
+            #expect(relativeError(values, expected) < 1e-6)  // complex64 storage
+            #expect(try Tensor<Float>.readNpy(out.appendingPathComponent(layer.featureFile!)) == trace.outputs[index])
+            #expect(try PNGImage.read(out.appendingPathComponent(layer.figure!)).count > 0)
+            #expect(layer.verification.rule == "exact")
+        }
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("figures/radial-spectra.png").path))
+    }
+
+    @Test func outputFolderIsNotOverwrittenWithoutForce() throws {
+        let out = temporaryFolder()
+        try Data("keep".utf8).write(to: out.appendingPathComponent("mine.txt"))
+        #expect { _ = try StagedDirectory(out, force: false) } throws: { "\($0)".contains("--force") }
+        let forced = try StagedDirectory(out, force: true)
+        try Data("new".utf8).write(to: forced.url("new.txt"))
+        try forced.commit()
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("new.txt").path))
+        #expect(!FileManager.default.fileExists(atPath: out.appendingPathComponent("mine.txt").path))
+    }
+
+    /// A failed run leaves neither the destination nor its staging folder behind.
+    @Test func failedRunLeavesNoPartialOutput() throws {
+        let parent = temporaryFolder()
+        let out = parent.appendingPathComponent("run")
+        do {
+            let folder = try StagedDirectory(out, force: false)
+            try Data("half".utf8).write(to: folder.url("summary.json"))
+            var bad = Tensor<Float>(zeros: [1, 3, 8, 8])
+            bad.scalars[7] = .nan
+            _ = try FrequencyVerifier.trace(try BuiltinModels.model(named: "e10-upconv-decoder"), input: bad)
+            Issue.record("NaN input was accepted")
+        } catch let error as SpectraError {
+            #expect("\(error)".contains("non-finite"))
+        }
+        #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path).isEmpty)
+    }
+
+    @Test func inputFoldersMustBeConsistent() throws {
+        let folder = temporaryFolder()
+        try Tensor<Float>(zeros: [1, 3, 8, 8]).writeNpy(folder.appendingPathComponent("a.npy"))
+        try Tensor<Float>(zeros: [1, 3, 8, 9]).writeNpy(folder.appendingPathComponent("b.npy"))
+        #expect { _ = try InputLoader.load(folder.path, channels: 3) } throws: { "\($0)".contains("b.npy") && "\($0)".contains("differs") }
+        #expect { _ = try InputLoader.load(folder.appendingPathComponent("a.npy").path, channels: 1) } throws: { "\($0)".contains("channels") }
+        let (loaded, files) = try InputLoader.load(folder.path, channels: 3, limit: 1)
+        #expect(loaded.shape == [1, 3, 8, 8] && files.count == 1)
+        let images = fixturesURL.appendingPathComponent("images/rgb8.png").path
+        #expect(try InputLoader.load(images, channels: 3).tensor.shape == [1, 3, 6, 9])
+    }
+
+    /// Built-in images are deterministic and natural-like: their power falls with frequency.
+    @Test func syntheticImagesAreDeterministicAndLowPass() {
+        for kind in SyntheticImages.Kind.allCases {
+            let a = SyntheticImages.generate(kind, count: 2, channels: 3, height: 32, width: 32, seed: 9)
+            #expect(a == SyntheticImages.generate(kind, count: 2, channels: 3, height: 32, width: 32, seed: 9))
+            #expect(a != SyntheticImages.generate(kind, count: 2, channels: 3, height: 32, width: 32, seed: 10))
+            #expect(a.scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
+            let profile = SpectrumStatistics.radialProfile(FFT2D.forward(a), bins: 8)
+            #expect(profile.power[1] > 10 * profile.power[profile.power.count - 1], "\(kind)")
+        }
+    }
+}
