@@ -165,3 +165,32 @@ import Testing
         }
     }
 }
+
+/// Corollary 3.3 written as one matrix per frequency, 𝕋(L:1), and the accumulated bias β.
+@Suite struct CascadeTests {
+    @Test func cascadeMatrixAndBetaReproduceTheNetwork() throws {
+        var generator = SeededGenerator(seed: 30)
+        let widths = [2, 5, 3, 4]
+        var convs: [Conv2d] = []
+        for l in 1..<widths.count {
+            convs.append(try Conv2d(inChannels: widths[l - 1], outChannels: widths[l], kernelSize: (3, 3), padding: (1, 1),
+                                    paddingMode: .circular, generator: &generator))
+        }
+        let model = Sequential(name: "chain", inputChannels: 2, inputSize: (7, 6),
+                               layers: convs.enumerated().map { NamedLayer("conv\($0.offset + 1)", $0.element) })
+        let x: Tensor<Double> = randomTensor([3, 2, 7, 6], seed: 31)
+        let cascade = try LinearCascade<Double>(convs, rows: 7, columns: 6)
+        let predicted = cascade.apply(to: FFT2D.forward(x))
+        let actual = FFT2D.forward(try model.forward(x))
+        #expect(Spectrum.relativeError(predicted, reference: actual) < 1e-10)
+        // β is real and equals the DC of the network's response to a zero input.
+        let zero = FFT2D.forward(try model.forward(Tensor<Double>(zeros: [1, 2, 7, 6])))
+        for d in 0..<4 { #expect(abs(zero[0, d, 0, 0].real - cascade.beta[d]) < 1e-10 * max(1, abs(cascade.beta[d]))) }
+    }
+
+    @Test func cascadeRejectsNonCircularLayers() throws {
+        var generator = SeededGenerator(seed: 32)
+        let conv = try Conv2d(inChannels: 1, outChannels: 1, kernelSize: (3, 3), padding: (1, 1), generator: &generator)
+        #expect(throws: SpectraError.self) { _ = try LinearCascade<Double>([conv], rows: 8, columns: 8) }
+    }
+}
