@@ -53,6 +53,10 @@ public struct Conv2d: Layer {
                 (paddedH - kernelSize.height) / stride.height + 1, (paddedW - kernelSize.width) / stride.width + 1]
     }
 
+    /// Two GEMM formulations. Stride 1: K² shifted GEMMs W[:, :, t, s] · P[:, t·Wp + s + …] accumulated into a
+    /// "wide" output of Ho × Wp columns (the Wp − Wo extra columns are discarded), which reads the padded image in
+    /// place instead of unfolding it (im2col wrote 9× the input and cost more than the GEMM itself, see `bench`).
+    /// Other strides: im2col + one GEMM.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public func forward<S: TensorScalar>(_ x: Tensor<S>) throws -> Tensor<S> {
@@ -60,34 +64,55 @@ public struct Conv2d: Layer {
         let (height, width) = (x.height, x.width)
         let rows = paddedIndexMap(size: height, before: padding.height, after: padding.height, mode: paddingMode)
         let cols = paddedIndexMap(size: width, before: padding.width, after: padding.width, mode: paddingMode)
-        let (outH, outW) = (outShape[2], outShape[3])
-        let patch = inChannels * kernelSize.height * kernelSize.width
-        let weights = weight.converted(to: S.self).scalars
+        let (outH, outW, paddedW) = (outShape[2], outShape[3], cols.count)
+        let (kH, kW) = kernelSize
+        let shifted = stride == (1, 1)
+        let weights = shifted ? packedByShift(S.self) : weight.converted(to: S.self).scalars
         let biases = bias?.converted(to: S.self).scalars
         var output = Tensor<S>(zeros: outShape)
-        var padded = [S](repeating: 0, count: inChannels * rows.count * cols.count)
-        var columns = [S](repeating: 0, count: patch * outH * outW)
+        // kW of slack after the last plane: the discarded wide columns of the last shift read up to there.
+        var padded = [S](repeating: 0, count: inChannels * rows.count * paddedW + kW)
+        let workColumns = shifted ? outH * paddedW : outH * outW
+        var work = [S](repeating: 0, count: (shifted ? outChannels : inChannels * kH * kW) * workColumns)
         let inPlane = inChannels * height * width, outPlane = outChannels * outH * outW
         x.scalars.withUnsafeBufferPointer { input in
             output.scalars.withUnsafeMutableBufferPointer { out in
                 padded.withUnsafeMutableBufferPointer { pad in
-                    columns.withUnsafeMutableBufferPointer { col in
-                        for b in 0..<x.batch {
-                            fillPadded(input.baseAddress! + b * inPlane, channels: inChannels, height: height, width: width,
-                                       rows: rows, cols: cols, into: pad.baseAddress!)
-                            im2col(pad.baseAddress!, paddedH: rows.count, paddedW: cols.count,
-                                   outH: outH, outW: outW, into: col.baseAddress!)
-                            let dst = out.baseAddress! + b * outPlane
-                            weights.withUnsafeBufferPointer { w in
-                                S.gemm(transA: false, transB: false, m: outChannels, n: outH * outW, k: patch,
-                                       alpha: 1, a: w.baseAddress!, lda: patch, b: col.baseAddress!, ldb: outH * outW,
-                                       beta: 0, c: dst, ldc: outH * outW)
-                            }
-                            if let biases {
-                                for d in 0..<outChannels {
-                                    let plane = dst + d * outH * outW
-                                    let value = biases[d]
-                                    for i in 0..<(outH * outW) { plane[i] += value }
+                    work.withUnsafeMutableBufferPointer { buffer in
+                        weights.withUnsafeBufferPointer { w in
+                            for b in 0..<x.batch {
+                                fillPadded(input.baseAddress! + b * inPlane, channels: inChannels, height: height, width: width,
+                                           rows: rows, cols: cols, into: pad.baseAddress!)
+                                let dst = out.baseAddress! + b * outPlane
+                                if shifted {
+                                    let wide = buffer.baseAddress!
+                                    for t in 0..<kH {
+                                        for s in 0..<kW {
+                                            S.gemm(transA: false, transB: false, m: outChannels, n: workColumns, k: inChannels,
+                                                   alpha: 1, a: w.baseAddress! + (t * kW + s) * outChannels * inChannels, lda: inChannels,
+                                                   b: pad.baseAddress! + t * paddedW + s, ldb: rows.count * paddedW,
+                                                   beta: t == 0 && s == 0 ? 0 : 1, c: wide, ldc: workColumns)
+                                        }
+                                    }
+                                    for d in 0..<outChannels {
+                                        for oy in 0..<outH {
+                                            (dst + (d * outH + oy) * outW).update(from: wide + d * workColumns + oy * paddedW, count: outW)
+                                        }
+                                    }
+                                } else {
+                                    let patch = inChannels * kH * kW
+                                    im2col(pad.baseAddress!, paddedH: rows.count, paddedW: paddedW, outH: outH, outW: outW,
+                                           into: buffer.baseAddress!)
+                                    S.gemm(transA: false, transB: false, m: outChannels, n: workColumns, k: patch,
+                                           alpha: 1, a: w.baseAddress!, lda: patch, b: buffer.baseAddress!, ldb: workColumns,
+                                           beta: 0, c: dst, ldc: workColumns)
+                                }
+                                if let biases {
+                                    for d in 0..<outChannels {
+                                        let plane = dst + d * outH * outW
+                                        let value = biases[d]
+                                        for i in 0..<(outH * outW) { plane[i] += value }
+                                    }
                                 }
                             }
                         }
@@ -96,6 +121,22 @@ public struct Conv2d: Layer {
             }
         }
         return output
+    }
+
+    /// The weight rearranged as [kH·kW][out][in], so that each kernel tap is a contiguous D×C matrix.
+    private func packedByShift<S: TensorScalar>(_: S.Type) -> [S] {
+        let (kH, kW) = kernelSize
+        var packed = [S](repeating: 0, count: weight.count)
+        for d in 0..<outChannels {
+            for c in 0..<inChannels {
+                for t in 0..<kH {
+                    for s in 0..<kW {
+                        packed[((t * kW + s) * outChannels + d) * inChannels + c] = S(weight.scalars[((d * inChannels + c) * kH + t) * kW + s])
+                    }
+                }
+            }
+        }
+        return packed
     }
 
     /// Unfolds the padded image into a [C·kH·kW, outH·outW] matrix (row = (c, t, s), column = output pixel).
