@@ -12,14 +12,16 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-numerics", from: "1.0.0"),
     ],
     targets: [
-        // System libraries, found through pkg-config (Debian: libfftw3-dev, libopenblas-dev, libpng-dev, zlib1g-dev).
+        // System libraries, found through pkg-config (Debian: libfftw3-dev, libopenblas-dev, libpng-dev, zlib1g-dev,
+        // libturbojpeg0-dev).
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev", "zlib1g-dev"])]),
+        .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         .target(
             name: "DecoderSpectra",
             dependencies: [
-                "CFFTW", "COpenBLAS", "CPNG",
+                "CFFTW", "COpenBLAS", "CPNG", "CTurboJPEG",
                 .product(name: "Numerics", package: "swift-numerics"),
             ],
             swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]

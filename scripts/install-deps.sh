@@ -3,7 +3,7 @@
 # Without root or sudo it prints the exact apt command and exits non-zero.
 set -euo pipefail
 
-packages=(libfftw3-dev libopenblas-dev libpng-dev zlib1g-dev pkg-config)
+packages=(libfftw3-dev libopenblas-dev libpng-dev zlib1g-dev libturbojpeg0-dev pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

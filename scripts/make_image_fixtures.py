@@ -2,7 +2,8 @@
 """PNG fixtures written by Pillow (a common tool) in several pixel formats, with the pixel values Pillow reads back.
 
 Run once (needs pillow and numpy):  python3 scripts/make_image_fixtures.py
-Writes Tests/DecoderSpectraTests/Fixtures/images/: rgb8.png, gray8.png, rgba8.png, palette.png, and
+Writes Tests/DecoderSpectraTests/Fixtures/images/: rgb8.png, gray8.png, rgba8.png, palette.png, photo.jpg,
+cifar-mini.bin (CIFAR-10 binary format), and
 <name>.expected.npy with the RGB (or grey) uint8 values each should decode to, plus broken files for error tests.
 """
 import os
@@ -30,6 +31,23 @@ Image.fromarray(rgba, "RGBA").save(os.path.join(ROOT, "rgba8.png"))
 palette_image = Image.fromarray(rgb, "RGB").quantize(colors=16)
 palette_image.save(os.path.join(ROOT, "palette.png"))
 np.save(os.path.join(ROOT, "palette.expected.npy"), np.asarray(palette_image.convert("RGB")).transpose(2, 0, 1).copy())
+
+# JPEG through Pillow (libjpeg-turbo inside); the expected values are Pillow's own decoding of the file.
+smooth = np.clip(np.add.outer(np.arange(h) * 20, np.arange(w) * 12)[..., None] + np.array([10, 60, 120]), 0, 255).astype(np.uint8)
+Image.fromarray(smooth, "RGB").save(os.path.join(ROOT, "photo.jpg"), quality=95)
+np.save(os.path.join(ROOT, "photo.expected.npy"), np.asarray(Image.open(os.path.join(ROOT, "photo.jpg")).convert("RGB")).transpose(2, 0, 1).copy())
+with open(os.path.join(ROOT, "photo.jpg"), "rb") as f:
+    jpeg = f.read()
+with open(os.path.join(ROOT, "truncated.jpg"), "wb") as f:
+    f.write(jpeg[:20])
+
+# A CIFAR-10 binary batch of 3 records (label byte + R, G, B planes of 32x32), and a truncated copy.
+records = rng.integers(0, 256, size=(3, 3073), dtype=np.uint8)
+records[:, 0] = [3, 1, 4]
+records.tofile(os.path.join(ROOT, "cifar-mini.bin"))
+np.save(os.path.join(ROOT, "cifar-mini.expected.npy"), records[:, 1:].reshape(3, 3, 32, 32).copy())
+with open(os.path.join(ROOT, "cifar-truncated.bin"), "wb") as f:
+    f.write(records.tobytes()[:5000])
 
 with open(os.path.join(ROOT, "rgb8.png"), "rb") as f:
     data = f.read()

@@ -15,7 +15,7 @@ struct ModelOptions: ParsableArguments {
 
 /// Where inputs come from: files (`--input`), or the built-in synthetic images.
 struct InputOptions: ParsableArguments {
-    @Option(name: .long, help: "A .npy array, a PNG image, or a folder of them. Default: built-in synthetic images.")
+    @Option(name: .long, help: "A .npy array, PNG/JPEG image, CIFAR-10 .bin batch, or a folder of them. Default: built-in synthetic images.")
     var input: String?
 
     @Option(name: .long, help: "Built-in images when no --input is given: dead-leaves or pink-noise.")
@@ -24,7 +24,7 @@ struct InputOptions: ParsableArguments {
     @Option(name: .long, help: "Number of built-in images, or the most files read from an --input folder.")
     var images: Int = 4
 
-    @Option(name: .long, help: "Size HxW of built-in images (default: the model's input size).")
+    @Option(name: .long, help: "Size HxW: of built-in images (default: the model's input size), or to centre-crop and resize --input images to.")
     var size: String?
 
     func validate() throws {
@@ -38,7 +38,7 @@ struct InputOptions: ParsableArguments {
     /// The input batch and a description of where it came from.
     func load(for model: Sequential, seed: UInt64) throws -> (tensor: Tensor<Float>, source: String, files: [String]?) {
         if let input {
-            let (tensor, files) = try InputLoader.load(input, channels: model.inputChannels, limit: images)
+            let (tensor, files) = try InputLoader.load(input, channels: model.inputChannels, size: size.flatMap(parseSize), limit: images)
             return (tensor, input, files)
         }
         let (h, w) = size.flatMap(parseSize) ?? model.inputSize

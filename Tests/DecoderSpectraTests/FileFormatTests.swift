@@ -106,3 +106,57 @@ import Testing
         }
     }
 }
+
+/// JPEG (libjpeg-turbo), CIFAR-10 batches and resampling.
+@Suite struct DatasetReaderTests {
+    let images = fixturesURL.appendingPathComponent("images")
+
+    /// Pillow and TurboJPEG both use libjpeg-turbo but may pick other IDCT/upsampling paths: within 3/255.
+    @Test func jpegDecodesLikePillow() throws {
+        let tensor = try JPEGImage.read(images.appendingPathComponent("photo.jpg"))
+        let expected = try Tensor<Float>.readNpy(images.appendingPathComponent("photo.expected.npy"))
+        #expect(tensor.shape == [1] + expected.shape)
+        let worst = zip(tensor.scalars, expected.scalars).map { abs(Double($0) * 255 - Double($1)) }.max()!
+        #expect(worst <= 3)
+    }
+
+    @Test func brokenJPEGIsAnError() {
+        #expect { _ = try JPEGImage.read(images.appendingPathComponent("truncated.jpg")) } throws: { "\($0)".contains("truncated.jpg") }
+        #expect { _ = try JPEGImage.read(images.appendingPathComponent("not-a-png.png")) } throws: { "\($0)".contains("JPEG") }
+    }
+
+    @Test func cifarBatch() throws {
+        let (tensor, _) = try InputLoader.load(images.appendingPathComponent("cifar-mini.bin").path, channels: 3)
+        let expected = try Tensor<Float>.readNpy(images.appendingPathComponent("cifar-mini.expected.npy"))
+        #expect(tensor.shape == [3, 3, 32, 32])
+        #expect(maxRelativeDifference(tensor.scalars.map { $0 * 255 }, expected.scalars) < 1e-4)
+        let limited = try InputLoader.load(images.appendingPathComponent("cifar-mini.bin").path, channels: 1, limit: 2).tensor
+        #expect(limited.shape == [2, 1, 32, 32])
+        #expect { _ = try InputLoader.load(images.appendingPathComponent("cifar-truncated.bin").path, channels: 3) }
+            throws: { "\($0)".contains("multiple of 3073") }
+    }
+
+    /// Area averaging when shrinking by an integer factor is the block mean; same size is the identity.
+    @Test func resampling() {
+        let x = Tensor<Float>(shape: [1, 1, 4, 6]) { Float($0) }
+        #expect(Resampling.centreCropAndResize(x, height: 4, width: 6) == x)
+        let half = Resampling.centreCropAndResize(x, height: 2, width: 3)
+        #expect(half.scalars == [3.5, 5.5, 7.5, 15.5, 17.5, 19.5])
+        // A square target takes the centred 4×4 window (columns 1…4) of the 4×6 image.
+        let square = Resampling.centreCropAndResize(x, height: 4, width: 4)
+        #expect(square.scalars[0] == 1 && square.scalars[3] == 4)
+        let up = Resampling.centreCropAndResize(Tensor<Float>(shape: [1, 1, 2, 2]) { Float($0) }, height: 4, width: 4)
+        #expect(up.shape == [1, 1, 4, 4] && up.scalars[0] == 0 && up.scalars[15] == 3)
+    }
+
+    @Test func foldersOfMixedImagesAreResizedToOneSize() throws {
+        let folder = temporaryFolder()
+        for name in ["rgb8.png", "photo.jpg", "cifar-mini.bin"] {
+            try FileManager.default.copyItem(at: images.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+        }
+        let (tensor, files) = try InputLoader.load(folder.path, channels: 3, size: (8, 8))
+        #expect(tensor.shape == [5, 3, 8, 8])
+        #expect(files.count == 3)
+        #expect { _ = try InputLoader.load(folder.path, channels: 3) } throws: { "\($0)".contains("differs") }
+    }
+}

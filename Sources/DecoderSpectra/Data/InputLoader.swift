@@ -1,10 +1,19 @@
 import Foundation
 
-/// Reads analysis inputs: a .npy array ([B, C, H, W], [C, H, W] or [H, W]; float32, float64 or uint8 as stored),
-/// a PNG file, or a folder of PNG and .npy files (sorted by name). PNG pixels are scaled to [0, 1]; all inputs of a
-/// folder must have the same size.
+/// Reads analysis and experiment inputs:
+/// - a `.npy` array ([B, C, H, W], [C, H, W] or [H, W]; float32, float64 or uint8 values as stored),
+/// - a PNG or JPEG image (pixels / 255),
+/// - a CIFAR-10 binary batch (`.bin`: records of 1 label byte + 3072 bytes of 32×32 R, G, B planes; pixels / 255),
+/// - or a folder of such files, read in name order.
+/// Without `size`, all inputs must have the same size. With `size`, every image is centre-cropped to the target
+/// aspect ratio and resampled (`Resampling`). `limit` caps the number of images (not files).
 public enum InputLoader {
-    public static func load(_ path: String, channels: Int, limit: Int? = nil) throws -> (tensor: Tensor<Float>, files: [String]) {
+    public static let imageExtensions: Set = ["png", "jpg", "jpeg"]
+    public static let fileExtensions: Set = imageExtensions.union(["npy", "bin"])
+
+    public static func load(
+        _ path: String, channels: Int, size: (Int, Int)? = nil, limit: Int? = nil
+    ) throws -> (tensor: Tensor<Float>, files: [String]) {
         let url = URL(fileURLWithPath: path)
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
@@ -13,32 +22,45 @@ public enum InputLoader {
         var files: [URL]
         if isDirectory.boolValue {
             let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
-            files = names.sorted().filter { ["png", "npy"].contains(($0 as NSString).pathExtension.lowercased()) }
+            files = names.sorted().filter { fileExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
                 .map { url.appendingPathComponent($0) }
-            guard !files.isEmpty else { throw SpectraError.invalidFile(file: path, reason: "folder holds no .png or .npy files") }
+            guard !files.isEmpty else {
+                throw SpectraError.invalidFile(file: path, reason: "folder holds no .png, .jpg, .npy or .bin files")
+            }
         } else {
             files = [url]
         }
-        if let limit { files = Array(files.prefix(max(1, limit))) }
-        var tensors: [Tensor<Float>] = []
-        for file in files {
-            let tensor = try loadOne(file, channels: channels)
+        let cap = limit.map { max(1, $0) } ?? Int.max
+        var tensors: [Tensor<Float>] = [], used: [String] = [], count = 0
+        for file in files where count < cap {
+            var tensor = try loadOne(file, channels: channels)
+            if tensor.batch > cap - count { tensor = tensor.batchSlice(0..<(cap - count)) }
+            if let size { tensor = Resampling.centreCropAndResize(tensor, height: size.0, width: size.1) }
             if let first = tensors.first, first.shape.dropFirst() != tensor.shape.dropFirst() {
                 throw SpectraError.invalidFile(
                     file: file.path,
-                    reason: "shape \(describeShape(Array(tensor.shape.dropFirst()))) differs from the first input's \(describeShape(Array(first.shape.dropFirst())))")
+                    reason: "shape \(describeShape(Array(tensor.shape.dropFirst()))) differs from the first input's "
+                        + "\(describeShape(Array(first.shape.dropFirst()))) (give a size to resize)")
             }
             tensors.append(tensor)
+            used.append(file.path)
+            count += tensor.batch
         }
         var scalars: [Float] = []
+        scalars.reserveCapacity(tensors.reduce(0) { $0 + $1.count })
         for t in tensors { scalars += t.scalars }
         var shape = tensors[0].shape
-        shape[0] = tensors.reduce(0) { $0 + $1.batch }
-        return (try Tensor(shape: shape, scalars: scalars), files.map(\.path))
+        shape[0] = count
+        return (try Tensor(shape: shape, scalars: scalars), used)
     }
 
     private static func loadOne(_ url: URL, channels: Int) throws -> Tensor<Float> {
-        if url.pathExtension.lowercased() == "png" { return try PNGImage.read(url, channels: channels) }
+        switch url.pathExtension.lowercased() {
+        case "png": return try PNGImage.read(url, channels: channels)
+        case "jpg", "jpeg": return try JPEGImage.read(url, channels: channels)
+        case "bin": return try readCIFAR10(url, channels: channels)
+        default: break
+        }
         var tensor = try Tensor<Float>.readNpy(url)
         switch tensor.rank {
         case 2: tensor = try tensor.reshaped([1, 1] + tensor.shape)
@@ -52,6 +74,41 @@ public enum InputLoader {
         }
         guard tensor.count > 0 else { throw SpectraError.invalidFile(file: url.path, reason: "array is empty") }
         try tensor.checkFinite("input \(url.path)")
+        return tensor
+    }
+
+    /// A CIFAR-10 binary batch (data_batch_N.bin, test_batch.bin). Grey (1 channel) uses ITU-R 601 luma.
+    static func readCIFAR10(_ url: URL, channels: Int) throws -> Tensor<Float> {
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw SpectraError.invalidFile(file: url.path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        let record = 1 + 3 * 32 * 32
+        guard !data.isEmpty, data.count % record == 0 else {
+            throw SpectraError.invalidFile(
+                file: url.path, reason: "not a CIFAR-10 binary batch: \(data.count) bytes is not a multiple of \(record) (truncated?)")
+        }
+        guard channels == 1 || channels == 3 else {
+            throw SpectraError.invalidInput("CIFAR-10 images can feed models with 1 or 3 input channels, not \(channels)")
+        }
+        let count = data.count / record
+        var tensor = Tensor<Float>(zeros: [count, channels, 32, 32])
+        data.withUnsafeBytes { raw in
+            let bytes = raw.bindMemory(to: UInt8.self)
+            for n in 0..<count {
+                let base = n * record + 1
+                for i in 0..<1024 {
+                    let (r, g, b) = (Float(bytes[base + i]), Float(bytes[base + 1024 + i]), Float(bytes[base + 2048 + i]))
+                    if channels == 3 {
+                        tensor.scalars[n * 3072 + i] = r / 255
+                        tensor.scalars[n * 3072 + 1024 + i] = g / 255
+                        tensor.scalars[n * 3072 + 2048 + i] = b / 255
+                    } else {
+                        tensor.scalars[n * 1024 + i] = (0.299 * r + 0.587 * g + 0.114 * b) / 255
+                    }
+                }
+            }
+        }
         return tensor
     }
 }

@@ -34,15 +34,7 @@ public enum PNGImage {
             pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
         }
         guard finished != 0 else { throw SpectraError.invalidFile(file: url.path, reason: "corrupt PNG: \(message(of: image))") }
-        var tensor = Tensor<Float>(zeros: [1, channels, height, width])
-        for y in 0..<height {
-            for x in 0..<width {
-                for c in 0..<channels {
-                    tensor.scalars[(c * height + y) * width + x] = Float(pixels[(y * width + x) * channels + c]) / 255
-                }
-            }
-        }
-        return tensor
+        return ImageTensor.fromInterleaved(pixels, width: width, height: height, channels: channels)
     }
 
     /// Encodes 8-bit RGB pixels (row-major, 3 bytes per pixel) as PNG bytes.

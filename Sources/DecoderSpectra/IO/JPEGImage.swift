@@ -1,0 +1,54 @@
+import CTurboJPEG
+import Foundation
+
+/// JPEG reading through libjpeg-turbo's TurboJPEG API (which reports errors by return value, unlike libjpeg's
+/// longjmp, so corrupt files become Swift errors).
+public enum JPEGImage {
+    /// Reads a JPEG as a [1, channels, H, W] tensor in [0, 1]; channels 1 (grey) or 3 (RGB).
+    public static func read(_ url: URL, channels: Int = 3) throws -> Tensor<Float> {
+        guard channels == 1 || channels == 3 else {
+            throw SpectraError.invalidInput("images can feed models with 1 or 3 input channels, not \(channels)")
+        }
+        let data: Data
+        do { data = try Data(contentsOf: url) } catch {
+            throw SpectraError.invalidFile(file: url.path, reason: "cannot read: \(error.localizedDescription)")
+        }
+        guard let handle = tjInitDecompress() else { throw SpectraError.invalidFile(file: url.path, reason: "TurboJPEG failed to start") }
+        defer { tjDestroy(handle) }
+        var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
+        let bytes = [UInt8](data)
+        guard !bytes.isEmpty, tjDecompressHeader3(handle, bytes, UInt(bytes.count), &width, &height, &subsampling, &colorspace) == 0 else {
+            throw SpectraError.invalidFile(file: url.path, reason: "not a readable JPEG: \(message(handle))")
+        }
+        guard width > 0, height > 0, Int(width) * Int(height) <= 1 << 28 else {
+            throw SpectraError.invalidFile(file: url.path, reason: "unsupported image size \(width)x\(height)")
+        }
+        let format = channels == 3 ? Int32(TJPF_RGB.rawValue) : Int32(TJPF_GRAY.rawValue)
+        var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * channels)
+        let status = tjDecompress2(handle, bytes, UInt(bytes.count), &pixels, width, 0, height, format, 0)
+        // Warnings (status −1 with TJERR_WARNING) still give an image; errors do not.
+        if status != 0 && tjGetErrorCode(handle) != Int32(TJERR_WARNING.rawValue) {
+            throw SpectraError.invalidFile(file: url.path, reason: "corrupt JPEG: \(message(handle))")
+        }
+        return ImageTensor.fromInterleaved(pixels, width: Int(width), height: Int(height), channels: channels)
+    }
+
+    private static func message(_ handle: tjhandle) -> String {
+        tjGetErrorStr2(handle).map { String(cString: $0) } ?? "unknown error"
+    }
+}
+
+/// Conversions between interleaved 8-bit pixels and [1, C, H, W] tensors in [0, 1].
+enum ImageTensor {
+    static func fromInterleaved(_ pixels: [UInt8], width: Int, height: Int, channels: Int) -> Tensor<Float> {
+        var tensor = Tensor<Float>(zeros: [1, channels, height, width])
+        for y in 0..<height {
+            for x in 0..<width {
+                for c in 0..<channels {
+                    tensor.scalars[(c * height + y) * width + x] = Float(pixels[(y * width + x) * channels + c]) / 255
+                }
+            }
+        }
+        return tensor
+    }
+}
