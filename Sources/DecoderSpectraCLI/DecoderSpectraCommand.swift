@@ -15,11 +15,12 @@ struct DecoderSpectraCommand: ParsableCommand {
               decoder-spectra demo
               decoder-spectra models
               decoder-spectra verify --model e1-linear-circular --precision double
+              decoder-spectra experiment all
               decoder-spectra analyze --model my-decoder.json --input images/ --out results
               decoder-spectra bench
             """,
         version: DecoderSpectraVersion.current,
-        subcommands: [Demo.self, Analyze.self, Verify.self, Models.self, Bench.self]
+        subcommands: [Demo.self, Analyze.self, Verify.self, ExperimentCommand.self, Models.self, Bench.self]
     )
 
     static func main() {

@@ -54,7 +54,7 @@ public struct AnalysisWriter {
             layers.append(info)
         }
         if options.saveFigures {
-            try SpectrumFigure.logCurves(curves, title: "RADIAL POWER SPECTRUM PER LAYER", xLabel: "CYCLES PER PIXEL",
+            try SpectrumFigure.curves(curves, title: "RADIAL POWER SPECTRUM PER LAYER", xLabel: "CYCLES PER PIXEL",
                                          yLabel: "E|H|^2").writePNG(to: folder.url("figures/radial-spectra.png"))
         }
         let summary = AnalysisSummary(

@@ -50,18 +50,21 @@ public enum SpectrumFigure {
         return canvas
     }
 
-    /// Renders curves y(x) on a log10 y axis (radial spectra, SOM across depth) with axes, labels and a legend.
-    public static func logCurves(
-        _ curves: [(label: String, x: [Double], y: [Double])], title: String, xLabel: String, yLabel: String
+    /// Renders curves y(x) with axes, tick labels, axis labels and a legend; `logY` puts y on a log10 axis
+    /// (radial spectra, SOM across depth), otherwise linear (similarities, p_low).
+    public static func curves(
+        _ curves: [(label: String, x: [Double], y: [Double])], title: String, xLabel: String, yLabel: String, logY: Bool = true
     ) -> Canvas {
         let (plotW, plotH, left, top) = (420, 260, 78, 28)
         var canvas = Canvas(width: left + plotW + 20, height: top + plotH + 40 + 12 * curves.count)
         canvas.text(title, x: 10, y: 8)
-        let xs = curves.flatMap(\.x), ys = curves.flatMap(\.y).filter { $0 > 0 }.map { Double.log10($0) }
+        func transform(_ y: Double) -> Double { logY ? Double.log10(max(y, 1e-300)) : y }
+        func label(_ t: Double) -> String { formatTick(logY ? Double.pow(10, t) : t) }
+        let xs = curves.flatMap(\.x), ys = curves.flatMap(\.y).filter { !logY || $0 > 0 }.map(transform)
         let xMin = xs.min() ?? 0, xMax = max(xs.max() ?? 1, (xs.min() ?? 0) + 1e-12)
         let yMin = ys.min() ?? 0, yMax = max(ys.max() ?? 1, (ys.min() ?? 0) + 1e-12)
         func px(_ x: Double) -> Int { left + Int((x - xMin) / (xMax - xMin) * Double(plotW - 1)) }
-        func py(_ y: Double) -> Int { top + plotH - 1 - Int((Double.log10(max(y, 1e-300)) - yMin) / (yMax - yMin) * Double(plotH - 1)) }
+        func py(_ y: Double) -> Int { top + plotH - 1 - Int((transform(y) - yMin) / (yMax - yMin) * Double(plotH - 1)) }
         canvas.rectangle(x: left, y: top, width: plotW, height: plotH, colour: Canvas.black)
         for i in 0...4 {
             let fx = xMin + (xMax - xMin) * Double(i) / 4, fy = yMin + (yMax - yMin) * Double(i) / 4
@@ -69,17 +72,42 @@ public enum SpectrumFigure {
             canvas.line(x, top + plotH, x, top + plotH + 3, Canvas.black)
             canvas.text(formatTick(fx), x: x - 10, y: top + plotH + 6)
             canvas.line(left - 3, y, left, y, Canvas.black)
-            canvas.text(formatTick(Double.pow(10, fy)), x: 4, y: y - 3)
+            canvas.text(label(fy), x: 4, y: y - 3)
         }
         canvas.text(xLabel, x: left + plotW / 2 - Canvas.textWidth(xLabel) / 2, y: top + plotH + 18)
         canvas.text(yLabel, x: 4, y: top - 12)
         for (index, curve) in curves.enumerated() {
             let colour = Colormap.viridis.colour(at: curves.count > 1 ? Double(index) / Double(curves.count - 1) * 0.85 : 0.3)
-            let points = zip(curve.x, curve.y).filter { $0.1 > 0 }
+            let points = zip(curve.x, curve.y).filter { !logY || $0.1 > 0 }
             for (a, b) in zip(points, points.dropFirst()) { canvas.line(px(a.0), py(a.1), px(b.0), py(b.1), colour) }
             let legendY = top + plotH + 30 + 12 * index
             canvas.fill(x: left, y: legendY + 2, width: 14, height: 3, colour: colour)
             canvas.text(curve.label, x: left + 20, y: legendY)
+        }
+        return canvas
+    }
+
+    /// A bar chart of labelled values (linear axis from 0), e.g. p_low per network.
+    public static func bars(_ values: [(label: String, value: Double)], title: String, yLabel: String) -> Canvas {
+        let (plotH, left, top, barW, gap) = (240, 78, 28, 44, 18)
+        let plotW = max(200, values.count * (barW + gap) + gap)
+        var canvas = Canvas(width: left + plotW + 20, height: top + plotH + 60)
+        canvas.text(title, x: 10, y: 8)
+        let high = max(values.map(\.value).max() ?? 1, 1e-300) * 1.1
+        canvas.rectangle(x: left, y: top, width: plotW, height: plotH, colour: Canvas.black)
+        for i in 0...4 {
+            let y = top + plotH - 1 - Int(Double(i) / 4 * Double(plotH - 1))
+            canvas.line(left - 3, y, left, y, Canvas.black)
+            canvas.text(formatTick(high * Double(i) / 4), x: 4, y: y - 3)
+        }
+        canvas.text(yLabel, x: 4, y: top - 12)
+        for (index, bar) in values.enumerated() {
+            let x = left + gap + index * (barW + gap)
+            let h = Int(max(0, bar.value) / high * Double(plotH - 1))
+            let colour = Colormap.viridis.colour(at: values.count > 1 ? Double(index) / Double(values.count - 1) * 0.85 : 0.3)
+            canvas.fill(x: x, y: top + plotH - 1 - h, width: barW, height: h, colour: colour)
+            canvas.text(formatTick(bar.value), x: x, y: top + plotH - 12 - h)
+            canvas.text(bar.label, x: x, y: top + plotH + 6 + 10 * (index % 2))
         }
         return canvas
     }

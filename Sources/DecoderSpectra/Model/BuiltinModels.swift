@@ -21,6 +21,31 @@ public enum BuiltinModels {
         return try ModelFile.build(entry.spec, file: "built-in:\(name)", seed: seed)
     }
 
+    /// The same architecture and weights as a built-in model, with every activation removed, every Conv2d given
+    /// circular padding and (optionally) its bias zeroed: the setting of Corollary 3.3 and Theorem 4.2 (a control).
+    /// Zeroing the bias leaves T unchanged and removes the accumulated DC term β, whose rounding would otherwise set
+    /// a noise floor for frequencies that decay with depth.
+    public static func linearCircularVariant(of name: String, seed: UInt64? = nil, removeBias: Bool = false) throws -> Sequential {
+        guard let entry = entry(named: name) else { throw SpectraError.unknownModel(name) }
+        var spec = entry.spec
+        spec.name = name + "-linear-circular"
+        spec.layers = spec.layers.compactMap { layer in
+            guard let type = layer["type"]?.stringValue, !["ReLU", "LeakyReLU", "Tanh", "Sigmoid"].contains(type) else { return nil }
+            var copy = layer
+            if type == "Conv2d" { copy["padding_mode"] = .string("circular") }
+            return copy
+        }
+        var model = try ModelFile.build(spec, file: "built-in:\(spec.name)", seed: seed)
+        if removeBias {
+            for i in model.layers.indices {
+                if let conv = model.layers[i].layer as? Conv2d, let bias = conv.bias {
+                    try model.layers[i].layer.setParameter("bias", Tensor(zeros: bias.shape))
+                }
+            }
+        }
+        return model
+    }
+
     // MARK: Definitions
 
     private static func makeAll() -> [Entry] {
@@ -45,10 +70,14 @@ public enum BuiltinModels {
             add("e4-\(mode)", "E4", "5 conv layers 7x7, 16 kernels (3 last), \(mode) padding, ReLU between layers",
                 input: (3, 64, 64), convStack(channels: [3, 16, 16, 16, 16, 3], kernel: 7, mode: mode, relu: true))
         }
-        // E5 (Fig. 5): 50 size-preserving layers with zero padding and ReLU; width 16 and 3×3 chosen here.
-        add("e5-depth50", "E5", "50 conv layers 3x3, 16 kernels, zero padding, ReLU after each (width and K chosen here)",
+        // E5 (Fig. 5): 50 size-preserving layers with zero padding and ReLU; width 16, 3×3 and He-normal weights
+        // N(0, 2/fan_in) with zero bias chosen here: PyTorch's default init (gain 1/3 per layer plus biases) forgets
+        // the input within ~10 layers and leaves a bias-driven plateau, so nothing would be left to measure.
+        let depthChannels = [3] + Array(repeating: 16, count: 50)
+        add("e5-depth50", "E5", "50 conv layers 3x3, 16 kernels, zero padding, ReLU after each, weights N(0, 2/fan_in), zero bias",
             input: (3, 32, 32),
-            convStack(channels: [3] + Array(repeating: 16, count: 50), kernel: 3, mode: "zeros", relu: true, reluAfterLast: true))
+            convStack(channels: depthChannels, kernel: 3, mode: "zeros", relu: true, reluAfterLast: true,
+                      initFor: { normal(0, (2 / Double(depthChannels[$0 - 1] * 9)).squareRoot()) }))
         // E6 (Fig. 4b): the E4 architecture with 9×9 kernels and N(μ, 0.01²) weights.
         for (label, mean) in [("0", 0.0), ("0.001", 0.001), ("0.01", 0.01)] {
             add("e6-mean\(label)", "E6", "E4 architecture with 9x9 kernels, zero padding, weights N(\(label), 0.01^2), zero bias",
@@ -76,6 +105,8 @@ public enum BuiltinModels {
         // and an output conv. It decodes images directly (the paper's VGG-16 encoder is not part of this model).
         add("e10-upconv-decoder", "E10", "4 up-conv blocks (nearest x2, conv 3x3 zeros, BatchNorm2d, ReLU) 3-32-16-16-8 + conv to 3, 8x8 -> 128x128",
             input: (3, 8, 8), upconvDecoder(channels: [3, 32, 16, 16, 8], upsampling: "nearest", mode: "zeros", norm: true, relu: true))
+        add("e10-upconv-decoder-zeros", "E10", "the e10-upconv-decoder with zero-insertion upsampling (Eq. 10) instead of nearest",
+            input: (3, 8, 8), upconvDecoder(channels: [3, 32, 16, 16, 8], upsampling: "zeros-all", mode: "zeros", norm: true, relu: true))
         // A decoder every layer of which has an exact frequency rule: it propagates entirely in frequency.
         add("circular-upconv-decoder", "§2.4", "linear circular decoder: 3 blocks (zero insertion or nearest x2, circular conv 3x3), all layers exact",
             input: (3, 16, 16), upconvDecoder(channels: [3, 16, 16, 8], upsampling: "zeros", mode: "circular", norm: false, relu: false))
@@ -114,7 +145,7 @@ public enum BuiltinModels {
         var layers: [[String: JSONValue]] = []
         for b in 1..<channels.count {
             layers.append(["name": .string("up\(b)"), "type": .string("Upsample"), "scale_factor": .int(2),
-                           "mode": .string(b == channels.count - 1 && upsampling == "zeros" ? "nearest" : upsampling)])
+                           "mode": .string(upsampling == "zeros-all" ? "zeros" : b == channels.count - 1 && upsampling == "zeros" ? "nearest" : upsampling)])
             layers.append(conv("conv\(b)", channels[b - 1], channels[b], kernel: 3, mode: mode, initializer: nil))
             if norm { layers.append(["name": .string("bn\(b)"), "type": .string("BatchNorm2d"), "num_features": .int(channels[b])]) }
             if relu { layers.append(["name": .string("relu\(b)"), "type": .string("ReLU")]) }

@@ -67,9 +67,16 @@ public enum SpectrumStatistics {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func lowFrequencyRatio<S: TensorScalar>(_ spectrum: Spectrum<S>) -> Double {
+        let perImage = lowFrequencyRatioPerImage(spectrum)
+        return perImage.reduce(0, +) / Double(perImage.count)
+    }
+
+    /// p_low of each image of the batch.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public static func lowFrequencyRatioPerImage<S: TensorScalar>(_ spectrum: Spectrum<S>) -> [Double] {
         let (m, n, plane) = (spectrum.rows, spectrum.columns, spectrum.planeSize)
-        var total = 0.0
-        for b in 0..<spectrum.batch {
+        return (0..<spectrum.batch).map { b in
             var low = 0.0, all = 0.0
             for c in 0..<spectrum.channels {
                 let base = (b * spectrum.channels + c) * plane
@@ -82,9 +89,8 @@ public enum SpectrumStatistics {
                     }
                 }
             }
-            total += all > 0 ? low / all : 0
+            return all > 0 ? low / all : 0
         }
-        return total / Double(spectrum.batch)
     }
 
     /// Radially averaged power: mean of E_c|H|² over frequencies whose normalised radius
@@ -119,20 +125,30 @@ public enum SpectrumStatistics {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func cosineSimilarity<S: TensorScalar>(_ reference: Spectrum<S>, _ predicted: Spectrum<S>) -> Double {
+        let perImage = cosineSimilarityPerImage(reference, predicted)
+        return perImage.reduce(0, +) / Double(perImage.count)
+    }
+
+    /// sim(H*, H) for each image of the batch (channel-averaged), for means and spreads over samples.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public static func cosineSimilarityPerImage<S: TensorScalar>(_ reference: Spectrum<S>, _ predicted: Spectrum<S>) -> [Double] {
         precondition(reference.shape == predicted.shape, "cosineSimilarity: shapes differ")
         let plane = reference.planeSize
-        var total = 0.0
-        let planes = reference.batch * reference.channels
-        for p in 0..<planes {
-            var dot = 0.0, a2 = 0.0, b2 = 0.0
-            for f in (p * plane)..<((p + 1) * plane) {
-                let a = Double(reference.values[f].length), b = Double(predicted.values[f].length)
-                dot += a * b
-                a2 += a * a
-                b2 += b * b
+        return (0..<reference.batch).map { b in
+            var total = 0.0
+            for c in 0..<reference.channels {
+                let p = b * reference.channels + c
+                var dot = 0.0, a2 = 0.0, b2 = 0.0
+                for f in (p * plane)..<((p + 1) * plane) {
+                    let x = Double(reference.values[f].length), y = Double(predicted.values[f].length)
+                    dot += x * y
+                    a2 += x * x
+                    b2 += y * y
+                }
+                if a2 == 0 && b2 == 0 { total += 1 } else if a2 > 0 && b2 > 0 { total += dot / (a2 * b2).squareRoot() }
             }
-            if a2 == 0 && b2 == 0 { total += 1 } else if a2 > 0 && b2 > 0 { total += dot / (a2 * b2).squareRoot() }
+            return total / Double(reference.channels)
         }
-        return total / Double(planes)
     }
 }

@@ -1,0 +1,134 @@
+import Foundation
+
+/// One line of an experiment's verdict table: "claim | setting | measured | predicted | holds?".
+public struct ClaimRow: Codable, Sendable {
+    public var claim: String
+    public var setting: String
+    public var measured: String
+    public var predicted: String
+    /// nil where the row reports a number without a verdict.
+    public var holds: Bool?
+
+    public init(claim: String, setting: String, measured: String, predicted: String, holds: Bool?) {
+        (self.claim, self.setting, self.measured, self.predicted, self.holds) = (claim, setting, measured, predicted, holds)
+    }
+}
+
+/// Everything an experiment produced: the verdict rows, every number (for users' own plots) and its figures.
+public struct ExperimentReport: Codable, Sendable {
+    public var name: String
+    public var title: String
+    /// Where the claim comes from in THEORY.md.
+    public var reference: String
+    public var settings: ExperimentSettings
+    public var rows: [ClaimRow]
+    public var numbers: [String: JSONValue]
+    public var figures: [String]
+}
+
+/// What every experiment can be told: seed, data, image count and size, and `quick` for a smaller run.
+public struct ExperimentSettings: Codable, Sendable {
+    public var seed: UInt64 = 0
+    public var images = 16
+    /// A path (folder of PNG/JPEG/.npy, CIFAR-10 .bin, .npy) or a built-in generator name.
+    public var data = SyntheticImages.Kind.deadLeaves.rawValue
+    /// Overrides the experiment's image size (square).
+    public var size: Int?
+    public var quick = false
+
+    public init() {}
+}
+
+/// A reproduction of one claim of the paper (THEORY §8, §9).
+public protocol Experiment: Sendable {
+    var name: String { get }
+    var title: String { get }
+    var reference: String { get }
+    func run(_ context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue])
+}
+
+/// Shared services of a run: input data (cached), models, figures, progress.
+public final class ExperimentContext {
+    public let settings: ExperimentSettings
+    private let folder: StagedDirectory?
+    private let prefix: String
+    private let progressHandler: (String) -> Void
+    private var inputs: [String: Tensor<Float>] = [:]
+    private(set) var figures: [String] = []
+
+    /// Files go to `folder` under `prefix` (e.g. "padding/" when `experiment all` writes every experiment).
+    public init(settings: ExperimentSettings, folder: StagedDirectory?, prefix: String = "", progress: @escaping (String) -> Void = { _ in }) {
+        self.settings = settings
+        self.folder = folder
+        self.prefix = prefix
+        progressHandler = progress
+    }
+
+    public func progress(_ message: String) { progressHandler(message) }
+
+    /// The experiment's input batch: `settings.images` images of `size`×`size` (or `settings.size`), from the data
+    /// source; files are centre-cropped and resized (`Resampling`).
+    public func input(channels: Int, size defaultSize: Int) throws -> Tensor<Float> {
+        let size = settings.size ?? defaultSize
+        let key = "\(channels)x\(size)"
+        if let cached = inputs[key] { return cached }
+        let tensor: Tensor<Float>
+        if let kind = SyntheticImages.Kind(rawValue: settings.data) {
+            tensor = SyntheticImages.generate(kind, count: settings.images, channels: channels, height: size, width: size, seed: settings.seed)
+        } else {
+            tensor = try InputLoader.load(settings.data, channels: channels, size: (size, size), limit: settings.images).tensor
+        }
+        inputs[key] = tensor
+        return tensor
+    }
+
+    public func model(_ name: String) throws -> Sequential { try BuiltinModels.model(named: name, seed: settings.seed) }
+
+    /// Writes a figure (when the run has an output folder) and returns its relative path.
+    @discardableResult
+    public func figure(_ canvas: Canvas, _ name: String) throws -> String {
+        let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
+        let path = "figures/\(safe).png"
+        if let folder { try canvas.writePNG(to: folder.url(prefix + path)) }
+        figures.append(path)
+        return path
+    }
+
+    /// A centred magnitude heatmap of a spectrum (channel- and batch-averaged), as in the paper's figures.
+    @discardableResult
+    public func spectrumFigure<S: TensorScalar>(_ spectrum: Spectrum<S>, title: String, name: String) throws -> String {
+        try figure(SpectrumFigure.heatmap(magnitudes: SpectrumStatistics.meanMagnitudeMap(spectrum), rows: spectrum.rows,
+                                          columns: spectrum.columns, title: title), name)
+    }
+}
+
+/// The registry of experiments, in the order `experiment all` runs them.
+public enum Experiments {
+    public static let all: [any Experiment] = [
+        TheoryExperiment(), FitnessExperiment(), PaddingExperiment(), DepthExperiment(), WeightMeanExperiment(),
+        PlacementExperiment(), KernelSizeExperiment(), UpsamplingExperiment(),
+    ]
+
+    public static func named(_ name: String) -> (any Experiment)? { all.first { $0.name == name } }
+
+    /// Runs one experiment and writes `results.json` and its figures into `folder` under `prefix` (when given).
+    public static func run(_ experiment: any Experiment, settings: ExperimentSettings, folder: StagedDirectory?, prefix: String = "",
+                           progress: @escaping (String) -> Void = { _ in }) throws -> ExperimentReport {
+        let context = ExperimentContext(settings: settings, folder: folder, prefix: prefix, progress: progress)
+        let (rows, numbers) = try experiment.run(context)
+        let report = ExperimentReport(name: experiment.name, title: experiment.title, reference: experiment.reference,
+                                      settings: settings, rows: rows, numbers: numbers, figures: context.figures)
+        if let folder { try AtomicFile.write(try JSONFormatting.encode(report), to: folder.url(prefix + "results.json")) }
+        return report
+    }
+}
+
+/// Number formatting for verdict tables: 4 significant digits.
+func format(_ value: Double) -> String {
+    if value == 0 { return "0" }
+    if !value.isFinite { return "\(value)" }
+    return abs(value) >= 1e-3 && abs(value) < 1e5 ? String(format: "%.4g", value) : String(format: "%.3e", value)
+}
+
+/// [Double] as a JSON array.
+func json(_ values: [Double]) -> JSONValue { .array(values.map { .double($0) }) }

@@ -1,0 +1,98 @@
+import ArgumentParser
+import DecoderSpectra
+import Foundation
+
+struct ExperimentCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "experiment",
+        abstract: "Reproduce a claim of the paper with measured numbers and a verdict.",
+        discussion: """
+            Experiments: \(Experiments.all.map(\.name).joined(separator: ", ")), or all.
+            Each prints a table "claim | setting | measured | predicted | holds?" and writes results.json (every number) \
+            and figures/*.png into --out. A claim that does not hold is reported as not holding.
+
+            Examples:
+              decoder-spectra experiment theory
+              decoder-spectra experiment padding --data ~/datasets/broden/images --size 64 --images 32
+              decoder-spectra experiment kernel-size --data cifar-10-batches-bin/test_batch.bin --size 32
+              decoder-spectra experiment all --quick
+            """)
+
+    @Argument(help: "Experiment name, or all.")
+    var name: String
+
+    @Option(help: "Images: dead-leaves, pink-noise, or a path (folder of PNG/JPEG/.npy, a CIFAR-10 .bin batch, a .npy array).")
+    var data: String = SyntheticImages.Kind.deadLeaves.rawValue
+
+    @Option(help: "Number of images (files are read in name order).")
+    var images: Int = 16
+
+    @Option(help: "Square image size; files are centre-cropped and resized to it. Default: each experiment's own.")
+    var size: Int?
+
+    @Option(help: "Seed of weights and built-in images.")
+    var seed: UInt64 = 0
+
+    @Flag(help: "Fewer Monte Carlo samples (theory); the other experiments are already small.")
+    var quick = false
+
+    @Option(help: "Output folder (default: experiments-output/<name>, or experiments-output for all).")
+    var out: String?
+
+    @Flag(help: "Replace a non-empty output folder.")
+    var force = false
+
+    @Flag(help: "Print the reports as JSON instead of tables.")
+    var json = false
+
+    func validate() throws {
+        guard name == "all" || Experiments.named(name) != nil else {
+            throw ValidationError("unknown experiment '\(name)'; choose one of \(Experiments.all.map(\.name).joined(separator: ", ")), all")
+        }
+        guard images > 0 else { throw ValidationError("--images must be positive") }
+        if let size, size < 4 { throw ValidationError("--size must be at least 4") }
+    }
+
+    func run() throws {
+        try Console.run {
+            var settings = ExperimentSettings()
+            settings.seed = seed
+            settings.images = images
+            settings.data = data
+            settings.size = size
+            settings.quick = quick
+            let selected = name == "all" ? Experiments.all : [Experiments.named(name)!]
+            let folder = try StagedDirectory(URL(fileURLWithPath: out ?? (name == "all" ? "experiments-output" : "experiments-output/\(name)")), force: force)
+            var reports: [ExperimentReport] = []
+            for (index, experiment) in selected.enumerated() {
+                let start = Date()
+                let prefix = name == "all" ? experiment.name + "/" : ""
+                let report = try Experiments.run(experiment, settings: settings, folder: folder, prefix: prefix) { message in
+                    Console.progress("[\(index + 1)/\(selected.count) \(experiment.name)] \(message)")
+                }
+                Console.endProgress()
+                Console.note("\(experiment.name): done in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
+                reports.append(report)
+                if !json { printTable(report) }
+            }
+            if name == "all" {
+                try AtomicFile.write(try JSONFormatting.encode(reports), to: folder.url("all-results.json"))
+            }
+            try folder.commit()
+            if json { print(String(decoding: try JSONFormatting.encode(reports), as: UTF8.self)) }
+            let held = reports.flatMap(\.rows).filter { $0.holds == true }.count
+            let failed = reports.flatMap(\.rows).filter { $0.holds == false }.count
+            Console.note("\(held) claims hold, \(failed) do not; results in \(folder.destination.path)")
+        }
+    }
+
+    private func printTable(_ report: ExperimentReport) {
+        print("\n\(report.title)  [\(report.reference)]")
+        print("claim | setting | measured | predicted | holds?")
+        for row in report.rows {
+            let verdict = row.holds.map { $0 ? "yes" : "NO" } ?? "n/a"
+            print("\(row.claim) | \(row.setting) | \(row.measured) | \(row.predicted) | \(verdict)")
+        }
+    }
+}
+
