@@ -67,8 +67,11 @@ struct Analyze: ParsableCommand {
     @Option(help: "A .npy array ([B,C,H,W], [C,H,W] or [H,W]), a PNG image, or a folder of them (sorted by name).")
     var input: String
 
-    @Option(help: "Read at most this many files from an input folder.")
+    @Option(help: "Read at most this many images.")
     var limit: Int?
+
+    @Option(help: "Centre-crop and resize every image to HxW (e.g. 64x64); by default all inputs must share one size.")
+    var size: String?
 
     @Option(help: "Output folder.")
     var out: String = "analysis-output"
@@ -88,7 +91,11 @@ struct Analyze: ParsableCommand {
     func run() throws {
         try Console.run {
             let model = try modelOptions.load()
-            let (tensor, files) = try InputLoader.load(input, channels: model.inputChannels, limit: limit)
+            let target = try size.map { text -> (Int, Int) in
+                guard let pair = parseSize(text) else { throw SpectraError.invalidInput("--size must look like 64x64") }
+                return pair
+            }
+            let (tensor, files) = try InputLoader.load(input, channels: model.inputChannels, size: target, limit: limit)
             var options = AnalysisWriter.Options()
             options.command = invocation
             options.seed = modelOptions.seed

@@ -24,7 +24,8 @@ struct ExperimentCommand: ParsableCommand {
     @Option(help: "Images: dead-leaves, pink-noise, or a path (folder of PNG/JPEG/.npy, a CIFAR-10 .bin batch, a .npy array).")
     var data: String = SyntheticImages.Kind.deadLeaves.rawValue
 
-    @Option(help: "Number of images (files are read in name order).")
+    @Option(name: [.customLong("images"), .customLong("limit")],
+            help: "Number of images (--limit is the same option; files are read in name order).")
     var images: Int = 16
 
     @Option(help: "Square image size; files are centre-cropped and resized to it. Default: each experiment's own.")

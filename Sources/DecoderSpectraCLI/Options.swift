@@ -47,11 +47,13 @@ struct InputOptions: ParsableArguments {
         return (tensor, "built-in \(kind.rawValue) images (seed \(seed), \(images) x \(model.inputChannels) x \(h) x \(w))", nil)
     }
 
-    private func parseSize(_ text: String) -> (Int, Int)? {
-        let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
-        guard parts.count == 2, parts.allSatisfy({ $0 > 0 && $0 <= 4096 }) else { return nil }
-        return (parts[0], parts[1])
-    }
+}
+
+/// "HxW" (e.g. 64x64) as a pair; nil when malformed or outside 1…4096.
+func parseSize(_ text: String) -> (Int, Int)? {
+    let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
+    guard parts.count == 2, parts.allSatisfy({ $0 > 0 && $0 <= 4096 }) else { return nil }
+    return (parts[0], parts[1])
 }
 
 enum Precision: String, ExpressibleByArgument, CaseIterable {
