@@ -79,6 +79,9 @@ struct ExperimentCommand: ParsableCommand {
             if name == "all" {
                 try AtomicFile.write(try JSONFormatting.encode(reports), to: folder.url("all-results.json"))
             }
+            let html = HTMLReport.experiments(reports, folder: folder.staging, prefixes: reports.map { name == "all" ? $0.name + "/" : "" },
+                                              command: invocation)
+            try AtomicFile.write(html, to: folder.url("report.html"))
             try folder.commit()
             if json { print(String(decoding: try JSONFormatting.encode(reports), as: UTF8.self)) }
             let held = reports.flatMap(\.rows).filter { $0.holds == true }.count

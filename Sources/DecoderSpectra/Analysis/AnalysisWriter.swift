@@ -65,6 +65,7 @@ public struct AnalysisWriter {
                          radialSpectrum: .init(frequency: inputRadial.frequency, power: inputRadial.power), figure: inputFigure),
             layers: layers)
         try AtomicFile.write(try JSONFormatting.encode(summary), to: folder.url("summary.json"))
+        try AtomicFile.write(HTMLReport.analysis(summary, folder: folder.staging), to: folder.url("report.html"))
         return summary
     }
 

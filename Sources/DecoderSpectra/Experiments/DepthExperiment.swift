@@ -33,12 +33,12 @@ struct DepthExperiment: Experiment {
         }.reduce(0, +) / Double(convs.count)
 
         let x = reluSOM.indices.map { Double($0 + 1) }
-        try context.figure(SpectrumFigure.curves(
-            frequencies.indices.map { f in (labels[f], x, reluSOM.map { Double.exp($0[f]) }) },
-            title: "E5: SOM(H_UV) ACROSS DEPTH (ZERO PADDING + RELU)", xLabel: "LAYER", yLabel: "SOM"), "depth-som")
-        try context.figure(SpectrumFigure.curves(
-            frequencies.indices.map { f in (labels[f], x, controlSOM.map { Double.exp($0[f]) }) },
-            title: "E5 CONTROL: LINEAR CIRCULAR, SAME WEIGHTS", xLabel: "LAYER", yLabel: "SOM"), "depth-som-control")
+        try context.chart(ChartData(
+            title: "E5: SOM(h_uv) across depth (zero padding + ReLU)", xLabel: "layer", yLabel: "SOM", logY: true,
+            series: frequencies.indices.map { f in (labels[f], x, reluSOM.map { Double.exp($0[f]) }) }), "depth-som")
+        try context.chart(ChartData(
+            title: "E5 control: linear circular, same weights", xLabel: "layer", yLabel: "SOM", logY: true,
+            series: frequencies.indices.map { f in (labels[f], x, controlSOM.map { Double.exp($0[f]) }) }), "depth-som-control")
         try context.spectrumFigure(FFT2D.forward(try context.input(channels: 3, size: size)), title: "INPUT", name: "depth-input")
         for (layer, spectrum) in reluSpectra { try context.spectrumFigure(spectrum, title: "LAYER \(layer + 1)", name: "depth-layer\(layer + 1)") }
 

@@ -24,6 +24,45 @@ public struct ExperimentReport: Codable, Sendable {
     public var rows: [ClaimRow]
     public var numbers: [String: JSONValue]
     public var figures: [String]
+    /// The data behind every curve figure, so that reports can redraw them (as SVG) and users can replot them.
+    public var charts: [ChartData]
+}
+
+/// The series of one curve chart, with its labels (drawn as PNG by `SpectrumFigure.curves`, as SVG by `SVGChart`).
+public struct ChartData: Codable, Sendable {
+    public struct Series: Codable, Sendable {
+        public var label: String
+        public var x: [Double]
+        public var y: [Double]
+    }
+
+    public var title: String
+    public var xLabel: String
+    public var yLabel: String
+    public var logY: Bool
+    public var series: [Series]
+    /// The PNG copy of the chart in the run folder, when one was written.
+    public var figure: String?
+
+    public init(title: String, xLabel: String, yLabel: String, logY: Bool, series: [(label: String, x: [Double], y: [Double])]) {
+        self.title = title
+        self.xLabel = xLabel
+        self.yLabel = yLabel
+        self.logY = logY
+        self.series = series.map { Series(label: $0.label, x: $0.x, y: $0.y) }
+    }
+
+    /// The chart as a PNG canvas.
+    public var canvas: Canvas {
+        SpectrumFigure.curves(series.map { ($0.label, $0.x, $0.y) }, title: title.uppercased(), xLabel: xLabel.uppercased(),
+                              yLabel: yLabel.uppercased(), logY: logY)
+    }
+
+    /// The chart as inline SVG.
+    public var svg: String {
+        SVGChart.lines(series.map { SVGChart.Series(label: $0.label, x: $0.x, y: $0.y) }, title: title, xLabel: xLabel,
+                       yLabel: yLabel, logY: logY)
+    }
 }
 
 /// What every experiment can be told: seed, data, image count and size, and `quick` for a smaller run.
@@ -55,6 +94,7 @@ public final class ExperimentContext {
     private let progressHandler: (String) -> Void
     private var inputs: [String: Tensor<Float>] = [:]
     private(set) var figures: [String] = []
+    private(set) var charts: [ChartData] = []
 
     /// Files go to `folder` under `prefix` (e.g. "padding/" when `experiment all` writes every experiment).
     public init(settings: ExperimentSettings, folder: StagedDirectory?, prefix: String = "", progress: @escaping (String) -> Void = { _ in }) {
@@ -94,6 +134,15 @@ public final class ExperimentContext {
         return path
     }
 
+    /// A curve chart: written as a PNG figure and kept as data for the report.
+    @discardableResult
+    public func chart(_ data: ChartData, _ name: String) throws -> String {
+        var data = data
+        data.figure = try figure(data.canvas, name)
+        charts.append(data)
+        return data.figure!
+    }
+
     /// A centred magnitude heatmap of a spectrum (channel- and batch-averaged), as in the paper's figures.
     @discardableResult
     public func spectrumFigure<S: TensorScalar>(_ spectrum: Spectrum<S>, title: String, name: String) throws -> String {
@@ -117,7 +166,8 @@ public enum Experiments {
         let context = ExperimentContext(settings: settings, folder: folder, prefix: prefix, progress: progress)
         let (rows, numbers) = try experiment.run(context)
         let report = ExperimentReport(name: experiment.name, title: experiment.title, reference: experiment.reference,
-                                      settings: settings, rows: rows, numbers: numbers, figures: context.figures)
+                                      settings: settings, rows: rows, numbers: numbers, figures: context.figures,
+                                      charts: context.charts)
         if let folder { try AtomicFile.write(try JSONFormatting.encode(report), to: folder.url(prefix + "results.json")) }
         return report
     }

@@ -34,8 +34,8 @@ struct FitnessExperiment: Experiment {
             curves.append(("\(label) local", x, layerMeans(t.local)))
             curves.append(("\(label) cascade", x, layerMeans(t.cascade)))
         }
-        try context.figure(SpectrumFigure.curves(curves, title: "E1: SIM(H*, H) PER LAYER", xLabel: "LAYER",
-                                                 yLabel: "SIM", logY: false), "fitness-sim")
+        try context.chart(ChartData(title: "E1: sim(H*, H) per layer", xLabel: "layer", yLabel: "sim", logY: false, series: curves),
+                          "fitness-sim")
         let circular = traces["linear-circular"]!
         let exactError = circular.cascadeError.max() ?? .infinity
         var rows = [ClaimRow(

@@ -71,9 +71,9 @@ struct NetworkComparison {
     func writeFigures(_ context: ExperimentContext, prefix: String) throws {
         try context.figure(SpectrumFigure.bars(entries.map { ($0.label, $0.outputPLow) }, title: "\(prefix): P_LOW OF THE OUTPUT",
                                                yLabel: "P_LOW"), "\(prefix)-p-low")
-        try context.figure(SpectrumFigure.curves(
-            entries.map { e in (e.label, e.blockPLow.indices.map { Double($0 + 1) }, e.blockPLow) },
-            title: "\(prefix): P_LOW AFTER EACH CONV BLOCK", xLabel: "LAYER", yLabel: "P_LOW", logY: false), "\(prefix)-p-low-per-layer")
+        try context.chart(ChartData(
+            title: "\(prefix): p_low after each conv block", xLabel: "layer", yLabel: "p_low", logY: false,
+            series: entries.map { e in (e.label, e.blockPLow.indices.map { Double($0 + 1) }, e.blockPLow) }), "\(prefix)-p-low-per-layer")
         for e in entries {
             try context.spectrumFigure(e.outputSpectrum, title: "\(e.model) OUTPUT", name: "\(prefix)-output-\(e.label)")
         }

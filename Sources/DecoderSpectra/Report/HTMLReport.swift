@@ -1,0 +1,127 @@
+import Foundation
+
+/// `report.html`: one self-contained page (figures embedded as data URIs, charts as inline SVG, no network access)
+/// per run of `demo`/`analyze` or `experiment`, rebuilt from the run's JSON and .npy files by `decoder-spectra report`.
+public enum HTMLReport {
+    // MARK: Analysis runs
+
+    /// The report of a `demo`/`analyze` run whose files are in `folder`.
+    public static func analysis(_ summary: AnalysisSummary, folder: URL) -> String {
+        var body = "<h1>DecoderSpectra: \(HTML.escape(summary.model.name))</h1>"
+        body += meta(command: summary.command, version: summary.tool.version, extra: [
+            "precision: \(summary.precision)", "input: \(summary.input.source), shape \(describeShape(summary.input.shape))",
+            "model: \(summary.model.description)",
+        ])
+        body += "<h2>Layers</h2><p>Each layer's output spectrum against its frequency rule: <b>exact</b> rules must agree with "
+            + "the DFT of the spatial output to rounding (≤ 1e-5 in float, ≤ 1e-10 in double); <b>surrogate</b> rules are "
+            + "measured by sim(H*, H) (THEORY §7). p_low is the energy share of Ω_low.</p>"
+        let rows = [["0", "input", "", describeShape(summary.input.shape), fmt(summary.input.pLow), "", "", "", ""]]
+            + summary.layers.map { l in
+                [String(l.index), l.name, l.type, describeShape(l.outputShape), fmt(l.pLow), l.verification.rule,
+                 l.verification.relativeError.map(fmt) ?? "–", l.verification.similarity.map(fmt) ?? "–", l.verification.detail]
+            }
+        body += HTML.table(header: ["#", "layer", "type", "output shape", "p_low", "rule", "rel. error", "sim", "rule detail"], rows: rows)
+        let x = summary.layers.map { Double($0.index) }
+        body += "<h2>Charts</h2>"
+        body += SVGChart.lines([.init(label: "input", x: summary.input.radialSpectrum.frequency, y: summary.input.radialSpectrum.power)]
+            + summary.layers.map { .init(label: $0.name, x: $0.radialSpectrum.frequency, y: $0.radialSpectrum.power) },
+            title: "Radially averaged power spectrum per layer", xLabel: "cycles per pixel", yLabel: "E|H|²", logY: true)
+        body += SVGChart.lines([.init(label: "p_low", x: x, y: summary.layers.map(\.pLow))],
+                               title: "Low-frequency ratio p_low per layer", xLabel: "layer", yLabel: "p_low", logY: false)
+        body += SVGChart.lines([.init(label: "sim(H*, H)", x: x, y: summary.layers.map { $0.verification.similarity ?? .nan })],
+                               title: "Similarity of propagated and real spectra", xLabel: "layer", yLabel: "sim", logY: false)
+        body += "<h2>Spectra</h2><p>Channel- and batch-averaged magnitude, centred (low frequencies in the middle), log colour "
+            + "scale; the DC value is clamped to the second largest for display only.</p><div class=\"figures\">"
+        let figures = [(summary.input.figure, nil as String?, "input")] + summary.layers.map { ($0.figure, $0.spectrumFile, "\($0.index) \($0.name)") }
+        for (figure, spectrum, caption) in figures {
+            if let image = image(figure: figure, spectrum: spectrum, folder: folder, title: caption) {
+                body += "<figure>\(image)<figcaption>\(HTML.escape(caption))</figcaption></figure>"
+            }
+        }
+        body += "</div>"
+        return HTML.page(title: "DecoderSpectra: \(summary.model.name)", body: body)
+    }
+
+    // MARK: Experiments
+
+    /// The report of one or more experiments; `prefixes[i]` is where report i's files are inside `folder`.
+    public static func experiments(_ reports: [ExperimentReport], folder: URL, prefixes: [String], command: String) -> String {
+        var body = "<h1>DecoderSpectra experiments</h1>"
+        body += meta(command: command, version: DecoderSpectraVersion.current, extra: [])
+        let all = reports.flatMap(\.rows)
+        body += "<p>\(all.filter { $0.holds == true }.count) claims hold, \(all.filter { $0.holds == false }.count) do not, "
+            + "\(all.filter { $0.holds == nil }.count) are reported without a verdict.</p>"
+        for (report, prefix) in zip(reports, prefixes) {
+            body += "<h2>\(HTML.escape(report.title))</h2><p class=\"meta\">\(HTML.escape(report.reference)); "
+                + "\(report.settings.images) images from \(HTML.escape(report.settings.data)), seed \(report.settings.seed)</p>"
+            body += HTML.table(
+                header: ["claim", "setting", "measured", "predicted", "holds?"],
+                rows: report.rows.map { [$0.claim, $0.setting, $0.measured, $0.predicted, $0.holds.map { $0 ? "yes" : "NO" } ?? "n/a"] },
+                rowClasses: report.rows.map { $0.holds.map { $0 ? "holds" : "fails" } ?? "" })
+            for chart in report.charts { body += chart.svg }
+            body += "<div class=\"figures\">"
+            for figure in report.figures where !isChart(figure, report) {
+                if let image = HTML.embeddedImage(folder.appendingPathComponent(prefix + figure), alt: figure) {
+                    body += "<figure>\(image)<figcaption>\(HTML.escape(figure))</figcaption></figure>"
+                }
+            }
+            body += "</div>"
+        }
+        return HTML.page(title: "DecoderSpectra experiments", body: body)
+    }
+
+    // MARK: Rebuilding
+
+    /// Rebuilds `report.html` in a run folder from its summary.json, results.json or all-results.json.
+    @discardableResult
+    public static func rebuild(_ folder: URL) throws -> URL {
+        let fm = FileManager.default
+        let html: String
+        func decode<T: Decodable>(_ type: T.Type, _ name: String) throws -> T {
+            let url = folder.appendingPathComponent(name)
+            do { return try JSONDecoder().decode(type, from: Data(contentsOf: url)) } catch {
+                throw SpectraError.invalidFile(file: url.path, reason: "cannot read the run's results: \(error)")
+            }
+        }
+        if fm.fileExists(atPath: folder.appendingPathComponent("summary.json").path) {
+            html = analysis(try decode(AnalysisSummary.self, "summary.json"), folder: folder)
+        } else if fm.fileExists(atPath: folder.appendingPathComponent("all-results.json").path) {
+            let reports = try decode([ExperimentReport].self, "all-results.json")
+            html = experiments(reports, folder: folder, prefixes: reports.map { $0.name + "/" }, command: "decoder-spectra experiment all")
+        } else if fm.fileExists(atPath: folder.appendingPathComponent("results.json").path) {
+            let report = try decode(ExperimentReport.self, "results.json")
+            html = experiments([report], folder: folder, prefixes: [""], command: "decoder-spectra experiment \(report.name)")
+        } else {
+            throw SpectraError.invalidFile(file: folder.path, reason: "no summary.json, results.json or all-results.json: not a run folder")
+        }
+        let url = folder.appendingPathComponent("report.html")
+        try AtomicFile.write(html, to: url)
+        return url
+    }
+
+    // MARK: Pieces
+
+    private static func meta(command: String, version: String, extra: [String]) -> String {
+        "<p class=\"meta\">" + (["decoder-spectra \(version)", "command: <code>\(HTML.escape(command))</code>"]
+            + extra.map(HTML.escape)).joined(separator: "<br>") + "</p>"
+    }
+
+    /// The figure PNG, or, when it is missing, a heatmap redrawn from the layer's spectrum .npy.
+    private static func image(figure: String?, spectrum: String?, folder: URL, title: String) -> String? {
+        if let figure, let image = HTML.embeddedImage(folder.appendingPathComponent(figure), alt: title) { return image }
+        guard let spectrum, let array = try? NpyFile.read(folder.appendingPathComponent(spectrum)),
+              case let .complex(values) = array.values, array.shape.count == 4 else { return nil }
+        let s = Spectrum<Double>(shape: array.shape, values: values)
+        let canvas = SpectrumFigure.heatmap(magnitudes: SpectrumStatistics.meanMagnitudeMap(s), rows: s.rows, columns: s.columns,
+                                            title: title.uppercased())
+        guard let png = try? PNGImage.encodeRGB(canvas.pixels, width: canvas.width, height: canvas.height) else { return nil }
+        return "<img alt=\"\(HTML.escape(title))\" src=\"data:image/png;base64,\(png.base64EncodedString())\"/>"
+    }
+
+    /// Curve figures are drawn as SVG from their data, so their PNG copies are not repeated.
+    private static func isChart(_ figure: String, _ report: ExperimentReport) -> Bool {
+        report.charts.contains { $0.figure == figure }
+    }
+
+    private static func fmt(_ value: Double) -> String { format(value) }
+}

@@ -1,0 +1,103 @@
+import Foundation
+import RealModule
+
+/// Line charts as inline SVG for the HTML report: axes with ticks, axis labels, a legend, log or linear y.
+public enum SVGChart {
+    public struct Series: Sendable {
+        public var label: String
+        public var x: [Double]
+        public var y: [Double]
+        public init(label: String, x: [Double], y: [Double]) {
+            self.label = label
+            self.x = x
+            self.y = y
+        }
+    }
+
+    static let palette = ["#440154", "#31688e", "#35b779", "#fde725", "#b5367a", "#fb8761", "#21918c", "#90d743", "#3b528b", "#000004"]
+
+    public static func lines(_ series: [Series], title: String, xLabel: String, yLabel: String, logY: Bool) -> String {
+        let (width, height, left, right, top, bottom) = (640.0, 360.0, 70.0, 170.0, 30.0, 45.0)
+        let plotW = width - left - right, plotH = height - top - bottom
+        func ty(_ y: Double) -> Double? { logY ? (y > 0 ? Double.log10(y) : nil) : (y.isFinite ? y : nil) }
+        let xs = series.flatMap(\.x).filter(\.isFinite)
+        let ys = series.flatMap { $0.y.compactMap(ty) }
+        let xMin = xs.min() ?? 0, xMax = max(xs.max() ?? 1, (xs.min() ?? 0) + 1e-12)
+        var yMin = ys.min() ?? 0, yMax = ys.max() ?? 1
+        if yMax - yMin < 1e-12 { yMin -= 0.5; yMax += 0.5 }
+        func px(_ x: Double) -> Double { left + (x - xMin) / (xMax - xMin) * plotW }
+        func py(_ y: Double) -> Double { top + plotH - (y - yMin) / (yMax - yMin) * plotH }
+        var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" "
+            + "width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(HTML.escape(title))\">"
+        svg += "<text x=\"\(left)\" y=\"18\" class=\"title\">\(HTML.escape(title))</text>"
+        svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"none\" stroke=\"#333\"/>"
+        for i in 0...4 {
+            let fx = xMin + (xMax - xMin) * Double(i) / 4, fy = yMin + (yMax - yMin) * Double(i) / 4
+            svg += "<line x1=\"\(px(fx))\" y1=\"\(top + plotH)\" x2=\"\(px(fx))\" y2=\"\(top + plotH + 5)\" stroke=\"#333\"/>"
+            svg += "<text x=\"\(px(fx))\" y=\"\(top + plotH + 18)\" text-anchor=\"middle\">\(formatTick(fx))</text>"
+            svg += "<line x1=\"\(left - 5)\" y1=\"\(py(fy))\" x2=\"\(left)\" y2=\"\(py(fy))\" stroke=\"#333\"/>"
+            svg += "<text x=\"\(left - 8)\" y=\"\(py(fy) + 4)\" text-anchor=\"end\">\(formatTick(logY ? Double.pow(10, fy) : fy))</text>"
+        }
+        svg += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 6)\" text-anchor=\"middle\">\(HTML.escape(xLabel))</text>"
+        svg += "<text transform=\"translate(14 \(top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\">"
+            + "\(HTML.escape(yLabel + (logY ? " (log)" : "")))</text>"
+        for (index, s) in series.enumerated() {
+            let colour = palette[index % palette.count]
+            let points = zip(s.x, s.y).compactMap { x, y in ty(y).map { String(format: "%.2f,%.2f", px(x), py($0)) } }
+            if !points.isEmpty {
+                svg += "<polyline class=\"series\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.6\" points=\"\(points.joined(separator: " "))\"/>"
+            }
+            let ly = top + 12 + Double(index) * 16
+            svg += "<line x1=\"\(left + plotW + 12)\" y1=\"\(ly - 4)\" x2=\"\(left + plotW + 32)\" y2=\"\(ly - 4)\" stroke=\"\(colour)\" stroke-width=\"3\"/>"
+            svg += "<text x=\"\(left + plotW + 36)\" y=\"\(ly)\">\(HTML.escape(s.label))</text>"
+        }
+        return svg + "</svg>"
+    }
+}
+
+/// Escaping and small builders for the report's HTML.
+public enum HTML {
+    public static func escape(_ text: String) -> String {
+        var out = ""
+        for ch in text {
+            switch ch {
+            case "&": out += "&amp;"
+            case "<": out += "&lt;"
+            case ">": out += "&gt;"
+            case "\"": out += "&quot;"
+            default: out.append(ch)
+            }
+        }
+        return out
+    }
+
+    /// An <img> with the PNG embedded as a data URI, so the report is one self-contained file.
+    public static func embeddedImage(_ url: URL, alt: String) -> String? {
+        guard let data = try? Data(contentsOf: url) else { return nil }
+        return "<img alt=\"\(escape(alt))\" src=\"data:image/png;base64,\(data.base64EncodedString())\"/>"
+    }
+
+    public static func table(header: [String], rows: [[String]], rowClasses: [String]? = nil) -> String {
+        var html = "<table><thead><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>"
+        for (i, row) in rows.enumerated() {
+            let cls = rowClasses.map { " class=\"\($0[i])\"" } ?? ""
+            html += "<tr\(cls)>" + row.map { "<td>\(escape($0))</td>" }.joined() + "</tr>"
+        }
+        return html + "</tbody></table>"
+    }
+
+    static let style = """
+        body{font-family:system-ui,-apple-system,Segoe UI,Helvetica,Arial,sans-serif;margin:24px auto;max-width:1100px;color:#222;padding:0 16px}
+        h1{font-size:1.6em}h2{margin-top:1.8em;border-bottom:1px solid #ddd;padding-bottom:4px}
+        table{border-collapse:collapse;margin:8px 0;font-size:.9em}th,td{border:1px solid #ccc;padding:4px 8px;text-align:left;vertical-align:top}
+        th{background:#f3f3f3}tr.holds td:last-child{background:#e3f6e3}tr.fails td:last-child{background:#fbe0e0;font-weight:bold}
+        .figures{display:flex;flex-wrap:wrap;gap:12px}.figures figure{margin:0}.figures img{max-width:360px;border:1px solid #eee}
+        figcaption{font-size:.8em;color:#555}.chart text{font-size:11px;fill:#222}.chart .title{font-size:13px;font-weight:bold}
+        code,pre{background:#f6f6f6;padding:2px 4px}.meta{color:#555;font-size:.9em}
+        """
+
+    static func page(title: String, body: String) -> String {
+        "<!DOCTYPE html><html lang=\"en\"><head><meta charset=\"utf-8\"><title>\(escape(title))</title>"
+            + "<style>\(style)</style></head><body>\(body)</body></html>\n"
+    }
+}
