@@ -31,8 +31,10 @@ struct Bench: ParsableCommand {
     @Flag(help: "Print JSON.")
     var json = false
 
+    @OptionGroup var style: OutputStyle
+
     func run() throws {
-        try Console.run {
+        try Console.run(style) {
             #if DEBUG
             Console.note("warning: this is a debug build; timings are not representative (use make bench)")
             #endif

@@ -1,5 +1,6 @@
 import ArgumentParser
 import DecoderSpectra
+import Foundation
 
 @main
 struct DecoderSpectraCommand: ParsableCommand {
@@ -10,6 +11,8 @@ struct DecoderSpectraCommand: ParsableCommand {
             Every feature map is taken to the frequency domain (2D DFT per channel, numpy.fft.fft2 convention). Layers with \
             an exact frequency rule (circular Conv2d: Theorem 3.2; zero-insertion and nearest upsampling: Theorem 4.4, §2.4) \
             are propagated without spatial convolution; the others are measured.
+
+            Exit status: 0 on success, 1 on failure (bad input, failed verification), 2 on a usage error.
 
             Examples:
               decoder-spectra demo
@@ -29,6 +32,11 @@ struct DecoderSpectraCommand: ParsableCommand {
             var command = try parseAsRoot()
             try command.run()
         } catch {
+            // Exit statuses: 0 success, 1 failure, 2 usage error (ArgumentParser's own would be 64).
+            if exitCode(for: error) == .validationFailure {
+                FileHandle.standardError.write(Data((fullMessage(for: error) + "\n").utf8))
+                Foundation.exit(2)
+            }
             exit(withError: error)
         }
     }

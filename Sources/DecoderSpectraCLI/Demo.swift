@@ -35,8 +35,13 @@ struct Demo: ParsableCommand {
     @Option(help: "Arithmetic: float or double.")
     var precision: Precision = .float
 
+    @Flag(help: "Print summary.json on stdout instead of the table.")
+    var json = false
+
+    @OptionGroup var style: OutputStyle
+
     func run() throws {
-        try Console.run {
+        try Console.run(style) {
             let decoder = try ModelResolver.resolve(model, seed: seed)
             guard images > 0, let kind = SyntheticImages.Kind(rawValue: data) else {
                 throw SpectraError.invalidInput("--images must be positive and --data one of dead-leaves, pink-noise")
@@ -48,7 +53,7 @@ struct Demo: ParsableCommand {
                 model: decoder, input: input, source: source, files: nil, out: out, force: force, precision: precision,
                 options: { var o = AnalysisWriter.Options(); o.command = invocation; o.seed = seed; return o }()
             ).run()
-            AnalysisJob.printSummary(summary, out: out)
+            try AnalysisJob.printSummary(summary, out: out, json: json)
         }
     }
 }
@@ -88,8 +93,13 @@ struct Analyze: ParsableCommand {
     @Option(help: "Arithmetic: float or double.")
     var precision: Precision = .float
 
+    @Flag(help: "Print summary.json on stdout instead of the table.")
+    var json = false
+
+    @OptionGroup var style: OutputStyle
+
     func run() throws {
-        try Console.run {
+        try Console.run(style) {
             let model = try modelOptions.load()
             let target = try size.map { text -> (Int, Int) in
                 guard let pair = parseSize(text) else { throw SpectraError.invalidInput("--size must look like 64x64") }
@@ -103,7 +113,7 @@ struct Analyze: ParsableCommand {
             options.saveSpectra = !noSpectra
             let summary = try AnalysisJob(model: model, input: tensor, source: input, files: files, out: out, force: force,
                                           precision: precision, options: options).run()
-            AnalysisJob.printSummary(summary, out: out)
+            try AnalysisJob.printSummary(summary, out: out, json: json)
         }
     }
 }
@@ -122,7 +132,7 @@ struct AnalysisJob {
     func run() throws -> AnalysisSummary {
         let folder = try StagedDirectory(URL(fileURLWithPath: out), force: force)
         let progress: (Int, String) -> Void = { index, name in
-            Console.progress("[\(index + 1)/\(model.layers.count)] \(name)")
+            Console.progress(step: index + 1, of: model.layers.count, "running \(name)")
         }
         let summary: AnalysisSummary
         switch precision {
@@ -140,7 +150,11 @@ struct AnalysisJob {
         return summary
     }
 
-    static func printSummary(_ summary: AnalysisSummary, out: String) {
+    static func printSummary(_ summary: AnalysisSummary, out: String, json: Bool) throws {
+        if json {
+            try Console.printJSON(summary)
+            return
+        }
         print("model \(summary.model.name) on \(summary.input.source)")
         print("  input            p_low \(String(format: "%.4f", summary.input.pLow))")
         for layer in summary.layers {
@@ -150,6 +164,7 @@ struct AnalysisJob {
                   + " p_low \(String(format: "%.4f", layer.pLow))  \(layer.verification.rule) \(check) \(sim)")
         }
         let folder = URL(fileURLWithPath: out).standardizedFileURL.path
-        print("results: \(folder)/summary.json, spectra in \(folder)/spectra, figures in \(folder)/figures")
+        print("results: \(folder)/report.html (open it in a browser), \(folder)/summary.json, spectra in \(folder)/spectra, "
+              + "figures in \(folder)/figures")
     }
 }

@@ -54,8 +54,10 @@ struct ExperimentCommand: ParsableCommand {
         if let size, size < 4 { throw ValidationError("--size must be at least 4") }
     }
 
+    @OptionGroup var style: OutputStyle
+
     func run() throws {
-        try Console.run {
+        try Console.run(style) {
             var settings = ExperimentSettings()
             settings.seed = seed
             settings.images = images

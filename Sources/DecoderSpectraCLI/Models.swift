@@ -23,12 +23,14 @@ struct Models: ParsableCommand {
     @Flag(help: "Print the list as JSON.")
     var json = false
 
+    @OptionGroup var style: OutputStyle
+
     func run() throws {
-        try Console.run {
+        try Console.run(style) {
             if let export {
                 let model = try BuiltinModels.model(named: export, seed: seed)
                 let url = try ModelFile.save(model, to: URL(fileURLWithPath: out))
-                print("wrote \(url.path)")
+                if json { try Console.printJSON(["model": url.path]) } else { print("wrote \(url.path)") }
                 return
             }
             if json {

@@ -60,34 +60,76 @@ enum Precision: String, ExpressibleByArgument, CaseIterable {
     case float, double
 }
 
-/// Messages for people go to stderr, so that stdout stays clean for --json output.
+/// `--quiet` and `--verbose`, shared by every command.
+struct OutputStyle: ParsableArguments {
+    @Flag(name: .shortAndLong, help: "Print nothing but results and errors (no progress, no notes).")
+    var quiet = false
+
+    @Flag(name: .shortAndLong, help: "Print extra details (timings, files written).")
+    var verbose = false
+
+    func validate() throws {
+        if quiet && verbose { throw ValidationError("--quiet and --verbose exclude each other") }
+    }
+
+    func apply() {
+        Console.level = quiet ? .quiet : verbose ? .verbose : .normal
+    }
+}
+
+/// Messages for people go to stderr, so that stdout stays clean for results and --json output.
 enum Console {
+    enum Level { case quiet, normal, verbose }
+    nonisolated(unsafe) static var level = Level.normal
+
+    private static var isTerminal: Bool { isatty(STDERR_FILENO) != 0 }
+
     static func note(_ message: String) {
+        guard level != .quiet else { return }
         FileHandle.standardError.write(Data((message + "\n").utf8))
     }
 
-    /// One progress line, rewritten in place on a terminal and printed plainly otherwise.
+    /// Details printed only with --verbose.
+    static func detail(_ message: String) {
+        if level == .verbose { FileHandle.standardError.write(Data((message + "\n").utf8)) }
+    }
+
+    /// A progress message: rewritten in place on a terminal, one plain line per step otherwise.
     static func progress(_ message: String) {
-        if isatty(STDERR_FILENO) != 0 {
+        guard level != .quiet else { return }
+        if isTerminal {
             FileHandle.standardError.write(Data(("\r\u{1B}[K" + message).utf8))
         } else {
             note(message)
         }
     }
 
-    static func endProgress() {
-        if isatty(STDERR_FILENO) != 0 { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    /// A progress bar "[#####-----]  7/17 label" (plain "7/17 label" lines when stderr is not a terminal).
+    static func progress(step: Int, of total: Int, _ label: String) {
+        let width = 24, filled = total > 0 ? width * step / total : width
+        let bar = isTerminal ? "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] " : ""
+        progress("\(bar)\(step)/\(total) \(label)")
     }
 
-    /// Runs a command body; library errors become "error: …" on stderr and exit status 1.
-    static func run(_ body: () throws -> Void) throws {
+    static func endProgress() {
+        if isTerminal && level != .quiet { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
+    }
+
+    /// Runs a command body with the chosen output style; library errors become "error: …" on stderr and exit 1.
+    static func run(_ style: OutputStyle, _ body: () throws -> Void) throws {
+        style.apply()
         do {
             try body()
         } catch let error as SpectraError {
             endProgress()
-            note("error: \(error)")
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
         }
+    }
+
+    /// Prints an Encodable value as JSON on stdout.
+    static func printJSON<T: Encodable>(_ value: T) throws {
+        print(String(decoding: try JSONFormatting.encode(value), as: UTF8.self))
     }
 }
 

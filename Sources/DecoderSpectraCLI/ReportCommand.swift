@@ -15,10 +15,15 @@ struct ReportCommand: ParsableCommand {
     @Argument(help: "The run folder.")
     var folder: String
 
+    @Flag(help: "Print {\"report\": path} as JSON.")
+    var json = false
+
+    @OptionGroup var style: OutputStyle
+
     func run() throws {
-        try Console.run {
+        try Console.run(style) {
             let url = try HTMLReport.rebuild(URL(fileURLWithPath: folder))
-            print("wrote \(url.path)")
+            if json { try Console.printJSON(["report": url.path]) } else { print("wrote \(url.path)") }
         }
     }
 }

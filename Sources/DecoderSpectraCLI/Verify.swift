@@ -24,8 +24,10 @@ struct Verify: ParsableCommand {
     @Flag(help: "Print the results as JSON.")
     var json = false
 
+    @OptionGroup var style: OutputStyle
+
     func run() throws {
-        try Console.run {
+        try Console.run(style) {
             let model = try modelOptions.load()
             let (input, source, _) = try inputOptions.load(for: model, seed: modelOptions.seed)
             switch precision {

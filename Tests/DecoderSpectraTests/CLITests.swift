@@ -1,0 +1,82 @@
+import DecoderSpectra
+import Foundation
+import Testing
+
+/// The command-line behaviours users rely on, through the real executable: exit statuses (0 ok, 1 failure, 2 usage),
+/// errors on stderr, --json on stdout, no overwriting without --force, and no partial output after a failure.
+@Suite(.serialized) struct CLITests {
+    func cli(_ arguments: [String]) throws -> ProcessResult { try runProcess(cliExecutable, arguments) }
+
+    @Test func executableIsBuilt() {
+        #expect(FileManager.default.isExecutableFile(atPath: cliExecutable.path), "missing \(cliExecutable.path)")
+    }
+
+    @Test func helpHasExamplesAndExitsZero() throws {
+        for command in [[], ["demo"], ["analyze"], ["verify"], ["experiment"], ["report"], ["models"], ["bench"]] {
+            let result = try cli(command + ["--help"])
+            #expect(result.status == 0)
+            #expect(result.stdout.contains("Examples"), "\(command)")
+        }
+    }
+
+    @Test func usageErrorsExitTwo() throws {
+        let unknown = try cli(["verify", "--model", "e8-k1", "--bogus"])
+        #expect(unknown.status == 2 && unknown.stderr.contains("--bogus"))
+        let invalid = try cli(["experiment", "no-such-experiment"])
+        #expect(invalid.status == 2 && invalid.stderr.contains("unknown experiment"))
+        let missing = try cli(["analyze", "--model", "e8-k1"])
+        #expect(missing.status == 2 && missing.stderr.contains("--input"))
+    }
+
+    @Test func failuresExitOneWithAClearMessage() throws {
+        let result = try cli(["verify", "--model", "no-such-model"])
+        #expect(result.status == 1)
+        #expect(result.stderr.hasPrefix("error: unknown model 'no-such-model'"))
+        #expect(result.stdout.isEmpty)
+    }
+
+    @Test func verifyJSONIsValidAndPasses() throws {
+        let result = try cli(["verify", "--model", "circular-upconv-decoder", "--images", "2", "--precision", "double", "--json", "-q"])
+        #expect(result.status == 0)
+        let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
+        #expect(object?["passed"] as? Bool == true)
+    }
+
+    @Test func analyzeRefusesNonEmptyFolderAndLeavesNoPartialOutput() throws {
+        let work = temporaryFolder()
+        let out = work.appendingPathComponent("out")
+        try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
+        try Data("mine".utf8).write(to: out.appendingPathComponent("keep.txt"))
+        let input = work.appendingPathComponent("x.npy")
+        try SyntheticImages.generate(.pinkNoise, count: 1, channels: 3, height: 8, width: 8, seed: 1).writeNpy(input)
+        let refused = try cli(["analyze", "--model", "e10-upconv-decoder", "--input", input.path, "--out", out.path])
+        #expect(refused.status == 1 && refused.stderr.contains("--force"))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["keep.txt"])
+
+        var bad = Tensor<Float>(zeros: [1, 3, 8, 8])
+        bad.scalars[3] = .infinity
+        try bad.writeNpy(input)
+        let fresh = work.appendingPathComponent("fresh")
+        let failed = try cli(["analyze", "--model", "e10-upconv-decoder", "--input", input.path, "--out", fresh.path])
+        #expect(failed.status == 1 && failed.stderr.contains("non-finite"))
+        #expect(!FileManager.default.fileExists(atPath: fresh.path))
+        #expect(try FileManager.default.contentsOfDirectory(atPath: work.path).sorted() == ["out", "x.npy"])
+    }
+
+    @Test func analyzeWritesAReportAndReportRebuildsIt() throws {
+        let work = temporaryFolder()
+        let input = work.appendingPathComponent("x.npy")
+        try SyntheticImages.generate(.deadLeaves, count: 2, channels: 3, height: 8, width: 8, seed: 2).writeNpy(input)
+        let out = work.appendingPathComponent("run")
+        let result = try cli(["analyze", "--model", "e10-upconv-decoder", "--input", input.path, "--out", out.path, "--json", "-q"])
+        #expect(result.status == 0)
+        let summary = try JSONDecoder().decode(AnalysisSummary.self, from: Data(result.stdout.utf8))
+        #expect(summary.layers.count == 17)
+        let report = out.appendingPathComponent("report.html")
+        let first = try String(contentsOf: report, encoding: .utf8)
+        try FileManager.default.removeItem(at: report)
+        let rebuilt = try cli(["report", out.path])
+        #expect(rebuilt.status == 0)
+        #expect(try String(contentsOf: report, encoding: .utf8) == first)
+    }
+}
