@@ -8,8 +8,9 @@ DEMO_OUT ?= demo-output
 demo: build
 	.build/release/decoder-spectra demo --out $(DEMO_OUT) --force
 
-## make test: install missing system packages, then run the whole test suite (Swift Testing).
+## make test: install missing system packages (and Chromium where apt can), then run the whole test suite.
 test: deps
+	@scripts/install-deps.sh --browser
 	$(SWIFT) test --disable-xctest
 
 build: deps

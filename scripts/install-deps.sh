@@ -3,6 +3,18 @@
 # Without root or sudo it prints the exact apt command and exits non-zero.
 set -euo pipefail
 
+# --browser: also try to install Chromium (used by the report's browser test); failure only skips that test.
+if [ "${1:-}" = "--browser" ]; then
+  command -v chromium >/dev/null 2>&1 && exit 0
+  if [ "$(id -u)" -eq 0 ]; then
+    (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null) \
+      || echo "note: chromium could not be installed; the browser test of report.html will be skipped"
+  else
+    echo "note: not root, chromium not installed; the browser test of report.html will be skipped"
+  fi
+  exit 0
+fi
+
 packages=(libfftw3-dev libopenblas-dev libpng-dev zlib1g-dev libturbojpeg0-dev pkg-config)
 missing=()
 for p in "${packages[@]}"; do

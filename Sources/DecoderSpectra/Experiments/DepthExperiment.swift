@@ -40,7 +40,10 @@ struct DepthExperiment: Experiment {
             title: "E5 control: linear circular, same weights", xLabel: "layer", yLabel: "SOM", logY: true,
             series: frequencies.indices.map { f in (labels[f], x, controlSOM.map { Double.exp($0[f]) }) }), "depth-som-control")
         try context.spectrumFigure(FFT2D.forward(try context.input(channels: 3, size: size)), title: "INPUT", name: "depth-input")
-        for (layer, spectrum) in reluSpectra { try context.spectrumFigure(spectrum, title: "LAYER \(layer + 1)", name: "depth-layer\(layer + 1)") }
+        let range = SpectrumFigure.sharedLogRange(reluSpectra.map { SpectrumStatistics.meanMagnitudeMap($0.1) })
+        for (layer, spectrum) in reluSpectra {
+            try context.spectrumFigure(spectrum, title: "LAYER \(layer + 1)", name: "depth-layer\(layer + 1)", logRange: range)
+        }
 
         let lowSlope = reluFits[0].slope, highSlope = reluFits.last!.slope
         let growth = (reluSOM.last![0] - reluSOM.last!.last!) - (reluSOM[0][0] - reluSOM[0].last!)

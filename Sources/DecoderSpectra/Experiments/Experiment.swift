@@ -145,9 +145,11 @@ public final class ExperimentContext {
 
     /// A centred magnitude heatmap of a spectrum (channel- and batch-averaged), as in the paper's figures.
     @discardableResult
-    public func spectrumFigure<S: TensorScalar>(_ spectrum: Spectrum<S>, title: String, name: String) throws -> String {
+    public func spectrumFigure<S: TensorScalar>(
+        _ spectrum: Spectrum<S>, title: String, name: String, logRange: (low: Double, high: Double)? = nil
+    ) throws -> String {
         try figure(SpectrumFigure.heatmap(magnitudes: SpectrumStatistics.meanMagnitudeMap(spectrum), rows: spectrum.rows,
-                                          columns: spectrum.columns, title: title), name)
+                                          columns: spectrum.columns, title: title, logRange: logRange), name)
     }
 }
 

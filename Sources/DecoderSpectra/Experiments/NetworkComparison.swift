@@ -74,8 +74,10 @@ struct NetworkComparison {
         try context.chart(ChartData(
             title: "\(prefix): p_low after each conv block", xLabel: "layer", yLabel: "p_low", logY: false,
             series: entries.map { e in (e.label, e.blockPLow.indices.map { Double($0 + 1) }, e.blockPLow) }), "\(prefix)-p-low-per-layer")
+        // One colour scale for all networks of the comparison.
+        let range = SpectrumFigure.sharedLogRange(entries.map { SpectrumStatistics.meanMagnitudeMap($0.outputSpectrum) })
         for e in entries {
-            try context.spectrumFigure(e.outputSpectrum, title: "\(e.model) OUTPUT", name: "\(prefix)-output-\(e.label)")
+            try context.spectrumFigure(e.outputSpectrum, title: "\(e.model) OUTPUT", name: "\(prefix)-output-\(e.label)", logRange: range)
         }
     }
 }

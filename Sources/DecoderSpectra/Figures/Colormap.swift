@@ -1,5 +1,5 @@
 /// Perceptually uniform colour maps (matplotlib's viridis and magma), as 6th-degree polynomial fits of the
-/// published tables (max error below one 8-bit step in each channel).
+/// published tables (within 5 levels of 255 of matplotlib's values in each channel; checked in FigureTests).
 public enum Colormap: String, Sendable, CaseIterable {
     case viridis, magma
 

@@ -5,21 +5,32 @@ import RealModule
 /// middle), on a log10 colour scale with a colour bar and a title. For display only, the DC value is replaced by the
 /// second-largest magnitude of the map, as the paper does; no computed metric ever uses this clamp.
 public enum SpectrumFigure {
-    /// Renders an un-shifted magnitude map (rows × columns) as a heatmap figure.
-    public static func heatmap(
-        magnitudes: [Double], rows: Int, columns: Int, title: String, colormap: Colormap = .viridis
-    ) -> Canvas {
+    /// The display form of a map: DC clamped to the second-largest value (display only, §7), log10.
+    static func displayLogs(_ magnitudes: [Double]) -> [Double] {
         var display = magnitudes
         if display.count > 1 {
             let second = display.dropFirst().max() ?? display[0]
             display[0] = min(display[0], second)
         }
-        let centred = SpectrumStatistics.centred(display, rows: rows, columns: columns)
-        let logs = centred.map { Double.log10(max($0, 1e-30)) }
-        // Colour range: the largest value down to the 1st percentile, at most 8 decades (exact zeros would
-        // otherwise stretch the scale to nothing).
-        let high = logs.max() ?? 1
-        let low = max(logs.sorted()[logs.count / 100], high - 8)
+        return display.map { Double.log10(max($0, 1e-30)) }
+    }
+
+    /// A colour range (log10 units) shared by several maps, so that figures of one comparison use one scale:
+    /// the largest displayed value down to the 1st percentile, at most 8 decades (exact zeros would otherwise
+    /// stretch the scale to nothing).
+    public static func sharedLogRange(_ maps: [[Double]]) -> (low: Double, high: Double) {
+        let logs = maps.flatMap(displayLogs).sorted()
+        guard let high = logs.last else { return (0, 1) }
+        return (max(logs[logs.count / 100], high - 8), high)
+    }
+
+    /// Renders an un-shifted magnitude map (rows × columns) as a heatmap figure, on `logRange` when given.
+    public static func heatmap(
+        magnitudes: [Double], rows: Int, columns: Int, title: String, colormap: Colormap = .viridis,
+        logRange: (low: Double, high: Double)? = nil
+    ) -> Canvas {
+        let logs = SpectrumStatistics.centred(displayLogs(magnitudes), rows: rows, columns: columns)
+        let (low, high) = logRange ?? sharedLogRange([magnitudes])
         let range = high > low ? high - low : 1
 
         let cell = max(1, 256 / max(rows, columns))
@@ -29,7 +40,7 @@ public enum SpectrumFigure {
         canvas.text(title, x: margin, y: 8)
         for u in 0..<rows {
             for v in 0..<columns {
-                let c = colormap.colour(at: (max(logs[u * columns + v], low) - low) / range)
+                let c = colormap.colour(at: (min(max(logs[u * columns + v], low), high) - low) / range)
                 canvas.fill(x: margin + v * cell, y: titleH + u * cell, width: cell, height: cell, colour: c)
             }
         }
