@@ -22,7 +22,7 @@ import Testing
         let run = try analysisRun()
         let html = try String(contentsOf: run.appendingPathComponent("report.html"), encoding: .utf8)
         #expect(html.hasPrefix("<!DOCTYPE html>"))
-        #expect(count("<svg", in: html) == 3)
+        #expect(count("<svg", in: html) == 4)
         #expect(count("data:image/png;base64,", in: html) == 1 + 7)  // input + 7 layers
         #expect(html.contains("<td>conv1</td>") && html.contains("exact"))
         // Self-contained: no external resources (only the SVG namespace URI appears).
@@ -65,7 +65,7 @@ import Testing
         let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0"]
         let dom = try runProcess(URL(fileURLWithPath: "/usr/bin/timeout"), ["120", chromiumExecutable!.path] + flags + ["--dump-dom", page])
         #expect(dom.status == 0)
-        #expect(count("<svg", in: dom.stdout) == 3 && dom.stdout.contains("<table"))
+        #expect(count("<svg", in: dom.stdout) == 4 && dom.stdout.contains("<table"))
         let consoleErrors = dom.stderr.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") }
         #expect(consoleErrors.isEmpty, "\(consoleErrors)")
         let shot = run.appendingPathComponent("shot.png")

@@ -26,6 +26,11 @@ public enum HTMLReport {
         body += SVGChart.lines([.init(label: "input", x: summary.input.radialSpectrum.frequency, y: summary.input.radialSpectrum.power)]
             + summary.layers.map { .init(label: $0.name, x: $0.radialSpectrum.frequency, y: $0.radialSpectrum.power) },
             title: "Radially averaged power spectrum per layer", xLabel: "cycles per pixel", yLabel: "E|H|²", logY: true)
+        // SOM across depth (Fig. 5 style) at three normalised radii, read off each layer's radial profile.
+        let bands: [(String, Double)] = [("low (0.05 cyc/px)", 0.05), ("mid (0.25 cyc/px)", 0.25), ("high (0.5 cyc/px)", 0.5)]
+        body += SVGChart.lines(bands.map { label, radius in
+            .init(label: label, x: x, y: summary.layers.map { power(at: radius, in: $0.radialSpectrum) })
+        }, title: "Power across depth at three frequencies", xLabel: "layer", yLabel: "E|H|²", logY: true)
         body += SVGChart.lines([.init(label: "p_low", x: x, y: summary.layers.map(\.pLow))],
                                title: "Low-frequency ratio p_low per layer", xLabel: "layer", yLabel: "p_low", logY: false)
         body += SVGChart.lines([.init(label: "sim(H*, H)", x: x, y: summary.layers.map { $0.verification.similarity ?? .nan })],
@@ -124,4 +129,11 @@ public enum HTMLReport {
     }
 
     private static func fmt(_ value: Double) -> String { format(value) }
+
+    /// The radial power of the bin whose centre is nearest to `radius` (cycles per pixel).
+    private static func power(at radius: Double, in spectrum: AnalysisSummary.RadialSpectrum) -> Double {
+        guard let index = spectrum.frequency.indices.min(by: { abs(spectrum.frequency[$0] - radius) < abs(spectrum.frequency[$1] - radius) })
+        else { return .nan }
+        return spectrum.power[index]
+    }
 }
