@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Regenerates Sources/DecoderSpectra/ONNX/onnx_subset.pb.swift from proto/onnx_subset.proto.
+# Needs protoc (apt: protobuf-compiler) and protoc-gen-swift built from swift-protobuf at the version Package.swift uses:
+#   git clone https://github.com/apple/swift-protobuf && cd swift-protobuf && git checkout 1.39.0 \
+#     && swift build -c release --product protoc-gen-swift
+# then run:  PROTOC_GEN_SWIFT=/path/to/swift-protobuf/.build/release/protoc-gen-swift scripts/generate-onnx-proto.sh
+# The generated file is committed, so building DecoderSpectra never needs protoc or the SwiftPM build plugin.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+plugin="${PROTOC_GEN_SWIFT:-$(command -v protoc-gen-swift || true)}"
+[ -x "$plugin" ] || { echo "error: set PROTOC_GEN_SWIFT to a protoc-gen-swift executable" >&2; exit 1; }
+protoc --plugin=protoc-gen-swift="$plugin" --swift_out=Sources/DecoderSpectra/ONNX --swift_opt=Visibility=Internal \
+  --proto_path=proto proto/onnx_subset.proto
+echo "wrote Sources/DecoderSpectra/ONNX/onnx_subset.pb.swift"
