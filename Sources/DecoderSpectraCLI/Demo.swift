@@ -42,7 +42,7 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         try Console.run(style) {
-            let decoder = try ModelResolver.resolve(model, seed: seed)
+            let decoder = try LoadedModel.load(model, seed: seed)
             guard images > 0, let kind = SyntheticImages.Kind(rawValue: data) else {
                 throw SpectraError.invalidInput("--images must be positive and --data one of dead-leaves, pink-noise")
             }
@@ -50,7 +50,7 @@ struct Demo: ParsableCommand {
                                                  height: decoder.inputSize.height, width: decoder.inputSize.width, seed: seed)
             let source = "built-in \(kind.rawValue) images (seed \(seed))"
             let summary = try AnalysisJob(
-                model: decoder, input: input, source: source, files: nil, out: out, force: force, precision: precision,
+                model: decoder, until: nil, input: input, source: source, files: nil, out: out, force: force, precision: precision,
                 options: { var o = AnalysisWriter.Options(); o.command = invocation; o.seed = seed; return o }()
             ).run()
             try AnalysisJob.printSummary(summary, out: out, json: json)
@@ -111,8 +111,8 @@ struct Analyze: ParsableCommand {
             options.seed = modelOptions.seed
             options.saveFeatures = saveFeatures
             options.saveSpectra = !noSpectra
-            let summary = try AnalysisJob(model: model, input: tensor, source: input, files: files, out: out, force: force,
-                                          precision: precision, options: options).run()
+            let summary = try AnalysisJob(model: model, until: modelOptions.until, input: tensor, source: input, files: files, out: out,
+                                          force: force, precision: precision, options: options).run()
             try AnalysisJob.printSummary(summary, out: out, json: json)
         }
     }
@@ -120,7 +120,8 @@ struct Analyze: ParsableCommand {
 
 /// The shared body of `demo` and `analyze`: trace, write into a staged folder, commit.
 struct AnalysisJob {
-    let model: Sequential
+    let model: LoadedModel
+    let until: String?
     let input: Tensor<Float>
     let source: String
     let files: [String]?
@@ -131,19 +132,16 @@ struct AnalysisJob {
 
     func run() throws -> AnalysisSummary {
         let folder = try StagedDirectory(URL(fileURLWithPath: out), force: force)
-        let progress: (Int, String) -> Void = { index, name in
-            Console.progress(step: index + 1, of: model.layers.count, "running \(name)")
-        }
+        let progress: (Int, Int, String) -> Void = { step, total, name in Console.progress(step: step, of: total, "running \(name)") }
+        let writer = AnalysisWriter(options: options)
         let summary: AnalysisSummary
         switch precision {
         case .float:
-            summary = try AnalysisWriter(options: options).write(
-                try FrequencyVerifier.trace(model, input: input, progress: progress), model: model, source: source, files: files,
-                into: folder, progress: Console.progress)
+            summary = try writer.write(try model.trace(input, until: until, progress: progress), source: source, files: files,
+                                       into: folder, progress: Console.progress)
         case .double:
-            summary = try AnalysisWriter(options: options).write(
-                try FrequencyVerifier.trace(model, input: input.converted(to: Double.self), progress: progress), model: model,
-                source: source, files: files, into: folder, progress: Console.progress)
+            summary = try writer.write(try model.trace(input.converted(to: Double.self), until: until, progress: progress),
+                                       source: source, files: files, into: folder, progress: Console.progress)
         }
         try folder.commit()
         Console.endProgress()

@@ -4,13 +4,16 @@ import Foundation
 
 /// `--model` and `--seed`, shared by the commands that run a model.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "A built-in model name (see `decoder-spectra models`) or a model JSON file.")
+    @Option(name: .long, help: "A built-in model name (see `decoder-spectra models`), a model JSON file, or an .onnx file.")
     var model: String
 
     @Option(name: .long, help: "Seed of the weight initialisation and of built-in data (same seed, same numbers).")
     var seed: UInt64 = 0
 
-    func load() throws -> Sequential { try ModelResolver.resolve(model, seed: seed) }
+    @Option(name: .long, help: "Analyse only up to and including this layer (or ONNX node or output name).")
+    var until: String?
+
+    func load() throws -> LoadedModel { try LoadedModel.load(model, seed: seed) }
 }
 
 /// Where inputs come from: files (`--input`), or the built-in synthetic images.
@@ -36,7 +39,7 @@ struct InputOptions: ParsableArguments {
     }
 
     /// The input batch and a description of where it came from.
-    func load(for model: Sequential, seed: UInt64) throws -> (tensor: Tensor<Float>, source: String, files: [String]?) {
+    func load(for model: LoadedModel, seed: UInt64) throws -> (tensor: Tensor<Float>, source: String, files: [String]?) {
         if let input {
             let (tensor, files) = try InputLoader.load(input, channels: model.inputChannels, size: size.flatMap(parseSize), limit: images)
             return (tensor, input, files)

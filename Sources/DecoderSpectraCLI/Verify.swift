@@ -13,6 +13,7 @@ struct Verify: ParsableCommand {
             Examples:
               decoder-spectra verify --model e1-linear-circular --precision double
               decoder-spectra verify --model e1-relu-zeros --json
+              decoder-spectra verify --model generator.onnx --input latents.npy --until ConvTranspose_3
             """)
 
     @OptionGroup var modelOptions: ModelOptions
@@ -31,31 +32,29 @@ struct Verify: ParsableCommand {
             let model = try modelOptions.load()
             let (input, source, _) = try inputOptions.load(for: model, seed: modelOptions.seed)
             switch precision {
-            case .float: try report(try FrequencyVerifier.trace(model, input: input), model: model, source: source, bound: 1e-5)
-            case .double:
-                try report(try FrequencyVerifier.trace(model, input: input.converted(to: Double.self)), model: model, source: source, bound: 1e-10)
+            case .float: try report(try model.trace(input, until: modelOptions.until), source: source, bound: 1e-5)
+            case .double: try report(try model.trace(input.converted(to: Double.self), until: modelOptions.until), source: source, bound: 1e-10)
             }
         }
     }
 
-    private func report<S: TensorScalar>(_ trace: SpectralTrace<S>, model: Sequential, source: String, bound: Double) throws {
-        let worst = zip(trace.verifications, trace.verifications.indices)
-            .filter { $0.0.rule == "exact" }.map { $0.0.relativeError ?? 0 }.max()
+    private func report<S: TensorScalar>(_ trace: AnalysisTrace<S>, source: String, bound: Double) throws {
+        let worst = trace.stages.filter { $0.verification.rule == "exact" }.map { $0.verification.relativeError ?? 0 }.max()
         let passed = (worst ?? 0) <= bound
         if json {
-            let rows = model.layers.indices.map {
-                VerifyRow(index: $0 + 1, name: model.layers[$0].name, type: model.layers[$0].layer.typeName,
-                    outputShape: trace.outputs[$0].shape, verification: trace.verifications[$0])
+            let rows = trace.stages.enumerated().map {
+                VerifyRow(index: $0.offset + 1, name: $0.element.name, type: $0.element.type, outputShape: $0.element.output.shape,
+                          verification: $0.element.verification)
             }
-            let report = VerifyReport(model: model.name, input: source, precision: S.precisionName, bound: bound, passed: passed, layers: rows)
-            print(String(decoding: try JSONFormatting.encode(report), as: UTF8.self))
+            try Console.printJSON(VerifyReport(model: trace.modelName, input: source, precision: S.precisionName, bound: bound,
+                                               passed: passed, layers: rows))
         } else {
-            print("model \(model.name), input \(source), precision \(S.precisionName)")
+            print("model \(trace.modelName), input \(source), precision \(S.precisionName)")
             print(pad("#", 4) + pad("layer", 12) + pad("type", 17) + pad("output shape", 20) + pad("rule", 12) + pad("rel. error", 12) + "sim")
-            for (i, named) in model.layers.enumerated() {
-                let v = trace.verifications[i]
-                print(pad("\(i + 1)", 4) + pad(named.name, 12) + pad(named.layer.typeName, 17)
-                      + pad(describeShape(trace.outputs[i].shape), 20) + pad(v.rule, 12)
+            for (i, stage) in trace.stages.enumerated() {
+                let v = stage.verification
+                print(pad("\(i + 1)", 4) + pad(stage.name, 12) + pad(stage.type, 17)
+                      + pad(describeShape(stage.output.shape), 20) + pad(v.rule, 12)
                       + pad(v.relativeError.map { String(format: "%.2e", $0) } ?? "-", 12)
                       + (v.similarity.map { String(format: "%.6f", $0) } ?? "-"))
             }

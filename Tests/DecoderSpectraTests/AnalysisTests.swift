@@ -67,7 +67,7 @@ import Testing
         var options = AnalysisWriter.Options()
         options.saveFeatures = true
         let folder = try StagedDirectory(out, force: false)
-        let summary = try AnalysisWriter(options: options).write(trace, model: model, source: "test", files: nil, into: folder)
+        let summary = try AnalysisWriter(options: options).write(trace.analysisTrace(model: model), source: "test", files: nil, into: folder)
         try folder.commit()
         let decoded = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: out.appendingPathComponent("summary.json")))
         #expect(decoded.layers.count == model.layers.count)

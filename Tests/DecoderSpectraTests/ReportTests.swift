@@ -10,7 +10,7 @@ import Testing
         let x = SyntheticImages.generate(.deadLeaves, count: 2, channels: 3, height: 6, width: 6, seed: 4)
         let out = temporaryFolder().appendingPathComponent("run")
         let folder = try StagedDirectory(out, force: false)
-        _ = try AnalysisWriter(options: .init()).write(try FrequencyVerifier.trace(model, input: x), model: model, source: "test",
+        _ = try AnalysisWriter(options: .init()).write(try FrequencyVerifier.trace(model, input: x).analysisTrace(model: model), source: "test",
                                                         files: nil, into: folder)
         try folder.commit()
         return out

@@ -21,7 +21,7 @@ public struct AnalysisWriter {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public func write<S: TensorScalar>(
-        _ trace: SpectralTrace<S>, model: Sequential, source: String, files: [String]?, into folder: StagedDirectory,
+        _ trace: AnalysisTrace<S>, source: String, files: [String]?, into folder: StagedDirectory,
         progress: ((String) -> Void)? = nil
     ) throws -> AnalysisSummary {
         let inputFigure = options.saveFigures ? "figures/00-input.png" : nil
@@ -29,28 +29,28 @@ public struct AnalysisWriter {
         let inputRadial = SpectrumStatistics.radialProfile(trace.inputSpectrum)
         var layers: [AnalysisSummary.LayerInfo] = []
         var curves: [(label: String, x: [Double], y: [Double])] = [("input", inputRadial.frequency, inputRadial.power)]
-        for (index, named) in model.layers.enumerated() {
-            progress?("writing layer \(index + 1)/\(model.layers.count) \(named.name)")
-            let stem = String(format: "%02d-%@", index + 1, fileSafe(named.name))
-            let spectrum = trace.spectra[index]
+        for (index, stage) in trace.stages.enumerated() {
+            progress?("writing layer \(index + 1)/\(trace.stages.count) \(stage.name)")
+            let stem = String(format: "%02d-%@", index + 1, fileSafe(stage.name))
+            let spectrum = stage.spectrum
             var info = AnalysisSummary.LayerInfo(
-                index: index + 1, name: named.name, type: named.layer.typeName, outputShape: spectrum.shape,
+                index: index + 1, name: stage.name, type: stage.type, outputShape: spectrum.shape,
                 pLow: SpectrumStatistics.lowFrequencyRatio(spectrum),
-                radialSpectrum: radial(spectrum), verification: trace.verifications[index])
+                radialSpectrum: radial(spectrum), verification: stage.verification)
             if options.saveSpectra {
                 info.spectrumFile = "spectra/\(stem).npy"
                 try NpyFile.writeComplex64(spectrum.values, shape: spectrum.shape, to: folder.url(info.spectrumFile!))
             }
             if options.saveFeatures {
                 info.featureFile = "features/\(stem).npy"
-                try trace.outputs[index].writeNpy(folder.url(info.featureFile!))
+                try stage.output.writeNpy(folder.url(info.featureFile!))
             }
             if options.saveFigures {
                 info.figure = "figures/\(stem).png"
-                try figure(spectrum, title: "\(index + 1) \(named.name) (\(named.layer.typeName)) \(spectrum.rows)X\(spectrum.columns)",
+                try figure(spectrum, title: "\(index + 1) \(stage.name) (\(stage.type)) \(spectrum.rows)X\(spectrum.columns)",
                            to: folder.url(info.figure!))
             }
-            curves.append((named.name, info.radialSpectrum.frequency, info.radialSpectrum.power))
+            curves.append((stage.name, info.radialSpectrum.frequency, info.radialSpectrum.power))
             layers.append(info)
         }
         if options.saveFigures {
@@ -59,7 +59,8 @@ public struct AnalysisWriter {
         }
         let summary = AnalysisSummary(
             command: options.command, precision: S.precisionName, seed: options.seed,
-            model: .init(name: model.name, description: model.summary, inputChannels: model.inputChannels, layerCount: model.layers.count),
+            model: .init(name: trace.modelName, description: trace.modelSummary, inputChannels: trace.inputChannels,
+                         layerCount: trace.stages.count),
             input: .init(source: source, files: files, shape: trace.input.shape,
                          pLow: SpectrumStatistics.lowFrequencyRatio(trace.inputSpectrum),
                          radialSpectrum: .init(frequency: inputRadial.frequency, power: inputRadial.power), figure: inputFigure),

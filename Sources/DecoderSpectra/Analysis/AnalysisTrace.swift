@@ -1,0 +1,31 @@
+/// One analysed tensor of a run: a layer's (or ONNX node's) output, its spectrum and the check of its frequency rule.
+public struct AnalysisStage<Scalar: TensorScalar>: Sendable {
+    public var name: String
+    public var type: String
+    public var output: Tensor<Scalar>
+    public var spectrum: Spectrum<Scalar>
+    public var verification: LayerVerification
+}
+
+/// What `demo`, `analyze` and `verify` report on, whatever the model's form (Sequential or ONNX graph).
+public struct AnalysisTrace<Scalar: TensorScalar>: Sendable {
+    public var modelName: String
+    public var modelSummary: String
+    public var inputChannels: Int
+    public var input: Tensor<Scalar>
+    public var inputSpectrum: Spectrum<Scalar>
+    public var stages: [AnalysisStage<Scalar>]
+}
+
+extension SpectralTrace {
+    /// The trace of a Sequential run as analysis stages (one per layer).
+    public func analysisTrace(model: Sequential) -> AnalysisTrace<Scalar> {
+        AnalysisTrace(
+            modelName: model.name, modelSummary: model.summary, inputChannels: model.inputChannels, input: input,
+            inputSpectrum: inputSpectrum,
+            stages: model.layers.indices.map {
+                AnalysisStage(name: model.layers[$0].name, type: model.layers[$0].layer.typeName, output: outputs[$0],
+                              spectrum: spectra[$0], verification: verifications[$0])
+            })
+    }
+}

@@ -1,0 +1,100 @@
+import ComplexModule
+
+extension ONNXModel {
+    /// Runs the graph on a float NCHW input; returns every named value (inputs, initializers, node outputs) and the
+    /// nodes executed. With `until`, execution stops after that node. Layer-like nodes run through DecoderSpectra's
+    /// layers (the same code the frequency rules are checked against).
+    public func run(_ input: Tensor<Float>, until: String? = nil) throws -> (values: [String: ONNXValue], executed: [ONNXNode]) {
+        try input.checkFinite("input")
+        try checkInput(input.shape)
+        let last = try until.map { try nodeIndex(named: $0) } ?? nodes.count - 1
+        var values = initializers
+        values[inputName] = .float(input)
+        var executed: [ONNXNode] = []
+        for node in nodes[...last] {
+            let outputs = try execute(node, values: values)
+            for (name, value) in zip(node.outputs, outputs) where !name.isEmpty { values[name] = value }
+            executed.append(node)
+        }
+        return (values, executed)
+    }
+
+    private func checkInput(_ shape: [Int]) throws {
+        guard shape.count == inputShape.count,
+              zip(shape, inputShape).allSatisfy({ actual, declared in declared == nil || declared == actual || declared == 1 && actual >= 1 })
+        else {
+            throw SpectraError.shapeMismatch(layer: "input '\(inputName)' of \(file)",
+                                             expected: describeShape(inputShape.map { $0 ?? -1 }).replacingOccurrences(of: "-1", with: "?"),
+                                             got: describeShape(shape))
+        }
+    }
+
+    func execute(_ node: ONNXNode, values: [String: ONNXValue]) throws -> [ONNXValue] {
+        let inputs = node.inputs.map { $0.isEmpty ? nil : values[$0] }
+        if let layer = try ONNXLayers.layer(for: node, values: values, opset: opset) {
+            guard case let .float(x)? = inputs.first ?? nil else { throw node.error("input 0 must be a float tensor") }
+            do {
+                return [.float(try layer.forward(x))]
+            } catch let SpectraError.shapeMismatch(_, expected, got) {
+                throw SpectraError.shapeMismatch(layer: node.label, expected: expected, got: got)
+            }
+        }
+        if node.opType == "Conv" { return [.float(try groupedOrPaddedConvolution(node, values: values))] }
+        return try ONNXOperators.run(node, inputs, opset: opset)
+    }
+
+    /// Conv with groups or asymmetric padding: explicit zero padding, then one Conv2d per group.
+    private func groupedOrPaddedConvolution(_ node: ONNXNode, values: [String: ONNXValue]) throws -> Tensor<Float> {
+        guard case let .float(x)? = values[node.inputs[0]], x.rank == 4, case let .float(weight)? = values[node.inputs[1]], weight.rank == 4 else {
+            throw node.error("needs a 4D input and a 4D weight")
+        }
+        let groups = try node.int("group", default: 1)
+        let pads = try ONNXLayers.explicitPads(node, kernel: (weight.shape[2], weight.shape[3]), input: (x.height, x.width))
+        guard groups > 0, x.channels % groups == 0, weight.shape[0] % groups == 0, weight.shape[1] * groups == x.channels else {
+            throw node.error("group \(groups) does not fit input channels \(x.channels) and weight \(describeShape(weight.shape))")
+        }
+        let rows = paddedIndexMap(size: x.height, before: pads[0], after: pads[2], mode: .zeros)
+        let cols = paddedIndexMap(size: x.width, before: pads[1], after: pads[3], mode: .zeros)
+        var padded = Tensor<Float>(zeros: [x.batch, x.channels, rows.count, cols.count])
+        for p in 0..<(x.batch * x.channels) {
+            for (r, sr) in rows.enumerated() where sr >= 0 {
+                for (q, sq) in cols.enumerated() where sq >= 0 {
+                    padded.scalars[(p * rows.count + r) * cols.count + q] = x.scalars[(p * x.height + sr) * x.width + sq]
+                }
+            }
+        }
+        let bias: Tensor<Float>? = node.inputs.count > 2 && !node.inputs[2].isEmpty ? {
+            if case let .float(b)? = values[node.inputs[2]] { return b } else { return nil }
+        }() : nil
+        let (inPer, outPer) = (x.channels / groups, weight.shape[0] / groups)
+        let stride = node.ints("strides") ?? [1, 1]
+        var outputs: [Tensor<Float>] = []
+        var generator = SeededGenerator(seed: 0)
+        for g in 0..<groups {
+            var conv = try Conv2d(inChannels: inPer, outChannels: outPer, kernelSize: (weight.shape[2], weight.shape[3]),
+                                  stride: (stride[0], stride[1]), bias: bias != nil, generator: &generator)
+            let per = inPer * weight.shape[2] * weight.shape[3]
+            try conv.setParameter("weight", try Tensor(shape: [outPer, inPer, weight.shape[2], weight.shape[3]],
+                                                       scalars: Array(weight.scalars[(g * outPer * per)..<((g + 1) * outPer * per)])))
+            if let bias { try conv.setParameter("bias", try Tensor(shape: [outPer], scalars: Array(bias.scalars[(g * outPer)..<((g + 1) * outPer)]))) }
+            let plane: Int = rows.count * cols.count
+            var groupScalars: [Float] = []
+            for b in 0..<x.batch {
+                let start: Int = (b * x.channels + g * inPer) * plane
+                groupScalars += padded.scalars[start..<(start + inPer * plane)]
+            }
+            let slice = try Tensor(shape: [x.batch, inPer, rows.count, cols.count], scalars: groupScalars)
+            outputs.append(try conv.forward(slice))
+        }
+        guard let first = outputs.first else { throw node.error("no groups") }
+        let plane: Int = first.height * first.width
+        var y = Tensor<Float>(zeros: [x.batch, weight.shape[0], first.height, first.width])
+        for (g, out) in outputs.enumerated() {
+            for b in 0..<x.batch {
+                let target: Int = (b * weight.shape[0] + g * outPer) * plane
+                y.scalars.replaceSubrange(target..<(target + outPer * plane), with: out.scalars[(b * outPer * plane)..<((b + 1) * outPer * plane)])
+            }
+        }
+        return y
+    }
+}

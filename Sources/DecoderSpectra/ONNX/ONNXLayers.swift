@@ -1,0 +1,150 @@
+/// ONNX nodes that are DecoderSpectra layers: built from the node's attributes and constant inputs, they run with the
+/// layer's forward pass and bring the layer's frequency rule (THEORY §2) to the graph.
+enum ONNXLayers {
+    /// The layer for `node`, or nil when the op is computed directly by `ONNXOperators`.
+    static func layer(for node: ONNXNode, values: [String: ONNXValue], opset: Int) throws -> (any Layer)? {
+        func constant(_ i: Int) throws -> Tensor<Float>? {
+            guard i < node.inputs.count, !node.inputs[i].isEmpty else { return nil }
+            guard case let .float(t)? = values[node.inputs[i]] else {
+                throw node.error("input \(i) '\(node.inputs[i])' must be a float tensor")
+            }
+            return t
+        }
+        var generator = SeededGenerator(seed: 0)  // placeholder weights, replaced below
+        switch node.opType {
+        case "Conv":
+            guard let weight = try constant(1), weight.rank == 4 else { throw node.error("needs a 4D weight (only 2D convolutions are supported)") }
+            guard try node.int("group", default: 1) == 1 else { return nil }
+            try requireUnitDilations(node)
+            guard let (padding, _) = try symmetricPads(node, kernel: (weight.shape[2], weight.shape[3]), input: try inputSize(node, values)) else {
+                return nil
+            }
+            let stride = node.ints("strides") ?? [1, 1]
+            var conv = try Conv2d(inChannels: weight.shape[1], outChannels: weight.shape[0], kernelSize: (weight.shape[2], weight.shape[3]),
+                                  stride: (stride[0], stride[1]), padding: padding, bias: node.inputs.count > 2 && !node.inputs[2].isEmpty,
+                                  generator: &generator)
+            try set(&conv, weight: weight, bias: try constant(2), node: node)
+            return conv
+        case "ConvTranspose":
+            guard let weight = try constant(1), weight.rank == 4 else { throw node.error("needs a 4D weight (only 2D is supported)") }
+            guard try node.int("group", default: 1) == 1 else { throw node.error("group > 1 is not supported for ConvTranspose") }
+            try requireUnitDilations(node)
+            if node.has("output_shape") { throw node.error("the output_shape attribute is not supported (give pads instead)") }
+            let pads = node.ints("pads") ?? [0, 0, 0, 0]
+            guard pads.count == 4, pads[0] == pads[2], pads[1] == pads[3] else { throw node.error("asymmetric pads \(pads) are not supported") }
+            let stride = node.ints("strides") ?? [1, 1], outputPadding = node.ints("output_padding") ?? [0, 0]
+            var layer = try ConvTranspose2d(
+                inChannels: weight.shape[0], outChannels: weight.shape[1], kernelSize: (weight.shape[2], weight.shape[3]),
+                stride: (stride[0], stride[1]), padding: (pads[0], pads[1]), outputPadding: (outputPadding[0], outputPadding[1]),
+                bias: node.inputs.count > 2 && !node.inputs[2].isEmpty, generator: &generator)
+            try set(&layer, weight: weight, bias: try constant(2), node: node)
+            return layer
+        case "BatchNormalization":
+            guard let scale = try constant(1), let bias = try constant(2), let mean = try constant(3), let variance = try constant(4) else {
+                throw node.error("needs scale, B, mean and var inputs")
+            }
+            var bn = try BatchNorm2d(numFeatures: scale.count, eps: Double(node.float("epsilon", default: 1e-5)))
+            for (name, t) in [("weight", scale), ("bias", bias), ("running_mean", mean), ("running_var", variance)] {
+                do { try bn.setParameter(name, try t.reshaped([scale.count])) } catch { throw node.error("\(error)") }
+            }
+            return bn
+        case "Relu": return Activation.relu
+        case "Tanh": return Activation.tanh
+        case "Sigmoid": return Activation.sigmoid
+        case "LeakyRelu": return Activation.leakyReLU(negativeSlope: Double(node.float("alpha", default: 0.01)))
+        case "Resize", "Upsample":
+            return try upsampling(node, values: values, opset: opset)
+        default:
+            return nil
+        }
+    }
+
+    private static func set<L: Layer>(_ layer: inout L, weight: Tensor<Float>, bias: Tensor<Float>?, node: ONNXNode) throws {
+        do {
+            try layer.setParameter("weight", weight)
+            if let bias { try layer.setParameter("bias", bias) }
+        } catch let error as SpectraError {
+            throw node.error("\(error)")
+        }
+    }
+
+    private static func requireUnitDilations(_ node: ONNXNode) throws {
+        if let d = node.ints("dilations"), d.contains(where: { $0 != 1 }) { throw node.error("dilations \(d) are not supported") }
+    }
+
+    private static func inputSize(_ node: ONNXNode, _ values: [String: ONNXValue]) throws -> (Int, Int) {
+        guard let shape = values[node.inputs[0]]?.shape, shape.count == 4 else { throw node.error("needs a 4D NCHW input") }
+        return (shape[2], shape[3])
+    }
+
+    /// Symmetric (top = bottom, left = right) padding from `pads` or `auto_pad`, or nil when asymmetric.
+    static func symmetricPads(_ node: ONNXNode, kernel: (Int, Int), input: (Int, Int)) throws -> ((Int, Int), [Int])? {
+        let pads = try explicitPads(node, kernel: kernel, input: input)
+        return pads[0] == pads[2] && pads[1] == pads[3] ? ((pads[0], pads[1]), pads) : nil
+    }
+
+    /// [top, left, bottom, right] from `pads` or `auto_pad` (SAME_UPPER puts the extra pixel at the end).
+    static func explicitPads(_ node: ONNXNode, kernel: (Int, Int), input: (Int, Int)) throws -> [Int] {
+        let autoPad = node.string("auto_pad", default: "NOTSET")
+        let stride = node.ints("strides") ?? [1, 1]
+        switch autoPad {
+        case "NOTSET":
+            let pads = node.ints("pads") ?? [0, 0, 0, 0]
+            guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else { throw node.error("pads \(pads) must be 4 non-negative values") }
+            return pads
+        case "VALID": return [0, 0, 0, 0]
+        case "SAME_UPPER", "SAME_LOWER":
+            func total(_ size: Int, _ k: Int, _ s: Int) -> Int { max(((size + s - 1) / s - 1) * s + k - size, 0) }
+            let (th, tw) = (total(input.0, kernel.0, stride[0]), total(input.1, kernel.1, stride[1]))
+            let upper = autoPad == "SAME_UPPER"
+            return [upper ? th / 2 : th - th / 2, upper ? tw / 2 : tw - tw / 2, upper ? th - th / 2 : th / 2, upper ? tw - tw / 2 : tw / 2]
+        default:
+            throw node.error("auto_pad '\(autoPad)' is not supported")
+        }
+    }
+
+    /// Resize (opset 11+) and Upsample (opset 7–9) with integer scales on H and W, as `Upsample`.
+    private static func upsampling(_ node: ONNXNode, values: [String: ONNXValue], opset: Int) throws -> any Layer {
+        guard let shape = values[node.inputs[0]]?.shape, shape.count == 4 else { throw node.error("needs a 4D NCHW input") }
+        var scales: [Float]?
+        func floats(_ i: Int) -> [Float]? {
+            guard i < node.inputs.count, !node.inputs[i].isEmpty, case let .float(t)? = values[node.inputs[i]], t.count > 0 else { return nil }
+            return t.scalars
+        }
+        if node.opType == "Upsample" {
+            scales = node.attributes["scales"].map { $0.floats } ?? floats(1)
+        } else {
+            scales = floats(2)
+            if scales == nil, node.inputs.count > 3, case let .int64(_, sizes)? = values[node.inputs[3]], sizes.count == 4 {
+                scales = zip(sizes, shape).map { Float($0) / Float($1) }
+            }
+        }
+        guard let s = scales, s.count == 4, s[0] == 1, s[1] == 1, s[2] == s[3], s[2] >= 1, s[2] == s[2].rounded() else {
+            throw node.error("only equal integer scales on H and W are supported, got \(scales.map { "\($0)" } ?? "none")")
+        }
+        let factor = Int(s[2])
+        let mode = node.string("mode", default: "nearest")
+        let transform = node.string("coordinate_transformation_mode", default: "half_pixel")
+        switch (mode, node.opType) {
+        case ("nearest", "Upsample"):
+            return try Upsample(scaleFactor: factor, mode: .nearest)
+        case ("nearest", _):
+            // With an integer factor, floor((i + 0.5)/r − 0.5) rounded as torch does equals i / r for "asymmetric"+"floor";
+            // other nearest variants select other pixels.
+            let nearestMode = node.string("nearest_mode", default: "round_prefer_floor")
+            guard transform == "asymmetric" && (nearestMode == "floor" || factor == 1) else {
+                throw node.error("nearest Resize with coordinate_transformation_mode '\(transform)' and nearest_mode '\(nearestMode)' "
+                                 + "is not supported (torch exports 'asymmetric' + 'floor')")
+            }
+            return try Upsample(scaleFactor: factor, mode: .nearest)
+        case ("linear", "Resize"):
+            switch transform {
+            case "half_pixel", "pytorch_half_pixel": return try Upsample(scaleFactor: factor, mode: .bilinear)
+            case "align_corners": return try Upsample(scaleFactor: factor, mode: .bilinear, alignCorners: true)
+            default: throw node.error("linear Resize with coordinate_transformation_mode '\(transform)' is not supported")
+            }
+        default:
+            throw node.error("mode '\(mode)' is not supported (nearest, and linear for Resize)")
+        }
+    }
+}
