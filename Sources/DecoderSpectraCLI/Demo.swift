@@ -105,7 +105,7 @@ struct Analyze: ParsableCommand {
                 guard let pair = parseSize(text) else { throw SpectraError.invalidInput("--size must look like 64x64") }
                 return pair
             }
-            let (tensor, files) = try InputLoader.load(input, channels: model.inputChannels, size: target, limit: limit)
+            let (tensor, files) = try InputLoader.load(input, channels: model.fileChannels, size: target, limit: limit)
             var options = AnalysisWriter.Options()
             options.command = invocation
             options.seed = modelOptions.seed

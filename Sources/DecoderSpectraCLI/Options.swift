@@ -41,7 +41,7 @@ struct InputOptions: ParsableArguments {
     /// The input batch and a description of where it came from.
     func load(for model: LoadedModel, seed: UInt64) throws -> (tensor: Tensor<Float>, source: String, files: [String]?) {
         if let input {
-            let (tensor, files) = try InputLoader.load(input, channels: model.inputChannels, size: size.flatMap(parseSize), limit: images)
+            let (tensor, files) = try InputLoader.load(input, channels: model.fileChannels, size: size.flatMap(parseSize), limit: images)
             return (tensor, input, files)
         }
         let (h, w) = size.flatMap(parseSize) ?? model.inputSize

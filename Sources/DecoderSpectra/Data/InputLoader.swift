@@ -11,8 +11,10 @@ public enum InputLoader {
     public static let imageExtensions: Set = ["png", "jpg", "jpeg"]
     public static let fileExtensions: Set = imageExtensions.union(["npy", "bin"])
 
+    /// `channels`: the model's input channels (images are converted to it, arrays must have it); nil for models
+    /// whose input is not an image (e.g. an ONNX graph taking [batch, features] latents), arrays then load as stored.
     public static func load(
-        _ path: String, channels: Int, size: (Int, Int)? = nil, limit: Int? = nil
+        _ path: String, channels: Int?, size: (Int, Int)? = nil, limit: Int? = nil
     ) throws -> (tensor: Tensor<Float>, files: [String]) {
         let url = URL(fileURLWithPath: path)
         var isDirectory: ObjCBool = false
@@ -54,11 +56,11 @@ public enum InputLoader {
         return (try Tensor(shape: shape, scalars: scalars), used)
     }
 
-    private static func loadOne(_ url: URL, channels: Int) throws -> Tensor<Float> {
+    private static func loadOne(_ url: URL, channels: Int?) throws -> Tensor<Float> {
         switch url.pathExtension.lowercased() {
-        case "png": return try PNGImage.read(url, channels: channels)
-        case "jpg", "jpeg": return try JPEGImage.read(url, channels: channels)
-        case "bin": return try readCIFAR10(url, channels: channels)
+        case "png": return try PNGImage.read(url, channels: channels ?? 3)
+        case "jpg", "jpeg": return try JPEGImage.read(url, channels: channels ?? 3)
+        case "bin": return try readCIFAR10(url, channels: channels ?? 3)
         default: break
         }
         var tensor = try Tensor<Float>.readNpy(url)
@@ -69,8 +71,8 @@ public enum InputLoader {
         default:
             throw SpectraError.invalidFile(file: url.path, reason: "array of shape \(describeShape(tensor.shape)) is not [B, C, H, W], [C, H, W] or [H, W]")
         }
-        guard tensor.channels == channels else {
-            throw SpectraError.invalidFile(file: url.path, reason: "has \(tensor.channels) channels, the model takes \(channels)")
+        guard channels == nil || tensor.channels == channels else {
+            throw SpectraError.invalidFile(file: url.path, reason: "has \(tensor.channels) channels, the model takes \(channels!)")
         }
         guard tensor.count > 0 else { throw SpectraError.invalidFile(file: url.path, reason: "array is empty") }
         try tensor.checkFinite("input \(url.path)")

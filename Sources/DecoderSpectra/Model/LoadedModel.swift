@@ -28,6 +28,12 @@ public enum LoadedModel: Sendable {
         }
     }
 
+    /// The channel count input files must have; nil when the model's input is not an image (2D latents).
+    public var fileChannels: Int? {
+        if case let .onnx(m) = self, m.inputShape.count != 4 { return nil }
+        return inputChannels
+    }
+
     public var inputSize: (height: Int, width: Int) {
         switch self {
         case let .sequential(m): return m.inputSize

@@ -5,6 +5,7 @@ extension ONNXModel {
     /// nodes executed. With `until`, execution stops after that node. Layer-like nodes run through DecoderSpectra's
     /// layers (the same code the frequency rules are checked against).
     public func run(_ input: Tensor<Float>, until: String? = nil) throws -> (values: [String: ONNXValue], executed: [ONNXNode]) {
+        let input = try adapt(input)
         try input.checkFinite("input")
         try checkInput(input.shape)
         let last = try until.map { try nodeIndex(named: $0) } ?? nodes.count - 1
@@ -19,14 +20,25 @@ extension ONNXModel {
         return (values, executed)
     }
 
+    /// The batch dimension is always free (exporters often fix it to the example's batch); the others must match
+    /// where they are declared.
     private func checkInput(_ shape: [Int]) throws {
         guard shape.count == inputShape.count,
-              zip(shape, inputShape).allSatisfy({ actual, declared in declared == nil || declared == actual || declared == 1 && actual >= 1 })
+              zip(shape, inputShape).enumerated().allSatisfy({ i, pair in i == 0 || pair.1 == nil || pair.1 == pair.0 })
         else {
             throw SpectraError.shapeMismatch(layer: "input '\(inputName)' of \(file)",
                                              expected: describeShape(inputShape.map { $0 ?? -1 }).replacingOccurrences(of: "-1", with: "?"),
                                              got: describeShape(shape))
         }
+    }
+
+    /// Input files hold [B, C, H, W], [C, H, W] or [H, W] arrays; a graph with a 2D input ([batch, features], e.g. a
+    /// latent vector) takes an [H, W] array as [batch, features].
+    public func adapt(_ input: Tensor<Float>) throws -> Tensor<Float> {
+        if inputShape.count == 2 && input.rank == 4 && input.shape[0] == 1 && input.shape[1] == 1 {
+            return try input.reshaped([input.shape[2], input.shape[3]])
+        }
+        return input
     }
 
     func execute(_ node: ONNXNode, values: [String: ONNXValue]) throws -> [ONNXValue] {

@@ -7,7 +7,7 @@ enum ONNXOperators {
         "Conv", "ConvTranspose", "Resize", "Upsample", "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid", "Tanh",
         "DepthToSpace", "Mul", "Add", "Sub", "Div", "InstanceNormalization", "GroupNormalization", "Pad", "Gemm", "MatMul",
         "Reshape", "Flatten", "Concat", "Identity", "Constant", "Clip", "Dropout", "Shape", "Unsqueeze", "Squeeze",
-        "Gather", "Cast", "Slice", "Transpose",
+        "Gather", "Cast", "Slice", "Transpose", "Mod",
     ]
 
     static func run(_ node: ONNXNode, _ inputs: [ONNXValue?], opset: Int) throws -> [ONNXValue] {
@@ -31,7 +31,7 @@ enum ONNXOperators {
             return [try input(0)]
         case "Constant":
             return [try constant(node)]
-        case "Add", "Sub", "Mul", "Div":
+        case "Add", "Sub", "Mul", "Div", "Mod":
             return [try broadcast(node, try input(0), try input(1))]
         case "Clip":
             var t = try float(0)
@@ -160,6 +160,12 @@ enum ONNXOperators {
                 case "Add": return { $0 &+ $1 }
                 case "Sub": return { $0 &- $1 }
                 case "Mul": return { $0 &* $1 }
+                case "Mod":  // fmod = 0: the result takes the sign of the divisor, as Python's %
+                    return { p, q in
+                        guard q != 0 else { throw node.error("integer modulo by zero") }
+                        let r = p % q
+                        return r != 0 && (r < 0) != (q < 0) ? r + q : r
+                    }
                 default: return { p, q in guard q != 0 else { throw node.error("integer division by zero") }; return p / q }
                 }
             }()
@@ -171,6 +177,7 @@ enum ONNXOperators {
                 case "Add": return { $0 + $1 }
                 case "Sub": return { $0 - $1 }
                 case "Mul": return { $0 * $1 }
+                case "Mod": return { $0.truncatingRemainder(dividingBy: $1) }  // fmod = 1, the only float form
                 default: return { $0 / $1 }
                 }
             }()

@@ -8,7 +8,10 @@ extension ONNXModel {
     /// The frequency state is chained through exact rules and re-anchored to the true spectrum everywhere else.
     public func trace(_ input: Tensor<Float>, until: String? = nil, progress: ((Int, Int, String) -> Void)? = nil) throws -> AnalysisTrace<Float> {
         let (values, executed) = try run(input, until: until)
-        let inputSpectrum = FFT2D.forward(input)
+        // A non-image input ([B, F] latents) is seen as [B, F, 1, 1] maps, whose spectra are the values themselves.
+        let input = try adapt(input)
+        let inputMaps = input.rank == 4 ? input : try input.reshaped([input.shape[0], input.count / max(1, input.shape[0]), 1, 1])
+        let inputSpectrum = FFT2D.forward(inputMaps)
         var state: [String: Spectrum<Float>] = [inputName: inputSpectrum]
         var stages: [AnalysisStage<Float>] = []
         for (i, node) in executed.enumerated() {
@@ -31,7 +34,7 @@ extension ONNXModel {
             stages.append(AnalysisStage(name: node.name, type: node.opType, output: output, spectrum: actual, verification: verification))
         }
         return AnalysisTrace(modelName: name, modelSummary: "ONNX model (opset \(opset)\(producer.isEmpty ? "" : ", from \(producer)"))",
-                             inputChannels: input.channels, input: input, inputSpectrum: inputSpectrum, stages: stages)
+                             inputChannels: inputMaps.channels, input: inputMaps, inputSpectrum: inputSpectrum, stages: stages)
     }
 
     /// The node's rule and predicted spectrum from the (chained) spectra of its inputs; nil when there is no rule.
@@ -49,6 +52,17 @@ extension ONNXModel {
             guard let g = spectra.first ?? nil else { return nil }
             return (.exact("identity"), g)
         case "Add", "Sub":
+            // A constant scalar or per-channel term only moves the DC value by MN·b (THEORY §1.4, "Bias").
+            if let (k, factor) = constantOperand(node, values: values), let g = spectra[1 - k] {
+                guard let perChannel = channelValues(factor, channels: g.channels) else {
+                    return (.unavailable("sum with a constant spatial map"), nil)
+                }
+                var out = g
+                if k == 0 && node.opType == "Sub" { for i in out.values.indices { out.values[i] = -out.values[i] } }
+                let sign: Double = k == 1 && node.opType == "Sub" ? -1 : 1
+                SpectralOperations.addBias(perChannel.map { sign * Double($0) }, to: &out)
+                return (.exact("constant term at DC (MN·b)"), out)
+            }
             guard spectra.count == 2, let a = spectra[0], let b = spectra[1], a.shape == b.shape else { return nil }
             var sum = a
             let sign: Float = node.opType == "Add" ? 1 : -1
@@ -67,21 +81,21 @@ extension ONNXModel {
         case "Mul":
             // Exact when one factor is a constant scalar or per-channel factor; a product of two feature maps is a
             // convolution of their spectra (frequencies mix).
-            for (k, name) in node.inputs.enumerated() where initializers[name] != nil || constantNames.contains(name) {
-                guard let g = spectra[1 - k], case let .float(factor)? = values[name] else { continue }
-                let perChannel = factor.count == g.channels && factor.shape.suffix(2).allSatisfy { $0 == 1 }
-                guard factor.count == 1 || perChannel else { return (.unavailable("element-wise product with a spatial map"), nil) }
-                var out = g
-                for b in 0..<g.batch {
-                    for c in 0..<g.channels {
-                        let f = factor.scalars[factor.count == 1 ? 0 : c]
-                        let base = (b * g.channels + c) * g.planeSize
-                        for i in base..<(base + g.planeSize) { out.values[i] = out.values[i].multiplied(by: f) }
-                    }
-                }
-                return (.exact("multiplication by a constant factor"), out)
+            guard let (k, factor) = constantOperand(node, values: values) else {
+                return (.unavailable("product of two feature maps: their spectra are convolved"), nil)
             }
-            return (.unavailable("product of two feature maps: their spectra are convolved"), nil)
+            guard let g = spectra[1 - k] else { return nil }
+            guard let perChannel = channelValues(factor, channels: g.channels) else {
+                return (.unavailable("element-wise product with a spatial map"), nil)
+            }
+            var out = g
+            for b in 0..<g.batch {
+                for c in 0..<g.channels {
+                    let base = (b * g.channels + c) * g.planeSize
+                    for i in base..<(base + g.planeSize) { out.values[i] = out.values[i].multiplied(by: perChannel[c]) }
+                }
+            }
+            return (.exact("multiplication by a constant factor"), out)
         case "DepthToSpace":
             guard let g = spectra.first ?? nil else { return nil }
             return (.exact("pixel shuffle: tiling with phase shifts [D]"), try depthToSpaceSpectrum(node, g))
@@ -90,8 +104,31 @@ extension ONNXModel {
         }
     }
 
-    /// Names produced by Constant nodes (constant operands of Mul).
-    var constantNames: Set<String> { Set(nodes.filter { $0.opType == "Constant" }.flatMap(\.outputs)) }
+    /// Values that do not depend on the graph input: initializers, Constant outputs, and outputs of nodes whose
+    /// inputs are all constant (exporters route shared initializers through Identity nodes).
+    var constantNames: Set<String> {
+        var constant = Set(initializers.keys)
+        for node in nodes where node.inputs.allSatisfy({ $0.isEmpty || constant.contains($0) }) { constant.formUnion(node.outputs) }
+        return constant
+    }
+
+    /// The constant operand of a binary node (its position and value), if one of the two is constant.
+    private func constantOperand(_ node: ONNXNode, values: [String: ONNXValue]) -> (Int, Tensor<Float>)? {
+        guard node.inputs.count == 2 else { return nil }
+        let constants = constantNames
+        for (k, name) in node.inputs.enumerated() where constants.contains(name) && !constants.contains(node.inputs[1 - k]) {
+            if case let .float(t)? = values[name] { return (k, t) }
+        }
+        return nil
+    }
+
+    /// A constant broadcast over a [B, C, H, W] map as one value per channel (scalar or [C, 1, 1]-like), or nil.
+    private func channelValues(_ factor: Tensor<Float>, channels: Int) -> [Float]? {
+        if factor.count == 1 { return Array(repeating: factor.scalars[0], count: channels) }
+        let trailing = Array(factor.shape.suffix(3))
+        guard factor.count == channels, trailing.count == 3, trailing[1] == 1, trailing[2] == 1 else { return nil }
+        return factor.scalars
+    }
 
     /// out_c = Σ_{i,j} shift_(i,j)(zero-insert(in_src(c,i,j))), so H_c(u,v) = Σ_{i,j} e^{−i2π(ui/M + vj/N)} G_src(u mod M0, v mod N0).
     private func depthToSpaceSpectrum(_ node: ONNXNode, _ g: Spectrum<Float>) throws -> Spectrum<Float> {

@@ -1,0 +1,120 @@
+import DecoderSpectra
+import Foundation
+import Testing
+
+/// ONNX import against onnxruntime on models exported by torch.onnx.export (scripts/make_onnx_fixtures.py): every
+/// intermediate tensor agrees to 1e-4 (relative to max(1, |value|); float32 with other summation orders, ~1e-6).
+@Suite struct ONNXTests {
+    static let folder = fixturesURL.appendingPathComponent("onnx")
+
+    struct Manifest: Decodable { let outputs: [String: String] }
+
+    func check(_ modelURL: URL, reference: URL) throws {
+        let model = try ONNXModel.load(modelURL)
+        let input = try Tensor<Float>.readNpy(reference.appendingPathComponent("input.npy"))
+        let (values, executed) = try model.run(input)
+        #expect(executed.count == model.nodes.count)
+        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: reference.appendingPathComponent("manifest.json")))
+        #expect(manifest.outputs.count > 3)
+        for (name, file) in manifest.outputs {
+            let expected = try Tensor<Float>.readNpy(reference.appendingPathComponent(file))
+            guard case let .float(actual)? = values[name] else {
+                Issue.record("\(name): not computed as a float tensor")
+                continue
+            }
+            #expect(actual.shape == expected.shape, "\(name)")
+            #expect(maxRelativeDifference(actual.scalars, expected.scalars) < 1e-4, "\(name)")
+        }
+    }
+
+    @Test(arguments: ["dcgan", "upconv", "subpixel", "residual"])
+    func matchesOnnxRuntime(name: String) throws {
+        let reference = Self.folder.appendingPathComponent(name)
+        try check(reference.appendingPathComponent("model.onnx"), reference: reference)
+    }
+
+    @Test func externalDataIsRead() throws {
+        let reference = Self.folder.appendingPathComponent("dcgan")
+        try check(reference.appendingPathComponent("external/model.onnx"), reference: reference)
+    }
+
+    /// The analysis trace: exact rules hold to float rounding where they apply, and every stage is a feature map.
+    @Test func traceChecksExactRules() throws {
+        for name in ["dcgan", "upconv", "subpixel", "residual"] {
+            let reference = Self.folder.appendingPathComponent(name)
+            let model = try ONNXModel.load(reference.appendingPathComponent("model.onnx"))
+            let trace = try model.trace(try Tensor<Float>.readNpy(reference.appendingPathComponent("input.npy")))
+            #expect(!trace.stages.isEmpty)
+            for stage in trace.stages where stage.verification.rule == "exact" {
+                #expect(stage.verification.relativeError! < 1e-5, "\(name) \(stage.name) (\(stage.type))")
+            }
+            #expect(trace.stages.allSatisfy { $0.output.rank == 4 })
+        }
+        let subpixel = try ONNXModel.load(Self.folder.appendingPathComponent("subpixel/model.onnx"))
+        let trace = try subpixel.trace(try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("subpixel/input.npy")))
+        #expect(trace.stages.contains { $0.type == "DepthToSpace" && $0.verification.rule == "exact" })
+    }
+
+    @Test func unknownOperatorNamesTheNodeAndUntilStopsBeforeIt() throws {
+        let model = try ONNXModel.load(Self.folder.appendingPathComponent("unknown-op.onnx"))
+        let input = Tensor<Float>(shape: [1, 1, 4, 4]) { Float($0) - 8 }
+        #expect { _ = try model.run(input) } throws: { error in
+            let text = "\(error)"
+            return text.contains("node 1 'mystery' (FancyOp)") && text.contains("unsupported operator")
+        }
+        let (values, executed) = try model.run(input, until: "first_relu")
+        #expect(executed.count == 1 && values["r"] != nil)
+        #expect { _ = try model.run(input, until: "no-such-node") } throws: { "\($0)".contains("no node or output named") }
+    }
+
+    @Test func wrongInputShapeIsNamed() throws {
+        let model = try ONNXModel.load(Self.folder.appendingPathComponent("upconv/model.onnx"))
+        #expect { _ = try model.run(Tensor<Float>(zeros: [1, 3, 4, 4])) } throws: { "\($0)".contains("input 'input'") }
+    }
+
+    @Test(arguments: [Data(), Data("not a model at all".utf8), Data([0x08, 0x07, 0x12, 0xFF, 0xFF, 0xFF])])
+    func brokenFilesGiveClearErrors(bytes: Data) throws {
+        let url = temporaryFolder().appendingPathComponent("broken.onnx")
+        try bytes.write(to: url)
+        #expect { _ = try ONNXModel.load(url) } throws: { "\($0)".contains(url.path) }
+    }
+
+    /// Truncations and random byte flips of a real model never crash the loader (each load returns or throws).
+    @Test func corruptedModelsNeverCrash() throws {
+        let original = try [UInt8](Data(contentsOf: Self.folder.appendingPathComponent("subpixel/model.onnx")))
+        var generator = SeededGenerator(seed: 99)
+        let folder = temporaryFolder()
+        for trial in 0..<150 {
+            var bytes = original
+            if trial % 3 == 0 {
+                bytes = Array(bytes.prefix(Int(generator.next() % UInt64(bytes.count))))
+            } else {
+                for _ in 0..<(1 + trial % 10) {
+                    bytes[Int(generator.next() % UInt64(bytes.count))] = UInt8(truncatingIfNeeded: generator.next())
+                }
+            }
+            let url = folder.appendingPathComponent("fuzz-\(trial).onnx")
+            try Data(bytes).write(to: url)
+            if let model = try? ONNXModel.load(url) { _ = try? model.run(try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("subpixel/input.npy"))) }
+        }
+    }
+
+    /// `--model file.onnx` through the command line: analyze writes the report, verify passes.
+    @Test func commandLineTakesOnnxFiles() throws {
+        let reference = Self.folder.appendingPathComponent("subpixel")
+        let out = temporaryFolder().appendingPathComponent("run")
+        let analyze = try runProcess(cliExecutable, ["analyze", "--model", reference.appendingPathComponent("model.onnx").path,
+                                                     "--input", reference.appendingPathComponent("input.npy").path, "--out", out.path, "-q"])
+        #expect(analyze.status == 0, "\(analyze.stderr)")
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.html").path))
+        let verify = try runProcess(cliExecutable, ["verify", "--model", reference.appendingPathComponent("model.onnx").path,
+                                                    "--input", reference.appendingPathComponent("input.npy").path])
+        #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
+        #expect(verify.stdout.contains("DepthToSpace"))
+        let residual = Self.folder.appendingPathComponent("residual")
+        let latent = try runProcess(cliExecutable, ["verify", "--model", residual.appendingPathComponent("model.onnx").path,
+                                                    "--input", residual.appendingPathComponent("input.npy").path, "--json", "-q"])
+        #expect(latent.status == 0, "\(latent.stderr)")
+        #expect(latent.stdout.contains("/norm1/Mul") && latent.stdout.contains("\"passed\" : true"))
+    }
+}

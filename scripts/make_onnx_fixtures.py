@@ -1,0 +1,149 @@
+#!/usr/bin/env python3
+"""ONNX conformance fixtures: small decoders built in PyTorch, exported with torch.onnx.export (TorchScript exporter,
+opset 17), and onnxruntime's value of every intermediate tensor on a fixed input.
+
+Run once (needs torch, onnx, onnxruntime, numpy):  python3 scripts/make_onnx_fixtures.py
+Writes Tests/DecoderSpectraTests/Fixtures/onnx/<model>/: model.onnx, input.npy, outputs/<n>.npy and manifest.json
+(node output name -> file). dcgan also gets an external-data copy (external/model.onnx + weights.bin), and
+unknown-op.onnx is a hand-made graph with an operator DecoderSpectra does not know.
+"""
+import json
+import os
+import shutil
+
+import numpy as np
+import onnx
+import onnxruntime as ort
+import torch
+from onnx import helper, TensorProto
+
+ROOT = os.path.join(os.path.dirname(__file__), "..", "Tests", "DecoderSpectraTests", "Fixtures", "onnx")
+torch.manual_seed(7)
+
+
+def randomize_batchnorm(module):
+    for m in module.modules():
+        if isinstance(m, torch.nn.BatchNorm2d):
+            with torch.no_grad():
+                m.weight.uniform_(0.5, 1.5)
+                m.bias.uniform_(-0.2, 0.2)
+                m.running_mean.uniform_(-0.2, 0.2)
+                m.running_var.uniform_(0.5, 1.5)
+
+
+class DCGANGenerator(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Sequential(
+            torch.nn.ConvTranspose2d(16, 32, 4, 1, 0, bias=False), torch.nn.BatchNorm2d(32), torch.nn.ReLU(),
+            torch.nn.ConvTranspose2d(32, 16, 4, 2, 1, bias=False), torch.nn.BatchNorm2d(16), torch.nn.ReLU(),
+            torch.nn.ConvTranspose2d(16, 3, 4, 2, 1, bias=False), torch.nn.Tanh())
+
+    def forward(self, z):
+        return self.net(z)
+
+
+class UpconvDecoder(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Sequential(
+            torch.nn.Upsample(scale_factor=2, mode="nearest"), torch.nn.Conv2d(8, 16, 3, padding=1), torch.nn.BatchNorm2d(16),
+            torch.nn.ReLU(), torch.nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False),
+            torch.nn.Conv2d(16, 8, 3, padding=1), torch.nn.LeakyReLU(0.2), torch.nn.Conv2d(8, 3, 3, padding=1), torch.nn.Sigmoid())
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class SubPixelSR(torch.nn.Module):
+    def __init__(self):
+        super().__init__()
+        self.body = torch.nn.Sequential(
+            torch.nn.Conv2d(3, 16, 5, padding=2), torch.nn.ReLU(), torch.nn.Conv2d(16, 8, 3, padding=1), torch.nn.ReLU(),
+            torch.nn.Conv2d(8, 3 * 4, 3, padding=1), torch.nn.PixelShuffle(2))
+
+    def forward(self, x):
+        return torch.clamp(self.body(x), 0.0, 1.0)
+
+
+class ResidualDecoder(torch.nn.Module):
+    """Latent projection (Linear + view), a residual block with GroupNorm and SiLU, upsampling, a grouped conv."""
+
+    def __init__(self):
+        super().__init__()
+        self.project = torch.nn.Linear(32, 16 * 4 * 4)
+        self.norm1 = torch.nn.GroupNorm(4, 16)
+        self.conv1 = torch.nn.Conv2d(16, 16, 3, padding=1)
+        self.norm2 = torch.nn.GroupNorm(4, 16)
+        self.conv2 = torch.nn.Conv2d(16, 16, 3, padding=1)
+        self.up = torch.nn.Upsample(scale_factor=2, mode="nearest")
+        self.depthwise = torch.nn.Conv2d(16, 16, 3, padding=1, groups=4)
+        self.out = torch.nn.Conv2d(16, 3, 3, padding=1)
+
+    def forward(self, z):
+        h = self.project(z).view(-1, 16, 4, 4)
+        r = self.conv1(torch.nn.functional.silu(self.norm1(h)))
+        r = self.conv2(torch.nn.functional.silu(self.norm2(r)))
+        h = self.up(h + r)
+        return torch.tanh(self.out(torch.nn.functional.silu(self.depthwise(h))))
+
+
+def export(name, module, example):
+    folder = os.path.join(ROOT, name)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(os.path.join(folder, "outputs"))
+    module.eval()
+    path = os.path.join(folder, "model.onnx")
+    torch.onnx.export(module, (example,), path, dynamo=False, opset_version=17, input_names=["input"], output_names=["output"])
+    np.save(os.path.join(folder, "input.npy"), example.numpy().astype(np.float32))
+    # onnxruntime's value of every node output: expose them all as graph outputs.
+    model = onnx.load(path)
+    inferred = onnx.shape_inference.infer_shapes(model)
+    existing = {o.name for o in inferred.graph.output}
+    inferred.graph.output.extend([v for v in inferred.graph.value_info if v.name not in existing])
+    session = ort.InferenceSession(inferred.SerializeToString(), providers=["CPUExecutionProvider"])
+    names = [o.name for o in session.get_outputs()]
+    values = session.run(names, {"input": example.numpy()})
+    manifest = {}
+    for i, (n, v) in enumerate(zip(names, values)):
+        if v.dtype != np.float32:
+            continue
+        file = f"outputs/{i:03d}.npy"
+        np.save(os.path.join(folder, file), v)
+        manifest[n] = file
+    with open(os.path.join(folder, "manifest.json"), "w") as f:
+        json.dump({"torch": torch.__version__, "onnxruntime": ort.__version__, "outputs": manifest}, f, indent=1)
+    return path
+
+
+def external_copy(path):
+    folder = os.path.join(os.path.dirname(path), "external")
+    os.makedirs(folder, exist_ok=True)
+    model = onnx.load(path)
+    onnx.save_model(model, os.path.join(folder, "model.onnx"), save_as_external_data=True, all_tensors_to_one_file=True,
+                    location="weights.bin", size_threshold=0)
+
+
+def unknown_op_model():
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 4, 4])
+    y = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 1, 4, 4])
+    nodes = [helper.make_node("Relu", ["input"], ["r"], name="first_relu"),
+             helper.make_node("FancyOp", ["r"], ["f"], name="mystery"),
+             helper.make_node("Relu", ["f"], ["output"], name="last_relu")]
+    graph = helper.make_graph(nodes, "unknown-op", [x], [y])
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)])
+    onnx.save_model(model, os.path.join(ROOT, "unknown-op.onnx"))
+
+
+if __name__ == "__main__":
+    dcgan = DCGANGenerator()
+    randomize_batchnorm(dcgan)
+    path = export("dcgan", dcgan, torch.randn(2, 16, 1, 1))
+    external_copy(path)
+    upconv = UpconvDecoder()
+    randomize_batchnorm(upconv)
+    export("upconv", upconv, torch.randn(2, 8, 4, 4))
+    export("subpixel", SubPixelSR(), torch.rand(2, 3, 8, 8))
+    export("residual", ResidualDecoder(), torch.randn(2, 32))
+    unknown_op_model()
+    print("wrote ONNX fixtures to", os.path.normpath(ROOT))
