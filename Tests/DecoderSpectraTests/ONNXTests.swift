@@ -118,3 +118,41 @@ import Testing
         #expect(latent.stdout.contains("/norm1/Mul") && latent.stdout.contains("\"passed\" : true"))
     }
 }
+
+/// `transfer`: T(u,v) of a layer as complex64 [M, N, D, C].
+@Suite struct TransferExportTests {
+    @Test func builtInLayerMatchesTheDirectSum() throws {
+        let model = try LoadedModel.load("e8-k3")
+        guard case let .sequential(sequential) = model, let conv = sequential.layers[0].layer as? Conv2d else {
+            Issue.record("e8-k3 should be sequential")
+            return
+        }
+        for anchor in TransferExport.Anchor.allCases {
+            let t = try TransferExport.matrices(model: model, layer: "conv1", rows: 8, columns: 6, anchor: anchor)
+            let dims: [Int] = [t.rows, t.columns, t.outputs, t.inputs]
+            #expect(dims == [8, 6, 16, 3])
+            let p = anchor == .pytorch ? 1 : 0
+            for (u, v) in [(0, 0), (3, 2), (7, 5)] {
+                let block = Array(t.matrix(u: u, v: v))
+                let direct = Reference.transfer(weight: conv.weight, d: 5, c: 2, u: u, v: v, anchor: (p, p), rows: 8, columns: 6)
+                #expect((block[5 * 3 + 2] - direct).length < 1e-12)
+            }
+        }
+        let url = temporaryFolder().appendingPathComponent("T.npy")
+        try TransferExport.write(try TransferExport.matrices(model: model, layer: "conv1", rows: 8, columns: 6, anchor: .pytorch), to: url)
+        #expect(try NpyFile.read(url).shape == [8, 6, 16, 3])
+    }
+
+    @Test func onnxNodesAndErrors() throws {
+        let model = try LoadedModel.load(ONNXTests.folder.appendingPathComponent("dcgan/model.onnx").path)
+        guard case let .onnx(graph) = model else { Issue.record("not ONNX"); return }
+        let name = graph.nodes.first { $0.opType == "ConvTranspose" }!.name
+        let t = try TransferExport.matrices(model: model, layer: name, rows: 4, columns: 4, anchor: .pytorch)
+        let dims: [Int] = [t.outputs, t.inputs]
+        #expect(dims == [32, 16])
+        #expect { _ = try TransferExport.matrices(model: model, layer: graph.nodes.first { $0.opType == "Relu" }!.name, rows: 4, columns: 4, anchor: .paper) }
+            throws: { "\($0)".contains("T(u,v) exists for Conv2d") }
+        #expect { _ = try TransferExport.matrices(model: try LoadedModel.load("e8-k3"), layer: "relu1", rows: 4, columns: 4, anchor: .paper) }
+            throws: { "\($0)".contains("ReLU") }
+    }
+}

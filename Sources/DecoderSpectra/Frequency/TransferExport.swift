@@ -1,0 +1,68 @@
+import Foundation
+
+/// T(u,v) of one convolution of a model, for users' own analysis in numpy (`decoder-spectra transfer`).
+public enum TransferExport {
+    public enum Anchor: String, CaseIterable, Sendable {
+        /// The layer's own padding as the anchor: T relates the DFTs of the actual PyTorch input and output.
+        case pytorch
+        /// The paper's one-sided convention (anchor 0, THEORY §1.4): T_paper = e^{+i2π(up/M+vp/N)} T_pytorch.
+        case paper
+    }
+
+    /// T for the Conv2d / ConvTranspose2d layer (or ONNX Conv/ConvTranspose node) called `layer`, on an M×N grid:
+    /// the layer's input size for Conv2d, its output size for ConvTranspose2d. Layout [M, N, D, C].
+    public static func matrices(
+        model: LoadedModel, layer name: String, rows: Int, columns: Int, anchor: Anchor
+    ) throws -> TransferMatrices<Double> {
+        guard rows > 0, columns > 0 else { throw SpectraError.invalidInput("the grid size must be positive") }
+        let layer: any Layer
+        switch model {
+        case let .sequential(m):
+            guard let found = m.layers.first(where: { $0.name == name })?.layer else {
+                throw SpectraError.invalidModel(file: m.name, reason: "no layer named '\(name)' (layers: \(m.layers.map(\.name).joined(separator: ", ")))")
+            }
+            layer = found
+        case let .onnx(m):
+            let node = m.nodes[try m.nodeIndex(named: name)]
+            var values = try m.initializerValues(withInputShape: m.inputShape.map { $0 ?? 1 })
+            // The layer is built for an input of the requested grid size (its channels read off the weight).
+            if node.inputs.count > 1, case let .float(weight)? = values[node.inputs[1]], weight.rank == 4 {
+                let channels = node.opType == "ConvTranspose" ? weight.shape[0] : weight.shape[1]
+                values[node.inputs[0]] = .float(Tensor(zeros: [1, channels, rows, columns]))
+            }
+            guard let found = try ONNXLayers.layer(for: node, values: values, opset: m.opset) else {
+                throw SpectraError.invalidLayer(layer: node.label, reason: "is not a convolution with a transfer matrix")
+            }
+            layer = found
+        }
+        if let conv = layer as? Conv2d {
+            let p = anchor == .pytorch ? (conv.padding.height, conv.padding.width) : (0, 0)
+            return TransferMatrices<Double>.fromKernels(conv.weight, outputFirst: true, anchor: p, rows: rows, columns: columns, conjugate: true)
+        }
+        if let transposed = layer as? ConvTranspose2d {
+            let p = anchor == .pytorch ? (transposed.padding.height, transposed.padding.width) : (0, 0)
+            return TransferMatrices<Double>.fromKernels(transposed.weight, outputFirst: false, anchor: p, rows: rows, columns: columns,
+                                                        conjugate: false)
+        }
+        throw SpectraError.invalidLayer(layer: name, reason: "is a \(layer.typeName); T(u,v) exists for Conv2d and ConvTranspose2d")
+    }
+
+    /// Writes T as complex64 .npy, shape [M, N, D, C].
+    public static func write(_ t: TransferMatrices<Double>, to url: URL) throws {
+        try NpyFile.writeComplex64(t.values, shape: [t.rows, t.columns, t.outputs, t.inputs], to: url)
+    }
+}
+
+extension ONNXModel {
+    /// Initializers and constant-node values, with a placeholder input of the given shape (for layer building).
+    func initializerValues(withInputShape shape: [Int]) throws -> [String: ONNXValue] {
+        var values = initializers
+        values[inputName] = .float(Tensor(zeros: shape))
+        for node in nodes where node.opType == "Constant" || node.opType == "Identity" {
+            if let outputs = try? execute(node, values: values) {
+                for (name, value) in zip(node.outputs, outputs) { values[name] = value }
+            }
+        }
+        return values
+    }
+}
