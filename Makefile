@@ -23,9 +23,11 @@ deps:
 bench: build
 	scripts/bench.sh
 
-## make fixtures: regenerate the PyTorch/numpy reference fixtures (needs python3 with torch and numpy).
+## make fixtures: regenerate the reference fixtures (needs python3 with torch, numpy, pillow, onnx, onnxruntime).
 fixtures:
 	python3 scripts/make_torch_fixtures.py
+	python3 scripts/make_image_fixtures.py
+	python3 scripts/make_onnx_fixtures.py
 
 clean:
 	rm -rf .build $(DEMO_OUT)
