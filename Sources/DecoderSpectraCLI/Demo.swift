@@ -29,19 +29,10 @@ struct Demo: ParsableCommand {
     @Option(help: "Output folder.")
     var out: String = "demo-output"
 
-    @Flag(help: "Replace a non-empty output folder.")
-    var force = false
-
-    @Option(help: "Arithmetic: float or double.")
-    var precision: Precision = .float
-
-    @Flag(help: "Print summary.json on stdout instead of the table.")
-    var json = false
-
-    @OptionGroup var style: OutputStyle
+    @OptionGroup var runOptions: RunOptions
 
     func run() throws {
-        try Console.run(style) {
+        try Console.run(runOptions.style) {
             let decoder = try LoadedModel.load(model, seed: seed)
             guard images > 0, let kind = SyntheticImages.Kind(rawValue: data) else {
                 throw SpectraError.invalidInput("--images must be positive and --data one of dead-leaves, pink-noise")
@@ -50,10 +41,10 @@ struct Demo: ParsableCommand {
                                                  height: decoder.inputSize.height, width: decoder.inputSize.width, seed: seed)
             let source = "built-in \(kind.rawValue) images (seed \(seed))"
             let summary = try AnalysisJob(
-                model: decoder, until: nil, input: input, source: source, files: nil, out: out, force: force, precision: precision,
+                model: decoder, until: nil, input: input, source: source, files: nil, out: out, force: runOptions.force, precision: runOptions.precision,
                 options: { var o = AnalysisWriter.Options(); o.command = invocation; o.seed = seed; return o }()
             ).run()
-            try AnalysisJob.printSummary(summary, out: out, json: json)
+            try AnalysisJob.printSummary(summary, out: out, json: runOptions.json)
         }
     }
 }
@@ -81,25 +72,16 @@ struct Analyze: ParsableCommand {
     @Option(help: "Output folder.")
     var out: String = "analysis-output"
 
-    @Flag(help: "Replace a non-empty output folder.")
-    var force = false
-
     @Flag(help: "Also write every layer's feature map as float32 .npy into features/.")
     var saveFeatures = false
 
     @Flag(help: "Do not write the complex64 spectra (they can be large).")
     var noSpectra = false
 
-    @Option(help: "Arithmetic: float or double.")
-    var precision: Precision = .float
-
-    @Flag(help: "Print summary.json on stdout instead of the table.")
-    var json = false
-
-    @OptionGroup var style: OutputStyle
+    @OptionGroup var runOptions: RunOptions
 
     func run() throws {
-        try Console.run(style) {
+        try Console.run(runOptions.style) {
             let model = try modelOptions.load()
             let target = try size.map { text -> (Int, Int) in
                 guard let pair = parseSize(text) else { throw SpectraError.invalidInput("--size must look like 64x64") }
@@ -112,10 +94,24 @@ struct Analyze: ParsableCommand {
             options.saveFeatures = saveFeatures
             options.saveSpectra = !noSpectra
             let summary = try AnalysisJob(model: model, until: modelOptions.until, input: tensor, source: input, files: files, out: out,
-                                          force: force, precision: precision, options: options).run()
-            try AnalysisJob.printSummary(summary, out: out, json: json)
+                                          force: runOptions.force, precision: runOptions.precision, options: options).run()
+            try AnalysisJob.printSummary(summary, out: out, json: runOptions.json)
         }
     }
+}
+
+/// The options `demo` and `analyze` share besides --out (whose default differs).
+struct RunOptions: ParsableArguments {
+    @Flag(help: "Replace a non-empty output folder.")
+    var force = false
+
+    @Option(help: "Arithmetic: float or double.")
+    var precision: Precision = .float
+
+    @Flag(help: "Print summary.json on stdout instead of the table.")
+    var json = false
+
+    @OptionGroup var style: OutputStyle
 }
 
 /// The shared body of `demo` and `analyze`: trace, write into a staged folder, commit.

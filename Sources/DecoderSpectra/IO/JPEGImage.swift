@@ -6,13 +6,7 @@ import Foundation
 public enum JPEGImage {
     /// Reads a JPEG as a [1, channels, H, W] tensor in [0, 1]; channels 1 (grey) or 3 (RGB).
     public static func read(_ url: URL, channels: Int = 3) throws -> Tensor<Float> {
-        guard channels == 1 || channels == 3 else {
-            throw SpectraError.invalidInput("images can feed models with 1 or 3 input channels, not \(channels)")
-        }
-        let data: Data
-        do { data = try Data(contentsOf: url) } catch {
-            throw SpectraError.invalidFile(file: url.path, reason: "cannot read: \(error.localizedDescription)")
-        }
+        let data = try ImageTensor.readImageFile(url, channels: channels)
         guard let handle = tjInitDecompress() else { throw SpectraError.invalidFile(file: url.path, reason: "TurboJPEG failed to start") }
         defer { tjDestroy(handle) }
         var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
@@ -38,8 +32,18 @@ public enum JPEGImage {
     }
 }
 
-/// Conversions between interleaved 8-bit pixels and [1, C, H, W] tensors in [0, 1].
+/// What the image readers share: reading the file, and interleaved 8-bit pixels to [1, C, H, W] tensors in [0, 1].
 enum ImageTensor {
+    /// The file's bytes, after checking that the requested channel count is one images can give (1 or 3).
+    static func readImageFile(_ url: URL, channels: Int) throws -> Data {
+        guard channels == 1 || channels == 3 else {
+            throw SpectraError.invalidInput("images can feed models with 1 or 3 input channels, not \(channels)")
+        }
+        do { return try Data(contentsOf: url) } catch {
+            throw SpectraError.invalidFile(file: url.path, reason: "cannot read: \(error.localizedDescription)")
+        }
+    }
+
     static func fromInterleaved(_ pixels: [UInt8], width: Int, height: Int, channels: Int) -> Tensor<Float> {
         var tensor = Tensor<Float>(zeros: [1, channels, height, width])
         for y in 0..<height {

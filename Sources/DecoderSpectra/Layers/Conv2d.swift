@@ -1,15 +1,15 @@
 import RealModule
 /// `torch.nn.Conv2d` (groups = 1, dilation = 1): a cross-correlation (THEORY §1.4, Eq. 1), weight [out, in, kH, kW],
 /// run as im2col + GEMM (OpenBLAS). Output size ⌊(H + 2p − K)/stride⌋ + 1 per axis, as in PyTorch.
-public struct Conv2d: Layer {
+public struct Conv2d: WeightAndBiasLayer {
     public let inChannels: Int
     public let outChannels: Int
     public let kernelSize: (height: Int, width: Int)
     public let stride: (height: Int, width: Int)
     public let padding: (height: Int, width: Int)
     public let paddingMode: PaddingMode
-    public private(set) var weight: Tensor<Float>
-    public private(set) var bias: Tensor<Float>?
+    public internal(set) var weight: Tensor<Float>
+    public internal(set) var bias: Tensor<Float>?
 
     public var typeName: String { "Conv2d" }
 
@@ -164,18 +164,6 @@ public struct Conv2d: Layer {
                     row += 1
                 }
             }
-        }
-    }
-
-    public var parameters: [(name: String, tensor: Tensor<Float>)] {
-        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
-    }
-
-    public mutating func setParameter(_ name: String, _ tensor: Tensor<Float>) throws {
-        switch name {
-        case "weight": try replaceParameter(&weight, with: tensor, name: name, layer: typeName)
-        case "bias" where bias != nil: try replaceParameter(&bias!, with: tensor, name: name, layer: typeName)
-        default: throw SpectraError.invalidLayer(layer: typeName, reason: "has no parameter '\(name)'")
         }
     }
 

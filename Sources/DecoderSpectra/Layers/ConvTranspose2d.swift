@@ -1,15 +1,15 @@
 import RealModule
 /// `torch.nn.ConvTranspose2d` (groups = 1, dilation = 1): weight [in, out, kH, kW]; output size
 /// (H − 1)·stride − 2·padding + kH + output_padding per axis. Run as GEMM (Wᵀ·X) followed by col2im.
-public struct ConvTranspose2d: Layer {
+public struct ConvTranspose2d: WeightAndBiasLayer {
     public let inChannels: Int
     public let outChannels: Int
     public let kernelSize: (height: Int, width: Int)
     public let stride: (height: Int, width: Int)
     public let padding: (height: Int, width: Int)
     public let outputPadding: (height: Int, width: Int)
-    public private(set) var weight: Tensor<Float>
-    public private(set) var bias: Tensor<Float>?
+    public internal(set) var weight: Tensor<Float>
+    public internal(set) var bias: Tensor<Float>?
 
     public var typeName: String { "ConvTranspose2d" }
 
@@ -109,18 +109,6 @@ public struct ConvTranspose2d: Layer {
                     }
                 }
             }
-        }
-    }
-
-    public var parameters: [(name: String, tensor: Tensor<Float>)] {
-        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
-    }
-
-    public mutating func setParameter(_ name: String, _ tensor: Tensor<Float>) throws {
-        switch name {
-        case "weight": try replaceParameter(&weight, with: tensor, name: name, layer: typeName)
-        case "bias" where bias != nil: try replaceParameter(&bias!, with: tensor, name: name, layer: typeName)
-        default: throw SpectraError.invalidLayer(layer: typeName, reason: "has no parameter '\(name)'")
         }
     }
 

@@ -79,3 +79,24 @@ func replaceParameter(
     }
     slot = tensor
 }
+
+/// A layer whose parameters are a `weight` and an optional `bias` (Conv2d, ConvTranspose2d), sharing their
+/// state_dict handling.
+protocol WeightAndBiasLayer: Layer {
+    var weight: Tensor<Float> { get set }
+    var bias: Tensor<Float>? { get set }
+}
+
+extension WeightAndBiasLayer {
+    public var parameters: [(name: String, tensor: Tensor<Float>)] {
+        [("weight", weight)] + (bias.map { [("bias", $0)] } ?? [])
+    }
+
+    public mutating func setParameter(_ name: String, _ tensor: Tensor<Float>) throws {
+        switch name {
+        case "weight": try replaceParameter(&weight, with: tensor, name: name, layer: typeName)
+        case "bias" where bias != nil: try replaceParameter(&bias!, with: tensor, name: name, layer: typeName)
+        default: throw SpectraError.invalidLayer(layer: typeName, reason: "has no parameter '\(name)'")
+        }
+    }
+}

@@ -34,9 +34,7 @@ public enum KernelResponse {
     public static func validConvolutionAlpha(
         uPrime: Int, vPrime: Int, u: Int, v: Int, kernel k: Int, rows m: Int, columns n: Int
     ) -> Complex<Double> {
-        let (mOut, nOut) = (m - k + 1, n - k + 1)
-        let lambda = Double(u) / Double(m) - Double(uPrime) / Double(mOut)
-        let gamma = Double(v) / Double(n) - Double(vPrime) / Double(nOut)
+        let (mOut, nOut, lambda, gamma) = validArguments(uPrime: uPrime, vPrime: vPrime, u: u, v: v, kernel: k, rows: m, columns: n)
         let magnitude = Dirichlet.ratio(mOut, lambda * .pi) * Dirichlet.ratio(nOut, gamma * .pi) / Double(m * n)
         let phase = (Double(mOut - 1) * lambda + Double(nOut - 1) * gamma) * .pi
         return Complex(Double.cos(phase), Double.sin(phase)).multiplied(by: magnitude)
@@ -46,9 +44,7 @@ public enum KernelResponse {
     public static func validConvolutionAlphaDirect(
         uPrime: Int, vPrime: Int, u: Int, v: Int, kernel k: Int, rows m: Int, columns n: Int
     ) -> Complex<Double> {
-        let (mOut, nOut) = (m - k + 1, n - k + 1)
-        let lambda = Double(u) / Double(m) - Double(uPrime) / Double(mOut)
-        let gamma = Double(v) / Double(n) - Double(vPrime) / Double(nOut)
+        let (mOut, nOut, lambda, gamma) = validArguments(uPrime: uPrime, vPrime: vPrime, u: u, v: v, kernel: k, rows: m, columns: n)
         var z = Complex<Double>(0, 0)
         for a in 0..<mOut {
             for b in 0..<nOut {
@@ -63,12 +59,18 @@ public enum KernelResponse {
     public static func validConvolutionAlphaAsPrinted(
         uPrime: Int, vPrime: Int, u: Int, v: Int, kernel k: Int, rows m: Int, columns n: Int
     ) -> Complex<Double> {
-        let (mOut, nOut) = (m - k + 1, n - k + 1)
-        let lambda = Double(u) / Double(m) - Double(uPrime) / Double(mOut)
-        let gamma = Double(v) / Double(n) - Double(vPrime) / Double(nOut)
+        let (mOut, nOut, lambda, gamma) = validArguments(uPrime: uPrime, vPrime: vPrime, u: u, v: v, kernel: k, rows: m, columns: n)
         let magnitude = Dirichlet.ratio(m - k, lambda * .pi) * Dirichlet.ratio(n - k, gamma * .pi) / Double(m * n)
         let phase = (Double(mOut - 1) * lambda + Double(nOut - 1) * gamma) * .pi
         return Complex(Double.cos(phase), Double.sin(phase)).multiplied(by: magnitude)
+    }
+
+    /// M' = M − K + 1, N' = N − K + 1, λ = u/M − u'/M', γ = v/N − v'/N' (THEORY §2.2).
+    private static func validArguments(uPrime: Int, vPrime: Int, u: Int, v: Int, kernel k: Int, rows m: Int, columns n: Int)
+        -> (Int, Int, Double, Double)
+    {
+        let (mOut, nOut) = (m - k + 1, n - k + 1)
+        return (mOut, nOut, Double(u) / Double(m) - Double(uPrime) / Double(mOut), Double(v) / Double(n) - Double(vPrime) / Double(nOut))
     }
 
     /// The denominator of Theorem 4.5 (Eq. 12): K² − 𝒟_K(Δu π/M) 𝒟_K(Δv π/N). ‖ΔW‖ is predicted ∝ α MN / this
