@@ -16,6 +16,7 @@ struct ExperimentCommand: ParsableCommand {
               decoder-spectra experiment padding --data ~/datasets/broden/images --size 64 --images 32
               decoder-spectra experiment kernel-size --data cifar-10-batches-bin/test_batch.bin --size 32
               decoder-spectra experiment all --quick
+              decoder-spectra experiment upsampling --model generator.onnx
             """)
 
     @Argument(help: "Experiment name, or all.")
@@ -33,6 +34,9 @@ struct ExperimentCommand: ParsableCommand {
 
     @Option(help: "Seed of weights and built-in images.")
     var seed: UInt64 = 0
+
+    @Option(help: "Your model (built-in name, model JSON or .onnx) for fitness, depth and upsampling.")
+    var model: String?
 
     @Flag(help: "Fewer Monte Carlo samples (theory); the other experiments are already small.")
     var quick = false
@@ -64,6 +68,7 @@ struct ExperimentCommand: ParsableCommand {
             settings.data = data
             settings.size = size
             settings.quick = quick
+            settings.model = model
             let selected = name == "all" ? Experiments.all : [Experiments.named(name)!]
             let folder = try StagedDirectory(URL(fileURLWithPath: out ?? (name == "all" ? "experiments-output" : "experiments-output/\(name)")), force: force)
             var reports: [ExperimentReport] = []

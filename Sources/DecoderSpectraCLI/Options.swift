@@ -127,6 +127,13 @@ enum Console {
             endProgress()
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))
             throw ExitCode.failure
+        } catch let error as ExitCode {
+            throw error
+        } catch {
+            // Anything else is a bug of ours, still reported cleanly (status 1) rather than as a crash.
+            endProgress()
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            throw ExitCode.failure
         }
     }
 

@@ -63,3 +63,32 @@ import Testing
             throws: { "\($0)".contains("/nonexistent/dataset") }
     }
 }
+
+/// `experiment fitness|depth|upsampling --model M` on users' models, including ONNX files; other experiments refuse.
+@Suite struct UserModelExperimentTests {
+    @Test(arguments: ["fitness", "depth", "upsampling"])
+    func singleNetworkExperimentsTakeAnOnnxModel(name: String) throws {
+        var settings = ExperimentTests.tinySettings()
+        settings.size = nil
+        settings.model = fixturesURL.appendingPathComponent("onnx/dcgan/model.onnx").path
+        let report = try Experiments.run(Experiments.named(name)!, settings: settings, folder: nil)
+        #expect(!report.rows.isEmpty)
+        #expect(report.rows.allSatisfy { $0.setting.contains("main_graph") })
+        _ = try JSONFormatting.encode(report)  // non-finite chart points encode as null
+    }
+
+    @Test func exactRulesHoldOnABuiltInModelGivenAsModel() throws {
+        var settings = ExperimentTests.tinySettings()
+        settings.model = "circular-upconv-decoder"
+        settings.size = 6
+        let report = try Experiments.run(Experiments.named("fitness")!, settings: settings, folder: nil)
+        #expect(report.rows.first?.holds == true, "\(report.rows.first?.measured ?? "")")
+    }
+
+    @Test func comparisonExperimentsRefuseAModel() {
+        var settings = ExperimentTests.tinySettings()
+        settings.model = "e8-k3"
+        #expect { _ = try Experiments.run(Experiments.named("padding")!, settings: settings, folder: nil) }
+            throws: { "\($0)".contains("does not take --model") }
+    }
+}

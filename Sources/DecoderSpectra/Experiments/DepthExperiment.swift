@@ -10,7 +10,10 @@ struct DepthExperiment: Experiment {
 
     struct Fit: Codable { var slope: Double; var intercept: Double; var rSquared: Double }
 
+    let acceptsModel = true
+
     func run(_ context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
+        if let (model, input) = try context.userModelAndInput() { return try UserModelExperiments.depth(model, input, context: context) }
         let size = context.settings.size ?? 32
         let frequencies = [(0, 1), (2, 2), (size / 8, size / 8), (size / 4, size / 4), (size / 2, size / 2)]
         let labels = frequencies.map { "[\($0.0),\($0.1)]" }
@@ -20,8 +23,8 @@ struct DepthExperiment: Experiment {
         let (reluSOM, reluSpectra) = try logSOM(relu, frequencies: frequencies, size: size, context: context, keep: [0, 2, 9])
         context.progress("running its linear circular control")
         let (controlSOM, _) = try logSOM(control, frequencies: frequencies, size: size, context: context, keep: [])
-        let reluFits = frequencies.indices.map { fit(column: $0, of: reluSOM) }
-        let controlFits = frequencies.indices.map { fit(column: $0, of: controlSOM) }
+        let reluFits = frequencies.indices.map { Self.fit(column: $0, of: reluSOM) }
+        let controlFits = frequencies.indices.map { Self.fit(column: $0, of: controlSOM) }
 
         // Theory for the control (§4.4 with μ = 0: A_l = C_{l−1}K²σ_l² A_{l−1}): every non-DC frequency's SOM is
         // multiplied by C_{l−1}K²σ_l² per layer, with σ_l² the realised variance of layer l's weights.
@@ -95,7 +98,7 @@ struct DepthExperiment: Experiment {
     }
 
     /// Least-squares line through (layer, value) for one column, with R².
-    private func fit(column: Int, of table: [[Double]]) -> Fit {
+    static func fit(column: Int, of table: [[Double]]) -> Fit {
         let ys = table.map { $0[column] }
         let xs = ys.indices.map { Double($0 + 1) }
         let n = Double(ys.count)

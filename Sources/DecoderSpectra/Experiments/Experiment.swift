@@ -33,7 +33,30 @@ public struct ChartData: Codable, Sendable {
     public struct Series: Codable, Sendable {
         public var label: String
         public var x: [Double]
+        /// Non-finite values (no measurement at that point) are written as JSON null.
         public var y: [Double]
+
+        init(label: String, x: [Double], y: [Double]) {
+            self.label = label
+            self.x = x
+            self.y = y
+        }
+
+        enum CodingKeys: String, CodingKey { case label, x, y }
+
+        public init(from decoder: Decoder) throws {
+            let container = try decoder.container(keyedBy: CodingKeys.self)
+            label = try container.decode(String.self, forKey: .label)
+            x = try container.decode([Double].self, forKey: .x)
+            y = try container.decode([Double?].self, forKey: .y).map { $0 ?? .nan }
+        }
+
+        public func encode(to encoder: Encoder) throws {
+            var container = encoder.container(keyedBy: CodingKeys.self)
+            try container.encode(label, forKey: .label)
+            try container.encode(x, forKey: .x)
+            try container.encode(y.map { $0.isFinite ? $0 : nil }, forKey: .y)
+        }
     }
 
     public var title: String
@@ -74,6 +97,9 @@ public struct ExperimentSettings: Codable, Sendable {
     /// Overrides the experiment's image size (square).
     public var size: Int?
     public var quick = false
+    /// A user's model (built-in name, model JSON or .onnx) for the experiments that measure one network
+    /// (fitness, depth, upsampling); nil runs the paper's networks.
+    public var model: String?
 
     public init() {}
 }
@@ -83,7 +109,13 @@ public protocol Experiment: Sendable {
     var name: String { get }
     var title: String { get }
     var reference: String { get }
+    /// Whether `settings.model` (a user's network) can replace the paper's networks.
+    var acceptsModel: Bool { get }
     func run(_ context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue])
+}
+
+extension Experiment {
+    public var acceptsModel: Bool { false }
 }
 
 /// Shared services of a run: input data (cached), models, figures, progress.
@@ -123,6 +155,23 @@ public final class ExperimentContext {
     }
 
     public func model(_ name: String) throws -> Sequential { try BuiltinModels.model(named: name, seed: settings.seed) }
+
+    /// The user's model (`settings.model`) and an input batch for it: images of its input size, or seeded standard
+    /// normal latents when its input is a vector ([B, F]) or a 1×1 map (a generator's noise).
+    public func userModelAndInput() throws -> (LoadedModel, Tensor<Float>)? {
+        guard let name = settings.model else { return nil }
+        let model = try LoadedModel.load(name, seed: settings.seed)
+        var generator = SeededGenerator(seed: settings.seed)
+        if case let .onnx(graph) = model, graph.inputShape.count == 2 {
+            let features = graph.inputShape[1] ?? 1
+            return (model, Tensor(shape: [1, 1, settings.images, features]) { _ in Float(generator.nextNormal()) })
+        }
+        let (h, w) = model.inputSize
+        if h == 1 && w == 1 {
+            return (model, Tensor(shape: [settings.images, model.inputChannels, 1, 1]) { _ in Float(generator.nextNormal()) })
+        }
+        return (model, try input(channels: model.inputChannels, size: settings.size ?? h))
+    }
 
     /// Writes a figure (when the run has an output folder) and returns its relative path.
     @discardableResult
@@ -165,6 +214,11 @@ public enum Experiments {
     /// Runs one experiment and writes `results.json` and its figures into `folder` under `prefix` (when given).
     public static func run(_ experiment: any Experiment, settings: ExperimentSettings, folder: StagedDirectory?, prefix: String = "",
                            progress: @escaping (String) -> Void = { _ in }) throws -> ExperimentReport {
+        if let model = settings.model, !experiment.acceptsModel {
+            throw SpectraError.invalidInput(
+                "experiment '\(experiment.name)' compares the paper's own networks and does not take --model \(model); "
+                    + "with --model use " + all.filter(\.acceptsModel).map(\.name).joined(separator: ", "))
+        }
         let context = ExperimentContext(settings: settings, folder: folder, prefix: prefix, progress: progress)
         let (rows, numbers) = try experiment.run(context)
         let report = ExperimentReport(name: experiment.name, title: experiment.title, reference: experiment.reference,

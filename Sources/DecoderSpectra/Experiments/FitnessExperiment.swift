@@ -12,7 +12,10 @@ struct FitnessExperiment: Experiment {
         var cascadeError: [Double] = []
     }
 
+    let acceptsModel = true
+
     func run(_ context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
+        if let (model, input) = try context.userModelAndInput() { return try UserModelExperiments.fitness(model, input, context: context) }
         let networks = [("relu-zeros", "e1-relu-zeros"), ("linear-zeros", "e1-linear-zeros"), ("linear-circular", "e1-linear-circular")]
         var traces: [String: Trace] = [:]
         for (label, name) in networks {

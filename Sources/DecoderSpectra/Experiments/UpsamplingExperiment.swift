@@ -8,7 +8,10 @@ struct UpsamplingExperiment: Experiment {
     let title = "E10: repeated spectral peaks after upsampling"
     let reference = "THEORY §5 (Theorem 4.4, Eq. 11), §2.4, §8 E10, §9"
 
+    let acceptsModel = true
+
     func run(_ context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
+        if let (model, input) = try context.userModelAndInput() { return try UserModelExperiments.upsampling(model, input, context: context) }
         var rows: [ClaimRow] = [], numbers: [String: JSONValue] = [:]
         // (i) Zero-insertion cascade.
         let cascade = try context.model("e10-zero-insertion")
@@ -16,7 +19,7 @@ struct UpsamplingExperiment: Experiment {
         let m0 = input.height, n0 = input.width
         context.progress("running e10-zero-insertion")
         let g = FFT2D.forward(input.converted(to: Double.self))
-        var tilingErrors: [Double] = [], peakFractions: [Double] = []
+        var tilingErrors: [Double] = [], peakFractions: [Double] = [], peakPositions: [JSONValue] = []
         var current = input.converted(to: Double.self)
         for (index, named) in cascade.layers.enumerated() {
             current = try named.layer.forward(current)
@@ -37,6 +40,10 @@ struct UpsamplingExperiment: Experiment {
                 .map { $0.0 * h.columns + $0.1 })
             let top = map.indices.sorted { map[$0] > map[$1] }.prefix(grid.count)
             peakFractions.append(Double(top.filter { grid.contains($0) }.count) / Double(grid.count))
+            peakPositions.append(.object([
+                "detected": .array(top.map { .array([.int($0 / h.columns), .int($0 % h.columns)]) }),
+                "predicted": .array(grid.sorted().map { .array([.int($0 / h.columns), .int($0 % h.columns)]) }),
+            ]))
             try context.spectrumFigure(h, title: "ZERO INSERTION X\(1 << (index + 1))", name: "upsampling-zeros-\(index + 1)")
         }
         rows.append(ClaimRow(claim: "zero insertion tiles the spectrum exactly (Thm 4.4)", setting: "4 cascaded x2 zero insertions, float64",
@@ -46,7 +53,8 @@ struct UpsamplingExperiment: Experiment {
                              setting: "top-k magnitudes, k = number of grid points",
                              measured: "fraction on the grid " + peakFractions.map(format).joined(separator: ", "),
                              predicted: "1 (DC is the strongest input component)", holds: peakFractions.allSatisfy { $0 == 1 }))
-        numbers["zero_insertion"] = .object(["tiling_relative_error": json(tilingErrors), "top_peaks_on_grid": json(peakFractions)])
+        numbers["zero_insertion"] = .object(["tiling_relative_error": json(tilingErrors), "top_peaks_on_grid": json(peakFractions),
+                                             "peak_positions_per_layer": .array(peakPositions)])
 
         // (ii) Up-convolution decoders: grid brightness = mean |H| on the grid of multiples of the input size (DC
         // excluded) over mean |H| half a period away; > 1 means bright repeated peaks.
@@ -57,7 +65,7 @@ struct UpsamplingExperiment: Experiment {
             let outputs = try decoder.forwardCapturingAll(x)
             var contrasts: [Double] = []
             for index in NetworkComparison.blockEnds(decoder) {
-                contrasts.append(gridContrast(FFT2D.forward(outputs[index]), period: (x.height, x.width)))
+                contrasts.append(Self.gridContrast(FFT2D.forward(outputs[index]), period: (x.height, x.width)))
             }
             let final = FFT2D.forward(outputs.last!)
             try context.spectrumFigure(final, title: "\(model) OUTPUT", name: "upsampling-\(label)-output")
@@ -70,7 +78,7 @@ struct UpsamplingExperiment: Experiment {
     }
 
     /// Mean channel-averaged |H| at [a·P, b·Q] (not DC) over the mean at [a·P + P/2, b·Q + Q/2].
-    private func gridContrast(_ spectrum: Spectrum<Float>, period: (Int, Int)) -> Double {
+    static func gridContrast(_ spectrum: Spectrum<Float>, period: (Int, Int)) -> Double {
         let map = SpectrumStatistics.meanMagnitudeMap(spectrum)
         var on = 0.0, off = 0.0, count = 0
         for u in stride(from: 0, to: spectrum.rows, by: period.0) {

@@ -71,7 +71,9 @@ public enum SpectrumFigure {
         canvas.text(title, x: 10, y: 8)
         func transform(_ y: Double) -> Double { logY ? Double.log10(max(y, 1e-300)) : y }
         func label(_ t: Double) -> String { formatTick(logY ? Double.pow(10, t) : t) }
-        let xs = curves.flatMap(\.x), ys = curves.flatMap(\.y).filter { !logY || $0 > 0 }.map(transform)
+        // Non-finite values (a stage without a measurement) and, on a log axis, non-positive ones are not drawn.
+        func drawable(_ y: Double) -> Bool { y.isFinite && (!logY || y > 0) }
+        let xs = curves.flatMap(\.x).filter(\.isFinite), ys = curves.flatMap(\.y).filter(drawable).map(transform)
         let xMin = xs.min() ?? 0, xMax = max(xs.max() ?? 1, (xs.min() ?? 0) + 1e-12)
         let yMin = ys.min() ?? 0, yMax = max(ys.max() ?? 1, (ys.min() ?? 0) + 1e-12)
         func px(_ x: Double) -> Int { left + Int((x - xMin) / (xMax - xMin) * Double(plotW - 1)) }
@@ -89,7 +91,7 @@ public enum SpectrumFigure {
         canvas.text(yLabel, x: 4, y: top - 12)
         for (index, curve) in curves.enumerated() {
             let colour = Colormap.viridis.colour(at: curves.count > 1 ? Double(index) / Double(curves.count - 1) * 0.85 : 0.3)
-            let points = zip(curve.x, curve.y).filter { !logY || $0.1 > 0 }
+            let points = zip(curve.x, curve.y).filter { $0.0.isFinite && drawable($0.1) }
             for (a, b) in zip(points, points.dropFirst()) { canvas.line(px(a.0), py(a.1), px(b.0), py(b.1), colour) }
             let legendY = top + plotH + 30 + 12 * index
             canvas.fill(x: left, y: legendY + 2, width: 14, height: 3, colour: colour)
@@ -104,7 +106,8 @@ public enum SpectrumFigure {
         let plotW = max(200, values.count * (barW + gap) + gap)
         var canvas = Canvas(width: left + plotW + 20, height: top + plotH + 60)
         canvas.text(title, x: 10, y: 8)
-        let high = max(values.map(\.value).max() ?? 1, 1e-300) * 1.1
+        let values = values.map { ($0.label, $0.value.isFinite ? $0.value : 0) }
+        let high = max(values.map(\.1).max() ?? 1, 1e-300) * 1.1
         canvas.rectangle(x: left, y: top, width: plotW, height: plotH, colour: Canvas.black)
         for i in 0...4 {
             let y = top + plotH - 1 - Int(Double(i) / 4 * Double(plotH - 1))
@@ -114,11 +117,11 @@ public enum SpectrumFigure {
         canvas.text(yLabel, x: 4, y: top - 12)
         for (index, bar) in values.enumerated() {
             let x = left + gap + index * (barW + gap)
-            let h = Int(max(0, bar.value) / high * Double(plotH - 1))
+            let h = Int(max(0, bar.1) / high * Double(plotH - 1))
             let colour = Colormap.viridis.colour(at: values.count > 1 ? Double(index) / Double(values.count - 1) * 0.85 : 0.3)
             canvas.fill(x: x, y: top + plotH - 1 - h, width: barW, height: h, colour: colour)
-            canvas.text(formatTick(bar.value), x: x, y: top + plotH - 12 - h)
-            canvas.text(bar.label, x: x, y: top + plotH + 6 + 10 * (index % 2))
+            canvas.text(formatTick(bar.1), x: x, y: top + plotH - 12 - h)
+            canvas.text(bar.0, x: x, y: top + plotH + 6 + 10 * (index % 2))
         }
         return canvas
     }

@@ -182,6 +182,13 @@ public enum JSONFormatting {
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        return try encoder.encode(value)
+        // Numbers that are not finite cannot be JSON numbers; fields that may hold them encode null themselves, and
+        // anything else is written as a string rather than failing the whole run.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        do {
+            return try encoder.encode(value)
+        } catch {
+            throw SpectraError.invalidInput("cannot encode results as JSON: \(error)")
+        }
     }
 }

@@ -19,7 +19,7 @@ public enum SVGChart {
     public static func lines(_ series: [Series], title: String, xLabel: String, yLabel: String, logY: Bool) -> String {
         let (width, height, left, right, top, bottom) = (640.0, 360.0, 70.0, 170.0, 30.0, 45.0)
         let plotW = width - left - right, plotH = height - top - bottom
-        func ty(_ y: Double) -> Double? { logY ? (y > 0 ? Double.log10(y) : nil) : (y.isFinite ? y : nil) }
+        func ty(_ y: Double) -> Double? { !y.isFinite ? nil : logY ? (y > 0 ? Double.log10(y) : nil) : y }
         let xs = series.flatMap(\.x).filter(\.isFinite)
         let ys = series.flatMap { $0.y.compactMap(ty) }
         let xMin = xs.min() ?? 0, xMax = max(xs.max() ?? 1, (xs.min() ?? 0) + 1e-12)
