@@ -24,10 +24,11 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
     /// T for a kernel bank. `outputFirst`: the weight is [D, C, kH, kW] (Conv2d) rather than [C, D, kH, kW]
     /// (ConvTranspose2d). `conjugate`: use e^{+i} (cross-correlation, Conv2d) rather than e^{−i} (true convolution,
     /// ConvTranspose2d, THEORY §2.4).
-    @_specialize(where Scalar == Float)
-    @_specialize(where Scalar == Double)
-    public static func fromKernels(
-        _ weight: Tensor<Float>, outputFirst: Bool, anchor: (Int, Int), rows: Int, columns: Int, conjugate: Bool
+    @_specialize(where Scalar == Float, W == Float)
+    @_specialize(where Scalar == Double, W == Float)
+    @_specialize(where Scalar == Double, W == Double)
+    public static func fromKernels<W: TensorScalar>(
+        _ weight: Tensor<W>, outputFirst: Bool, anchor: (Int, Int), rows: Int, columns: Int, conjugate: Bool
     ) -> TransferMatrices {
         let (kH, kW) = (weight.shape[2], weight.shape[3])
         let (d0, d1) = (weight.shape[0], weight.shape[1])

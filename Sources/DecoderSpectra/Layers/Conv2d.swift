@@ -142,7 +142,7 @@ public struct Conv2d: WeightAndBiasLayer {
     /// Unfolds the padded image into a [C·kH·kW, outH·outW] matrix (row = (c, t, s), column = output pixel).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    private func im2col<S: TensorScalar>(
+    func im2col<S: TensorScalar>(
         _ padded: UnsafePointer<S>, paddedH: Int, paddedW: Int, outH: Int, outW: Int, into columns: UnsafeMutablePointer<S>
     ) {
         let (kH, kW, sH, sW) = (kernelSize.height, kernelSize.width, stride.height, stride.width)

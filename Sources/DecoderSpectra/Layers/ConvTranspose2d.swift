@@ -90,7 +90,7 @@ public struct ConvTranspose2d: WeightAndBiasLayer {
     /// Scatter-adds column (d, t, s) of input pixel (i, j) to output pixel (i·sH + t − pH, j·sW + s − pW).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    private func col2im<S: TensorScalar>(
+    func col2im<S: TensorScalar>(
         _ columns: UnsafePointer<S>, height: Int, width: Int, outH: Int, outW: Int, into output: UnsafeMutablePointer<S>
     ) {
         let (kH, kW) = kernelSize

@@ -2,7 +2,7 @@ import RealModule
 /// Builds layers from their JSON entries (see `ModelFile` for the format). Keys follow PyTorch's argument names;
 /// unknown types and keys are errors, so that a typo never silently falls back to a default.
 enum LayerFactory {
-    static let knownTypes = ["Conv2d", "ConvTranspose2d", "Upsample", "BatchNorm2d", "ReLU", "LeakyReLU", "Tanh", "Sigmoid"]
+    static let knownTypes = ["Conv2d", "ConvTranspose2d", "Upsample", "BatchNorm2d", "MaxPool2d", "ReLU", "LeakyReLU", "Tanh", "Sigmoid"]
 
     static func make(
         _ entry: [String: JSONValue], name: String, file: String, generator: inout SeededGenerator
@@ -50,6 +50,12 @@ enum LayerFactory {
             return try reader.wrap {
                 try BatchNorm2d(numFeatures: try reader.int("num_features"), eps: try reader.optionalDouble("eps") ?? 1e-5,
                                 momentum: try reader.optionalDouble("momentum") ?? 0.1)
+            }
+        case "MaxPool2d":
+            try reader.allowOnly(["kernel_size", "stride", "padding"])
+            return try reader.wrap {
+                try MaxPool2d(kernelSize: try reader.int("kernel_size"), stride: try reader.optionalPair("stride").map { $0.0 },
+                              padding: try reader.optionalPair("padding").map { $0.0 } ?? 0)
             }
         case "ReLU", "Tanh", "Sigmoid":
             try reader.allowOnly([])

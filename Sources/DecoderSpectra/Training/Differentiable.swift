@@ -1,0 +1,38 @@
+/// What a layer's backward pass needs from its forward pass.
+public struct LayerCache<Scalar: TensorScalar>: Sendable {
+    public var input: Tensor<Scalar>
+    /// Layer-specific saved tensors (BatchNorm2d: normalised input; MaxPool2d: argmax indices as values).
+    public var saved: [Tensor<Scalar>] = []
+    /// Buffers updated by a training-mode forward pass (BatchNorm2d running statistics), to write back.
+    public var updatedBuffers: [String: Tensor<Float>] = [:]
+
+    public init(input: Tensor<Scalar>) { self.input = input }
+}
+
+/// A layer that can be trained: a forward pass in training mode and the gradients of its output with respect to its
+/// input and parameters (parameter gradients under PyTorch's names). Checked against finite differences in Float64.
+public protocol Differentiable: Layer {
+    func trainingForward<S: TensorScalar>(_ x: Tensor<S>) throws -> (output: Tensor<S>, cache: LayerCache<S>)
+    func backward<S: TensorScalar>(_ gradOutput: Tensor<S>, cache: LayerCache<S>) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>])
+}
+
+extension Differentiable {
+    public func trainingForward<S: TensorScalar>(_ x: Tensor<S>) throws -> (output: Tensor<S>, cache: LayerCache<S>) {
+        (try forward(x), LayerCache(input: x))
+    }
+}
+
+/// Sums a gradient over batch and space per channel (the bias gradient of a convolution).
+func channelSums<S: TensorScalar>(_ g: Tensor<S>) -> Tensor<S> {
+    var sums = Tensor<S>(zeros: [g.channels])
+    let plane = g.height * g.width
+    for b in 0..<g.batch {
+        for c in 0..<g.channels {
+            var s: S = 0
+            let base = (b * g.channels + c) * plane
+            for i in base..<(base + plane) { s += g.scalars[i] }
+            sums.scalars[c] += s
+        }
+    }
+    return sums
+}
