@@ -143,3 +143,37 @@ import Testing
         #expect(abs(weight(model) - expected) < 1e-6)
     }
 }
+
+/// Corollary 3.4 (Eq. 5) against the real change of T after an SGD step (THEORY §3.4 testing recipe).
+@Suite struct Corollary34Tests {
+    /// Linear circular net with mixed widths and biases, in Float64: exact to rounding (THEORY §12: about 1e-14).
+    @Test func exactOnLinearCircularNets() throws {
+        var generator = SeededGenerator(seed: 40)
+        let widths = [2, 4, 3, 2]
+        var layers: [NamedLayer] = []
+        for l in 1..<widths.count {
+            layers.append(NamedLayer("conv\(l)", try Conv2d(inChannels: widths[l - 1], outChannels: widths[l], kernelSize: (3, 3),
+                                                            padding: (1, 1), paddingMode: .circular, generator: &generator)))
+        }
+        let model = Sequential(name: "linear", inputChannels: 2, inputSize: (6, 7), layers: layers)
+        let x: Tensor<Double> = randomTensor([2, 2, 6, 7], seed: 41)
+        let target: Tensor<Double> = randomTensor([2, 2, 6, 7], seed: 42)
+        let comparisons = try SpectralBackward.compare(model, input: x, target: target, learningRate: 0.01)
+        #expect(comparisons.count == 3)
+        for c in comparisons {
+            #expect(c.relativeError < 1e-10, "\(c.layer): \(c.relativeError)")
+            #expect(abs(c.similarity - 1) < 1e-9)
+        }
+    }
+
+    /// With zero padding or ReLU, Eq. 5 is only an approximation: the error is visible but the maps stay similar.
+    @Test func approximateWithZeroPaddingAndReLU() throws {
+        let model = try BuiltinModels.model(named: "e4-zeros", seed: 1).truncated(after: "conv3")
+        let x: Tensor<Double> = SyntheticImages.generate(.deadLeaves, count: 2, channels: 3, height: 8, width: 8, seed: 2).converted()
+        let target: Tensor<Double> = randomTensor([2, 16, 8, 8], seed: 3)
+        let comparisons = try SpectralBackward.compare(model, input: x, target: target, learningRate: 0.01)
+        #expect(comparisons.count == 3)
+        #expect(comparisons.contains { $0.relativeError > 1e-3 })
+        #expect(comparisons.allSatisfy { $0.similarity > 0.5 })
+    }
+}

@@ -205,7 +205,7 @@ public final class ExperimentContext {
 /// The registry of experiments, in the order `experiment all` runs them.
 public enum Experiments {
     public static let all: [any Experiment] = [
-        TheoryExperiment(), FitnessExperiment(), PaddingExperiment(), DepthExperiment(), WeightMeanExperiment(),
+        TheoryExperiment(), FitnessExperiment(), BackwardExperiment(), PaddingExperiment(), DepthExperiment(), WeightMeanExperiment(),
         PlacementExperiment(), KernelSizeExperiment(), UpsamplingExperiment(),
     ]
 
