@@ -107,6 +107,18 @@ public enum BuiltinModels {
             input: (3, 8, 8), upconvDecoder(channels: [3, 32, 16, 16, 8], upsampling: "nearest", mode: "zeros", norm: true, relu: true))
         add("e10-upconv-decoder-zeros", "E10", "the e10-upconv-decoder with zero-insertion upsampling (Eq. 10) instead of nearest",
             input: (3, 8, 8), upconvDecoder(channels: [3, 32, 16, 16, 8], upsampling: "zeros-all", mode: "zeros", norm: true, relu: true))
+        // Auto-encoders for training (issue "training"): the paper's E3 shape (VGG-16-style encoder with BatchNorm, 4
+        // up-convolution blocks) and a scaled-down variant that trains on 2 CPU cores in minutes.
+        add("vgg16-encoder", "E3", "VGG-16 conv layers (64-128-256-512-512, BatchNorm, ReLU) with 4 max-pools: 64x64 -> 4x4",
+            input: (3, 64, 64), vggEncoder(blocks: [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]], pools: 4))
+        add("ae-vgg16", "E3", "auto-encoder: vgg16-encoder + 4 up-conv blocks (nearest x2, conv 3x3 zeros, BatchNorm, ReLU) 512-256-128-64-32 + conv to 3",
+            input: (3, 64, 64),
+            vggEncoder(blocks: [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]], pools: 4)
+                + upconvDecoder(channels: [512, 256, 128, 64, 32], upsampling: "nearest", mode: "zeros", norm: true, relu: true, prefix: "dec_"))
+        add("ae-small", "E3", "scaled-down auto-encoder: encoder 3-16-32-64 (conv, BatchNorm, ReLU, max-pool) 32x32 -> 4x4, decoder 3 up-conv blocks 64-32-16-16 + conv to 3",
+            input: (3, 32, 32),
+            vggEncoder(blocks: [[16], [32], [64]], pools: 3)
+                + upconvDecoder(channels: [64, 32, 16, 16], upsampling: "nearest", mode: "zeros", norm: true, relu: true, prefix: "dec_"))
         // A decoder every layer of which has an exact frequency rule: it propagates entirely in frequency.
         add("circular-upconv-decoder", "§2.4", "linear circular decoder: 3 blocks (zero insertion or nearest x2, circular conv 3x3), all layers exact",
             input: (3, 16, 16), upconvDecoder(channels: [3, 16, 16, 8], upsampling: "zeros", mode: "circular", norm: false, relu: false))
@@ -140,17 +152,35 @@ public enum BuiltinModels {
         return layers
     }
 
+    /// VGG-style encoder: blocks of (Conv2d 3×3 zero padding, BatchNorm2d, ReLU), a 2×2 max-pool after the first `pools`.
+    private static func vggEncoder(blocks: [[Int]], pools: Int) -> [[String: JSONValue]] {
+        var layers: [[String: JSONValue]] = [], channels = 3
+        for (b, widths) in blocks.enumerated() {
+            for (k, width) in widths.enumerated() {
+                let id = "\(b + 1)_\(k + 1)"
+                layers.append(conv("enc_conv\(id)", channels, width, kernel: 3, mode: "zeros", initializer: nil))
+                layers.append(["name": .string("enc_bn\(id)"), "type": .string("BatchNorm2d"), "num_features": .int(width)])
+                layers.append(["name": .string("enc_relu\(id)"), "type": .string("ReLU")])
+                channels = width
+            }
+            if b < pools { layers.append(["name": .string("enc_pool\(b + 1)"), "type": .string("MaxPool2d"), "kernel_size": .int(2)]) }
+        }
+        return layers
+    }
+
     /// Blocks of (Upsample ×2, Conv2d 3×3 [, BatchNorm2d] [, ReLU]) followed by an output Conv2d to 3 channels.
-    private static func upconvDecoder(channels: [Int], upsampling: String, mode: String, norm: Bool, relu: Bool) -> [[String: JSONValue]] {
+    private static func upconvDecoder(
+        channels: [Int], upsampling: String, mode: String, norm: Bool, relu: Bool, prefix: String = ""
+    ) -> [[String: JSONValue]] {
         var layers: [[String: JSONValue]] = []
         for b in 1..<channels.count {
-            layers.append(["name": .string("up\(b)"), "type": .string("Upsample"), "scale_factor": .int(2),
+            layers.append(["name": .string("\(prefix)up\(b)"), "type": .string("Upsample"), "scale_factor": .int(2),
                            "mode": .string(upsampling == "zeros-all" ? "zeros" : b == channels.count - 1 && upsampling == "zeros" ? "nearest" : upsampling)])
-            layers.append(conv("conv\(b)", channels[b - 1], channels[b], kernel: 3, mode: mode, initializer: nil))
-            if norm { layers.append(["name": .string("bn\(b)"), "type": .string("BatchNorm2d"), "num_features": .int(channels[b])]) }
-            if relu { layers.append(["name": .string("relu\(b)"), "type": .string("ReLU")]) }
+            layers.append(conv("\(prefix)conv\(b)", channels[b - 1], channels[b], kernel: 3, mode: mode, initializer: nil))
+            if norm { layers.append(["name": .string("\(prefix)bn\(b)"), "type": .string("BatchNorm2d"), "num_features": .int(channels[b])]) }
+            if relu { layers.append(["name": .string("\(prefix)relu\(b)"), "type": .string("ReLU")]) }
         }
-        layers.append(conv("conv_out", channels.last!, 3, kernel: 3, mode: mode, initializer: nil))
+        layers.append(conv("\(prefix)conv_out", channels.last!, 3, kernel: 3, mode: mode, initializer: nil))
         return layers
     }
 }

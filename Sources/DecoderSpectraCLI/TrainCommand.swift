@@ -1,0 +1,183 @@
+import ArgumentParser
+import DecoderSpectra
+import Foundation
+
+struct TrainCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "train",
+        abstract: "Train an auto-encoder (target = input) with MSE; checkpoints, resume and spectrum snapshots.",
+        discussion: """
+            Writes into --out: checkpoint/ (model JSON + weights + optimiser state, replaced atomically), training.json \
+            (loss per step; per snapshot p_low and the reconstruction error per frequency band) and snapshots/*.png \
+            (centred output spectra). The same seed gives the same weights; --resume continues from checkpoint/.
+
+            Examples:
+              decoder-spectra train --model ae-small --steps 300 --batch-size 32 --lr 1e-3
+              decoder-spectra train --model ae-small --data cifar-10-batches-bin/data_batch_1.bin --images 2048 --epochs 2
+              decoder-spectra train --model ae-small --steps 600 --resume --out training-output
+            """)
+
+    @Option(help: "Model to train (built-in name or model JSON).")
+    var model: String = "ae-small"
+
+    @Option(help: "Images: dead-leaves, pink-noise, or a path (folder of PNG/JPEG/.npy, CIFAR-10 .bin, .npy).")
+    var data: String = SyntheticImages.Kind.deadLeaves.rawValue
+
+    @Option(name: [.customLong("images"), .customLong("limit")], help: "Number of training images.")
+    var images: Int = 256
+
+    @Option(help: "Square image size (default: the model's input size).")
+    var size: Int?
+
+    @Option(help: "Number of optimisation steps.")
+    var steps: Int?
+
+    @Option(help: "Number of epochs (alternative to --steps).")
+    var epochs: Int?
+
+    @Option(help: "Images per step.")
+    var batchSize: Int = 32
+
+    @Option(help: "Learning rate.")
+    var lr: Double = 1e-3
+
+    @Option(help: "sgd or adam.")
+    var optimizer: String = "adam"
+
+    @Option(help: "SGD momentum.")
+    var momentum: Double = 0.9
+
+    @Option(help: "Weight decay (L2 added to the gradient, as torch.optim).")
+    var weightDecay: Double = 0
+
+    @Option(help: "Seed of weights, data and batch order.")
+    var seed: UInt64 = 0
+
+    @Option(help: "Write a checkpoint every N steps (and at the end).")
+    var checkpointEvery: Int = 100
+
+    @Option(help: "Record a spectrum snapshot every N steps (and at the start and end).")
+    var snapshotEvery: Int = 50
+
+    @Option(help: "Output folder.")
+    var out: String = "training-output"
+
+    @Flag(help: "Continue from --out/checkpoint.")
+    var resume = false
+
+    @Flag(help: "Replace a non-empty output folder (new runs).")
+    var force = false
+
+    @Flag(help: "Print training.json on stdout at the end.")
+    var json = false
+
+    @OptionGroup var style: OutputStyle
+
+    func validate() throws {
+        guard (steps == nil) != (epochs == nil) || resume else { throw ValidationError("give exactly one of --steps and --epochs") }
+        guard images > 0, batchSize > 0, checkpointEvery > 0, snapshotEvery > 0 else {
+            throw ValidationError("--images, --batch-size, --checkpoint-every and --snapshot-every must be positive")
+        }
+        guard ["sgd", "adam"].contains(optimizer) else { throw ValidationError("--optimizer must be sgd or adam") }
+        if let steps, steps <= 0 { throw ValidationError("--steps must be positive") }
+        if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive") }
+    }
+
+    struct Log: Codable {
+        var model: String
+        var config: TrainingConfig
+        var losses: [Double]
+        var snapshots: [TrainingSnapshot]
+    }
+
+    func run() throws {
+        try Console.run(style) {
+            let folder = URL(fileURLWithPath: out).standardizedFileURL
+            let checkpointFolder = folder.appendingPathComponent("checkpoint")
+            var trainer: Trainer
+            var log: Log
+            if resume {
+                let (state, saved) = try Checkpoint.read(checkpointFolder)
+                let data = try loadData(for: saved, seed: state.config.seed)
+                var config = state.config
+                if let steps { config.steps = max(steps, state.step) }
+                var resumed = state
+                resumed.config = config
+                trainer = try Trainer(resuming: resumed, model: saved, data: data)
+                log = (try? JSONDecoder().decode(Log.self, from: Data(contentsOf: folder.appendingPathComponent("training.json"))))
+                    ?? Log(model: saved.name, config: config, losses: state.losses, snapshots: [])
+                log.config = config
+                Console.note("resuming \(saved.name) at step \(state.step) of \(config.steps)")
+            } else {
+                try prepare(folder)
+                let network = try BuiltinModels.entry(named: model) != nil ? BuiltinModels.model(named: model, seed: seed)
+                    : ModelFile.load(URL(fileURLWithPath: model), seed: seed)
+                let data = try loadData(for: network, seed: seed)
+                let perEpoch = max(1, data.batch / min(batchSize, data.batch))
+                var config = TrainingConfig(steps: steps ?? (epochs! * perEpoch), batchSize: batchSize, optimizer: optimizer, learningRate: lr)
+                config.momentum = optimizer == "sgd" ? momentum : 0
+                config.weightDecay = weightDecay
+                config.seed = seed
+                trainer = try Trainer(model: network, data: data, config: config)
+                log = Log(model: network.name, config: config, losses: [], snapshots: [])
+                try snapshot(&trainer, &log, folder)
+            }
+            let start = Date(), firstStep = trainer.step
+            while trainer.step < trainer.config.steps {
+                let loss = try trainer.trainStep()
+                log.losses = trainer.losses
+                let done = trainer.step - firstStep, elapsed = Date().timeIntervalSince(start)
+                let rate = Double(done * trainer.config.batchSize) / max(elapsed, 1e-9)
+                let eta = elapsed / Double(done) * Double(trainer.config.steps - trainer.step)
+                Console.progress(step: trainer.step, of: trainer.config.steps,
+                                 String(format: "loss %.5f, %.1f img/s, ETA %02d:%02d", loss, rate, Int(eta) / 60, Int(eta) % 60))
+                if trainer.step % snapshotEvery == 0 || trainer.step == trainer.config.steps { try snapshot(&trainer, &log, folder) }
+                if trainer.step % checkpointEvery == 0 || trainer.step == trainer.config.steps {
+                    try Checkpoint.write(trainer.checkpoint, model: trainer.model, to: checkpointFolder)
+                    try AtomicFile.write(try JSONFormatting.encode(log), to: folder.appendingPathComponent("training.json"))
+                }
+            }
+            Console.endProgress()
+            if json { try Console.printJSON(log) } else {
+                print("trained \(log.model) for \(trainer.step) steps: loss \(String(format: "%.5f", log.losses.first ?? .nan)) -> "
+                      + String(format: "%.5f", log.losses.last ?? .nan))
+                print("results: \(folder.path)/training.json, checkpoint in \(checkpointFolder.path), snapshots in \(folder.path)/snapshots")
+            }
+        }
+    }
+
+    private func prepare(_ folder: URL) throws {
+        let fm = FileManager.default
+        if let contents = try? fm.contentsOfDirectory(atPath: folder.path), !contents.isEmpty {
+            guard force else {
+                throw SpectraError.invalidFile(file: folder.path, reason: "output folder is not empty (use --force to replace it, or --resume)")
+            }
+            try? fm.removeItem(at: folder)
+        }
+        do { try fm.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
+            throw SpectraError.invalidFile(file: folder.path, reason: "cannot create folder: \(error.localizedDescription)")
+        }
+    }
+
+    private func loadData(for network: Sequential, seed: UInt64) throws -> Tensor<Float> {
+        let side = size ?? network.inputSize.height
+        if let kind = SyntheticImages.Kind(rawValue: data) {
+            return SyntheticImages.generate(kind, count: images, channels: network.inputChannels, height: side, width: side, seed: seed)
+        }
+        return try InputLoader.load(data, channels: network.inputChannels, size: (side, side), limit: images).tensor
+    }
+
+    /// Reconstruction of the first 8 images in evaluation mode: spectrum figure, p_low and band errors.
+    private func snapshot(_ trainer: inout Trainer, _ log: inout Log, _ folder: URL) throws {
+        let fixed = trainer.data.batchSlice(0..<min(8, trainer.data.batch))
+        let output = FFT2D.forward(try trainer.model.forward(fixed))
+        let target = FFT2D.forward(fixed)
+        let name = String(format: "snapshots/step-%06d.png", trainer.step)
+        let canvas = SpectrumFigure.heatmap(magnitudes: SpectrumStatistics.meanMagnitudeMap(output), rows: output.rows, columns: output.columns,
+                                            title: "OUTPUT AT STEP \(trainer.step)")
+        try canvas.writePNG(to: folder.appendingPathComponent(name))
+        log.snapshots.append(TrainingSnapshot(step: trainer.step, loss: trainer.losses.last,
+                                              pLow: SpectrumStatistics.lowFrequencyRatio(output),
+                                              bandErrors: TrainingSnapshot.bandErrors(output, target: target), figure: name))
+    }
+}
