@@ -17,7 +17,7 @@ struct TrainCommand: ParsableCommand {
               decoder-spectra train --model ae-small --steps 600 --resume --out training-output
             """)
 
-    @Option(help: "Model to train (built-in name or model JSON).")
+    @Option(help: "Model to train: built-in name, model JSON, or an .onnx file whose graph is a chain of layers.")
     var model: String = "ae-small"
 
     @Option(help: "Images: dead-leaves, pink-noise, or a path (folder of PNG/JPEG/.npy, CIFAR-10 .bin, .npy).")
@@ -110,8 +110,11 @@ struct TrainCommand: ParsableCommand {
                 Console.note("resuming \(saved.name) at step \(state.step) of \(config.steps)")
             } else {
                 try prepare(folder)
-                let network = try BuiltinModels.entry(named: model) != nil ? BuiltinModels.model(named: model, seed: seed)
-                    : ModelFile.load(URL(fileURLWithPath: model), seed: seed)
+                let network: Sequential
+                switch try LoadedModel.load(model, seed: seed) {
+                case let .sequential(m): network = m
+                case let .onnx(graph): network = try graph.asSequential()  // chains of layers only
+                }
                 let data = try loadData(for: network, seed: seed)
                 let perEpoch = max(1, data.batch / min(batchSize, data.batch))
                 var config = TrainingConfig(steps: steps ?? (epochs! * perEpoch), batchSize: batchSize, optimizer: optimizer, learningRate: lr)

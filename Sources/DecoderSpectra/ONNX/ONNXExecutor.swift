@@ -1,3 +1,4 @@
+import Foundation
 import ComplexModule
 
 extension ONNXModel {
@@ -108,5 +109,40 @@ extension ONNXModel {
             }
         }
         return y
+    }
+}
+
+extension ONNXModel {
+    /// The graph as a Sequential model, when it is a chain of nodes that are DecoderSpectra layers (Conv, ConvTranspose,
+    /// Resize/Upsample, BatchNormalization, activations; Constant, Identity and Dropout are skipped): such a graph can
+    /// be trained and saved as a model JSON. Throws naming the first node that breaks the chain.
+    public func asSequential() throws -> Sequential {
+        var values = try initializerValues(withInputShape: inputShape.map { $0 ?? 1 })
+        var current = inputName
+        var layers: [NamedLayer] = []
+        var shape = inputShape.map { $0 ?? 1 }
+        for node in nodes {
+            if node.opType == "Constant" { continue }
+            guard node.inputs.first == current else {
+                throw SpectraError.invalidLayer(layer: node.label, reason: "the graph is not a chain (it reads '\(node.inputs.first ?? "")', "
+                                                + "not the previous output '\(current)'); only chains convert to a sequential model")
+            }
+            if ["Identity", "Dropout"].contains(node.opType) {
+                current = node.outputs[0]
+                continue
+            }
+            values[current] = .float(Tensor(zeros: shape))
+            guard let layer = try ONNXLayers.layer(for: node, values: values, opset: opset) else {
+                throw SpectraError.invalidLayer(layer: node.label, reason: "\(node.opType) is not a layer DecoderSpectra can train")
+            }
+            shape = try layer.outputShape(for: shape)
+            layers.append(NamedLayer(node.name, layer))
+            current = node.outputs[0]
+        }
+        guard outputs.contains(current) else {
+            throw SpectraError.invalidModel(file: file, reason: "the chain ends in '\(current)', not in a graph output")
+        }
+        return Sequential(name: name, summary: "converted from \(URL(fileURLWithPath: file).lastPathComponent)",
+                          inputChannels: inputChannels, inputSize: inputSize, layers: layers)
     }
 }
