@@ -56,9 +56,17 @@ struct Bench: ParsableCommand {
                     results.append(try Benchmark.run(model: model, input: input, repeats: repeats))
                 }
             }
+            // One training step of the scaled auto-encoder (forward, backward, Adam) at batch `batch`, 32×32.
+            let ae = try BuiltinModels.model(named: "ae-small")
+            let images = SyntheticImages.generate(.deadLeaves, count: batch, channels: 3, height: 32, width: 32, seed: 1)
+            var trainer = try Trainer(model: ae, data: images, config: TrainingConfig(steps: repeats + 1, batchSize: batch, optimizer: "adam", learningRate: 1e-3))
+            try trainer.trainStep()
+            let stepSeconds = try Benchmark.time(repeats: repeats) { try trainer.trainStep() }
             Console.endProgress()
             if json {
-                print(String(decoding: try JSONFormatting.encode(results), as: UTF8.self))
+                struct Report: Encodable { let models: [Benchmark.Result]; let trainingStepSeconds: Double
+                    enum CodingKeys: String, CodingKey { case models; case trainingStepSeconds = "training_step_ae_small_s" } }
+                try Console.printJSON(Report(models: results, trainingStepSeconds: stepSeconds))
                 return
             }
             print("model                input              forward   conv      conv GF/s  sgemm GF/s  ratio  fft       bare fft  ratio  T(u,v)    propagate")
@@ -71,6 +79,7 @@ struct Bench: ParsableCommand {
                       + col(ms(r.transferSeconds), 10) + ms(r.propagationSeconds))
             }
             print("targets: conv/sgemm >= 0.50, fft/bare <= 1.30")
+            print("training step, ae-small, batch \(batch), 32x32, Adam: \(ms(stepSeconds)) (\(String(format: "%.0f", Double(batch) / stepSeconds)) images/s)")
         }
     }
 

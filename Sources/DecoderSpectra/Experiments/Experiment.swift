@@ -206,7 +206,7 @@ public final class ExperimentContext {
 public enum Experiments {
     public static let all: [any Experiment] = [
         TheoryExperiment(), FitnessExperiment(), BackwardExperiment(), PaddingExperiment(), DepthExperiment(), WeightMeanExperiment(),
-        PlacementExperiment(), KernelSizeExperiment(), UpsamplingExperiment(),
+        PlacementExperiment(), KernelSizeExperiment(), UpsamplingExperiment(), LearningOrderExperiment(),
     ]
 
     public static func named(_ name: String) -> (any Experiment)? { all.first { $0.name == name } }
