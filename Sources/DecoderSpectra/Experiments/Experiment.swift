@@ -207,6 +207,7 @@ public enum Experiments {
     public static let all: [any Experiment] = [
         TheoryExperiment(), FitnessExperiment(), BackwardExperiment(), PaddingExperiment(), DepthExperiment(), WeightMeanExperiment(),
         PlacementExperiment(), KernelSizeExperiment(), UpsamplingExperiment(), LearningOrderExperiment(),
+        ShiftExperiment(), IndependenceExperiment(),
     ]
 
     public static func named(_ name: String) -> (any Experiment)? { all.first { $0.name == name } }

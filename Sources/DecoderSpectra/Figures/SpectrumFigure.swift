@@ -31,8 +31,23 @@ public enum SpectrumFigure {
     ) -> Canvas {
         let logs = SpectrumStatistics.centred(displayLogs(magnitudes), rows: rows, columns: columns)
         let (low, high) = logRange ?? sharedLogRange([magnitudes])
-        let range = high > low ? high - low : 1
+        return drawMap(logs, rows: rows, columns: columns, title: title, colormap: colormap, low: low, high: high,
+                       tick: { formatTick(Double.pow(10, $0)) }, footer: "LOW FREQ. AT CENTRE", barLabel: "|H| LOG")
+    }
 
+    /// A spatial map (e.g. a per-pixel error, Fig. 1(c.1)) on a linear colour scale, not centred, no DC clamp.
+    public static func spatialHeatmap(_ values: [Double], rows: Int, columns: Int, title: String, colormap: Colormap = .magma) -> Canvas {
+        let finite = values.filter(\.isFinite)
+        let (low, high) = (finite.min() ?? 0, finite.max() ?? 1)
+        return drawMap(values, rows: rows, columns: columns, title: title, colormap: colormap, low: low, high: high,
+                       tick: formatTick, footer: "", barLabel: "LINEAR")
+    }
+
+    private static func drawMap(
+        _ values: [Double], rows: Int, columns: Int, title: String, colormap: Colormap, low: Double, high: Double,
+        tick: (Double) -> String, footer: String, barLabel: String
+    ) -> Canvas {
+        let range = high > low ? high - low : 1
         let cell = max(1, 256 / max(rows, columns))
         let mapW = columns * cell, mapH = rows * cell
         let margin = 12, titleH = 24, barW = 16, labelW = 70
@@ -40,13 +55,13 @@ public enum SpectrumFigure {
         canvas.text(title, x: margin, y: 8)
         for u in 0..<rows {
             for v in 0..<columns {
-                let c = colormap.colour(at: (min(max(logs[u * columns + v], low), high) - low) / range)
+                let c = colormap.colour(at: (min(max(values[u * columns + v], low), high) - low) / range)
                 canvas.fill(x: margin + v * cell, y: titleH + u * cell, width: cell, height: cell, colour: c)
             }
         }
         canvas.rectangle(x: margin - 1, y: titleH - 1, width: mapW + 2, height: mapH + 2, colour: Canvas.grey)
-        canvas.text("LOW FREQ. AT CENTRE", x: margin, y: titleH + mapH + 4, colour: Canvas.grey)
-        // Colour bar with its top, middle and bottom values (magnitudes, log scale).
+        canvas.text(footer, x: margin, y: titleH + mapH + 4, colour: Canvas.grey)
+        // Colour bar with its top, middle and bottom values.
         let barX = margin + mapW + 12
         for y in 0..<mapH {
             canvas.fill(x: barX, y: titleH + y, width: barW, height: 1, colour: colormap.colour(at: 1 - Double(y) / Double(max(1, mapH - 1))))
@@ -55,9 +70,9 @@ public enum SpectrumFigure {
         for (fraction, value) in [(0.0, high), (0.5, (low + high) / 2), (1.0, low)] {
             let y = titleH + Int(fraction * Double(mapH - 1))
             canvas.line(barX + barW, y, barX + barW + 3, y, Canvas.black)
-            canvas.text(formatTick(Double.pow(10, value)), x: barX + barW + 6, y: max(0, y - 3))
+            canvas.text(tick(value), x: barX + barW + 6, y: max(0, y - 3))
         }
-        canvas.text("|H| LOG", x: barX - 8, y: titleH + mapH + 4, colour: Canvas.grey)
+        canvas.text(barLabel, x: barX - 8, y: titleH + mapH + 4, colour: Canvas.grey)
         return canvas
     }
 
