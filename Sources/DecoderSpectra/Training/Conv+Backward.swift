@@ -5,10 +5,7 @@ extension Conv2d: Differentiable {
     @_specialize(where S == Double)
     public func backward<S: TensorScalar>(_ gradOutput: Tensor<S>, cache: LayerCache<S>) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>]) {
         let x = cache.input
-        let outShape = try outputShape(for: x.shape)
-        guard gradOutput.shape == outShape else {
-            throw SpectraError.shapeMismatch(layer: "", expected: describeShape(outShape) + " (gradient)", got: describeShape(gradOutput.shape))
-        }
+        let outShape = try checkedGradientShape(gradOutput, for: x)
         let rows = paddedIndexMap(size: x.height, before: padding.height, after: padding.height, mode: paddingMode)
         let cols = paddedIndexMap(size: x.width, before: padding.width, after: padding.width, mode: paddingMode)
         let (outH, outW, kH, kW) = (outShape[2], outShape[3], kernelSize.height, kernelSize.width)
@@ -72,10 +69,7 @@ extension ConvTranspose2d: Differentiable {
     @_specialize(where S == Double)
     public func backward<S: TensorScalar>(_ gradOutput: Tensor<S>, cache: LayerCache<S>) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>]) {
         let x = cache.input
-        let outShape = try outputShape(for: x.shape)
-        guard gradOutput.shape == outShape else {
-            throw SpectraError.shapeMismatch(layer: "", expected: describeShape(outShape) + " (gradient)", got: describeShape(gradOutput.shape))
-        }
+        let outShape = try checkedGradientShape(gradOutput, for: x)
         let (kH, kW, outH, outW, h, w) = (kernelSize.height, kernelSize.width, outShape[2], outShape[3], x.height, x.width)
         let rowsOfColumns = outChannels * kH * kW
         let weights = weight.converted(to: S.self).scalars

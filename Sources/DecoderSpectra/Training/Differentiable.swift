@@ -17,6 +17,15 @@ public protocol Differentiable: Layer {
 }
 
 extension Differentiable {
+    /// The layer's output shape for `input`, after checking that the incoming gradient has it.
+    func checkedGradientShape<S: TensorScalar>(_ gradOutput: Tensor<S>, for input: Tensor<S>) throws -> [Int] {
+        let shape = try outputShape(for: input.shape)
+        guard gradOutput.shape == shape else {
+            throw SpectraError.shapeMismatch(layer: "", expected: describeShape(shape) + " (gradient)", got: describeShape(gradOutput.shape))
+        }
+        return shape
+    }
+
     public func trainingForward<S: TensorScalar>(_ x: Tensor<S>) throws -> (output: Tensor<S>, cache: LayerCache<S>) {
         (try forward(x), LayerCache(input: x))
     }
