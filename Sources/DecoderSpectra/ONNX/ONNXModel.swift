@@ -43,6 +43,9 @@ public struct ONNXModel: Sendable {
     public let nodes: [ONNXNode]
     public let outputs: [String]
     let initializers: [String: ONNXValue]
+    /// Values that do not depend on the graph input: initializers, Constant outputs, and outputs of nodes whose inputs
+    /// are all constant (exporters route shared initializers through Identity nodes).
+    let constantNames: Set<String>
 
     /// Opsets this importer implements.
     public static let supportedOpsets = 7...21
@@ -117,6 +120,9 @@ public struct ONNXModel: Sendable {
         self.nodes = nodes
         outputs = graph.output.map(\.name)
         self.initializers = initializers
+        var constant = Set(initializers.keys)
+        for node in nodes where node.inputs.allSatisfy({ $0.isEmpty || constant.contains($0) }) { constant.formUnion(node.outputs) }
+        constantNames = constant
     }
 
     /// The index of the node called `name` (or producing an output called `name`), for --until.

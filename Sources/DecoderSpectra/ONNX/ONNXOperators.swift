@@ -32,7 +32,7 @@ enum ONNXOperators {
         case "Constant":
             return [try constant(node)]
         case "Add", "Sub", "Mul", "Div", "Mod":
-            return [try broadcast(node, try input(0), try input(1))]
+            return [try broadcast(node, try input(0), try input(1), op: node.opType)]
         case "Clip":
             var t = try float(0)
             let low = opset >= 11 ? try (inputs.count > 1 ? inputs[1] : nil).map(scalar(node)) ?? -.infinity : node.float("min", default: -.infinity)
@@ -128,7 +128,8 @@ enum ONNXOperators {
     }
 
     /// NumPy broadcasting of two values (float with float, int64 with int64; int64 scalars promote to float).
-    private static func broadcast(_ node: ONNXNode, _ a: ONNXValue, _ b: ONNXValue) throws -> ONNXValue {
+    /// `op`: Add, Sub, Mul, Div or Mod.
+    private static func broadcast(_ node: ONNXNode, _ a: ONNXValue, _ b: ONNXValue, op opName: String) throws -> ONNXValue {
         let rank = max(a.shape.count, b.shape.count)
         let sa = Array(repeating: 1, count: rank - a.shape.count) + a.shape
         let sb = Array(repeating: 1, count: rank - b.shape.count) + b.shape
@@ -156,7 +157,7 @@ enum ONNXOperators {
         switch (a, b) {
         case let (.int64(_, x), .int64(_, y)):
             let op: (Int64, Int64) throws -> Int64 = {
-                switch node.opType {
+                switch opName {
                 case "Add": return { $0 &+ $1 }
                 case "Sub": return { $0 &- $1 }
                 case "Mul": return { $0 &* $1 }
@@ -173,7 +174,7 @@ enum ONNXOperators {
         default:
             let x = try floats(node, a), y = try floats(node, b)
             let op: (Float, Float) -> Float = {
-                switch node.opType {
+                switch opName {
                 case "Add": return { $0 + $1 }
                 case "Sub": return { $0 - $1 }
                 case "Mul": return { $0 * $1 }
@@ -443,8 +444,7 @@ enum ONNXOperators {
         guard let c else { return y }
         let beta = node.float("beta", default: 1)
         let cTensor = try Tensor<Float>(shape: c.shape, scalars: try floats(node, c).map { $0 * beta })
-        guard case let .float(sum) = try broadcast(ONNXNode(index: node.index, name: node.name, opType: "Add", inputs: [], outputs: [],
-                                                             attributes: [:]), .float(y), .float(cTensor)) else { return y }
+        guard case let .float(sum) = try broadcast(node, .float(y), .float(cTensor), op: "Add") else { return y }
         return sum
     }
 

@@ -104,14 +104,6 @@ extension ONNXModel {
         }
     }
 
-    /// Values that do not depend on the graph input: initializers, Constant outputs, and outputs of nodes whose
-    /// inputs are all constant (exporters route shared initializers through Identity nodes).
-    var constantNames: Set<String> {
-        var constant = Set(initializers.keys)
-        for node in nodes where node.inputs.allSatisfy({ $0.isEmpty || constant.contains($0) }) { constant.formUnion(node.outputs) }
-        return constant
-    }
-
     /// The constant operand of a binary node (its position and value), if one of the two is constant.
     private func constantOperand(_ node: ONNXNode, values: [String: ONNXValue]) -> (Int, Tensor<Float>)? {
         guard node.inputs.count == 2 else { return nil }
