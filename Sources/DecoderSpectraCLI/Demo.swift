@@ -34,7 +34,7 @@ struct Demo: ParsableCommand {
     func run() throws {
         try Console.run(runOptions.style) {
             let decoder = try LoadedModel.load(model, seed: seed)
-            guard images > 0, let kind = SyntheticImages.Kind(rawValue: data) else {
+            guard images > 0, images <= 65536, let kind = SyntheticImages.Kind(rawValue: data) else {
                 throw SpectraError.invalidInput("--images must be positive and --data one of dead-leaves, pink-noise")
             }
             let input = SyntheticImages.generate(kind, count: images, channels: decoder.inputChannels,

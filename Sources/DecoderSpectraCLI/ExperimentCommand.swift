@@ -54,8 +54,8 @@ struct ExperimentCommand: ParsableCommand {
         guard name == "all" || Experiments.named(name) != nil else {
             throw ValidationError("unknown experiment '\(name)'; choose one of \(Experiments.all.map(\.name).joined(separator: ", ")), all")
         }
-        guard images > 0 else { throw ValidationError("--images must be positive") }
-        if let size, size < 4 { throw ValidationError("--size must be at least 4") }
+        guard images > 0, images <= 65536 else { throw ValidationError("--images must be between 1 and 65536") }
+        if let size, size < 4 || size > 2048 { throw ValidationError("--size must be between 4 and 2048") }
     }
 
     @OptionGroup var style: OutputStyle

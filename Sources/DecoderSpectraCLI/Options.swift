@@ -31,7 +31,7 @@ struct InputOptions: ParsableArguments {
     var size: String?
 
     func validate() throws {
-        guard images > 0 else { throw ValidationError("--images must be positive") }
+        guard images > 0, images <= 65536 else { throw ValidationError("--images must be between 1 and 65536") }
         guard SyntheticImages.Kind(rawValue: data) != nil else {
             throw ValidationError("--data must be one of \(SyntheticImages.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }

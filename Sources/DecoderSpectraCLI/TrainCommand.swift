@@ -75,7 +75,8 @@ struct TrainCommand: ParsableCommand {
 
     func validate() throws {
         guard (steps == nil) != (epochs == nil) || resume else { throw ValidationError("give exactly one of --steps and --epochs") }
-        guard images > 0, batchSize > 0, checkpointEvery > 0, snapshotEvery > 0 else {
+        if let size, size < 4 || size > 2048 { throw ValidationError("--size must be between 4 and 2048") }
+        guard images > 0, images <= 65536, batchSize > 0, checkpointEvery > 0, snapshotEvery > 0 else {
             throw ValidationError("--images, --batch-size, --checkpoint-every and --snapshot-every must be positive")
         }
         guard ["sgd", "adam"].contains(optimizer) else { throw ValidationError("--optimizer must be sgd or adam") }

@@ -85,3 +85,17 @@ import Testing
         #expect(throws: SpectraError.unknownModel("no-such-model")) { _ = try ModelResolver.resolve("no-such-model") }
     }
 }
+
+/// Requests that would exhaust memory are refused with an error, never attempted.
+@Suite struct ResourceLimitTests {
+    @Test func hugeLayersAndOutputsAreRefused() throws {
+        var generator = SeededGenerator(seed: 1)
+        #expect { _ = try Conv2d(inChannels: 3, outChannels: 100_000_000, kernelSize: (3, 3), generator: &generator) }
+            throws: { "\($0)".contains("too large") }
+        let model = try BuiltinModels.model(named: "e10-zero-insertion")
+        #expect { _ = try model.shapes(for: [1, 3, 4000, 4000]) } throws: { "\($0)".contains("would hold more than") }
+        var header = NpyFile.header(descr: "<f4", shape: [1 << 20, 1 << 20])
+        header.append(contentsOf: [0, 0, 0, 0])
+        #expect { _ = try NpyFile.parse(header, file: "huge.npy") } throws: { "\($0)".contains("too large") }
+    }
+}

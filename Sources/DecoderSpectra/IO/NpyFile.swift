@@ -139,7 +139,7 @@ public enum NpyFile {
             shape.append(n)
         }
         let total = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
-        guard total < 1 << 34 else { throw fail("shape \(text) is too large") }
+        guard total <= maximumTensorElements else { throw fail("shape \(text) is too large (more than \(maximumTensorElements) values)") }
         return shape
     }
 

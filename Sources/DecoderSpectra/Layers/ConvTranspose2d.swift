@@ -28,6 +28,10 @@ public struct ConvTranspose2d: WeightAndBiasLayer {
                     + "output_padding smaller than stride (kernel \(kernelSize), stride \(stride), "
                     + "padding \(padding), output_padding \(outputPadding))")
         }
+        guard inChannels * outChannels * kernelSize.0 * kernelSize.1 <= maximumTensorElements,
+              inChannels <= 1 << 16, outChannels <= 1 << 16, kernelSize.0 <= 1 << 12, kernelSize.1 <= 1 << 12 else {
+            throw SpectraError.invalidLayer(layer: "ConvTranspose2d", reason: "weight of \(outChannels)x\(inChannels)x\(kernelSize.0)x\(kernelSize.1) is too large")
+        }
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernelSize = kernelSize

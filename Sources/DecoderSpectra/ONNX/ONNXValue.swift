@@ -26,7 +26,7 @@ enum ONNXTensorDecoder {
             let (p, o) = acc.0.multipliedReportingOverflow(by: d)
             return (p, acc.1 || o)
         }
-        guard !overflow, count < 1 << 32 else { throw error(context, proto, "is too large (dims \(dims))") }
+        guard !overflow, count <= maximumTensorElements else { throw error(context, proto, "is too large (dims \(dims))") }
         let raw = proto.dataLocation == .external ? try externalData(proto, modelFolder: modelFolder, context: context) : proto.rawData
         let type = Onnx_TensorProto.DataType(rawValue: Int(proto.dataType)) ?? .undefined
         func need(_ bytes: Int) throws {
