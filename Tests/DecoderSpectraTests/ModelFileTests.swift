@@ -94,8 +94,11 @@ import Testing
             throws: { "\($0)".contains("too large") }
         let model = try BuiltinModels.model(named: "e10-zero-insertion")
         #expect { _ = try model.shapes(for: [1, 3, 4000, 4000]) } throws: { "\($0)".contains("would hold more than") }
-        var header = NpyFile.header(descr: "<f4", shape: [1 << 20, 1 << 20])
-        header.append(contentsOf: [0, 0, 0, 0])
-        #expect { _ = try NpyFile.parse(header, file: "huge.npy") } throws: { "\($0)".contains("too large") }
+        // A valid .npy header announcing 2^40 values, followed by a few bytes.
+        var dictionary = "{'descr': '<f4', 'fortran_order': False, 'shape': (1048576, 1048576), }"
+        dictionary += String(repeating: " ", count: 117 - dictionary.count) + "\n"
+        var bytes: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(dictionary.utf8.count), 0]
+        bytes += Array(dictionary.utf8) + [0, 0, 0, 0]
+        #expect { _ = try NpyFile.parse(Data(bytes), file: "huge.npy") } throws: { "\($0)".contains("too large") }
     }
 }
