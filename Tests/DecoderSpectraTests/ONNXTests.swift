@@ -53,6 +53,11 @@ import Testing
         let subpixel = try ONNXModel.load(Self.folder.appendingPathComponent("subpixel/model.onnx"))
         let trace = try subpixel.trace(try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("subpixel/input.npy")))
         #expect(trace.stages.contains { $0.type == "DepthToSpace" && $0.verification.rule == "exact" })
+        // A grouped (depthwise-style) convolution gets the per-group rule: block-diagonal T.
+        let residual = try ONNXModel.load(Self.folder.appendingPathComponent("residual/model.onnx"))
+        let residualTrace = try residual.trace(try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("residual/input.npy")))
+        let grouped = residualTrace.stages.first { $0.name == "/depthwise/Conv" }!
+        #expect(grouped.verification.rule == "surrogate" && grouped.verification.similarity! > 0.5)
     }
 
     @Test func unknownOperatorNamesTheNodeAndUntilStopsBeforeIt() throws {

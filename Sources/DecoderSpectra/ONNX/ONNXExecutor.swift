@@ -76,20 +76,10 @@ extension ONNXModel {
                 }
             }
         }
-        let bias: Tensor<Float>? = node.inputs.count > 2 && !node.inputs[2].isEmpty ? {
-            if case let .float(b)? = values[node.inputs[2]] { return b } else { return nil }
-        }() : nil
-        let (inPer, outPer) = (x.channels / groups, weight.shape[0] / groups)
-        let stride = node.ints("strides") ?? [1, 1]
+        let inPer = x.channels / groups, outPer = weight.shape[0] / groups
+        let layers = try groupLayers(node, values: values, padding: (0, 0))
         var outputs: [Tensor<Float>] = []
-        var generator = SeededGenerator(seed: 0)
-        for g in 0..<groups {
-            var conv = try Conv2d(inChannels: inPer, outChannels: outPer, kernelSize: (weight.shape[2], weight.shape[3]),
-                                  stride: (stride[0], stride[1]), bias: bias != nil, generator: &generator)
-            let per = inPer * weight.shape[2] * weight.shape[3]
-            try conv.setParameter("weight", try Tensor(shape: [outPer, inPer, weight.shape[2], weight.shape[3]],
-                                                       scalars: Array(weight.scalars[(g * outPer * per)..<((g + 1) * outPer * per)])))
-            if let bias { try conv.setParameter("bias", try Tensor(shape: [outPer], scalars: Array(bias.scalars[(g * outPer)..<((g + 1) * outPer)]))) }
+        for (g, conv) in layers.enumerated() {
             let plane: Int = rows.count * cols.count
             var groupScalars: [Float] = []
             for b in 0..<x.batch {
@@ -109,6 +99,30 @@ extension ONNXModel {
             }
         }
         return y
+    }
+}
+
+extension ONNXModel {
+    /// One Conv2d per group of a grouped ONNX Conv (weights and biases sliced), with the given padding.
+    func groupLayers(_ node: ONNXNode, values: [String: ONNXValue], padding: (Int, Int)) throws -> [Conv2d] {
+        guard case let .float(weight)? = values[node.inputs[1]], weight.rank == 4 else { throw node.error("needs a 4D weight") }
+        let groups = try node.int("group", default: 1)
+        guard groups > 0, weight.shape[0] % groups == 0 else { throw node.error("group \(groups) does not divide \(weight.shape[0]) kernels") }
+        let bias: Tensor<Float>? = node.inputs.count > 2 && !node.inputs[2].isEmpty ? {
+            if case let .float(b)? = values[node.inputs[2]] { return b } else { return nil }
+        }() : nil
+        let (inPer, outPer) = (weight.shape[1], weight.shape[0] / groups)
+        let stride = node.ints("strides") ?? [1, 1]
+        let per = inPer * weight.shape[2] * weight.shape[3]
+        var generator = SeededGenerator(seed: 0)
+        return try (0..<groups).map { g in
+            var conv = try Conv2d(inChannels: inPer, outChannels: outPer, kernelSize: (weight.shape[2], weight.shape[3]),
+                                  stride: (stride[0], stride[1]), padding: padding, bias: bias != nil, generator: &generator)
+            try conv.setParameter("weight", try Tensor(shape: [outPer, inPer, weight.shape[2], weight.shape[3]],
+                                                       scalars: Array(weight.scalars[(g * outPer * per)..<((g + 1) * outPer * per)])))
+            if let bias { try conv.setParameter("bias", try Tensor(shape: [outPer], scalars: Array(bias.scalars[(g * outPer)..<((g + 1) * outPer)]))) }
+            return conv
+        }
     }
 }
 

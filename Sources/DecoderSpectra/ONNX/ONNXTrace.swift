@@ -70,14 +70,7 @@ extension ONNXModel {
             return (.exact("linearity of the DFT (sum of spectra)"), sum)
         case "Concat":
             guard (try? node.int("axis")) == 1, spectra.allSatisfy({ $0?.rank4 == true }) else { return nil }
-            let parts = spectra.compactMap { $0 }
-            var shape = parts[0].shape
-            shape[1] = parts.reduce(0) { $0 + $1.channels }
-            var values: [Complex<Float>] = []
-            for b in 0..<shape[0] {
-                for p in parts { values += p.values[(b * p.channels * p.planeSize)..<((b + 1) * p.channels * p.planeSize)] }
-            }
-            return (.exact("channel concatenation"), Spectrum(shape: shape, values: values))
+            return (.exact("channel concatenation"), Spectrum.concatenatingChannels(spectra.compactMap { $0 }))
         case "Mul":
             // Exact when one factor is a constant scalar or per-channel factor; a product of two feature maps is a
             // convolution of their spectra (frequencies mix).
@@ -96,6 +89,18 @@ extension ONNXModel {
                 }
             }
             return (.exact("multiplication by a constant factor"), out)
+        case "Conv":
+            // Reached for grouped convolutions: T is block-diagonal, one block per group (Theorem 3.2 per group).
+            guard let g = spectra.first ?? nil, case let .float(weight)? = values[node.inputs[1]],
+                  let (padding, _) = try ONNXLayers.symmetricPads(node, kernel: (weight.shape[2], weight.shape[3]), input: (g.rows, g.columns))
+            else { return nil }
+            let layers = try groupLayers(node, values: values, padding: padding)
+            let inPer = g.channels / layers.count
+            let rule = layers[0].spectralRule(for: [g.batch, inPer, g.rows, g.columns])
+            if case .unavailable = rule { return (rule, nil) }
+            var parts: [Spectrum<Float>] = []
+            for (k, layer) in layers.enumerated() { parts.append(try layer.propagate(g.channels(k * inPer..<((k + 1) * inPer)))) }
+            return (rule, Spectrum.concatenatingChannels(parts))
         case "DepthToSpace":
             guard let g = spectra.first ?? nil else { return nil }
             return (.exact("pixel shuffle: tiling with phase shifts [D]"), try depthToSpaceSpectrum(node, g))
@@ -150,4 +155,22 @@ extension ONNXModel {
 
 extension Spectrum {
     var rank4: Bool { shape.count == 4 }
+
+    /// Channels `range` of every image.
+    func channels(_ range: Range<Int>) -> Spectrum {
+        var values: [Complex<Scalar>] = []
+        for b in 0..<batch { values += self.values[((b * channels + range.lowerBound) * planeSize)..<((b * channels + range.upperBound) * planeSize)] }
+        return Spectrum(shape: [batch, range.count, rows, columns], values: values)
+    }
+
+    /// Spectra with the same batch and size, joined along the channel axis.
+    static func concatenatingChannels(_ parts: [Spectrum]) -> Spectrum {
+        var shape = parts[0].shape
+        shape[1] = parts.reduce(0) { $0 + $1.channels }
+        var values: [Complex<Scalar>] = []
+        for b in 0..<shape[0] {
+            for p in parts { values += p.values[(b * p.channels * p.planeSize)..<((b + 1) * p.channels * p.planeSize)] }
+        }
+        return Spectrum(shape: shape, values: values)
+    }
 }
