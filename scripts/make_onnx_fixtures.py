@@ -88,6 +88,19 @@ class ResidualDecoder(torch.nn.Module):
         return torch.tanh(self.out(torch.nn.functional.silu(self.depthwise(h))))
 
 
+class CircularDecoder(torch.nn.Module):
+    """Circular padding, which torch exports as Slice/Concat wrap-around before a Conv without padding."""
+
+    def __init__(self):
+        super().__init__()
+        self.net = torch.nn.Sequential(
+            torch.nn.Conv2d(3, 8, 3, padding=1, padding_mode="circular"), torch.nn.Upsample(scale_factor=2, mode="nearest"),
+            torch.nn.Conv2d(8, 3, 5, padding=2, padding_mode="circular"))
+
+    def forward(self, x):
+        return self.net(x)
+
+
 def export(name, module, example):
     folder = os.path.join(ROOT, name)
     shutil.rmtree(folder, ignore_errors=True)
@@ -145,5 +158,6 @@ if __name__ == "__main__":
     export("upconv", upconv, torch.randn(2, 8, 4, 4))
     export("subpixel", SubPixelSR(), torch.rand(2, 3, 8, 8))
     export("residual", ResidualDecoder(), torch.randn(2, 32))
+    export("circular", CircularDecoder(), torch.randn(2, 3, 6, 6))
     unknown_op_model()
     print("wrote ONNX fixtures to", os.path.normpath(ROOT))

@@ -27,7 +27,7 @@ import Testing
         }
     }
 
-    @Test(arguments: ["dcgan", "upconv", "subpixel", "residual"])
+    @Test(arguments: ["dcgan", "upconv", "subpixel", "residual", "circular"])
     func matchesOnnxRuntime(name: String) throws {
         let reference = Self.folder.appendingPathComponent(name)
         try check(reference.appendingPathComponent("model.onnx"), reference: reference)
@@ -53,6 +53,11 @@ import Testing
         let subpixel = try ONNXModel.load(Self.folder.appendingPathComponent("subpixel/model.onnx"))
         let trace = try subpixel.trace(try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("subpixel/input.npy")))
         #expect(trace.stages.contains { $0.type == "DepthToSpace" && $0.verification.rule == "exact" })
+        // torch's circular padding (Slice/Concat wrap, then an unpadded Conv) is recognised: exact, chained end to end.
+        let circular = try ONNXModel.load(Self.folder.appendingPathComponent("circular/model.onnx"))
+        let circularTrace = try circular.trace(try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("circular/input.npy")))
+        let convs = circularTrace.stages.filter { $0.type == "Conv" }
+        #expect(convs.count == 2 && convs.allSatisfy { $0.verification.rule == "exact" && $0.verification.relativeError! < 1e-5 })
         // A grouped (depthwise-style) convolution gets the per-group rule: block-diagonal T.
         let residual = try ONNXModel.load(Self.folder.appendingPathComponent("residual/model.onnx"))
         let residualTrace = try residual.trace(try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("residual/input.npy")))

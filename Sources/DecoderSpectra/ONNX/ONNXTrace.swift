@@ -42,6 +42,9 @@ extension ONNXModel {
         -> (SpectralRule, Spectrum<Float>?)?
     {
         let spectra = node.inputs.map { state[$0] }
+        if let (conv, source) = try circularConvolution(node, values: values), let g = state[source] {
+            return (conv.spectralRule(for: g.shape), try conv.propagate(g))
+        }
         if let layer = try ONNXLayers.layer(for: node, values: values, opset: opset), let g = spectra.first ?? nil {
             let rule = layer.spectralRule(for: g.shape)
             if case .unavailable = rule { return (rule, nil) }
@@ -107,6 +110,51 @@ extension ONNXModel {
         default:
             return nil
         }
+    }
+
+    /// torch exports `padding_mode="circular"` as Slice/Concat wrap-around followed by a Conv without padding. When a
+    /// Conv's input is exactly the circular padding of an earlier tensor (found among the inputs of the Slice/Concat
+    /// nodes that produce it, and checked value by value), the pair is one circular Conv2d, whose rule is exact.
+    private func circularConvolution(_ node: ONNXNode, values: [String: ONNXValue]) throws -> (Conv2d, String)? {
+        guard node.opType == "Conv", (node.ints("pads") ?? [0, 0, 0, 0]).allSatisfy({ $0 == 0 }),
+              node.string("auto_pad", default: "NOTSET") == "NOTSET", (try? node.int("group", default: 1)) == 1,
+              case let .float(padded)? = values[node.inputs[0]], padded.rank == 4,
+              case let .float(weight)? = values[node.inputs[1]], weight.rank == 4 else { return nil }
+        let producers = Dictionary(nodes.flatMap { n in n.outputs.map { ($0, n) } }, uniquingKeysWith: { a, _ in a })
+        var frontier = [node.inputs[0]], seen = Set<String>()
+        while let name = frontier.popLast() {
+            guard seen.insert(name).inserted, let producer = producers[name], ["Concat", "Slice"].contains(producer.opType) else { continue }
+            for candidate in producer.inputs where !candidate.isEmpty {
+                frontier.append(candidate)
+                guard case let .float(x)? = values[candidate], x.rank == 4, x.batch == padded.batch, x.channels == padded.channels,
+                      // Size-preserving: the wrap adds exactly K − 1 rows and columns, split evenly (PyTorch's padding).
+                      padded.height - x.height == weight.shape[2] - 1, padded.width - x.width == weight.shape[3] - 1,
+                      (padded.height - x.height) % 2 == 0, (padded.width - x.width) % 2 == 0 else { continue }
+                let p = ((padded.height - x.height) / 2, (padded.width - x.width) / 2)
+                let rows = paddedIndexMap(size: x.height, before: p.0, after: p.0, mode: .circular)
+                let cols = paddedIndexMap(size: x.width, before: p.1, after: p.1, mode: .circular)
+                var matches = true
+                check: for q in 0..<(x.batch * x.channels) {
+                    for (r, sr) in rows.enumerated() {
+                        for (c, sc) in cols.enumerated()
+                        where padded.scalars[(q * rows.count + r) * cols.count + c] != x.scalars[(q * x.height + sr) * x.width + sc] {
+                            matches = false
+                            break check
+                        }
+                    }
+                }
+                guard matches else { continue }
+                var generator = SeededGenerator(seed: 0)
+                let stride = node.ints("strides") ?? [1, 1]
+                var conv = try Conv2d(inChannels: weight.shape[1], outChannels: weight.shape[0], kernelSize: (weight.shape[2], weight.shape[3]),
+                                      stride: (stride[0], stride[1]), padding: p, paddingMode: .circular,
+                                      bias: node.inputs.count > 2 && !node.inputs[2].isEmpty, generator: &generator)
+                try conv.setParameter("weight", weight)
+                if node.inputs.count > 2, case let .float(b)? = values[node.inputs[2]] { try conv.setParameter("bias", b) }
+                return (conv, candidate)
+            }
+        }
+        return nil
     }
 
     /// The constant operand of a binary node (its position and value), if one of the two is constant.
