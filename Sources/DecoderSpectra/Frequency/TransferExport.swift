@@ -59,7 +59,7 @@ extension ONNXModel {
         var values = initializers
         values[inputName] = .float(Tensor(zeros: shape))
         for node in nodes where node.opType == "Constant" || node.opType == "Identity" {
-            if let outputs = try? execute(node, values: values) {
+            if let outputs = try? execute(node, values: values, layer: nil) {  // Constant and Identity are not layers
                 for (name, value) in zip(node.outputs, outputs) { values[name] = value }
             }
         }

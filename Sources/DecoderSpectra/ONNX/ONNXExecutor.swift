@@ -6,6 +6,15 @@ extension ONNXModel {
     /// nodes executed. With `until`, execution stops after that node. Layer-like nodes run through DecoderSpectra's
     /// layers (the same code the frequency rules are checked against).
     public func run(_ input: Tensor<Float>, until: String? = nil) throws -> (values: [String: ONNXValue], executed: [ONNXNode]) {
+        let result = try runRecordingLayers(input, until: until)
+        return (result.values, result.executed)
+    }
+
+    /// `run`, also returning the layer built for each layer-like node (by node index), so that the frequency trace
+    /// reuses them instead of building every layer a second time.
+    func runRecordingLayers(_ input: Tensor<Float>, until: String?)
+        throws -> (values: [String: ONNXValue], executed: [ONNXNode], layers: [Int: any Layer])
+    {
         let input = try adapt(input)
         try input.checkFinite("input")
         try checkInput(input.shape)
@@ -13,12 +22,15 @@ extension ONNXModel {
         var values = initializers
         values[inputName] = .float(input)
         var executed: [ONNXNode] = []
+        var layers: [Int: any Layer] = [:]
         for node in nodes[...last] {
-            let outputs = try execute(node, values: values)
+            let layer = try ONNXLayers.layer(for: node, values: values, opset: opset)
+            layers[node.index] = layer
+            let outputs = try execute(node, values: values, layer: layer)
             for (name, value) in zip(node.outputs, outputs) where !name.isEmpty { values[name] = value }
             executed.append(node)
         }
-        return (values, executed)
+        return (values, executed, layers)
     }
 
     /// The batch dimension is always free (exporters often fix it to the example's batch); the others must match
@@ -42,9 +54,10 @@ extension ONNXModel {
         return input
     }
 
-    func execute(_ node: ONNXNode, values: [String: ONNXValue]) throws -> [ONNXValue] {
+    /// Runs one node; `layer` is its DecoderSpectra layer when it has one (built by the caller, see `ONNXLayers`).
+    func execute(_ node: ONNXNode, values: [String: ONNXValue], layer: (any Layer)?) throws -> [ONNXValue] {
         let inputs = node.inputs.map { $0.isEmpty ? nil : values[$0] }
-        if let layer = try ONNXLayers.layer(for: node, values: values, opset: opset) {
+        if let layer {
             guard case let .float(x)? = inputs.first ?? nil else { throw node.error("input 0 must be a float tensor") }
             do {
                 return [.float(try layer.forward(x))]

@@ -46,6 +46,8 @@ public struct ONNXModel: Sendable {
     /// Values that do not depend on the graph input: initializers, Constant outputs, and outputs of nodes whose inputs
     /// are all constant (exporters route shared initializers through Identity nodes).
     let constantNames: Set<String>
+    /// The node producing each value name.
+    let producers: [String: ONNXNode]
 
     /// Opsets this importer implements.
     public static let supportedOpsets = 7...21
@@ -123,6 +125,7 @@ public struct ONNXModel: Sendable {
         var constant = Set(initializers.keys)
         for node in nodes where node.inputs.allSatisfy({ $0.isEmpty || constant.contains($0) }) { constant.formUnion(node.outputs) }
         constantNames = constant
+        producers = Dictionary(nodes.flatMap { n in n.outputs.map { ($0, n) } }, uniquingKeysWith: { first, _ in first })
     }
 
     /// The index of the node called `name` (or producing an output called `name`), for --until.

@@ -7,7 +7,7 @@ extension ONNXModel {
     /// Mul by a constant scalar or per-channel factor, and DepthToSpace (tiling with phase shifts); none elsewhere.
     /// The frequency state is chained through exact rules and re-anchored to the true spectrum everywhere else.
     public func trace(_ input: Tensor<Float>, until: String? = nil, progress: ((Int, Int, String) -> Void)? = nil) throws -> AnalysisTrace<Float> {
-        let (values, executed) = try run(input, until: until)
+        let (values, executed, layers) = try runRecordingLayers(input, until: until)
         // A non-image input ([B, F] latents) is seen as [B, F, 1, 1] maps, whose spectra are the values themselves.
         let input = try adapt(input)
         let inputMaps = input.rank == 4 ? input : try input.reshaped([input.shape[0], input.count / max(1, input.shape[0]), 1, 1])
@@ -19,7 +19,7 @@ extension ONNXModel {
             guard let outputName = node.outputs.first, case let .float(output)? = values[outputName], output.rank == 4 else { continue }
             let actual = FFT2D.forward(output)
             var verification = LayerVerification(rule: "unavailable", detail: "no frequency rule for \(node.opType)")
-            if let (rule, predicted) = try predict(node, values: values, state: state) {
+            if let (rule, predicted) = try predict(node, layer: layers[node.index], values: values, state: state) {
                 verification = LayerVerification(rule: rule.label, detail: rule.explanation)
                 if let predicted, predicted.shape == actual.shape {
                     verification.relativeError = Spectrum.relativeError(predicted, reference: actual)
@@ -38,14 +38,14 @@ extension ONNXModel {
     }
 
     /// The node's rule and predicted spectrum from the (chained) spectra of its inputs; nil when there is no rule.
-    private func predict(_ node: ONNXNode, values: [String: ONNXValue], state: [String: Spectrum<Float>]) throws
+    private func predict(_ node: ONNXNode, layer: (any Layer)?, values: [String: ONNXValue], state: [String: Spectrum<Float>]) throws
         -> (SpectralRule, Spectrum<Float>?)?
     {
         let spectra = node.inputs.map { state[$0] }
         if let (conv, source) = try circularConvolution(node, values: values), let g = state[source] {
             return (conv.spectralRule(for: g.shape), try conv.propagate(g))
         }
-        if let layer = try ONNXLayers.layer(for: node, values: values, opset: opset), let g = spectra.first ?? nil {
+        if let layer, let g = spectra.first ?? nil {
             let rule = layer.spectralRule(for: g.shape)
             if case .unavailable = rule { return (rule, nil) }
             return (rule, try layer.propagate(g))
@@ -120,7 +120,6 @@ extension ONNXModel {
               node.string("auto_pad", default: "NOTSET") == "NOTSET", (try? node.int("group", default: 1)) == 1,
               case let .float(padded)? = values[node.inputs[0]], padded.rank == 4,
               case let .float(weight)? = values[node.inputs[1]], weight.rank == 4 else { return nil }
-        let producers = Dictionary(nodes.flatMap { n in n.outputs.map { ($0, n) } }, uniquingKeysWith: { a, _ in a })
         var frontier = [node.inputs[0]], seen = Set<String>()
         while let name = frontier.popLast() {
             guard seen.insert(name).inserted, let producer = producers[name], ["Concat", "Slice"].contains(producer.opType) else { continue }
