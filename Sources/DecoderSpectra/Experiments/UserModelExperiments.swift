@@ -33,8 +33,8 @@ enum UserModelExperiments {
         let table = trace.stages.map { stage -> [Double] in
             let profile = SpectrumStatistics.radialProfile(stage.spectrum)
             return radii.map { r in
-                let i = profile.frequency.indices.min { abs(profile.frequency[$0] - r) < abs(profile.frequency[$1] - r) } ?? 0
-                return Double.log(max(profile.power.isEmpty ? 0 : profile.power[i], 1e-300))
+                let p = SpectrumStatistics.power(atRadius: r, frequency: profile.frequency, power: profile.power)
+                return Double.log(max(p.isFinite ? p : 0, 1e-300))
             }
         }
         let fits = radii.indices.map { DepthExperiment.fit(column: $0, of: table) }

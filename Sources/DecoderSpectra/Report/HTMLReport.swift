@@ -130,10 +130,7 @@ public enum HTMLReport {
 
     private static func fmt(_ value: Double) -> String { format(value) }
 
-    /// The radial power of the bin whose centre is nearest to `radius` (cycles per pixel).
     private static func power(at radius: Double, in spectrum: AnalysisSummary.RadialSpectrum) -> Double {
-        guard let index = spectrum.frequency.indices.min(by: { abs(spectrum.frequency[$0] - radius) < abs(spectrum.frequency[$1] - radius) })
-        else { return .nan }
-        return spectrum.power[index]
+        SpectrumStatistics.power(atRadius: radius, frequency: spectrum.frequency, power: spectrum.power)
     }
 }

@@ -120,6 +120,12 @@ public enum SpectrumStatistics {
         return (frequency, power)
     }
 
+    /// The power of the radial-profile bin whose centre is nearest to `radius` (cycles per pixel); NaN for an empty profile.
+    public static func power(atRadius radius: Double, frequency: [Double], power: [Double]) -> Double {
+        guard let index = frequency.indices.min(by: { abs(frequency[$0] - radius) < abs(frequency[$1] - radius) }) else { return .nan }
+        return power[index]
+    }
+
     /// sim(H*, H) of THEORY §7 (Sec. 3.2): cosine similarity of the magnitude maps |H*^(c)| and |H^(c)|, per channel,
     /// averaged over channels and images. Two all-zero maps count as similarity 1; one all-zero map as 0.
     @_specialize(where S == Float)
