@@ -19,14 +19,15 @@ let package = Package(
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev", "zlib1g-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        // The one system call Swift's Glibc module does not expose (renameat2, for atomic folder replacement).
+        .target(name: "CSystemShims"),
         .target(
             name: "DecoderSpectra",
             dependencies: [
-                "CFFTW", "COpenBLAS", "CPNG", "CTurboJPEG",
+                "CFFTW", "COpenBLAS", "CPNG", "CTurboJPEG", "CSystemShims",
                 .product(name: "Numerics", package: "swift-numerics"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
-            ],
-            swiftSettings: [.unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+            ]
         ),
         .executableTarget(
             name: "DecoderSpectraCLI",

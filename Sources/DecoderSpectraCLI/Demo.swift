@@ -31,13 +31,18 @@ struct Demo: ParsableCommand {
 
     @OptionGroup var runOptions: RunOptions
 
+    func validate() throws {
+        guard images > 0, images <= 65536 else { throw ValidationError("--images must be between 1 and 65536") }
+        guard SyntheticImages.Kind(rawValue: data) != nil else {
+            throw ValidationError("--data must be one of \(SyntheticImages.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+    }
+
     func run() throws {
         try Console.run(runOptions.style) {
             let decoder = try LoadedModel.load(model, seed: seed)
-            guard images > 0, images <= 65536, let kind = SyntheticImages.Kind(rawValue: data) else {
-                throw SpectraError.invalidInput("--images must be positive and --data one of dead-leaves, pink-noise")
-            }
-            let input = SyntheticImages.generate(kind, count: images, channels: decoder.inputChannels,
+            let kind = SyntheticImages.Kind(rawValue: data)!
+            let input = try SyntheticImages.checkedGenerate(kind, count: images, channels: decoder.inputChannels,
                                                  height: decoder.inputSize.height, width: decoder.inputSize.width, seed: seed)
             let source = "built-in \(kind.rawValue) images (seed \(seed))"
             let summary = try AnalysisJob(
@@ -80,13 +85,15 @@ struct Analyze: ParsableCommand {
 
     @OptionGroup var runOptions: RunOptions
 
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1 (it caps the number of images read)") }
+        if let size, parseSize(size) == nil { throw ValidationError("--size must look like 64x64, each side from 1 to 4096") }
+    }
+
     func run() throws {
         try Console.run(runOptions.style) {
             let model = try modelOptions.load()
-            let target = try size.map { text -> (Int, Int) in
-                guard let pair = parseSize(text) else { throw SpectraError.invalidInput("--size must look like 64x64") }
-                return pair
-            }
+            let target = size.flatMap(parseSize)
             let (tensor, files) = try InputLoader.load(input, channels: model.fileChannels, size: target, limit: limit)
             var options = AnalysisWriter.Options()
             options.command = invocation
@@ -102,6 +109,7 @@ struct Analyze: ParsableCommand {
 
 /// The options `demo` and `analyze` share besides --out (whose default differs).
 struct RunOptions: ParsableArguments {
+    // --strict and --max-elements come with `style` (OutputStyle), shared by every command.
     @Flag(help: "Replace a non-empty output folder.")
     var force = false
 
@@ -133,11 +141,13 @@ struct AnalysisJob {
         let summary: AnalysisSummary
         switch precision {
         case .float:
-            summary = try writer.write(try model.trace(input, until: until, progress: progress), source: source, files: files,
-                                       into: folder, progress: Console.progress)
+            let trace = try model.trace(input, until: until, progress: progress)
+            try Console.checkFinite(trace)
+            summary = try writer.write(trace, source: source, files: files, into: folder, progress: Console.progress)
         case .double:
-            summary = try writer.write(try model.trace(input.converted(to: Double.self), until: until, progress: progress),
-                                       source: source, files: files, into: folder, progress: Console.progress)
+            let trace = try model.trace(input.converted(to: Double.self), until: until, progress: progress)
+            try Console.checkFinite(trace)
+            summary = try writer.write(trace, source: source, files: files, into: folder, progress: Console.progress)
         }
         try folder.commit()
         Console.endProgress()

@@ -20,6 +20,9 @@ struct Models: ParsableCommand {
     @Option(help: "Seed of the exported weights.")
     var seed: UInt64 = 0
 
+    @Flag(help: "With --export: replace an existing model file and weights folder of the same name.")
+    var force = false
+
     @Flag(help: "Print the list as JSON.")
     var json = false
 
@@ -29,7 +32,7 @@ struct Models: ParsableCommand {
         try Console.run(style) {
             if let export {
                 let model = try BuiltinModels.model(named: export, seed: seed)
-                let url = try ModelFile.save(model, to: URL(fileURLWithPath: out))
+                let url = try ModelFile.export(model, to: URL(fileURLWithPath: out), force: force)
                 if json { try Console.printJSON(["model": url.path]) } else { print("wrote \(url.path)") }
                 return
             }

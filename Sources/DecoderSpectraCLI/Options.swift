@@ -35,7 +35,7 @@ struct InputOptions: ParsableArguments {
         guard SyntheticImages.Kind(rawValue: data) != nil else {
             throw ValidationError("--data must be one of \(SyntheticImages.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if let size, parseSize(size) == nil { throw ValidationError("--size must look like 32x32") }
+        if let size, parseSize(size) == nil { throw ValidationError("--size must look like 32x32, each side from 1 to 4096") }
     }
 
     /// The input batch and a description of where it came from.
@@ -46,7 +46,7 @@ struct InputOptions: ParsableArguments {
         }
         let (h, w) = size.flatMap(parseSize) ?? model.inputSize
         let kind = SyntheticImages.Kind(rawValue: data)!
-        let tensor = SyntheticImages.generate(kind, count: images, channels: model.inputChannels, height: h, width: w, seed: seed)
+        let tensor = try SyntheticImages.checkedGenerate(kind, count: images, channels: model.inputChannels, height: h, width: w, seed: seed)
         return (tensor, "built-in \(kind.rawValue) images (seed \(seed), \(images) x \(model.inputChannels) x \(h) x \(w))", nil)
     }
 
@@ -71,12 +71,25 @@ struct OutputStyle: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Print extra details (timings, files written).")
     var verbose = false
 
+    @Option(name: .long, help: ArgumentHelp(
+        "The most values one tensor, work buffer or decoded image set may hold (default 268435456 = 2^28, 1 GiB of float32; images get a quarter).",
+        discussion: "Sizes read from files and options are checked against it before anything is allocated."))
+    var maxElements: Int?
+
+    @Flag(help: "Treat warnings (e.g. a layer producing NaN or Inf) as errors: exit 1 and write nothing.")
+    var strict = false
+
     func validate() throws {
         if quiet && verbose { throw ValidationError("--quiet and --verbose exclude each other") }
+        if let maxElements, maxElements < 1024 || maxElements > 1 << 40 {
+            throw ValidationError("--max-elements must be between 1024 and 2^40")
+        }
     }
 
     func apply() {
         Console.level = quiet ? .quiet : verbose ? .verbose : .normal
+        if let maxElements { ResourceLimits.maximumTensorElements = maxElements }
+        Console.strict = strict
     }
 }
 
@@ -84,6 +97,19 @@ struct OutputStyle: ParsableArguments {
 enum Console {
     enum Level { case quiet, normal, verbose }
     nonisolated(unsafe) static var level = Level.normal
+    nonisolated(unsafe) static var strict = false
+
+    /// A warning on stderr ("warning: …"), or with --strict an error that fails the command.
+    static func warn(_ message: String) throws {
+        if strict { throw SpectraError.invalidInput("\(message) (--strict)") }
+        endProgress()
+        FileHandle.standardError.write(Data("warning: \(message)\n".utf8))
+    }
+
+    /// Warns (or fails with --strict) when a layer of `trace` produced non-finite values.
+    static func checkFinite<S: TensorScalar>(_ trace: AnalysisTrace<S>) throws {
+        if let warning = trace.nonFiniteWarning { try warn(warning) }
+    }
 
     private static var isTerminal: Bool { isatty(STDERR_FILENO) != 0 }
 
@@ -125,10 +151,12 @@ enum Console {
             try body()
         } catch let error as SpectraError {
             endProgress()
-            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            FileHandle.standardError.write(Data("error: \(TemporaryPaths.shared.publicMessage("\(error)"))\n".utf8))
             throw ExitCode.failure
         } catch let error as ExitCode {
             throw error
+        } catch let error as ValidationError {
+            throw error  // a usage error: exit status 2 (see DecoderSpectraCommand.main)
         } catch {
             // Anything else is a bug of ours, still reported cleanly (status 1) rather than as a crash.
             endProgress()

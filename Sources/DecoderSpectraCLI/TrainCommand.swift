@@ -20,13 +20,13 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Model to train: built-in name, model JSON, or an .onnx file whose graph is a chain of layers.")
     var model: String = "ae-small"
 
-    @Option(help: "Images: dead-leaves, pink-noise, or a path (folder of PNG/JPEG/.npy, CIFAR-10 .bin, .npy).")
-    var data: String = SyntheticImages.Kind.deadLeaves.rawValue
+    @Option(help: "Images: dead-leaves (default), pink-noise, or a path (folder of PNG/JPEG/.npy, CIFAR-10 .bin, .npy). With --resume: the checkpoint's.")
+    var data: String?
 
-    @Option(name: [.customLong("images"), .customLong("limit")], help: "Number of training images.")
-    var images: Int = 256
+    @Option(name: [.customLong("images"), .customLong("limit")], help: "Number of training images (default 256). With --resume: the checkpoint's.")
+    var images: Int?
 
-    @Option(help: "Square image size (default: the model's input size).")
+    @Option(help: "Square image size (default: the model's input size). With --resume: the checkpoint's.")
     var size: Int?
 
     @Option(help: "Number of optimisation steps.")
@@ -35,14 +35,14 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Number of epochs (alternative to --steps).")
     var epochs: Int?
 
-    @Option(help: "Images per step.")
-    var batchSize: Int = 32
+    @Option(help: "Images per step (default 32).")
+    var batchSize: Int?
 
     @Option(help: "Learning rate.")
     var lr: Double = 1e-3
 
-    @Option(help: "sgd or adam.")
-    var optimizer: String = "adam"
+    @Option(help: "sgd or adam (default adam).")
+    var optimizer: String?
 
     @Option(help: "SGD momentum.")
     var momentum: Double = 0.9
@@ -50,8 +50,8 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Weight decay (L2 added to the gradient, as torch.optim).")
     var weightDecay: Double = 0
 
-    @Option(help: "Seed of weights, data and batch order.")
-    var seed: UInt64 = 0
+    @Option(help: "Seed of weights, data and batch order (default 0). With --resume: the checkpoint's.")
+    var seed: UInt64?
 
     @Option(help: "Write a checkpoint every N steps (and at the end).")
     var checkpointEvery: Int = 100
@@ -76,12 +76,14 @@ struct TrainCommand: ParsableCommand {
     func validate() throws {
         guard (steps == nil) != (epochs == nil) || resume else { throw ValidationError("give exactly one of --steps and --epochs") }
         if let size, size < 4 || size > 2048 { throw ValidationError("--size must be between 4 and 2048") }
-        guard images > 0, images <= 65536, batchSize > 0, checkpointEvery > 0, snapshotEvery > 0 else {
-            throw ValidationError("--images, --batch-size, --checkpoint-every and --snapshot-every must be positive")
+        if let images, images < 1 || images > 65536 { throw ValidationError("--images must be between 1 and 65536") }
+        guard batchSize ?? 1 > 0, checkpointEvery > 0, snapshotEvery > 0 else {
+            throw ValidationError("--batch-size, --checkpoint-every and --snapshot-every must be positive")
         }
-        guard ["sgd", "adam"].contains(optimizer) else { throw ValidationError("--optimizer must be sgd or adam") }
+        guard ["sgd", "adam"].contains(optimizer ?? "adam") else { throw ValidationError("--optimizer must be sgd or adam") }
         if let steps, steps <= 0 { throw ValidationError("--steps must be positive") }
         if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive") }
+        if resume && force { throw ValidationError("--resume continues a run and --force replaces it: give one of them") }
     }
 
     struct Log: Codable {
@@ -95,12 +97,17 @@ struct TrainCommand: ParsableCommand {
         try Console.run(style) {
             let folder = URL(fileURLWithPath: out).standardizedFileURL
             let checkpointFolder = folder.appendingPathComponent("checkpoint")
+            let lock = try OutputLock(for: folder)  // one run per output folder
+            defer { lock.release() }
             var trainer: Trainer
             var log: Log
+            var createdFolder = false
             if resume {
                 let (state, saved) = try Checkpoint.read(checkpointFolder)
-                let data = try loadData(for: saved, seed: state.config.seed)
                 var config = state.config
+                try checkResumeFlags(against: config)
+                let data = try loadData(for: saved, source: config.data ?? SyntheticImages.Kind.deadLeaves.rawValue,
+                                        images: config.images ?? 256, size: config.size, seed: config.seed).tensor
                 if let steps { config.steps = max(steps, state.step) }
                 var resumed = state
                 resumed.config = config
@@ -110,44 +117,86 @@ struct TrainCommand: ParsableCommand {
                 log.config = config
                 Console.note("resuming \(saved.name) at step \(state.step) of \(config.steps)")
             } else {
-                try prepare(folder)
+                // Everything that can fail on bad input happens before the output folder is touched.
+                let seed = self.seed ?? 0
                 let network: Sequential
                 switch try LoadedModel.load(model, seed: seed) {
                 case let .sequential(m): network = m
                 case let .onnx(graph): network = try graph.asSequential()  // chains of layers only
                 }
-                let data = try loadData(for: network, seed: seed)
+                let (data, source) = try loadData(for: network, source: self.data ?? SyntheticImages.Kind.deadLeaves.rawValue,
+                                                  images: images ?? 256, size: size, seed: seed)
+                let (batchSize, optimizer) = (self.batchSize ?? 32, self.optimizer ?? "adam")
                 let perEpoch = max(1, data.batch / min(batchSize, data.batch))
                 var config = TrainingConfig(steps: steps ?? (epochs! * perEpoch), batchSize: batchSize, optimizer: optimizer, learningRate: lr)
                 config.momentum = optimizer == "sgd" ? momentum : 0
                 config.weightDecay = weightDecay
                 config.seed = seed
+                (config.data, config.images, config.size) = (source, data.batch, data.height)
                 trainer = try Trainer(model: network, data: data, config: config)
                 log = Log(model: network.name, config: config, losses: [], snapshots: [])
-                try snapshot(&trainer, &log, folder)
+                try prepare(folder)
+                createdFolder = true
+                // Until the first checkpoint exists, an interrupted or failed run leaves no folder behind.
+                TemporaryPaths.shared.register(folder: folder.path)
             }
-            let start = Date(), firstStep = trainer.step
-            while trainer.step < trainer.config.steps {
-                let loss = try trainer.trainStep()
-                log.losses = trainer.losses
-                let done = trainer.step - firstStep, elapsed = Date().timeIntervalSince(start)
-                let rate = Double(done * trainer.config.batchSize) / max(elapsed, 1e-9)
-                let eta = elapsed / Double(done) * Double(trainer.config.steps - trainer.step)
-                Console.progress(step: trainer.step, of: trainer.config.steps,
-                                 String(format: "loss %.5f, %.1f img/s, ETA %02d:%02d", loss, rate, Int(eta) / 60, Int(eta) % 60))
-                if trainer.step % snapshotEvery == 0 || trainer.step == trainer.config.steps { try snapshot(&trainer, &log, folder) }
-                if trainer.step % checkpointEvery == 0 || trainer.step == trainer.config.steps {
-                    try Checkpoint.write(trainer.checkpoint, model: trainer.model, to: checkpointFolder)
-                    try AtomicFile.write(try JSONFormatting.encode(log), to: folder.appendingPathComponent("training.json"))
+            do {
+                try train(&trainer, &log, folder: folder, checkpointFolder: checkpointFolder, initialSnapshot: !resume)
+            } catch {
+                if createdFolder && !FileManager.default.fileExists(atPath: checkpointFolder.path) {
+                    try? FileManager.default.removeItem(at: folder)
                 }
+                TemporaryPaths.shared.unregister(folder: folder.path)
+                throw error
             }
-            Console.endProgress()
             if json { try Console.printJSON(log) } else {
                 print("trained \(log.model) for \(trainer.step) steps: loss \(String(format: "%.5f", log.losses.first ?? .nan)) -> "
                       + String(format: "%.5f", log.losses.last ?? .nan))
                 print("results: \(folder.path)/training.json, checkpoint in \(checkpointFolder.path), snapshots in \(folder.path)/snapshots")
             }
         }
+    }
+
+    /// The training loop: progress, snapshots, and checkpoints (after the first one, the folder is kept on failure).
+    private func train(_ trainer: inout Trainer, _ log: inout Log, folder: URL, checkpointFolder: URL, initialSnapshot: Bool) throws {
+        if initialSnapshot { try snapshot(&trainer, &log, folder) }
+        let start = Date(), firstStep = trainer.step
+        while trainer.step < trainer.config.steps {
+            let loss = try trainer.trainStep()
+            log.losses = trainer.losses
+            let done = trainer.step - firstStep, elapsed = Date().timeIntervalSince(start)
+            let rate = Double(done * trainer.config.batchSize) / max(elapsed, 1e-9)
+            let eta = elapsed / Double(done) * Double(trainer.config.steps - trainer.step)
+            Console.progress(step: trainer.step, of: trainer.config.steps,
+                             String(format: "loss %.5f, %.1f img/s, ETA %02d:%02d", loss, rate, Int(eta) / 60, Int(eta) % 60))
+            if trainer.step % snapshotEvery == 0 || trainer.step == trainer.config.steps { try snapshot(&trainer, &log, folder) }
+            if trainer.step % checkpointEvery == 0 || trainer.step == trainer.config.steps {
+                try Checkpoint.write(trainer.checkpoint, model: trainer.model, to: checkpointFolder)
+                try AtomicFile.write(try JSONFormatting.encode(log), to: folder.appendingPathComponent("training.json"))
+                TemporaryPaths.shared.unregister(folder: folder.path)
+            }
+        }
+        Console.endProgress()
+    }
+
+    /// With --resume, the data flags may be left out (the checkpoint's are used) but may not contradict it.
+    private func checkResumeFlags(against config: TrainingConfig) throws {
+        var conflicts: [String] = []
+        if let data, let recorded = config.data, resolvedSource(data) != recorded { conflicts.append("--data \(data) (checkpoint: \(recorded))") }
+        if let images, let recorded = config.images, images != recorded { conflicts.append("--images \(images) (checkpoint: \(recorded))") }
+        if let size, let recorded = config.size, size != recorded { conflicts.append("--size \(size) (checkpoint: \(recorded))") }
+        if let seed, seed != config.seed { conflicts.append("--seed \(seed) (checkpoint: \(config.seed))") }
+        if let batchSize, batchSize != config.batchSize { conflicts.append("--batch-size \(batchSize) (checkpoint: \(config.batchSize))") }
+        if let optimizer, optimizer != config.optimizer { conflicts.append("--optimizer \(optimizer) (checkpoint: \(config.optimizer))") }
+        guard conflicts.isEmpty else {
+            throw ValidationError("--resume continues the checkpoint's run; these flags contradict it: " + conflicts.joined(separator: ", ")
+                                  + ". Leave them out, or start a new run with --force.")
+        }
+    }
+
+    /// A built-in generator's name as it is, a path as an absolute path (what checkpoints record).
+    private func resolvedSource(_ source: String) -> String {
+        SyntheticImages.Kind(rawValue: source) != nil ? source : URL(fileURLWithPath: source).standardizedFileURL.path
     }
 
     private func prepare(_ folder: URL) throws {
@@ -163,12 +212,15 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    private func loadData(for network: Sequential, seed: UInt64) throws -> Tensor<Float> {
+    private func loadData(for network: Sequential, source: String, images: Int, size: Int?, seed: UInt64) throws
+        -> (tensor: Tensor<Float>, source: String)
+    {
         let side = size ?? network.inputSize.height
-        if let kind = SyntheticImages.Kind(rawValue: data) {
-            return SyntheticImages.generate(kind, count: images, channels: network.inputChannels, height: side, width: side, seed: seed)
+        if let kind = SyntheticImages.Kind(rawValue: source) {
+            return (try SyntheticImages.checkedGenerate(kind, count: images, channels: network.inputChannels, height: side, width: side,
+                                                        seed: seed), source)
         }
-        return try InputLoader.load(data, channels: network.inputChannels, size: (side, side), limit: images).tensor
+        return (try InputLoader.load(source, channels: network.inputChannels, size: (side, side), limit: images).tensor, resolvedSource(source))
     }
 
     /// Reconstruction of the first 8 images in evaluation mode: spectrum figure, p_low and band errors.

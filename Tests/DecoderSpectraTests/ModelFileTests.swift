@@ -91,6 +91,8 @@ import Testing
     @Test func hugeLayersAndOutputsAreRefused() throws {
         var generator = SeededGenerator(seed: 1)
         #expect { _ = try Conv2d(inChannels: 3, outChannels: 100_000_000, kernelSize: (3, 3), generator: &generator) }
+            throws: { "\($0)".contains("must be between 1 and 65536") }
+        #expect { _ = try Conv2d(inChannels: 4096, outChannels: 4096, kernelSize: (64, 64), generator: &generator) }
             throws: { "\($0)".contains("too large") }
         let model = try BuiltinModels.model(named: "e10-zero-insertion")
         #expect { _ = try model.shapes(for: [1, 3, 4000, 4000]) } throws: { "\($0)".contains("would hold more than") }

@@ -31,7 +31,7 @@ public struct AnalysisWriter {
         var curves: [(label: String, x: [Double], y: [Double])] = [("input", inputRadial.frequency, inputRadial.power)]
         for (index, stage) in trace.stages.enumerated() {
             progress?("writing layer \(index + 1)/\(trace.stages.count) \(stage.name)")
-            let stem = String(format: "%02d-%@", index + 1, fileSafe(stage.name))
+            let stem = String(format: "%02d-", index + 1) + SafePath.fileName(stage.name)
             let spectrum = stage.spectrum
             var info = AnalysisSummary.LayerInfo(
                 index: index + 1, name: stage.name, type: stage.type, outputShape: spectrum.shape,
@@ -82,9 +82,5 @@ public struct AnalysisWriter {
     private func figure<S: TensorScalar>(_ spectrum: Spectrum<S>, title: String, to url: URL) throws {
         let map = SpectrumStatistics.meanMagnitudeMap(spectrum)
         try SpectrumFigure.heatmap(magnitudes: map, rows: spectrum.rows, columns: spectrum.columns, title: title).writePNG(to: url)
-    }
-
-    private func fileSafe(_ name: String) -> String {
-        String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" ? $0 : "_" })
     }
 }

@@ -1,8 +1,4 @@
 import RealModule
-/// The most elements one tensor may hold (2^28: 1 GiB of Float32). Larger requests from files or hyper-parameters are
-/// refused with an error instead of exhausting memory.
-public let maximumTensorElements = 1 << 28
-
 /// A dense tensor in row-major (C) order. Networks use 4D NCHW tensors (batch, channels, height, width), exactly as
 /// PyTorch; the shape is kept general so that weights ([out, in, kH, kW]) and biases ([out]) are tensors too.
 public struct Tensor<Scalar: TensorScalar>: Equatable, Sendable {

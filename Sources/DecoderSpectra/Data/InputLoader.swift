@@ -32,7 +32,8 @@ public enum InputLoader {
         } else {
             files = [url]
         }
-        let cap = limit.map { max(1, $0) } ?? Int.max
+        if let limit, limit < 1 { throw SpectraError.invalidInput("the image limit must be at least 1, got \(limit)") }
+        let cap = limit ?? Int.max
         var tensors: [Tensor<Float>] = [], used: [String] = [], count = 0
         for file in files where count < cap {
             var tensor = try loadOne(file, channels: channels)
@@ -43,6 +44,12 @@ public enum InputLoader {
                     file: file.path,
                     reason: "shape \(describeShape(Array(tensor.shape.dropFirst()))) differs from the first input's "
                         + "\(describeShape(Array(first.shape.dropFirst()))) (give a size to resize)")
+            }
+            let loaded = tensors.reduce(0) { $0 + $1.count }
+            guard loaded + tensor.count <= maximumTensorElements else {
+                throw SpectraError.invalidFile(
+                    file: file.path, reason: "the inputs read so far hold more than \(maximumTensorElements) values "
+                        + "(the limit): read fewer images (--limit/--images) or raise it with --max-elements")
             }
             tensors.append(tensor)
             used.append(file.path)

@@ -14,6 +14,19 @@ public enum SyntheticImages {
     }
 
     /// A [count, channels, height, width] batch in [0, 1].
+    /// `generate`, after checking the batch against `ResourceLimits` (for counts and sizes that come from options or
+    /// from a model file's declared input).
+    public static func checkedGenerate(
+        _ kind: Kind, count: Int, channels: Int, height: Int, width: Int, seed: UInt64
+    ) throws -> Tensor<Float> {
+        guard count > 0, channels > 0, height > 0, width > 0 else {
+            throw SpectraError.invalidInput("built-in images need a positive count, channel count and size")
+        }
+        try ResourceLimits.checkAllocation([count, channels, height, width], layer: "built-in \(kind.rawValue) images",
+                                           what: "the batch")
+        return generate(kind, count: count, channels: channels, height: height, width: width, seed: seed)
+    }
+
     public static func generate(_ kind: Kind, count: Int, channels: Int, height: Int, width: Int, seed: UInt64) -> Tensor<Float> {
         var generator = SeededGenerator(seed: seed)
         var batch = Tensor<Float>(zeros: [count, channels, height, width])

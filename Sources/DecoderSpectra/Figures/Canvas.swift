@@ -23,8 +23,12 @@ public struct Canvas {
         pixels[i + 2] = colour.2
     }
 
+    /// Fills the part of the rectangle that lies on the canvas (nothing when it lies outside or is empty).
     public mutating func fill(x: Int, y: Int, width w: Int, height h: Int, colour: Colour) {
-        for yy in max(0, y)..<min(height, y + h) { for xx in max(0, x)..<min(width, x + w) { set(xx, yy, colour) } }
+        let (x0, y0) = (max(0, x), max(0, y))
+        let (x1, y1) = (min(width, x.addingReportingOverflow(max(0, w)).partialValue), min(height, y.addingReportingOverflow(max(0, h)).partialValue))
+        guard x0 < x1, y0 < y1 else { return }
+        for yy in y0..<y1 { for xx in x0..<x1 { set(xx, yy, colour) } }
     }
 
     public mutating func rectangle(x: Int, y: Int, width w: Int, height h: Int, colour: Colour) {
@@ -52,10 +56,21 @@ public struct Canvas {
     /// Width in pixels of `text` at `scale`.
     public static func textWidth(_ text: String, scale: Int = 1) -> Int { text.count * (BitmapFont.width + 1) * scale }
 
-    /// Draws text with its top-left corner at (x, y).
+    /// `text`, shortened in the middle with "..." so that it is at most `width` pixels wide at `scale` (long ONNX
+    /// node names keep their start and their end, e.g. "/decoder/up_bl.../conv_shortcut/Conv").
+    public static func fitting(_ text: String, width: Int, scale: Int = 1) -> String {
+        let perCharacter = (BitmapFont.width + 1) * max(1, scale)
+        let capacity = max(0, width / perCharacter)
+        guard text.count > capacity else { return text }
+        guard capacity > 5 else { return String(text.prefix(capacity)) }
+        let keep = capacity - 3
+        return String(text.prefix(keep - keep / 2)) + "..." + String(text.suffix(keep / 2))
+    }
+
+    /// Draws text with its top-left corner at (x, y); what would fall off the right edge is elided (`fitting`).
     public mutating func text(_ text: String, x: Int, y: Int, scale: Int = 1, colour: Colour = Canvas.black) {
         var cursor = x
-        for character in text {
+        for character in Canvas.fitting(text, width: width - max(0, x), scale: scale) {
             let rows = BitmapFont.glyph(character)
             for (r, bits) in rows.enumerated() {
                 for c in 0..<BitmapFont.width where bits & (1 << (BitmapFont.width - 1 - c)) != 0 {

@@ -43,15 +43,35 @@ public enum SpectrumFigure {
                        tick: formatTick, footer: "", barLabel: "LINEAR")
     }
 
+    /// The largest map side drawn cell by cell; larger maps are shown block-averaged (display only).
+    static let maximumDisplaySide = 512
+
+    /// `values` (rows × columns) averaged over blocks so that neither side exceeds `maximumDisplaySide`.
+    static func displayGrid(_ values: [Double], rows: Int, columns: Int) -> (values: [Double], rows: Int, columns: Int) {
+        let blockR = (rows + maximumDisplaySide - 1) / maximumDisplaySide, blockC = (columns + maximumDisplaySide - 1) / maximumDisplaySide
+        guard blockR > 1 || blockC > 1 else { return (values, rows, columns) }
+        let (outR, outC) = ((rows + blockR - 1) / blockR, (columns + blockC - 1) / blockC)
+        var sums = [Double](repeating: 0, count: outR * outC), counts = [Int](repeating: 0, count: outR * outC)
+        for u in 0..<rows {
+            for v in 0..<columns where values[u * columns + v].isFinite {
+                sums[(u / blockR) * outC + v / blockC] += values[u * columns + v]
+                counts[(u / blockR) * outC + v / blockC] += 1
+            }
+        }
+        return (zip(sums, counts).map { $1 > 0 ? $0 / Double($1) : .nan }, outR, outC)
+    }
+
     private static func drawMap(
-        _ values: [Double], rows: Int, columns: Int, title: String, colormap: Colormap, low: Double, high: Double,
+        _ fullValues: [Double], rows fullRows: Int, columns fullColumns: Int, title: String, colormap: Colormap, low: Double, high: Double,
         tick: (Double) -> String, footer: String, barLabel: String
     ) -> Canvas {
+        let (values, rows, columns) = displayGrid(fullValues, rows: fullRows, columns: fullColumns)
         let range = high > low ? high - low : 1
         let cell = max(1, 256 / max(rows, columns))
         let mapW = columns * cell, mapH = rows * cell
         let margin = 12, titleH = 24, barW = 16, labelW = 70
-        var canvas = Canvas(width: margin + mapW + 12 + barW + 6 + labelW, height: titleH + mapH + margin + 14)
+        // At least wide enough for a readable title; the map is drawn at the left.
+        var canvas = Canvas(width: max(margin + mapW + 12 + barW + 6 + labelW, 200), height: titleH + mapH + margin + 14)
         canvas.text(title, x: margin, y: 8)
         for u in 0..<rows {
             for v in 0..<columns {

@@ -28,6 +28,7 @@ public enum TransferExport {
             // The layer is built for an input of the requested grid size (its channels read off the weight).
             if node.inputs.count > 1, case let .float(weight)? = values[node.inputs[1]], weight.rank == 4 {
                 let channels = node.opType == "ConvTranspose" ? weight.shape[0] : weight.shape[1]
+                try ResourceLimits.checkAllocation([1, channels, rows, columns], layer: node.label, what: "an input")
                 values[node.inputs[0]] = .float(Tensor(zeros: [1, channels, rows, columns]))
             }
             guard let found = try ONNXLayers.layer(for: node, values: values, opset: m.opset) else {
@@ -35,6 +36,10 @@ public enum TransferExport {
             }
             layer = found
         }
+        // T holds complex128 values (four float32's worth each) for every (u, v, d, c).
+        let (d, c) = layer is ConvTranspose2d ? (layer.parameters[0].tensor.shape[1], layer.parameters[0].tensor.shape[0])
+            : (layer.parameters.first?.tensor.shape[0] ?? 1, layer.parameters.first?.tensor.shape[1] ?? 1)
+        try ResourceLimits.checkAllocation([rows, columns, d, c, 4], layer: name, what: "T(u,v) on this grid (complex128)")
         if let conv = layer as? Conv2d {
             let p = anchor == .pytorch ? (conv.padding.height, conv.padding.width) : (0, 0)
             return TransferMatrices<Double>.fromKernels(conv.weight, outputFirst: true, anchor: p, rows: rows, columns: columns, conjugate: true)

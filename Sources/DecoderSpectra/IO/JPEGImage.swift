@@ -14,9 +14,7 @@ public enum JPEGImage {
         guard !bytes.isEmpty, tjDecompressHeader3(handle, bytes, UInt(bytes.count), &width, &height, &subsampling, &colorspace) == 0 else {
             throw SpectraError.invalidFile(file: url.path, reason: "not a readable JPEG: \(message(handle))")
         }
-        guard width > 0, height > 0, Int(width) * Int(height) <= 1 << 28 else {
-            throw SpectraError.invalidFile(file: url.path, reason: "unsupported image size \(width)x\(height)")
-        }
+        try ImageTensor.checkSize(width: Int(width), height: Int(height), channels: channels, url: url)
         let format = channels == 3 ? Int32(TJPF_RGB.rawValue) : Int32(TJPF_GRAY.rawValue)
         var pixels = [UInt8](repeating: 0, count: Int(width) * Int(height) * channels)
         let status = tjDecompress2(handle, bytes, UInt(bytes.count), &pixels, width, 0, height, format, 0)
@@ -41,6 +39,21 @@ enum ImageTensor {
         }
         do { return try Data(contentsOf: url) } catch {
             throw SpectraError.invalidFile(file: url.path, reason: "cannot read: \(error.localizedDescription)")
+        }
+    }
+
+    /// The most values one decoded image may hold: a quarter of the tensor cap (2^26 by default, 22 megapixels in
+    /// RGB), since decoding holds the 8-bit pixels, the float tensor and, with --size, a resampled copy at once.
+    static var maximumImageValues: Int { ResourceLimits.maximumTensorElements / 4 }
+
+    /// Refuses an image whose declared size is empty or over `maximumImageValues`, before any pixel is decoded.
+    static func checkSize(width: Int, height: Int, channels: Int, url: URL) throws {
+        guard width > 0, height > 0, let count = ResourceLimits.elementCount([width, height, channels]),
+              count <= maximumImageValues else {
+            throw SpectraError.invalidFile(
+                file: url.path,
+                reason: "image size \(width)x\(height) is empty or larger than \(maximumImageValues) values "
+                    + "(the limit; raise it with --max-elements)")
         }
     }
 

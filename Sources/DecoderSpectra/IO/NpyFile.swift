@@ -62,12 +62,15 @@ public enum NpyFile {
         guard let header = String(bytes: bytes[headerStart..<(headerStart + headerLength)], encoding: .utf8) else {
             throw fail("header is not text")
         }
-        let descr = try stringField("descr", in: header, fail: fail)
-        let fortran = try rawField("fortran_order", in: header, fail: fail)
-        guard fortran == "False" else { throw fail("Fortran-ordered arrays are not supported (save with C order)") }
-        let shapeText = try rawField("shape", in: header, fail: fail)
-        let shape = try parseShape(shapeText, fail: fail)
-        let count = shape.reduce(1, *)
+        let fields = try NpyHeader.parse(header, fail: fail)
+        guard case let .string(descr)? = fields["descr"], case let .bool(fortran)? = fields["fortran_order"],
+              case let .tuple(shape)? = fields["shape"] else {
+            throw fail("header must hold 'descr' (a string), 'fortran_order' (a bool) and 'shape' (a tuple), got \(header)")
+        }
+        guard !fortran else { throw fail("Fortran-ordered arrays are not supported (save with C order)") }
+        guard shape.allSatisfy({ $0 >= 0 }), let count = ResourceLimits.elementCount(shape), count <= maximumTensorElements else {
+            throw fail("shape \(describeShape(shape)) is invalid or too large (more than \(maximumTensorElements) values)")
+        }
         let (itemSize, kind) = try dtype(descr, fail: fail)
         let payloadStart = headerStart + headerLength
         let needed = count * itemSize
@@ -95,7 +98,7 @@ public enum NpyFile {
         return NpyArray(shape: shape, values: values)
     }
 
-    private enum Kind { case float32, float64, uint8, complex64, complex128 }
+    enum Kind { case float32, float64, uint8, complex64, complex128 }
 
     private static func dtype(_ descr: String, fail: (String) -> SpectraError) throws -> (Int, Kind) {
         switch descr {
@@ -106,41 +109,6 @@ public enum NpyFile {
         case "<c16": return (16, .complex128)
         default: throw fail("unsupported dtype '\(descr)' (use float32, float64, uint8, complex64 or complex128, little-endian)")
         }
-    }
-
-    private static func rawField(_ key: String, in header: String, fail: (String) -> SpectraError) throws -> String {
-        guard let keyRange = header.range(of: "'\(key)'") else { throw fail("header has no '\(key)'") }
-        var rest = header[keyRange.upperBound...].drop(while: { $0 == " " })
-        guard rest.first == ":" else { throw fail("malformed '\(key)' entry") }
-        rest = rest.dropFirst().drop(while: { $0 == " " })
-        if rest.first == "(" {
-            guard let close = rest.firstIndex(of: ")") else { throw fail("unterminated shape tuple") }
-            return String(rest[...close])
-        }
-        let end = rest.firstIndex(where: { $0 == "," || $0 == "}" }) ?? rest.endIndex
-        return rest[..<end].trimmingCharacters(in: .whitespaces)
-    }
-
-    private static func stringField(_ key: String, in header: String, fail: (String) -> SpectraError) throws -> String {
-        let raw = try rawField(key, in: header, fail: fail)
-        guard raw.count >= 2, raw.first == "'" || raw.first == "\"", raw.last == raw.first else {
-            throw fail("malformed '\(key)' entry")
-        }
-        return String(raw.dropFirst().dropLast())
-    }
-
-    private static func parseShape(_ text: String, fail: (String) -> SpectraError) throws -> [Int] {
-        guard text.hasPrefix("("), text.hasSuffix(")") else { throw fail("malformed shape \(text)") }
-        let inner = text.dropFirst().dropLast()
-        let parts = inner.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) }.filter { !$0.isEmpty }
-        var shape: [Int] = []
-        for part in parts {
-            guard let n = Int(part), n >= 0, n < 1 << 31 else { throw fail("malformed shape \(text)") }
-            shape.append(n)
-        }
-        let total = shape.reduce(1) { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 }
-        guard total <= maximumTensorElements else { throw fail("shape \(text) is too large (more than \(maximumTensorElements) values)") }
-        return shape
     }
 
     // MARK: Writing
@@ -189,5 +157,70 @@ extension Tensor {
     /// Writes the tensor as float32 .npy (atomically).
     public func writeNpy(_ url: URL) throws {
         try NpyFile.writeFloat32(scalars.map { Float($0) }, shape: shape, to: url)
+    }
+}
+
+/// The header of a .npy file: a Python dict literal with exactly the keys 'descr', 'fortran_order' and 'shape', parsed
+/// as numpy's `read_array_header` does (`ast.literal_eval`, then a check of the keys): a repeated or unknown key is an
+/// error, not a second value that a substring search might pick.
+enum NpyHeader {
+    enum Value: Equatable { case string(String), bool(Bool), tuple([Int]) }
+
+    static func parse(_ text: String, fail: (String) -> SpectraError) throws -> [String: Value] {
+        var scanner = Substring(text).drop(while: \.isWhitespace)
+        func skipSpace() { scanner = scanner.drop(while: \.isWhitespace) }
+        func expect(_ c: Character) throws {
+            skipSpace()
+            guard scanner.first == c else { throw fail("malformed header, expected '\(c)' in \(text)") }
+            scanner = scanner.dropFirst()
+        }
+        func string() throws -> String {
+            skipSpace()
+            guard let quote = scanner.first, quote == "'" || quote == "\"" else { throw fail("malformed header, expected a string in \(text)") }
+            scanner = scanner.dropFirst()
+            guard let close = scanner.firstIndex(of: quote) else { throw fail("unterminated string in header \(text)") }
+            let value = String(scanner[..<close])
+            scanner = scanner[scanner.index(after: close)...]
+            return value
+        }
+        func value() throws -> Value {
+            skipSpace()
+            if scanner.hasPrefix("True") { scanner = scanner.dropFirst(4); return .bool(true) }
+            if scanner.hasPrefix("False") { scanner = scanner.dropFirst(5); return .bool(false) }
+            if scanner.first == "(" {
+                scanner = scanner.dropFirst()
+                var dims: [Int] = []
+                while true {
+                    skipSpace()
+                    if scanner.first == ")" { scanner = scanner.dropFirst(); return .tuple(dims) }
+                    let digits = scanner.prefix(while: { $0.isASCII && $0.isNumber })
+                    guard !digits.isEmpty, digits.count <= 12, let n = Int(digits) else { throw fail("malformed shape in header \(text)") }
+                    dims.append(n)
+                    scanner = scanner.dropFirst(digits.count)
+                    skipSpace()
+                    if scanner.first == "," { scanner = scanner.dropFirst() } else if scanner.first != ")" {
+                        throw fail("malformed shape in header \(text)")
+                    }
+                }
+            }
+            return .string(try string())
+        }
+        try expect("{")
+        var fields: [String: Value] = [:]
+        while true {
+            skipSpace()
+            if scanner.first == "}" { scanner = scanner.dropFirst(); break }
+            let key = try string()
+            guard ["descr", "fortran_order", "shape"].contains(key) else { throw fail("unexpected key '\(key)' in header") }
+            guard fields[key] == nil else { throw fail("key '\(key)' appears twice in header") }
+            try expect(":")
+            fields[key] = try value()
+            skipSpace()
+            if scanner.first == "," { scanner = scanner.dropFirst() } else if scanner.first != "}" {
+                throw fail("malformed header, expected ',' or '}' in \(text)")
+            }
+        }
+        guard scanner.allSatisfy(\.isWhitespace) else { throw fail("unexpected text after the header dict") }
+        return fields
     }
 }

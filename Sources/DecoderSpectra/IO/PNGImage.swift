@@ -20,9 +20,7 @@ public enum PNGImage {
         guard began != 0 else { throw SpectraError.invalidFile(file: url.path, reason: "not a readable PNG: \(message(of: image))") }
         image.format = channels == 3 ? formatRGB : formatGray
         let (width, height) = (Int(image.width), Int(image.height))
-        guard width > 0, height > 0, width * height <= 1 << 28 else {
-            throw SpectraError.invalidFile(file: url.path, reason: "unsupported image size \(width)x\(height)")
-        }
+        try ImageTensor.checkSize(width: width, height: height, channels: channels, url: url)
         var pixels = [UInt8](repeating: 0, count: width * height * channels)
         let finished = data.withUnsafeBytes { _ in
             pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }

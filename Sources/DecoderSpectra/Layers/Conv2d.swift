@@ -26,8 +26,10 @@ public struct Conv2d: WeightAndBiasLayer {
                 reason: "channels, kernel_size and stride must be positive and padding non-negative "
                     + "(in \(inChannels), out \(outChannels), kernel \(kernelSize), stride \(stride), padding \(padding))")
         }
-        guard inChannels * outChannels * kernelSize.0 * kernelSize.1 <= maximumTensorElements,
-              inChannels <= 1 << 16, outChannels <= 1 << 16, kernelSize.0 <= 1 << 12, kernelSize.1 <= 1 << 12 else {
+        try ResourceLimits.checkHyperparameters([inChannels, outChannels, kernelSize.0, kernelSize.1, stride.0, stride.1],
+                                                name: "channels, kernel_size and stride", layer: "Conv2d")
+        try ResourceLimits.checkHyperparameters([padding.0, padding.1], name: "padding", layer: "Conv2d", positive: false)
+        guard ResourceLimits.elementCount([inChannels, outChannels, kernelSize.0, kernelSize.1])! <= maximumTensorElements else {
             throw SpectraError.invalidLayer(layer: "Conv2d", reason: "weight of \(outChannels)x\(inChannels)x\(kernelSize.0)x\(kernelSize.1) is too large")
         }
         self.inChannels = inChannels

@@ -28,8 +28,10 @@ public struct ConvTranspose2d: WeightAndBiasLayer {
                     + "output_padding smaller than stride (kernel \(kernelSize), stride \(stride), "
                     + "padding \(padding), output_padding \(outputPadding))")
         }
-        guard inChannels * outChannels * kernelSize.0 * kernelSize.1 <= maximumTensorElements,
-              inChannels <= 1 << 16, outChannels <= 1 << 16, kernelSize.0 <= 1 << 12, kernelSize.1 <= 1 << 12 else {
+        try ResourceLimits.checkHyperparameters([inChannels, outChannels, kernelSize.0, kernelSize.1, stride.0, stride.1],
+                                                name: "channels, kernel_size and stride", layer: "ConvTranspose2d")
+        try ResourceLimits.checkHyperparameters([padding.0, padding.1], name: "padding", layer: "ConvTranspose2d", positive: false)
+        guard ResourceLimits.elementCount([inChannels, outChannels, kernelSize.0, kernelSize.1])! <= maximumTensorElements else {
             throw SpectraError.invalidLayer(layer: "ConvTranspose2d", reason: "weight of \(outChannels)x\(inChannels)x\(kernelSize.0)x\(kernelSize.1) is too large")
         }
         self.inChannels = inChannels
@@ -63,6 +65,7 @@ public struct ConvTranspose2d: WeightAndBiasLayer {
         let rowsOfColumns = outChannels * kH * kW
         let weights = weight.converted(to: S.self).scalars
         let biases = bias?.converted(to: S.self).scalars
+        try ResourceLimits.checkAllocation([rowsOfColumns, height, width], layer: typeName, what: "its column buffer")
         var output = Tensor<S>(zeros: outShape)
         var columns = [S](repeating: 0, count: rowsOfColumns * height * width)
         x.scalars.withUnsafeBufferPointer { input in

@@ -9,7 +9,8 @@ public struct MaxPool2d: Layer {
 
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) throws {
         let stride = stride ?? kernelSize
-        guard kernelSize > 0, stride > 0, padding >= 0, padding * 2 <= kernelSize else {
+        try ResourceLimits.checkHyperparameters([kernelSize, stride], name: "kernel_size and stride", layer: "MaxPool2d")
+        guard padding >= 0, padding * 2 <= kernelSize else {
             throw SpectraError.invalidLayer(layer: "MaxPool2d", reason: "kernel_size and stride must be positive and padding at most half the kernel")
         }
         self.kernelSize = kernelSize
@@ -19,6 +20,10 @@ public struct MaxPool2d: Layer {
 
     public func outputShape(for input: [Int]) throws -> [Int] {
         try requireNCHW(input, channels: nil)
+        // The window must fit the padded input (a larger kernel would truncate toward one output of an empty window).
+        guard input[2] + 2 * padding >= kernelSize, input[3] + 2 * padding >= kernelSize else {
+            throw SpectraError.shapeMismatch(layer: "", expected: "an input at least the kernel size \(kernelSize)", got: describeShape(input))
+        }
         let (h, w) = ((input[2] + 2 * padding - kernelSize) / stride + 1, (input[3] + 2 * padding - kernelSize) / stride + 1)
         guard h > 0, w > 0 else { throw SpectraError.shapeMismatch(layer: "", expected: "an input at least the kernel size", got: describeShape(input)) }
         return [input[0], input[1], h, w]

@@ -17,8 +17,10 @@ public struct Upsample: Layer {
     public var typeName: String { "Upsample" }
 
     public init(scaleFactor: Int, mode: Mode = .nearest, alignCorners: Bool = false) throws {
-        guard scaleFactor >= 1 else {
-            throw SpectraError.invalidLayer(layer: "Upsample", reason: "scale_factor must be a positive integer, got \(scaleFactor)")
+        guard scaleFactor >= 1, scaleFactor <= ResourceLimits.maximumHyperparameter else {
+            throw SpectraError.invalidLayer(
+                layer: "Upsample",
+                reason: "scale_factor must be an integer from 1 to \(ResourceLimits.maximumHyperparameter), got \(scaleFactor)")
         }
         if alignCorners && mode != .bilinear {
             throw SpectraError.invalidLayer(layer: "Upsample", reason: "align_corners is only valid with mode 'bilinear'")

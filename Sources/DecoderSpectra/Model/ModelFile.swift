@@ -67,7 +67,12 @@ public enum ModelFile {
         do { spec = try JSONDecoder().decode(ModelSpec.self, from: data) } catch let error as DecodingError {
             throw SpectraError.invalidModel(file: url.path, reason: "malformed JSON: \(describe(error))")
         }
-        let weights = spec.weights.map { url.deletingLastPathComponent().appendingPathComponent($0) }
+        // The weights folder must lie inside the model's folder (no absolute paths, '..' or links that lead out).
+        let weights = try spec.weights.map { relative -> URL in
+            do { return try SafePath.resolve(relative, inside: url.deletingLastPathComponent(), what: "'weights'") } catch {
+                throw SpectraError.invalidModel(file: url.path, reason: "\(error)")
+            }
+        }
         return try build(spec, file: url.path, weightsFolder: weights, seed: seed)
     }
 
@@ -83,6 +88,11 @@ public enum ModelFile {
             throw SpectraError.invalidModel(file: file, reason: "'input' channels, height and width must be positive")
         }
         guard !spec.layers.isEmpty else { throw SpectraError.invalidModel(file: file, reason: "'layers' is empty") }
+        guard let inputCount = ResourceLimits.elementCount([spec.input.channels, spec.input.height, spec.input.width]),
+              inputCount <= maximumTensorElements else {
+            throw SpectraError.invalidModel(file: file, reason: "'input' of \(spec.input.channels)x\(spec.input.height)x\(spec.input.width) "
+                                            + "holds more than \(maximumTensorElements) values (the limit; raise it with --max-elements)")
+        }
         var generator = SeededGenerator(seed: seed ?? spec.seed ?? 0)
         var layers: [NamedLayer] = []
         var names = Set<String>()
@@ -113,7 +123,7 @@ public enum ModelFile {
         for index in model.layers.indices {
             let name = model.layers[index].name
             for (parameter, expected) in model.layers[index].layer.parameters {
-                let url = folder.appendingPathComponent("\(name).\(parameter).npy")
+                let url = folder.appendingPathComponent(weightFileName(layer: name, parameter: parameter))
                 guard FileManager.default.fileExists(atPath: url.path) else {
                     throw SpectraError.invalidModel(file: file, reason: "missing weight file \(url.path) for layer '\(name)'")
                 }
@@ -130,10 +140,17 @@ public enum ModelFile {
         }
     }
 
-    /// Writes `model` as `<folder>/<name>.json` plus `<folder>/<name>.weights/*.npy`, each file atomically.
+    /// The weight file of one parameter: `<layer>.<parameter>.npy`, the layer name made safe (`SafePath.fileName`).
+    static func weightFileName(layer: String, parameter: String) -> String {
+        "\(SafePath.fileName(layer)).\(SafePath.fileName(parameter)).npy"
+    }
+
+    /// Writes `model` as `<folder>/<name>.json` plus `<folder>/<name>.weights/*.npy`, each file atomically. The model
+    /// name is made safe (`SafePath.fileName`), so that every file lands inside `folder` whatever the name holds.
     @discardableResult
     public static func save(_ model: Sequential, to folder: URL) throws -> URL {
-        let weightsName = "\(model.name).weights"
+        let stem = SafePath.fileName(model.name)
+        let weightsName = "\(stem).weights"
         do {
             try FileManager.default.createDirectory(at: folder.appendingPathComponent(weightsName), withIntermediateDirectories: true)
         } catch {
@@ -146,7 +163,8 @@ public enum ModelFile {
             entry["type"] = .string(named.layer.typeName)
             entries.append(entry)
             for (parameter, tensor) in named.layer.parameters {
-                try tensor.writeNpy(folder.appendingPathComponent(weightsName).appendingPathComponent("\(named.name).\(parameter).npy"))
+                try tensor.writeNpy(folder.appendingPathComponent(weightsName)
+                    .appendingPathComponent(weightFileName(layer: named.name, parameter: parameter)))
             }
         }
         var spec = ModelSpec(
@@ -154,9 +172,25 @@ public enum ModelFile {
             input: .init(channels: model.inputChannels, height: model.inputSize.height, width: model.inputSize.width),
             layers: entries)
         spec.weights = weightsName
-        let url = folder.appendingPathComponent("\(model.name).json")
+        let url = folder.appendingPathComponent("\(stem).json")
         try AtomicFile.write(try JSONFormatting.encode(spec), to: url)
         return url
+    }
+
+    /// `save` for `models --export`: refuses to overwrite an existing model file or weights folder of the same name
+    /// unless `force` is set (then the old weights folder is removed first, so that no stale weight file remains).
+    @discardableResult
+    public static func export(_ model: Sequential, to folder: URL, force: Bool) throws -> URL {
+        let stem = SafePath.fileName(model.name)
+        let existing = ["\(stem).json", "\(stem).weights"].map { folder.appendingPathComponent($0) }
+            .filter { FileManager.default.fileExists(atPath: $0.path) }
+        if !existing.isEmpty {
+            guard force else {
+                throw SpectraError.invalidFile(file: existing[0].path, reason: "already exists (use --force to replace it)")
+            }
+            try? FileManager.default.removeItem(at: folder.appendingPathComponent("\(stem).weights"))
+        }
+        return try save(model, to: folder)
     }
 
     static func describe(_ error: DecodingError) -> String {

@@ -60,6 +60,7 @@ extension ONNXModel {
         if let layer {
             guard case let .float(x)? = inputs.first ?? nil else { throw node.error("input 0 must be a float tensor") }
             do {
+                try ResourceLimits.checkAllocation(try layer.outputShape(for: x.shape), layer: node.label)
                 return [.float(try layer.forward(x))]
             } catch let SpectraError.shapeMismatch(_, expected, got) {
                 throw SpectraError.shapeMismatch(layer: node.label, expected: expected, got: got)
@@ -79,6 +80,8 @@ extension ONNXModel {
         guard groups > 0, x.channels % groups == 0, weight.shape[0] % groups == 0, weight.shape[1] * groups == x.channels else {
             throw node.error("group \(groups) does not fit input channels \(x.channels) and weight \(describeShape(weight.shape))")
         }
+        try ResourceLimits.checkAllocation([x.batch, x.channels, x.height + pads[0] + pads[2], x.width + pads[1] + pads[3]],
+                                           layer: node.label, what: "its padded input")
         let rows = paddedIndexMap(size: x.height, before: pads[0], after: pads[2], mode: .zeros)
         let cols = paddedIndexMap(size: x.width, before: pads[1], after: pads[3], mode: .zeros)
         var padded = Tensor<Float>(zeros: [x.batch, x.channels, rows.count, cols.count])
@@ -125,12 +128,12 @@ extension ONNXModel {
             if case let .float(b)? = values[node.inputs[2]] { return b } else { return nil }
         }() : nil
         let (inPer, outPer) = (weight.shape[1], weight.shape[0] / groups)
-        let stride = node.ints("strides") ?? [1, 1]
+        let stride = try node.pair("strides", default: 1)
         let per = inPer * weight.shape[2] * weight.shape[3]
         var generator = SeededGenerator(seed: 0)
         return try (0..<groups).map { g in
             var conv = try Conv2d(inChannels: inPer, outChannels: outPer, kernelSize: (weight.shape[2], weight.shape[3]),
-                                  stride: (stride[0], stride[1]), padding: padding, bias: bias != nil, generator: &generator)
+                                  stride: stride, padding: padding, bias: bias != nil, generator: &generator)
             try conv.setParameter("weight", try Tensor(shape: [outPer, inPer, weight.shape[2], weight.shape[3]],
                                                        scalars: Array(weight.scalars[(g * outPer * per)..<((g + 1) * outPer * per)])))
             if let bias { try conv.setParameter("bias", try Tensor(shape: [outPer], scalars: Array(bias.scalars[(g * outPer)..<((g + 1) * outPer)]))) }

@@ -19,9 +19,9 @@ enum ONNXLayers {
             guard let (padding, _) = try symmetricPads(node, kernel: (weight.shape[2], weight.shape[3]), input: try inputSize(node, values)) else {
                 return nil
             }
-            let stride = node.ints("strides") ?? [1, 1]
+            let stride = try node.pair("strides", default: 1)
             var conv = try Conv2d(inChannels: weight.shape[1], outChannels: weight.shape[0], kernelSize: (weight.shape[2], weight.shape[3]),
-                                  stride: (stride[0], stride[1]), padding: padding, bias: node.inputs.count > 2 && !node.inputs[2].isEmpty,
+                                  stride: stride, padding: padding, bias: node.inputs.count > 2 && !node.inputs[2].isEmpty,
                                   generator: &generator)
             try set(&conv, weight: weight, bias: try constant(2), node: node)
             return conv
@@ -32,10 +32,11 @@ enum ONNXLayers {
             if node.has("output_shape") { throw node.error("the output_shape attribute is not supported (give pads instead)") }
             let pads = node.ints("pads") ?? [0, 0, 0, 0]
             guard pads.count == 4, pads[0] == pads[2], pads[1] == pads[3] else { throw node.error("asymmetric pads \(pads) are not supported") }
-            let stride = node.ints("strides") ?? [1, 1], outputPadding = node.ints("output_padding") ?? [0, 0]
+            try ResourceLimits.checkHyperparameters(pads, name: "pads", layer: node.label, positive: false)
+            let stride = try node.pair("strides", default: 1), outputPadding = try node.pair("output_padding", default: 0, allowZero: true)
             var layer = try ConvTranspose2d(
                 inChannels: weight.shape[0], outChannels: weight.shape[1], kernelSize: (weight.shape[2], weight.shape[3]),
-                stride: (stride[0], stride[1]), padding: (pads[0], pads[1]), outputPadding: (outputPadding[0], outputPadding[1]),
+                stride: stride, padding: (pads[0], pads[1]), outputPadding: outputPadding,
                 bias: node.inputs.count > 2 && !node.inputs[2].isEmpty, generator: &generator)
             try set(&layer, weight: weight, bias: try constant(2), node: node)
             return layer
@@ -86,11 +87,13 @@ enum ONNXLayers {
     /// [top, left, bottom, right] from `pads` or `auto_pad` (SAME_UPPER puts the extra pixel at the end).
     static func explicitPads(_ node: ONNXNode, kernel: (Int, Int), input: (Int, Int)) throws -> [Int] {
         let autoPad = node.string("auto_pad", default: "NOTSET")
-        let stride = node.ints("strides") ?? [1, 1]
+        let (strideH, strideW) = try node.pair("strides", default: 1)
+        let stride = [strideH, strideW]
         switch autoPad {
         case "NOTSET":
             let pads = node.ints("pads") ?? [0, 0, 0, 0]
-            guard pads.count == 4, pads.allSatisfy({ $0 >= 0 }) else { throw node.error("pads \(pads) must be 4 non-negative values") }
+            guard pads.count == 4 else { throw node.error("pads \(pads) must be 4 non-negative values") }
+            try ResourceLimits.checkHyperparameters(pads, name: "pads", layer: node.label, positive: false)
             return pads
         case "VALID": return [0, 0, 0, 0]
         case "SAME_UPPER", "SAME_LOWER":
@@ -119,7 +122,8 @@ enum ONNXLayers {
                 scales = zip(sizes, shape).map { Float($0) / Float($1) }
             }
         }
-        guard let s = scales, s.count == 4, s[0] == 1, s[1] == 1, s[2] == s[3], s[2] >= 1, s[2] == s[2].rounded() else {
+        guard let s = scales, s.count == 4, s[0] == 1, s[1] == 1, s[2] == s[3], s[2] >= 1, s[2] == s[2].rounded(),
+              s[2] <= Float(ResourceLimits.maximumHyperparameter) else {
             throw node.error("only equal integer scales on H and W are supported, got \(scales.map { "\($0)" } ?? "none")")
         }
         let factor = Int(s[2])

@@ -27,6 +27,14 @@ public struct ONNXNode: Sendable {
     func string(_ key: String, default value: String) -> String {
         attributes[key].map { String(decoding: $0.s, as: UTF8.self) } ?? value
     }
+    /// A two-value attribute of a 2D node (`strides`, `output_padding`, `dilations`): exactly two values within
+    /// `ResourceLimits.maximumHyperparameter` (positive unless `allowZero`); `fallback` when absent.
+    func pair(_ key: String, default fallback: Int, allowZero: Bool = false) throws -> (Int, Int) {
+        guard let values = ints(key) else { return (fallback, fallback) }
+        guard values.count == 2 else { throw error("attribute '\(key)' must have 2 values (H, W) for a 2D node, got \(values)") }
+        try ResourceLimits.checkHyperparameters(values, name: key, layer: label, positive: !allowZero)
+        return (values[0], values[1])
+    }
     func tensor(_ key: String) -> Onnx_TensorProto? { attributes[key].flatMap { $0.hasT ? $0.t : nil } }
     func has(_ key: String) -> Bool { attributes[key] != nil }
 }
@@ -96,6 +104,10 @@ public struct ONNXModel: Sendable {
         let dims = input.type.tensorType.shape.dim.map { d -> Int? in
             if case let .dimValue(v)? = d.value, v > 0 { return Int(v) }
             return nil
+        }
+        guard let declared = ResourceLimits.elementCount(dims.map { $0 ?? 1 }), declared <= maximumTensorElements else {
+            throw fail("the declared input shape \(describeShape(dims.map { $0 ?? 1 })) of '\(input.name)' holds more than "
+                       + "\(maximumTensorElements) values (the limit; raise it with --max-elements)")
         }
         var known = Set(initializers.keys).union([input.name, ""])
         var nodes: [ONNXNode] = []

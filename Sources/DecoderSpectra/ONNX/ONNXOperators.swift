@@ -23,7 +23,7 @@ enum ONNXOperators {
             guard i < inputs.count, let value = inputs[i] else { return nil }
             switch value {
             case let .int64(_, v): return v.map { Int($0) }
-            case let .float(t): return t.scalars.map { Int($0) }
+            case let .float(t): return try t.scalars.map { try integer($0, node) }
             }
         }
         switch node.opType {
@@ -72,7 +72,9 @@ enum ONNXOperators {
             var start = try node.int("start", default: 0), end = try node.int("end", default: shape.count)
             if start < 0 { start += shape.count }
             if end < 0 { end += shape.count }
-            let slice = Array(shape[max(0, start)..<min(shape.count, max(end, max(0, start)))])
+            start = min(max(start, 0), shape.count)  // clamped as the specification says
+            end = min(max(end, start), shape.count)
+            let slice = Array(shape[start..<end])
             return [.int64(shape: [slice.count], values: slice.map(Int64.init))]
         case "Unsqueeze", "Squeeze":
             let value = try input(0)
@@ -84,7 +86,7 @@ enum ONNXOperators {
             let to = try node.int("to")
             switch (try input(0), to) {
             case let (.float(t), 1), let (.float(t), 11), let (.float(t), 10): return [.float(t)]
-            case let (.float(t), _): return [.int64(shape: t.shape, values: t.scalars.map { Int64($0) })]
+            case let (.float(t), _): return [.int64(shape: t.shape, values: try t.scalars.map { Int64(try integer($0, node)) })]
             case let (.int64(shape, v), 1), let (.int64(shape, v), 10), let (.int64(shape, v), 11):
                 return [.float(try Tensor(shape: shape, scalars: v.map(Float.init)))]
             case let (value, _): return [value]
@@ -100,6 +102,15 @@ enum ONNXOperators {
     }
 
     // MARK: Values
+
+    /// A float used as an integer (shape, index, Cast to int): refused when not finite or outside ±2^53 instead of
+    /// trapping in the conversion.
+    static func integer(_ value: Float, _ node: ONNXNode) throws -> Int {
+        guard value.isFinite, abs(value) <= 9.007_199_254_740_992e15 else {
+            throw node.error("value \(value) cannot be used as an integer")
+        }
+        return Int(value.rounded(.towardZero))
+    }
 
     private static func constant(_ node: ONNXNode) throws -> ONNXValue {
         if let t = node.tensor("value") { return try ONNXTensorDecoder.decode(t, modelFolder: nil, context: node.label) }
@@ -140,6 +151,7 @@ enum ONNXOperators {
             }
             out[i] = max(sa[i], sb[i])
         }
+        try ResourceLimits.checkAllocation(out, layer: node.label)
         let count = out.reduce(1, *)
         let (stA, stB, stO) = (strides(sa), strides(sb), strides(out))
         func indices() -> [(Int, Int)] {
@@ -158,16 +170,20 @@ enum ONNXOperators {
         case let (.int64(_, x), .int64(_, y)):
             let op: (Int64, Int64) throws -> Int64 = {
                 switch opName {
-                case "Add": return { $0 &+ $1 }
+                case "Add": return { $0 &+ $1 }  // two's-complement wrap, as onnxruntime's int64 kernels
                 case "Sub": return { $0 &- $1 }
                 case "Mul": return { $0 &* $1 }
                 case "Mod":  // fmod = 0: the result takes the sign of the divisor, as Python's %
                     return { p, q in
                         guard q != 0 else { throw node.error("integer modulo by zero") }
-                        let r = p % q
+                        let r = p.remainderReportingOverflow(dividingBy: q).partialValue
                         return r != 0 && (r < 0) != (q < 0) ? r + q : r
                     }
-                default: return { p, q in guard q != 0 else { throw node.error("integer division by zero") }; return p / q }
+                default:
+                    return { p, q in
+                        guard q != 0 else { throw node.error("integer division by zero") }
+                        return p.dividedReportingOverflow(by: q).partialValue  // Int64.min / −1 wraps instead of trapping
+                    }
                 }
             }()
             return .int64(shape: out, values: try indices().map { try op(x[$0.0], y[$0.1]) })
@@ -195,7 +211,7 @@ enum ONNXOperators {
     }
 
     private static func reshaped(_ node: ONNXNode, _ value: ONNXValue, to shape: [Int]) throws -> ONNXValue {
-        guard shape.reduce(1, *) == value.shape.reduce(1, *) else {
+        guard ResourceLimits.elementCount(shape) == ResourceLimits.elementCount(value.shape) else {
             throw node.error("cannot reshape \(describeShape(value.shape)) to \(describeShape(shape))")
         }
         switch value {
@@ -209,7 +225,7 @@ enum ONNXOperators {
         var result = requested.enumerated().map { i, d in d == 0 && !allowZero && i < shape.count ? shape[i] : d }
         let total = shape.reduce(1, *)
         if let inferred = result.firstIndex(of: -1) {
-            let known = result.enumerated().filter { $0.offset != inferred }.map(\.element).reduce(1, *)
+            let known = ResourceLimits.elementCount(result.enumerated().filter { $0.offset != inferred }.map(\.element)) ?? 0
             guard known > 0, total % known == 0 else { throw node.error("cannot infer -1 in shape \(requested) for \(describeShape(shape))") }
             result[inferred] = total / known
         }
@@ -222,6 +238,9 @@ enum ONNXOperators {
             guard let axes else { throw node.error("needs axes") }
             let rank = shape.count + axes.count
             let normalized = Set(axes.map { $0 < 0 ? $0 + rank : $0 })
+            guard normalized.count == axes.count, normalized.allSatisfy({ $0 >= 0 && $0 < rank }) else {
+                throw node.error("axes \(axes) are out of range or repeated for rank \(rank)")
+            }
             var result: [Int] = [], source = shape.makeIterator()
             for i in 0..<rank { result.append(normalized.contains(i) ? 1 : (source.next() ?? 1)) }
             return result
@@ -236,6 +255,7 @@ enum ONNXOperators {
         guard axis >= 0 && axis < shape.count else { throw node.error("axis \(rawAxis) out of range") }
         guard case let .int64(indexShape, index) = indices else { throw node.error("indices must be integers") }
         let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *), n = shape[axis]
+        try ResourceLimits.checkAllocation(Array(shape[..<axis]) + indexShape + Array(shape[(axis + 1)...]), layer: node.label)
         var order: [Int] = []
         for o in 0..<outer {
             for raw in index {
@@ -262,6 +282,7 @@ enum ONNXOperators {
         let outer = first.shape[..<axis].reduce(1, *)
         var outShape = first.shape
         outShape[axis] = values.reduce(0) { $0 + $1.shape[axis] }
+        try ResourceLimits.checkAllocation(outShape, layer: node.label)
         if values.allSatisfy({ !$0.isFloat }) {
             var result: [Int64] = []
             for o in 0..<outer {
@@ -329,6 +350,7 @@ enum ONNXOperators {
 
     /// Selects the cartesian product of index lists, one per axis.
     private static func gatherAll(_ node: ONNXNode, _ data: ONNXValue, ranges: [[Int]]) throws -> ONNXValue {
+        try ResourceLimits.checkAllocation(ranges.map(\.count), layer: node.label)
         let inStrides = strides(data.shape)
         var order: [Int] = [0]
         for (axis, indices) in ranges.enumerated() {
@@ -347,7 +369,8 @@ enum ONNXOperators {
     /// DCR (default): out[c, h·b+i, w·b+j] = in[(i·b+j)·C' + c, h, w].
     static func depthToSpace(_ node: ONNXNode, _ x: Tensor<Float>) throws -> Tensor<Float> {
         let b = try node.int("blocksize")
-        guard x.rank == 4, b > 0, x.channels % (b * b) == 0 else { throw node.error("needs NCHW with channels divisible by blocksize²") }
+        try ResourceLimits.checkHyperparameters([b], name: "blocksize", layer: node.label)
+        guard x.rank == 4, x.channels % (b * b) == 0 else { throw node.error("needs NCHW with channels divisible by blocksize²") }
         let crd = node.string("mode", default: "DCR") == "CRD"
         let (n, c, h, w) = (x.batch, x.channels / (b * b), x.height, x.width)
         var y = Tensor<Float>(zeros: [n, c, h * b, w * b])
@@ -406,6 +429,8 @@ enum ONNXOperators {
         guard x.rank == 4, pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0, pads.allSatisfy({ $0 >= 0 }) else {
             throw node.error("only non-negative H/W pads of a 4D tensor are supported, got \(pads) for \(describeShape(x.shape))")
         }
+        try ResourceLimits.checkHyperparameters(pads, name: "pads", layer: node.label, positive: false)
+        try ResourceLimits.checkAllocation([x.batch, x.channels, x.height + pads[2] + pads[6], x.width + pads[3] + pads[7]], layer: node.label)
         let modeName = node.string("mode", default: "constant")
         let mode: PaddingMode
         switch modeName {
@@ -438,6 +463,7 @@ enum ONNXOperators {
         let (m, k) = ta ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
         let (k2, n) = tb ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
         guard k == k2 else { throw node.error("inner dimensions differ: \(k) and \(k2)") }
+        try ResourceLimits.checkAllocation([m, n], layer: node.label)
         var y = Tensor<Float>(zeros: [m, n])
         Float.gemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: node.float("alpha", default: 1), a: a.scalars, lda: a.shape[1],
                    b: b.scalars, ldb: b.shape[1], beta: 0, c: &y.scalars, ldc: n)
@@ -458,6 +484,7 @@ enum ONNXOperators {
         guard k == k2 else { throw node.error("inner dimensions differ: \(k) and \(k2)") }
         let batch = a.shape.dropLast(2).reduce(1, *)
         if b.rank > 2 && Array(b.shape.dropLast(2)) != Array(a.shape.dropLast(2)) { throw node.error("batch dimensions differ") }
+        try ResourceLimits.checkAllocation(Array(a.shape.dropLast(2)) + [m, n], layer: node.label)
         var y = Tensor<Float>(zeros: Array(a.shape.dropLast(2)) + [m, n])
         for i in 0..<batch {
             let aSlice = Array(a.scalars[(i * m * k)..<((i + 1) * m * k)])

@@ -144,9 +144,9 @@ extension ONNXModel {
                 }
                 guard matches else { continue }
                 var generator = SeededGenerator(seed: 0)
-                let stride = node.ints("strides") ?? [1, 1]
+                let stride = try node.pair("strides", default: 1)
                 var conv = try Conv2d(inChannels: weight.shape[1], outChannels: weight.shape[0], kernelSize: (weight.shape[2], weight.shape[3]),
-                                      stride: (stride[0], stride[1]), padding: p, paddingMode: .circular,
+                                      stride: stride, padding: p, paddingMode: .circular,
                                       bias: node.inputs.count > 2 && !node.inputs[2].isEmpty, generator: &generator)
                 try conv.setParameter("weight", weight)
                 if node.inputs.count > 2, case let .float(b)? = values[node.inputs[2]] { try conv.setParameter("bias", b) }

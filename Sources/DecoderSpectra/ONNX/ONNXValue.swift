@@ -96,23 +96,47 @@ enum ONNXTensorDecoder {
         .invalidModel(file: context, reason: "tensor '\(proto.name)' \(reason)")
     }
 
-    /// External data (`location`, `offset`, `length`), relative to the model's folder.
+    /// External data (`location`, `offset`, `length`), relative to the model's folder. The location must stay inside
+    /// that folder (`SafePath`), and only the declared range is read, after checking it against the file's size.
     private static func externalData(_ proto: Onnx_TensorProto, modelFolder: URL?, context: String) throws -> Data {
         var entries: [String: String] = [:]
         for entry in proto.externalData { entries[entry.key] = entry.value }
         guard let location = entries["location"], let folder = modelFolder else {
             throw error(context, proto, "has external data without a 'location'")
         }
-        let url = folder.appendingPathComponent(location)
-        guard let data = try? Data(contentsOf: url) else {
-            throw error(context, proto, "external data file \(url.path) cannot be read")
+        let url: URL
+        do { url = try SafePath.resolve(location, inside: folder, what: "external data location") } catch {
+            throw self.error(context, proto, "\(error)")
         }
-        let offset = Int(entries["offset"] ?? "0") ?? -1
-        let length = entries["length"].flatMap { Int($0) } ?? (data.count - max(offset, 0))
-        guard offset >= 0, length >= 0, offset + length <= data.count else {
-            throw error(context, proto, "external data range offset \(offset), length \(length) exceeds \(url.path) (\(data.count) bytes)")
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue,
+              let handle = try? FileHandle(forReadingFrom: url) else {
+            throw error(context, proto, "external data file '\(location)' cannot be read")
         }
-        return data.subdata(in: offset..<(offset + length))
+        defer { try? handle.close() }
+        guard let end = try? handle.seekToEnd(), end <= UInt64(Int.max) else {
+            throw error(context, proto, "external data file '\(location)' cannot be read")
+        }
+        let fileSize = Int(end)
+        guard let offset = Int(entries["offset"] ?? "0"), offset >= 0, offset <= fileSize else {
+            throw error(context, proto, "external data offset '\(entries["offset"] ?? "")' is outside '\(location)' (\(fileSize) bytes)")
+        }
+        let length = try entries["length"].map { text -> Int in
+            guard let value = Int(text), value >= 0 else { throw error(context, proto, "external data length '\(text)' is invalid") }
+            return value
+        } ?? (fileSize - offset)
+        let (stop, overflow) = offset.addingReportingOverflow(length)
+        guard !overflow, stop <= fileSize else {
+            throw error(context, proto, "external data range offset \(offset), length \(length) exceeds '\(location)' (\(fileSize) bytes)")
+        }
+        do {
+            try handle.seek(toOffset: UInt64(offset))
+            let data = try handle.read(upToCount: length) ?? Data()
+            guard data.count == length else { throw SpectraError.invalidInput("short read") }
+            return data
+        } catch {
+            throw self.error(context, proto, "external data file '\(location)' cannot be read")
+        }
     }
 
     /// IEEE 754 binary16 to Float (subnormals, infinities and NaN included).

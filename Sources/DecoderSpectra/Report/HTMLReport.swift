@@ -66,7 +66,8 @@ public enum HTMLReport {
             for chart in report.charts { body += chart.svg }
             body += "<div class=\"figures\">"
             for figure in report.figures where !isChart(figure, report) {
-                if let image = HTML.embeddedImage(folder.appendingPathComponent(prefix + figure), alt: figure) {
+                if let url = try? SafePath.resolve(prefix + figure, inside: folder, what: "figure"),
+                   let image = HTML.embeddedImage(url, alt: figure) {
                     body += "<figure>\(image)<figcaption>\(HTML.escape(figure))</figcaption></figure>"
                 }
             }
@@ -113,8 +114,10 @@ public enum HTMLReport {
 
     /// The figure PNG, or, when it is missing, a heatmap redrawn from the layer's spectrum .npy.
     private static func image(figure: String?, spectrum: String?, folder: URL, title: String) -> String? {
-        if let figure, let image = HTML.embeddedImage(folder.appendingPathComponent(figure), alt: title) { return image }
-        guard let spectrum, let array = try? NpyFile.read(folder.appendingPathComponent(spectrum)),
+        // Only files inside the run folder are embedded: summary.json is data, not a licence to read anywhere.
+        if let figure, let url = try? SafePath.resolve(figure, inside: folder, what: "figure"),
+           let image = HTML.embeddedImage(url, alt: title) { return image }
+        guard let spectrum, let url = try? SafePath.resolve(spectrum, inside: folder, what: "spectrum"), let array = try? NpyFile.read(url),
               case let .complex(values) = array.values, array.shape.count == 4 else { return nil }
         let s = Spectrum<Double>(shape: array.shape, values: values)
         let canvas = SpectrumFigure.heatmap(magnitudes: SpectrumStatistics.meanMagnitudeMap(s), rows: s.rows, columns: s.columns,

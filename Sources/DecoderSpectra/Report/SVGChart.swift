@@ -71,9 +71,14 @@ public enum HTML {
         return out
     }
 
-    /// An <img> with the PNG embedded as a data URI, so the report is one self-contained file.
+    /// An <img> with the PNG embedded as a data URI, so the report is one self-contained file. Only regular files
+    /// that are PNGs (signature checked) and at most 64 MiB are embedded.
     public static func embeddedImage(_ url: URL, alt: String) -> String? {
-        guard let data = try? Data(contentsOf: url) else { return nil }
+        let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
+        guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
+              attributes[.type] as? FileAttributeType == .typeRegular,
+              let size = attributes[.size] as? Int, size <= 64 << 20,
+              let data = try? Data(contentsOf: url), data.starts(with: signature) else { return nil }
         return "<img alt=\"\(escape(alt))\" src=\"data:image/png;base64,\(data.base64EncodedString())\"/>"
     }
 

@@ -10,6 +10,11 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var momentum: Double = 0
     public var weightDecay: Double = 0
     public var seed: UInt64 = 0
+    /// Where the images came from (a built-in generator name or an absolute path), how many, and their square size:
+    /// recorded so that `--resume` continues on the same data (nil in checkpoints of version 0.1 runs).
+    public var data: String?
+    public var images: Int?
+    public var size: Int?
 
     public init(steps: Int, batchSize: Int, optimizer: String, learningRate: Double) {
         (self.steps, self.batchSize, self.optimizer, self.learningRate) = (steps, batchSize, optimizer, learningRate)
@@ -56,7 +61,11 @@ public struct Checkpoint: Codable, Sendable {
         guard state.format == "decoder-spectra-checkpoint", state.version == 1, state.step >= 0, state.step <= state.config.steps,
               state.losses.count == state.step, (state.sgd != nil) != (state.adam != nil)
         else { throw SpectraError.invalidFile(file: url.path, reason: "inconsistent checkpoint (format, step, losses or optimiser)") }
-        return (state, try ModelFile.load(folder.appendingPathComponent(state.modelFile)))
+        let modelURL: URL
+        do { modelURL = try SafePath.resolve(state.modelFile, inside: folder, what: "'model_file'") } catch {
+            throw SpectraError.invalidFile(file: url.path, reason: "\(error)")
+        }
+        return (state, try ModelFile.load(modelURL))
     }
 }
 
@@ -77,7 +86,13 @@ public struct Trainer {
         }
         guard data.rank == 4, data.batch > 0 else { throw SpectraError.invalidInput("training data must be a non-empty [N, C, H, W] batch") }
         try data.checkFinite("training data")
-        _ = try model.shapes(for: data.shape)
+        let outputShape = try model.shapes(for: data.shape).last ?? data.shape
+        guard outputShape == data.shape else {
+            throw SpectraError.shapeMismatch(
+                layer: "output of \(model.name)",
+                expected: "\(describeShape(data.shape)) (an auto-encoder reconstructs its input, target = input)",
+                got: describeShape(outputShape))
+        }
         self.model = model
         self.data = data
         self.config = config
