@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test build deps bench fixtures clean
+.PHONY: demo test build deps bench fixtures fuzz clean
 
 ## make demo: install missing system packages, build in release, run the main job on the built-in default.
 demo: build
@@ -22,6 +22,11 @@ deps:
 ## make bench: timings of the release build (see scripts/bench.sh).
 bench: build
 	scripts/bench.sh
+
+## make fuzz: libFuzzer + AddressSanitizer on the file readers, FUZZ_SECONDS per target (see scripts/fuzz.sh).
+FUZZ_SECONDS ?= 60
+fuzz: build
+	scripts/fuzz.sh $(FUZZ_SECONDS)
 
 ## make fixtures: regenerate the reference fixtures (needs python3 with torch, numpy, pillow, onnx, onnxruntime).
 fixtures:

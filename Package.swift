@@ -36,9 +36,12 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        // The file readers as fuzzing entry points (libFuzzer, `make fuzz`) and their regression replay in the tests.
+        .target(name: "FuzzTargets", dependencies: ["DecoderSpectra"]),
+        .executableTarget(name: "DecoderSpectraFuzz", dependencies: ["FuzzTargets"]),
         .testTarget(
             name: "DecoderSpectraTests",
-            dependencies: ["DecoderSpectra"],
+            dependencies: ["DecoderSpectra", "FuzzTargets"],
             resources: [.copy("Fixtures")]
         ),
     ],

@@ -28,6 +28,7 @@ struct DecoderSpectraCommand: ParsableCommand {
 
     static func main() {
         MemoryTuning.keepFreedMemoryMapped()
+        TemporaryPaths.shared.installSignalHandlers()  // Ctrl-C and SIGTERM leave no staging folder behind
         do {
             var command = try parseAsRoot()
             try command.run()

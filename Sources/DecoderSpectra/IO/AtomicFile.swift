@@ -7,6 +7,9 @@ public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        // An interrupted write (Ctrl-C, SIGTERM) removes its temporary file too.
+        TemporaryPaths.shared.register(folder: temporary.path)
+        defer { TemporaryPaths.shared.unregister(folder: temporary.path) }
         do {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try data.write(to: temporary)

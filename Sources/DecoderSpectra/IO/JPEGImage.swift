@@ -6,7 +6,14 @@ import Foundation
 public enum JPEGImage {
     /// Reads a JPEG as a [1, channels, H, W] tensor in [0, 1]; channels 1 (grey) or 3 (RGB).
     public static func read(_ url: URL, channels: Int = 3) throws -> Tensor<Float> {
-        let data = try ImageTensor.readImageFile(url, channels: channels)
+        try decode(try ImageTensor.readImageFile(url, channels: channels), channels: channels, file: url)
+    }
+
+    /// Decodes JPEG bytes (`file` names them in errors); the size is checked before any pixel is decoded.
+    public static func decode(_ data: Data, channels: Int = 3, file url: URL) throws -> Tensor<Float> {
+        guard channels == 1 || channels == 3 else {
+            throw SpectraError.invalidInput("images can feed models with 1 or 3 input channels, not \(channels)")
+        }
         guard let handle = tjInitDecompress() else { throw SpectraError.invalidFile(file: url.path, reason: "TurboJPEG failed to start") }
         defer { tjDestroy(handle) }
         var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0

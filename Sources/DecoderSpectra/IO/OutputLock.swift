@@ -65,9 +65,10 @@ public final class OutputLock {
     }
 }
 
-/// Paths that must not outlive an interrupted run: staging folders (removed) and lock files (unlinked). SIGINT,
-/// SIGTERM and SIGHUP are caught once (with dispatch sources, so no cleanup code runs in signal context): the
-/// registered paths are removed and the process exits with 128 + the signal number, as a shell reports it.
+/// Paths that must not outlive an interrupted run: staging folders and temporary files (removed) and lock files
+/// (unlinked). After `installSignalHandlers()`, SIGINT, SIGTERM and SIGHUP are caught (with dispatch sources, so no
+/// cleanup code runs in signal context): the registered paths are removed and the process exits with 128 + the
+/// signal number, as a shell reports it.
 /// SIGKILL cannot be caught; what it leaves is removed by the next run on the same output (`StagedDirectory`).
 public final class TemporaryPaths: @unchecked Sendable {
     public static let shared = TemporaryPaths()
@@ -84,7 +85,6 @@ public final class TemporaryPaths: @unchecked Sendable {
         defer { lock.unlock() }
         folders.insert(folder)
         if let destination { aliases[folder] = destination }
-        installHandlersLocked()
     }
 
     public func unregister(folder: String) {
@@ -97,7 +97,6 @@ public final class TemporaryPaths: @unchecked Sendable {
         lock.lock()
         defer { lock.unlock() }
         lockFiles.insert(lockFile)
-        installHandlersLocked()
     }
 
     func unregister(lockFile: String) {
@@ -115,7 +114,11 @@ public final class TemporaryPaths: @unchecked Sendable {
         }
     }
 
-    private func installHandlersLocked() {
+    /// Catches SIGINT, SIGTERM and SIGHUP from now on (idempotent). The command-line tool calls it at start; a
+    /// library user whose process has its own signal handling need not (paths are then only removed on errors).
+    public func installSignalHandlers() {
+        lock.lock()
+        defer { lock.unlock() }
         guard sources.isEmpty else { return }
         for signalNumber in [SIGINT, SIGTERM, SIGHUP] {
             signal(signalNumber, SIG_IGN)

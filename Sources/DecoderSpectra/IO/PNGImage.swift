@@ -10,7 +10,14 @@ public enum PNGImage {
     /// Reads a PNG as a [1, channels, H, W] tensor in [0, 1] (value / 255, as torchvision's ToTensor).
     /// channels = 1 converts to grey, 3 to RGB (alpha is composited on black by libpng).
     public static func read(_ url: URL, channels: Int = 3) throws -> Tensor<Float> {
-        let data = try ImageTensor.readImageFile(url, channels: channels)
+        try decode(try ImageTensor.readImageFile(url, channels: channels), channels: channels, file: url)
+    }
+
+    /// Decodes PNG bytes (`file` names them in errors); the size is checked before any pixel is decoded.
+    public static func decode(_ data: Data, channels: Int = 3, file url: URL) throws -> Tensor<Float> {
+        guard channels == 1 || channels == 3 else {
+            throw SpectraError.invalidInput("images can feed models with 1 or 3 input channels, not \(channels)")
+        }
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         defer { png_image_free(&image) }

@@ -63,6 +63,11 @@ public enum ModelFile {
         do { data = try Data(contentsOf: url) } catch {
             throw SpectraError.invalidModel(file: url.path, reason: "cannot read: \(error.localizedDescription)")
         }
+        return try decode(data, file: url, seed: seed)
+    }
+
+    /// Builds a model from the bytes of a model JSON file at `url` (its weights folder is looked up beside it).
+    public static func decode(_ data: Data, file url: URL, seed: UInt64? = nil) throws -> Sequential {
         let spec: ModelSpec
         do { spec = try JSONDecoder().decode(ModelSpec.self, from: data) } catch let error as DecodingError {
             throw SpectraError.invalidModel(file: url.path, reason: "malformed JSON: \(describe(error))")

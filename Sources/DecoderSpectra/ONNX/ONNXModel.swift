@@ -72,6 +72,11 @@ public struct ONNXModel: Sendable {
         do { data = try Data(contentsOf: url) } catch {
             throw SpectraError.invalidModel(file: url.path, reason: "cannot read: \(error.localizedDescription)")
         }
+        return try decode(data, file: url)
+    }
+
+    /// Reads a model from the bytes of the .onnx file at `url` (external data is looked up beside it).
+    public static func decode(_ data: Data, file url: URL) throws -> ONNXModel {
         guard !data.isEmpty else { throw SpectraError.invalidModel(file: url.path, reason: "file is empty") }
         let proto: Onnx_ModelProto
         do {

@@ -120,9 +120,11 @@ public enum SpectrumStatistics {
         return (frequency, power)
     }
 
-    /// The power of the radial-profile bin whose centre is nearest to `radius` (cycles per pixel); NaN for an empty profile.
+    /// The power of the radial-profile bin whose centre is nearest to `radius` (cycles per pixel); NaN for an empty
+    /// profile. Profiles read from files may hold arrays of different lengths: only the common prefix is used.
     public static func power(atRadius radius: Double, frequency: [Double], power: [Double]) -> Double {
-        guard let index = frequency.indices.min(by: { abs(frequency[$0] - radius) < abs(frequency[$1] - radius) }) else { return .nan }
+        let bins = 0..<min(frequency.count, power.count)
+        guard let index = bins.min(by: { abs(frequency[$0] - radius) < abs(frequency[$1] - radius) }) else { return .nan }
         return power[index]
     }
 
