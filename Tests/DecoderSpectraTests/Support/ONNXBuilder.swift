@@ -10,29 +10,18 @@ struct ONNXBuilder {
     var opset: Int64 = 17
     var output = "y"
 
-    static func attribute(_ name: String, ints: [Int64]) -> Onnx_AttributeProto {
+    private static func attribute(_ name: String, _ type: Onnx_AttributeProto.AttributeType,
+                                  _ set: (inout Onnx_AttributeProto) -> Void) -> Onnx_AttributeProto {
         var a = Onnx_AttributeProto()
         a.name = name
-        a.type = .ints
-        a.ints = ints
+        a.type = type
+        set(&a)
         return a
     }
 
-    static func attribute(_ name: String, int: Int64) -> Onnx_AttributeProto {
-        var a = Onnx_AttributeProto()
-        a.name = name
-        a.type = .int
-        a.i = int
-        return a
-    }
-
-    static func attribute(_ name: String, string: String) -> Onnx_AttributeProto {
-        var a = Onnx_AttributeProto()
-        a.name = name
-        a.type = .string
-        a.s = Data(string.utf8)
-        return a
-    }
+    static func attribute(_ name: String, ints: [Int64]) -> Onnx_AttributeProto { attribute(name, .ints) { $0.ints = ints } }
+    static func attribute(_ name: String, int: Int64) -> Onnx_AttributeProto { attribute(name, .int) { $0.i = int } }
+    static func attribute(_ name: String, string: String) -> Onnx_AttributeProto { attribute(name, .string) { $0.s = Data(string.utf8) } }
 
     mutating func node(_ op: String, _ inputs: [String], _ outputs: [String], _ attributes: [Onnx_AttributeProto] = [], name: String? = nil) {
         var n = Onnx_NodeProto()
@@ -44,41 +33,38 @@ struct ONNXBuilder {
         nodes.append(n)
     }
 
-    mutating func floats(_ name: String, shape: [Int64], values: [Float]) {
+    /// Adds an initializer of element type `dataType` (1 float, 7 int64), filled in by `set`.
+    private mutating func initializer(_ name: String, shape: [Int64], dataType: Int32, _ set: (inout Onnx_TensorProto) -> Void) {
         var t = Onnx_TensorProto()
         t.name = name
         t.dims = shape
-        t.dataType = 1
-        t.floatData = values
+        t.dataType = dataType
+        set(&t)
         initializers.append(t)
     }
 
+    mutating func floats(_ name: String, shape: [Int64], values: [Float]) {
+        initializer(name, shape: shape, dataType: 1) { $0.floatData = values }
+    }
+
     mutating func int64s(_ name: String, shape: [Int64], values: [Int64]) {
-        var t = Onnx_TensorProto()
-        t.name = name
-        t.dims = shape
-        t.dataType = 7
-        t.int64Data = values
-        initializers.append(t)
+        initializer(name, shape: shape, dataType: 7) { $0.int64Data = values }
     }
 
     /// A float tensor stored as external data at `location` (offset and length as given).
     mutating func external(_ name: String, shape: [Int64], location: String, offset: String? = nil, length: String? = nil) {
-        var t = Onnx_TensorProto()
-        t.name = name
-        t.dims = shape
-        t.dataType = 1
-        t.dataLocation = .external
         var entries = [("location", location)]
         if let offset { entries.append(("offset", offset)) }
         if let length { entries.append(("length", length)) }
-        t.externalData = entries.map { key, value in
-            var e = Onnx_StringStringEntryProto()
-            e.key = key
-            e.value = value
-            return e
+        initializer(name, shape: shape, dataType: 1) { t in
+            t.dataLocation = .external
+            t.externalData = entries.map { key, value in
+                var e = Onnx_StringStringEntryProto()
+                e.key = key
+                e.value = value
+                return e
+            }
         }
-        initializers.append(t)
     }
 
     var model: Onnx_ModelProto {
