@@ -7,7 +7,8 @@ struct Demo: ParsableCommand {
         abstract: "Run a built-in decoder on built-in synthetic images and write spectra, figures and a summary.",
         discussion: """
             Writes into --out: summary.json (per layer: shape, p_low, radial spectrum, verification), \
-            spectra/NN-<layer>.npy (complex64 [B, C, M, N], un-shifted) and figures/*.png (centred log-magnitude maps).
+            spectra/NN-<layer>.power.npy (dataset-averaged power map, float64 [M, N], un-shifted), p_low.npy, \
+            figures/*.png (centred log-magnitude maps) and report.html.
 
             Examples:
               decoder-spectra demo
@@ -42,13 +43,14 @@ struct Demo: ParsableCommand {
         try Console.run(runOptions.style) {
             let decoder = try LoadedModel.load(model, seed: seed)
             let kind = SyntheticImages.Kind(rawValue: data)!
-            let input = try SyntheticImages.checkedGenerate(kind, count: images, channels: decoder.inputChannels,
-                                                 height: decoder.inputSize.height, width: decoder.inputSize.width, seed: seed)
+            let batches = try InputBatches(.synthetic(kind, count: images, channels: decoder.inputChannels, height: decoder.inputSize.height,
+                                                      width: decoder.inputSize.width, seed: seed),
+                                           channels: decoder.inputChannels, batchSize: runOptions.batchSize)
             let source = "built-in \(kind.rawValue) images (seed \(seed))"
-            let summary = try AnalysisJob(
-                model: decoder, until: nil, input: input, source: source, files: nil, out: out, force: runOptions.force, precision: runOptions.precision,
-                options: { var o = AnalysisWriter.Options(); o.command = invocation; o.seed = seed; return o }()
-            ).run()
+            var options = runOptions.writerOptions
+            options.seed = seed
+            let summary = try AnalysisJob(model: decoder, until: nil, batches: batches, total: images, source: source, isFiles: false,
+                                          out: out, force: runOptions.force, precision: runOptions.precision, options: options).run()
             try AnalysisJob.printSummary(summary, out: out, json: runOptions.json)
         }
     }
@@ -77,12 +79,6 @@ struct Analyze: ParsableCommand {
     @Option(help: "Output folder.")
     var out: String = "analysis-output"
 
-    @Flag(help: "Also write every layer's feature map as float32 .npy into features/.")
-    var saveFeatures = false
-
-    @Flag(help: "Do not write the complex64 spectra (they can be large).")
-    var noSpectra = false
-
     @OptionGroup var runOptions: RunOptions
 
     func validate() throws {
@@ -94,14 +90,13 @@ struct Analyze: ParsableCommand {
         try Console.run(runOptions.style) {
             let model = try modelOptions.load()
             let target = size.flatMap(parseSize)
-            let (tensor, files) = try InputLoader.load(input, channels: model.fileChannels, size: target, limit: limit)
-            var options = AnalysisWriter.Options()
-            options.command = invocation
+            let batches = try InputBatches(.files(input), channels: model.fileChannels, size: target, limit: limit,
+                                           batchSize: runOptions.batchSize)
+            var options = runOptions.writerOptions
             options.seed = modelOptions.seed
-            options.saveFeatures = saveFeatures
-            options.saveSpectra = !noSpectra
-            let summary = try AnalysisJob(model: model, until: modelOptions.until, input: tensor, source: input, files: files, out: out,
-                                          force: runOptions.force, precision: runOptions.precision, options: options).run()
+            let summary = try AnalysisJob(model: model, until: modelOptions.until, batches: batches, total: limit, source: input,
+                                          isFiles: true, out: out, force: runOptions.force, precision: runOptions.precision,
+                                          options: options).run()
             try AnalysisJob.printSummary(summary, out: out, json: runOptions.json)
         }
     }
@@ -119,16 +114,48 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Print summary.json on stdout instead of the table.")
     var json = false
 
+    @Option(help: "Images traced at once; memory grows with it, not with the number of images.")
+    var batchSize: Int = 16
+
+    @Flag(help: "Also write the per-image complex64 spectra of every layer into spectra/NN-<layer>.npy ([B, C, M, N]).")
+    var saveSpectra = false
+
+    @Flag(help: "Also write the per-image float32 feature maps of every layer into features/NN-<layer>.npy.")
+    var saveFeatures = false
+
+    @Option(help: "With --save-spectra/--save-features: save the first N images only.")
+    var saveImages: Int = 64
+
+    @Flag(help: "Do not write the dataset-averaged power maps (spectra/NN-<layer>.power.npy).")
+    var noSpectra = false
+
     @OptionGroup var style: OutputStyle
+
+    func validate() throws {
+        guard batchSize >= 1, batchSize <= 65536 else { throw ValidationError("--batch-size must be between 1 and 65536") }
+        guard saveImages >= 1 else { throw ValidationError("--save-images must be at least 1") }
+    }
+
+    var writerOptions: AnalysisWriter.Options {
+        var options = AnalysisWriter.Options()
+        options.command = invocation
+        options.saveSpectra = saveSpectra
+        options.saveFeatures = saveFeatures
+        options.savedImages = saveImages
+        options.savePowerMaps = !noSpectra
+        return options
+    }
 }
 
-/// The shared body of `demo` and `analyze`: trace, write into a staged folder, commit.
+/// The shared body of `demo` and `analyze`: stream the batches through the analysis into a staged folder, commit.
 struct AnalysisJob {
     let model: LoadedModel
     let until: String?
-    let input: Tensor<Float>
+    let batches: InputBatches
+    /// The number of images when known in advance (for the ETA).
+    let total: Int?
     let source: String
-    let files: [String]?
+    let isFiles: Bool
     let out: String
     let force: Bool
     let precision: Precision
@@ -136,21 +163,35 @@ struct AnalysisJob {
 
     func run() throws -> AnalysisSummary {
         let folder = try StagedDirectory(URL(fileURLWithPath: out), force: force)
-        let progress: (Int, Int, String) -> Void = { step, total, name in Console.progress(step: step, of: total, "running \(name)") }
-        let writer = AnalysisWriter(options: options)
-        let summary: AnalysisSummary
+        let perImage = AnalysisWriter.PerImageFiles(options: options)
+        let start = Date()
+        let progress: (Int) -> Void = { done in
+            let elapsed = Date().timeIntervalSince(start), rate = Double(done) / max(elapsed, 1e-9)
+            if let total {
+                let eta = Double(max(0, total - done)) / max(rate, 1e-9)
+                Console.progress(step: min(done, total), of: total, String(format: "images, %.1f img/s, ETA %02d:%02d", rate, Int(eta) / 60, Int(eta) % 60))
+            } else {
+                Console.progress(String(format: "%d images, %.1f img/s", done, rate))
+            }
+        }
+        let analysis: AnalysisAccumulator
         switch precision {
         case .float:
-            let trace = try model.trace(input, until: until, progress: progress)
-            try Console.checkFinite(trace)
-            summary = try writer.write(trace, source: source, files: files, into: folder, progress: Console.progress)
+            analysis = try StreamingAnalysis.run(model, batches: batches, until: until, precision: Float.self,
+                                                 perBatch: { try perImage.append($0, into: folder) }, progress: progress)
         case .double:
-            let trace = try model.trace(input.converted(to: Double.self), until: until, progress: progress)
-            try Console.checkFinite(trace)
-            summary = try writer.write(trace, source: source, files: files, into: folder, progress: Console.progress)
+            analysis = try StreamingAnalysis.run(model, batches: batches, until: until, precision: Double.self,
+                                                 perBatch: { try perImage.append($0, into: folder) }, progress: progress)
         }
+        Console.endProgress()
+        if let warning = analysis.nonFiniteWarning { try Console.warn(warning) }
+        let summary = try AnalysisWriter(options: options).write(
+            analysis, source: source, files: isFiles ? batches.filesRead : nil, precision: precision.rawValue, into: folder,
+            perImage: perImage, progress: Console.progress)
         try folder.commit()
         Console.endProgress()
+        Console.detail(String(format: "%d images in %.2f s, peak memory %.0f MB", analysis.images, Date().timeIntervalSince(start),
+                              Double(peakResidentBytes) / 1e6))
         return summary
     }
 

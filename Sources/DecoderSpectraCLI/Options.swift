@@ -173,3 +173,10 @@ enum Console {
 
 /// The command line as typed, recorded in summaries so that a result says how it was made.
 var invocation: String { CommandLine.arguments.map { $0.contains(" ") ? "'\($0)'" : $0 }.joined(separator: " ") }
+
+/// The peak resident memory of this process so far (getrusage's ru_maxrss, reported in KiB on Linux).
+var peakResidentBytes: Int {
+    var usage = rusage()
+    getrusage(RUSAGE_SELF.rawValue, &usage)
+    return usage.ru_maxrss * 1024
+}

@@ -66,6 +66,7 @@ import Testing
         let out = temporaryFolder().appendingPathComponent("run")
         var options = AnalysisWriter.Options()
         options.saveFeatures = true
+        options.saveSpectra = true
         let folder = try StagedDirectory(out, force: false)
         let summary = try AnalysisWriter(options: options).write(trace.analysisTrace(model: model), source: "test", files: nil, into: folder)
         try folder.commit()

@@ -46,6 +46,8 @@ public struct AnalysisSummary: Codable, Sendable {
         public var pLow: Double
         public var radialSpectrum: RadialSpectrum
         public var verification: LayerVerification
+        /// The dataset-averaged power map E|H|² (float64 [M, N], un-shifted).
+        public var powerFile: String?
         public var spectrumFile: String?
         public var featureFile: String?
         public var figure: String?
@@ -54,6 +56,7 @@ public struct AnalysisSummary: Codable, Sendable {
             case outputShape = "output_shape"
             case pLow = "p_low"
             case radialSpectrum = "radial_spectrum"
+            case powerFile = "power_file"
             case spectrumFile = "spectrum_file"
             case featureFile = "feature_file"
         }
@@ -67,6 +70,19 @@ public struct AnalysisSummary: Codable, Sendable {
     public var model: ModelInfo
     public var input: InputInfo
     public var layers: [LayerInfo]
+    /// Images analysed (nil in summaries written before streaming).
+    public var images: Int?
+    /// p_low of every image: float64 [1 + layers, images], row 0 the input.
+    public var pLowFile: String?
+
+    enum CodingKeys: String, CodingKey {
+        case schema, tool, command, precision, seed, model, input, layers, images
+        case pLowFile = "p_low_file"
+    }
+
+    public init(command: String, precision: String, seed: UInt64?, model: ModelInfo, input: InputInfo, layers: [LayerInfo]) {
+        (self.command, self.precision, self.seed, self.model, self.input, self.layers) = (command, precision, seed, model, input, layers)
+    }
 }
 
 /// The library and tool version, printed by `--version` and written into every summary.

@@ -1,12 +1,20 @@
 import Foundation
 
-/// Writes the results of a traced run into an output folder (the main job of `demo` and `analyze`):
-/// `summary.json`, `spectra/NN-<layer>.npy` (complex64 [B, C, M, N], un-shifted), `figures/*.png` and optionally
-/// `features/NN-<layer>.npy` (float32). Everything goes through a `StagedDirectory`, so a failure leaves nothing.
+/// Writes the results of an analysis into an output folder (the main job of `demo` and `analyze`): `summary.json`,
+/// `spectra/NN-<layer>.power.npy` (the dataset-averaged power map E|H|², float64 [M, N], un-shifted), `p_low.npy`
+/// (p_low of every image and stage), `figures/*.png`, `report.html`, and on request the per-image files
+/// `spectra/NN-<layer>.npy` (complex64 [B, C, M, N]) and `features/NN-<layer>.npy` (float32 [B, C, H, W]), streamed
+/// batch by batch (`PerImageFiles`). Everything goes through a `StagedDirectory`, so a failure leaves nothing.
 public struct AnalysisWriter {
     public struct Options: Sendable {
-        public var saveSpectra = true
+        /// Per-image complex64 spectra of every stage (`--save-spectra`).
+        public var saveSpectra = false
+        /// Per-image float32 feature maps of every stage (`--save-features`).
         public var saveFeatures = false
+        /// The most images whose spectra or features are saved.
+        public var savedImages = Int.max
+        /// The dataset-averaged power maps (`--no-spectra` turns them off).
+        public var savePowerMaps = true
         public var saveFigures = true
         public var command = ""
         public var seed: UInt64?
@@ -17,70 +25,123 @@ public struct AnalysisWriter {
 
     public init(options: Options) { self.options = options }
 
-    /// Writes every file for `trace` into `folder` and returns the summary (also written as summary.json).
-    @_specialize(where S == Float)
-    @_specialize(where S == Double)
-    public func write<S: TensorScalar>(
-        _ trace: AnalysisTrace<S>, source: String, files: [String]?, into folder: StagedDirectory,
-        progress: ((String) -> Void)? = nil
+    /// The file stem of stage `index` (0-based): "NN-<name>", the name made safe (`SafePath.fileName`).
+    static func stem(_ index: Int, _ name: String) -> String { String(format: "%02d-", index + 1) + SafePath.fileName(name) }
+
+    /// Per-image spectra and features, appended batch by batch while an analysis streams (the first `savedImages`).
+    public final class PerImageFiles {
+        private let options: Options
+        private var spectra: [NpyAppender] = []
+        private var features: [NpyAppender] = []
+        private var spectrumNames: [String?] = [], featureNames: [String?] = []
+        private var opened = false
+
+        public init(options: Options) { self.options = options }
+
+        /// Appends what `options` asks for of this batch (images beyond `savedImages` are skipped).
+        public func append<S: TensorScalar>(_ trace: AnalysisTrace<S>, into folder: StagedDirectory) throws {
+            guard options.saveSpectra || options.saveFeatures else { return }
+            if !opened {
+                for (index, stage) in trace.stages.enumerated() {
+                    let stem = AnalysisWriter.stem(index, stage.name)
+                    let spectrum = options.saveSpectra ? "spectra/\(stem).npy" : nil, feature = options.saveFeatures ? "features/\(stem).npy" : nil
+                    if let spectrum { spectra.append(try NpyAppender(folder.url(spectrum), descr: "<c8", imageShape: Array(stage.spectrum.shape.dropFirst()))) }
+                    if let feature { features.append(try NpyAppender(folder.url(feature), descr: "<f4", imageShape: Array(stage.output.shape.dropFirst()))) }
+                    spectrumNames.append(spectrum)
+                    featureNames.append(feature)
+                }
+                opened = true
+            }
+            let saved = spectra.first?.images ?? features.first?.images ?? 0
+            let count = min(trace.input.batch, max(0, options.savedImages - saved))
+            guard count > 0 else { return }
+            for (index, stage) in trace.stages.enumerated() {
+                if options.saveSpectra {
+                    let per = stage.spectrum.values.count / stage.spectrum.batch
+                    try spectra[index].append(NpyFile.complex64Payload(Array(stage.spectrum.values[0..<(count * per)])), images: count)
+                }
+                if options.saveFeatures {
+                    let per = stage.output.count / stage.output.batch
+                    try features[index].append(NpyFile.float32Payload(Array(stage.output.scalars[0..<(count * per)])), images: count)
+                }
+            }
+        }
+
+        /// Closes the files; returns the (spectrum, feature) file of each stage.
+        public func finish() throws -> [(spectrum: String?, feature: String?)] {
+            for file in spectra + features { try file.finish() }
+            return zip(spectrumNames, featureNames).map { ($0, $1) }
+        }
+    }
+
+    /// Writes every file for the accumulated analysis into `folder` and returns the summary (also summary.json).
+    public func write(
+        _ analysis: AnalysisAccumulator, source: String, files: [String]?, precision: String, into folder: StagedDirectory,
+        perImage: PerImageFiles? = nil, progress: ((String) -> Void)? = nil
     ) throws -> AnalysisSummary {
+        let saved = try perImage?.finish() ?? []
         let inputFigure = options.saveFigures ? "figures/00-input.png" : nil
-        if let inputFigure { try figure(trace.inputSpectrum, title: "INPUT", to: folder.url(inputFigure)) }
-        let inputRadial = SpectrumStatistics.radialProfile(trace.inputSpectrum)
+        if let inputFigure { try figure(analysis.input, title: "INPUT", to: folder.url(inputFigure)) }
+        let inputRadial = analysis.input.radialProfile
         var layers: [AnalysisSummary.LayerInfo] = []
         var curves: [(label: String, x: [Double], y: [Double])] = [("input", inputRadial.frequency, inputRadial.power)]
-        for (index, stage) in trace.stages.enumerated() {
-            progress?("writing layer \(index + 1)/\(trace.stages.count) \(stage.name)")
-            let stem = String(format: "%02d-", index + 1) + SafePath.fileName(stage.name)
-            let spectrum = stage.spectrum
+        for (index, stage) in analysis.stages.enumerated() {
+            progress?("writing layer \(index + 1)/\(analysis.stages.count) \(stage.name)")
+            let stem = Self.stem(index, stage.name)
+            let radial = stage.radialProfile
             var info = AnalysisSummary.LayerInfo(
-                index: index + 1, name: stage.name, type: stage.type, outputShape: spectrum.shape,
-                pLow: SpectrumStatistics.lowFrequencyRatio(spectrum),
-                radialSpectrum: radial(spectrum), verification: stage.verification)
-            if options.saveSpectra {
-                info.spectrumFile = "spectra/\(stem).npy"
-                try NpyFile.writeComplex64(spectrum.values, shape: spectrum.shape, to: folder.url(info.spectrumFile!))
+                index: index + 1, name: stage.name, type: stage.type, outputShape: [analysis.images] + stage.imageShape,
+                pLow: stage.meanLowFrequencyRatio, radialSpectrum: .init(frequency: radial.frequency, power: radial.power),
+                verification: stage.verification ?? LayerVerification(rule: "unavailable", detail: ""))
+            if options.savePowerMaps {
+                info.powerFile = "spectra/\(stem).power.npy"
+                try NpyFile.writeFloat64(stage.meanPowerMap, shape: [stage.rows, stage.columns], to: folder.url(info.powerFile!))
             }
-            if options.saveFeatures {
-                info.featureFile = "features/\(stem).npy"
-                try stage.output.writeNpy(folder.url(info.featureFile!))
-            }
+            if index < saved.count { (info.spectrumFile, info.featureFile) = saved[index] }
             if options.saveFigures {
                 info.figure = "figures/\(stem).png"
-                try figure(spectrum, title: "\(index + 1) \(stage.name) (\(stage.type)) \(spectrum.rows)X\(spectrum.columns)",
-                           to: folder.url(info.figure!))
+                try figure(stage, title: "\(index + 1) \(stage.name) (\(stage.type)) \(stage.rows)X\(stage.columns)", to: folder.url(info.figure!))
             }
-            curves.append((stage.name, info.radialSpectrum.frequency, info.radialSpectrum.power))
+            curves.append((stage.name, radial.frequency, radial.power))
             layers.append(info)
         }
         if options.saveFigures {
             try SpectrumFigure.curves(curves, title: "RADIAL POWER SPECTRUM PER LAYER", xLabel: "CYCLES PER PIXEL",
-                                         yLabel: "E|H|^2").writePNG(to: folder.url("figures/radial-spectra.png"))
+                                      yLabel: "E|H|^2").writePNG(to: folder.url("figures/radial-spectra.png"))
         }
-        let summary = AnalysisSummary(
-            command: options.command, precision: S.precisionName, seed: options.seed,
-            model: .init(name: trace.modelName, description: trace.modelSummary, inputChannels: trace.inputChannels,
-                         layerCount: trace.stages.count),
-            input: .init(source: source, files: files, shape: trace.input.shape,
-                         pLow: SpectrumStatistics.lowFrequencyRatio(trace.inputSpectrum),
+        // p_low of every image: row 0 the input, row i stage i.
+        let pLowRows = [analysis.input.pLow] + analysis.stages.map(\.pLow)
+        try NpyFile.writeFloat64(pLowRows.flatMap { $0 }, shape: [pLowRows.count, analysis.images], to: folder.url("p_low.npy"))
+        var summary = AnalysisSummary(
+            command: options.command, precision: precision, seed: options.seed,
+            model: .init(name: analysis.modelName, description: analysis.modelSummary, inputChannels: analysis.inputChannels,
+                         layerCount: analysis.stages.count),
+            input: .init(source: source, files: files, shape: [analysis.images] + analysis.input.imageShape,
+                         pLow: analysis.input.meanLowFrequencyRatio,
                          radialSpectrum: .init(frequency: inputRadial.frequency, power: inputRadial.power), figure: inputFigure),
             layers: layers)
+        summary.images = analysis.images
+        summary.pLowFile = "p_low.npy"
         try AtomicFile.write(try JSONFormatting.encode(summary), to: folder.url("summary.json"))
         try AtomicFile.write(HTMLReport.analysis(summary, folder: folder.staging), to: folder.url("report.html"))
         return summary
     }
 
-    @_specialize(where S == Float)
-    @_specialize(where S == Double)
-    private func radial<S: TensorScalar>(_ spectrum: Spectrum<S>) -> AnalysisSummary.RadialSpectrum {
-        let profile = SpectrumStatistics.radialProfile(spectrum)
-        return .init(frequency: profile.frequency, power: profile.power)
+    /// Writes one traced batch (the whole input at once): accumulators and per-image files from the trace.
+    public func write<S: TensorScalar>(
+        _ trace: AnalysisTrace<S>, source: String, files: [String]?, into folder: StagedDirectory,
+        progress: ((String) -> Void)? = nil
+    ) throws -> AnalysisSummary {
+        var analysis = AnalysisAccumulator(shapedAfter: trace)
+        try analysis.add(trace)
+        let perImage = PerImageFiles(options: options)
+        try perImage.append(trace, into: folder)
+        return try write(analysis, source: source, files: files, precision: S.precisionName, into: folder, perImage: perImage,
+                         progress: progress)
     }
 
-    @_specialize(where S == Float)
-    @_specialize(where S == Double)
-    private func figure<S: TensorScalar>(_ spectrum: Spectrum<S>, title: String, to url: URL) throws {
-        let map = SpectrumStatistics.meanMagnitudeMap(spectrum)
-        try SpectrumFigure.heatmap(magnitudes: map, rows: spectrum.rows, columns: spectrum.columns, title: title).writePNG(to: url)
+    private func figure(_ stage: StageAccumulator, title: String, to url: URL) throws {
+        try SpectrumFigure.heatmap(magnitudes: stage.meanMagnitudeMap, rows: stage.rows, columns: stage.columns, title: title)
+            .writePNG(to: url)
     }
 }

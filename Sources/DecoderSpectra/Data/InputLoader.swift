@@ -16,22 +16,7 @@ public enum InputLoader {
     public static func load(
         _ path: String, channels: Int?, size: (Int, Int)? = nil, limit: Int? = nil
     ) throws -> (tensor: Tensor<Float>, files: [String]) {
-        let url = URL(fileURLWithPath: path)
-        var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
-            throw SpectraError.invalidFile(file: path, reason: "no such file or folder")
-        }
-        var files: [URL]
-        if isDirectory.boolValue {
-            let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
-            files = names.sorted().filter { fileExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
-                .map { url.appendingPathComponent($0) }
-            guard !files.isEmpty else {
-                throw SpectraError.invalidFile(file: path, reason: "folder holds no .png, .jpg, .npy or .bin files")
-            }
-        } else {
-            files = [url]
-        }
+        let files = try files(at: path)
         if let limit, limit < 1 { throw SpectraError.invalidInput("the image limit must be at least 1, got \(limit)") }
         let cap = limit ?? Int.max
         var tensors: [Tensor<Float>] = [], used: [String] = [], count = 0
@@ -63,7 +48,24 @@ public enum InputLoader {
         return (try Tensor(shape: shape, scalars: scalars), used)
     }
 
-    private static func loadOne(_ url: URL, channels: Int?) throws -> Tensor<Float> {
+    /// The input files a path names: the file itself, or a folder's image, .npy and .bin files in name order.
+    static func files(at path: String) throws -> [URL] {
+        let url = URL(fileURLWithPath: path)
+        var isDirectory: ObjCBool = false
+        guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory) else {
+            throw SpectraError.invalidFile(file: path, reason: "no such file or folder")
+        }
+        guard isDirectory.boolValue else { return [url] }
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
+        let files = names.sorted().filter { fileExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
+            .map { url.appendingPathComponent($0) }
+        guard !files.isEmpty else {
+            throw SpectraError.invalidFile(file: path, reason: "folder holds no .png, .jpg, .npy or .bin files")
+        }
+        return files
+    }
+
+    static func loadOne(_ url: URL, channels: Int?) throws -> Tensor<Float> {
         switch url.pathExtension.lowercased() {
         case "png": return try PNGImage.read(url, channels: channels ?? 3)
         case "jpg", "jpeg": return try JPEGImage.read(url, channels: channels ?? 3)

@@ -32,14 +32,19 @@ public enum SyntheticImages {
         var batch = Tensor<Float>(zeros: [count, channels, height, width])
         let plane = channels * height * width
         for b in 0..<count {
-            let image: [Float]
-            switch kind {
-            case .deadLeaves: image = deadLeaves(channels: channels, height: height, width: width, generator: &generator)
-            case .pinkNoise: image = pinkNoise(channels: channels, height: height, width: width, generator: &generator)
-            }
-            batch.scalars.replaceSubrange((b * plane)..<((b + 1) * plane), with: image)
+            batch.scalars.replaceSubrange((b * plane)..<((b + 1) * plane),
+                                          with: image(kind, channels: channels, height: height, width: width, generator: &generator))
         }
         return batch
+    }
+
+    /// The next image of the seeded sequence that `generate` returns as a batch ([C·H·W] values): drawing images
+    /// one batch at a time with one generator gives exactly the images of one `generate` call.
+    public static func image(_ kind: Kind, channels: Int, height: Int, width: Int, generator: inout SeededGenerator) -> [Float] {
+        switch kind {
+        case .deadLeaves: return deadLeaves(channels: channels, height: height, width: width, generator: &generator)
+        case .pinkNoise: return pinkNoise(channels: channels, height: height, width: width, generator: &generator)
+        }
     }
 
     private static func deadLeaves(channels: Int, height: Int, width: Int, generator: inout SeededGenerator) -> [Float] {

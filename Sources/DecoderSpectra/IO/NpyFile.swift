@@ -115,29 +115,48 @@ public enum NpyFile {
 
     /// Writes a float32 array atomically.
     public static func writeFloat32(_ values: [Float], shape: [Int], to url: URL) throws {
-        var payload = Data(capacity: values.count * 4)
+        try AtomicFile.write(header(descr: "<f4", shape: shape) + float32Payload(values), to: url)
+    }
+
+    /// Writes a float64 array atomically (dataset-averaged maps keep their Float64 accumulation).
+    public static func writeFloat64(_ values: [Double], shape: [Int], to url: URL) throws {
+        var payload = Data(capacity: values.count * 8)
         for v in values { withUnsafeBytes(of: v.bitPattern.littleEndian) { payload.append(contentsOf: $0) } }
-        try AtomicFile.write(header(descr: "<f4", shape: shape) + payload, to: url)
+        try AtomicFile.write(header(descr: "<f8", shape: shape) + payload, to: url)
+    }
+
+    /// Little-endian float32 bytes.
+    static func float32Payload<S: TensorScalar>(_ values: [S]) -> Data {
+        var payload = Data(capacity: values.count * 4)
+        for v in values { withUnsafeBytes(of: Float(v).bitPattern.littleEndian) { payload.append(contentsOf: $0) } }
+        return payload
+    }
+
+    /// Little-endian interleaved (real, imaginary) float32 bytes.
+    static func complex64Payload<S: TensorScalar>(_ values: [Complex<S>]) -> Data {
+        var payload = Data(capacity: values.count * 8)
+        for v in values {
+            withUnsafeBytes(of: Float(v.real).bitPattern.littleEndian) { payload.append(contentsOf: $0) }
+            withUnsafeBytes(of: Float(v.imaginary).bitPattern.littleEndian) { payload.append(contentsOf: $0) }
+        }
+        return payload
     }
 
     /// Writes a complex64 array atomically (interleaved real, imaginary float32).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func writeComplex64<S: TensorScalar>(_ values: [Complex<S>], shape: [Int], to url: URL) throws {
-        var payload = Data(capacity: values.count * 8)
-        for v in values {
-            withUnsafeBytes(of: Float(v.real).bitPattern.littleEndian) { payload.append(contentsOf: $0) }
-            withUnsafeBytes(of: Float(v.imaginary).bitPattern.littleEndian) { payload.append(contentsOf: $0) }
-        }
-        try AtomicFile.write(header(descr: "<c8", shape: shape) + payload, to: url)
+        try AtomicFile.write(header(descr: "<c8", shape: shape) + complex64Payload(values), to: url)
     }
 
     /// A version 1.0 header padded so that the data starts at a multiple of 64 bytes, as numpy writes it.
-    static func header(descr: String, shape: [Int]) -> Data {
+    /// `length`: pad the header to exactly this many bytes (a multiple of 64), so that it can be rewritten in place.
+    static func header(descr: String, shape: [Int], length: Int? = nil) -> Data {
         let shapeText = shape.count == 1 ? "(\(shape[0]),)" : "(" + shape.map(String.init).joined(separator: ", ") + ")"
         var dict = "{'descr': '\(descr)', 'fortran_order': False, 'shape': \(shapeText), }"
         let unpadded = 10 + dict.utf8.count + 1
-        dict += String(repeating: " ", count: (64 - unpadded % 64) % 64) + "\n"
+        let padding = length.map { max(0, $0 - unpadded) } ?? (64 - unpadded % 64) % 64
+        dict += String(repeating: " ", count: padding) + "\n"
         var data = Data(magic + [1, 0])
         let length = UInt16(dict.utf8.count)
         data.append(contentsOf: [UInt8(length & 0xFF), UInt8(length >> 8)])
@@ -222,5 +241,47 @@ enum NpyHeader {
         }
         guard scanner.allSatisfy(\.isWhitespace) else { throw fail("unexpected text after the header dict") }
         return fields
+    }
+}
+
+/// An .npy file written batch by batch (per-image spectra and features of a streamed analysis): the header is written
+/// with room to spare and rewritten with the final image count by `finish()`. It lives in a staging folder, so an
+/// interrupted run never leaves a half-written file in the output.
+final class NpyAppender {
+    static let headerLength = 192
+    let url: URL
+    private let descr: String
+    private let imageShape: [Int]
+    private let handle: FileHandle
+    private(set) var images = 0
+
+    init(_ url: URL, descr: String, imageShape: [Int]) throws {
+        self.url = url
+        self.descr = descr
+        self.imageShape = imageShape
+        guard FileManager.default.createFile(atPath: url.path, contents: NpyFile.header(descr: descr, shape: [0] + imageShape,
+                                                                                         length: Self.headerLength)),
+              let handle = try? FileHandle(forWritingTo: url) else {
+            throw SpectraError.invalidFile(file: url.path, reason: "cannot create")
+        }
+        self.handle = handle
+        try handle.seekToEnd()
+    }
+
+    func append(_ payload: Data, images count: Int) throws {
+        do { try handle.write(contentsOf: payload) } catch {
+            throw SpectraError.invalidFile(file: url.path, reason: "cannot write: \(error.localizedDescription)")
+        }
+        images += count
+    }
+
+    func finish() throws {
+        do {
+            try handle.seek(toOffset: 0)
+            try handle.write(contentsOf: NpyFile.header(descr: descr, shape: [images] + imageShape, length: Self.headerLength))
+            try handle.close()
+        } catch {
+            throw SpectraError.invalidFile(file: url.path, reason: "cannot finish: \(error.localizedDescription)")
+        }
     }
 }

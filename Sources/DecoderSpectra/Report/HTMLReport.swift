@@ -37,9 +37,10 @@ public enum HTMLReport {
                                title: "Similarity of propagated and real spectra", xLabel: "layer", yLabel: "sim", logY: false)
         body += "<h2>Spectra</h2><p>Channel- and batch-averaged magnitude, centred (low frequencies in the middle), log colour "
             + "scale; the DC value is clamped to the second largest for display only.</p><div class=\"figures\">"
-        let figures = [(summary.input.figure, nil as String?, "input")] + summary.layers.map { ($0.figure, $0.spectrumFile, "\($0.index) \($0.name)") }
-        for (figure, spectrum, caption) in figures {
-            if let image = image(figure: figure, spectrum: spectrum, folder: folder, title: caption) {
+        let figures = [(summary.input.figure, nil as String?, nil as String?, "input")]
+            + summary.layers.map { ($0.figure, $0.spectrumFile, $0.powerFile, "\($0.index) \($0.name)") }
+        for (figure, spectrum, power, caption) in figures {
+            if let image = image(figure: figure, spectrum: spectrum, power: power, folder: folder, title: caption) {
                 body += "<figure>\(image)<figcaption>\(HTML.escape(caption))</figcaption></figure>"
             }
         }
@@ -112,16 +113,27 @@ public enum HTMLReport {
             + extra.map(HTML.escape)).joined(separator: "<br>") + "</p>"
     }
 
-    /// The figure PNG, or, when it is missing, a heatmap redrawn from the layer's spectrum .npy.
-    private static func image(figure: String?, spectrum: String?, folder: URL, title: String) -> String? {
+    /// The figure PNG, or, when it is missing, a heatmap redrawn from the layer's per-image spectra (mean magnitude)
+    /// or else from its power map (root-mean-square magnitude, √E|H|²).
+    private static func image(figure: String?, spectrum: String?, power: String?, folder: URL, title: String) -> String? {
         // Only files inside the run folder are embedded: summary.json is data, not a licence to read anywhere.
         if let figure, let url = try? SafePath.resolve(figure, inside: folder, what: "figure"),
            let image = HTML.embeddedImage(url, alt: title) { return image }
-        guard let spectrum, let url = try? SafePath.resolve(spectrum, inside: folder, what: "spectrum"), let array = try? NpyFile.read(url),
-              case let .complex(values) = array.values, array.shape.count == 4 else { return nil }
-        let s = Spectrum<Double>(shape: array.shape, values: values)
-        let canvas = SpectrumFigure.heatmap(magnitudes: SpectrumStatistics.meanMagnitudeMap(s), rows: s.rows, columns: s.columns,
-                                            title: title.uppercased())
+        func read(_ relative: String?) -> NpyArray? {
+            guard let relative, let url = try? SafePath.resolve(relative, inside: folder, what: "spectrum") else { return nil }
+            return try? NpyFile.read(url)
+        }
+        let map: (magnitudes: [Double], rows: Int, columns: Int)
+        if let array = read(spectrum), case let .complex(values) = array.values, array.shape.count == 4 {
+            let s = Spectrum<Double>(shape: array.shape, values: values)
+            map = (SpectrumStatistics.meanMagnitudeMap(s), s.rows, s.columns)
+        } else if let array = read(power), case let .real(values) = array.values, array.shape.count == 2,
+                  values.count == array.shape[0] * array.shape[1] {
+            map = (values.map { max(0, $0).squareRoot() }, array.shape[0], array.shape[1])
+        } else {
+            return nil
+        }
+        let canvas = SpectrumFigure.heatmap(magnitudes: map.magnitudes, rows: map.rows, columns: map.columns, title: title.uppercased())
         guard let png = try? PNGImage.encodeRGB(canvas.pixels, width: canvas.width, height: canvas.height) else { return nil }
         return "<img alt=\"\(HTML.escape(title))\" src=\"data:image/png;base64,\(png.base64EncodedString())\"/>"
     }

@@ -98,8 +98,11 @@ public enum SpectrumStatistics {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func radialProfile<S: TensorScalar>(_ spectrum: Spectrum<S>, bins: Int = 32) -> (frequency: [Double], power: [Double]) {
-        let som = secondOrderMoment(spectrum)
-        let (m, n) = (spectrum.rows, spectrum.columns)
+        radialProfile(powerMap: secondOrderMoment(spectrum), rows: spectrum.rows, columns: spectrum.columns, bins: bins)
+    }
+
+    /// The radial profile of a power map E|H|² [rows × columns] (un-shifted), e.g. one averaged over a whole dataset.
+    public static func radialProfile(powerMap som: [Double], rows m: Int, columns n: Int, bins: Int = 32) -> (frequency: [Double], power: [Double]) {
         let maxRadius = 0.5.squareRoot()
         var sums = [Double](repeating: 0, count: bins), counts = [Int](repeating: 0, count: bins)
         for u in 0..<m {

@@ -1,0 +1,184 @@
+import ComplexModule
+
+/// What the analysis keeps of one tensor (the input or a layer's output) over a whole dataset, in Float64, so that
+/// any number of images is analysed in constant memory: batches are folded in as they are traced and then dropped.
+///
+/// Every field is a sum or a list that merges by addition or concatenation, so that shards of a dataset analysed
+/// separately (`analyze --shard`) combine into exactly the accumulators of one run (`merge`).
+public struct StageAccumulator: Codable, Sendable, Equatable {
+    public var name: String
+    public var type: String
+    /// [C, M, N] of one image.
+    public var imageShape: [Int]
+    public var rule: String?
+    public var detail: String?
+    /// Images folded in.
+    public var images = 0
+    /// Σ over images and channels of |H_uv|² ([M·N], un-shifted): the dataset power map is this / (images · C).
+    public var powerSum: [Double]
+    /// Σ over images of the channel-mean |H_uv| (the maps of the figures).
+    public var magnitudeSum: [Double]
+    /// p_low of every image, in input order (THEORY §7; a distribution, not only a mean).
+    public var pLow: [Double] = []
+    /// Σ ‖H_freq − H‖² and Σ ‖H‖² over all batches with a rule (relative error = √(numerator / denominator)).
+    public var errorNumerator = 0.0, errorDenominator = 0.0
+    /// Σ of sim(H*, H) over (image, channel) pairs, and their count.
+    public var similaritySum = 0.0, similarityCount = 0
+    /// Output values that were NaN or infinite.
+    public var nonFiniteValues = 0
+
+    public init(name: String, type: String, imageShape: [Int]) {
+        self.name = name
+        self.type = type
+        self.imageShape = imageShape
+        let plane = imageShape.count == 3 ? imageShape[1] * imageShape[2] : 0
+        powerSum = [Double](repeating: 0, count: plane)
+        magnitudeSum = [Double](repeating: 0, count: plane)
+    }
+
+    /// Folds in the spectrum of a batch and, for layers, its verification.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public mutating func add<S: TensorScalar>(_ spectrum: Spectrum<S>, verification: LayerVerification?) throws {
+        guard Array(spectrum.shape.dropFirst()) == imageShape else {
+            throw SpectraError.shapeMismatch(layer: name, expected: "[N] + \(describeShape(imageShape))", got: describeShape(spectrum.shape))
+        }
+        let (channels, plane) = (spectrum.channels, spectrum.planeSize)
+        var batchPower = 0.0
+        spectrum.values.withUnsafeBufferPointer { values in
+            powerSum.withUnsafeMutableBufferPointer { power in
+                magnitudeSum.withUnsafeMutableBufferPointer { magnitude in
+                    for b in 0..<spectrum.batch {
+                        for c in 0..<channels {
+                            let base = (b * channels + c) * plane
+                            for f in 0..<plane {
+                                let z = values[base + f]
+                                let p = Double(z.real) * Double(z.real) + Double(z.imaginary) * Double(z.imaginary)
+                                power[f] += p
+                                batchPower += p
+                                magnitude[f] += p.squareRoot() / Double(channels)
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        pLow += SpectrumStatistics.lowFrequencyRatioPerImage(spectrum)
+        images += spectrum.batch
+        guard let verification else { return }
+        rule = verification.rule
+        detail = verification.detail
+        if let error = verification.relativeError, error.isFinite {
+            errorNumerator += error * error * batchPower
+            errorDenominator += batchPower
+        }
+        if let similarity = verification.similarity {
+            similaritySum += similarity * Double(spectrum.batch * channels)
+            similarityCount += spectrum.batch * channels
+        }
+    }
+
+    /// Adds the accumulators of another part of the same dataset (images after this one's).
+    public mutating func merge(_ other: StageAccumulator) throws {
+        guard other.name == name, other.imageShape == imageShape else {
+            throw SpectraError.invalidInput("cannot merge the accumulators of '\(other.name)' \(describeShape(other.imageShape)) "
+                                            + "into '\(name)' \(describeShape(imageShape)): not the same model")
+        }
+        for f in powerSum.indices { powerSum[f] += other.powerSum[f] }
+        for f in magnitudeSum.indices { magnitudeSum[f] += other.magnitudeSum[f] }
+        pLow += other.pLow
+        images += other.images
+        errorNumerator += other.errorNumerator
+        errorDenominator += other.errorDenominator
+        similaritySum += other.similaritySum
+        similarityCount += other.similarityCount
+        nonFiniteValues += other.nonFiniteValues
+        rule = rule ?? other.rule
+        detail = detail ?? other.detail
+    }
+
+    // MARK: Results
+
+    public var rows: Int { imageShape.count == 3 ? imageShape[1] : 0 }
+    public var columns: Int { imageShape.count == 3 ? imageShape[2] : 0 }
+
+    /// E|H|² over images and channels, [M·N] un-shifted (the dataset-averaged power map).
+    public var meanPowerMap: [Double] {
+        let count = Double(max(1, images * imageShape[0]))
+        return powerSum.map { $0 / count }
+    }
+
+    /// mean over images of the channel-mean |H| (what the figures show).
+    public var meanMagnitudeMap: [Double] { magnitudeSum.map { $0 / Double(max(1, images)) } }
+
+    /// p_low averaged over images (Fig. 4d).
+    public var meanLowFrequencyRatio: Double { pLow.isEmpty ? 0 : pLow.reduce(0, +) / Double(pLow.count) }
+
+    public var radialProfile: (frequency: [Double], power: [Double]) {
+        SpectrumStatistics.radialProfile(powerMap: meanPowerMap, rows: rows, columns: columns)
+    }
+
+    /// The verification over the whole dataset (nil for the input).
+    public var verification: LayerVerification? {
+        guard let rule else { return nil }
+        var result = LayerVerification(rule: rule, detail: detail ?? "")
+        if errorDenominator > 0 || errorNumerator > 0 {
+            result.relativeError = errorDenominator > 0 ? (errorNumerator / errorDenominator).squareRoot() : errorNumerator.squareRoot()
+        }
+        if similarityCount > 0 { result.similarity = similaritySum / Double(similarityCount) }
+        return result
+    }
+}
+
+/// The accumulators of a whole analysis: the input and every stage of the model, plus what describes the run.
+public struct AnalysisAccumulator: Codable, Sendable {
+    public var format = "decoder-spectra-accumulators"
+    public var version = 1
+    public var modelName: String
+    public var modelSummary: String
+    public var inputChannels: Int
+    public var input: StageAccumulator
+    public var stages: [StageAccumulator]
+
+    /// Empty accumulators shaped after the first traced batch.
+    public init<S: TensorScalar>(shapedAfter trace: AnalysisTrace<S>) {
+        modelName = trace.modelName
+        modelSummary = trace.modelSummary
+        inputChannels = trace.inputChannels
+        input = StageAccumulator(name: "input", type: "input", imageShape: Array(trace.inputSpectrum.shape.dropFirst()))
+        stages = trace.stages.map { StageAccumulator(name: $0.name, type: $0.type, imageShape: Array($0.spectrum.shape.dropFirst())) }
+    }
+
+    /// Folds in one traced batch.
+    public mutating func add<S: TensorScalar>(_ trace: AnalysisTrace<S>) throws {
+        guard trace.stages.count == stages.count else {
+            throw SpectraError.invalidInput("a batch traced \(trace.stages.count) stages, the first one \(stages.count)")
+        }
+        try input.add(trace.inputSpectrum, verification: nil)
+        for (index, stage) in trace.stages.enumerated() {
+            try stages[index].add(stage.spectrum, verification: stage.verification)
+            stages[index].nonFiniteValues += stage.output.scalars.lazy.filter { !$0.isFinite }.count
+        }
+    }
+
+    /// A sentence naming the first stage that produced NaN or Inf over the dataset, or nil when all were finite.
+    public var nonFiniteWarning: String? {
+        guard let index = stages.firstIndex(where: { $0.nonFiniteValues > 0 }) else { return nil }
+        let stage = stages[index]
+        return "layer \(index + 1) '\(stage.name)' (\(stage.type)) produced \(stage.nonFiniteValues) non-finite values (NaN or Inf); "
+            + "its numbers and those of every later layer are meaningless"
+    }
+
+    /// Appends the accumulators of the next part of the dataset (shards merged in order give the single run's).
+    public mutating func merge(_ other: AnalysisAccumulator) throws {
+        guard other.stages.count == stages.count, other.modelName == modelName else {
+            throw SpectraError.invalidInput("cannot merge an analysis of '\(other.modelName)' (\(other.stages.count) stages) "
+                                            + "into one of '\(modelName)' (\(stages.count) stages)")
+        }
+        try input.merge(other.input)
+        for index in stages.indices { try stages[index].merge(other.stages[index]) }
+    }
+
+    /// The number of images analysed.
+    public var images: Int { input.images }
+}

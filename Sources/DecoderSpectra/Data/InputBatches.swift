@@ -1,0 +1,100 @@
+import Foundation
+
+/// Input images delivered lazily in mini-batches, so that an analysis holds one batch at a time whatever the size of
+/// the dataset: files are opened one after another (an .npy array is split into batches), built-in images are drawn
+/// from one seeded generator batch by batch (the same images as `SyntheticImages.generate` with that seed).
+/// An .npy file is still read whole before it is split (memory-mapping is not implemented yet).
+public final class InputBatches {
+    public enum Source: Sendable {
+        /// A file or folder of .npy / PNG / JPEG / CIFAR-10 .bin files (`InputLoader`'s formats).
+        case files(String)
+        /// A built-in generator: kind, image count, channels, height, width, seed.
+        case synthetic(SyntheticImages.Kind, count: Int, channels: Int, height: Int, width: Int, seed: UInt64)
+    }
+
+    public let batchSize: Int
+    /// The files read so far (file sources), in order.
+    public private(set) var filesRead: [String] = []
+    private let source: Source
+    private let channels: Int?
+    private let size: (Int, Int)?
+    private let limit: Int
+    private var pendingFiles: [URL] = []
+    private var buffer: Tensor<Float>?
+    private var delivered = 0
+    private var generator: SeededGenerator
+    private var imageShape: [Int]?
+
+    /// `channels`: the model's input channels (nil: arrays load as stored); `size`: centre-crop and resize every image
+    /// (`Resampling`); `limit`: the most images delivered.
+    public init(_ source: Source, channels: Int?, size: (Int, Int)? = nil, limit: Int? = nil, batchSize: Int) throws {
+        guard batchSize > 0 else { throw SpectraError.invalidInput("the batch size must be at least 1, got \(batchSize)") }
+        if let limit, limit < 1 { throw SpectraError.invalidInput("the image limit must be at least 1, got \(limit)") }
+        self.source = source
+        self.channels = channels
+        self.size = size
+        self.limit = limit ?? Int.max
+        self.batchSize = batchSize
+        generator = SeededGenerator(seed: 0)
+        switch source {
+        case let .files(path):
+            pendingFiles = try InputLoader.files(at: path)
+        case let .synthetic(kind, count, c, h, w, seed):
+            guard count > 0, c > 0, h > 0, w > 0 else {
+                throw SpectraError.invalidInput("built-in images need a positive count, channel count and size")
+            }
+            try ResourceLimits.checkAllocation([min(count, batchSize), c, h, w], layer: "built-in \(kind.rawValue) images", what: "a batch")
+            generator = SeededGenerator(seed: seed)
+        }
+    }
+
+    /// The next batch of at most `batchSize` images, or nil when the input is exhausted.
+    public func next() throws -> Tensor<Float>? {
+        let wanted = min(batchSize, limit - delivered)
+        guard wanted > 0 else { return nil }
+        let batch: Tensor<Float>?
+        switch source {
+        case .files: batch = try nextFromFiles(wanted)
+        case let .synthetic(kind, count, c, h, w, _): batch = nextSynthetic(kind, min(wanted, count - delivered), c, h, w)
+        }
+        if let batch { delivered += batch.batch }
+        return batch
+    }
+
+    private func nextSynthetic(_ kind: SyntheticImages.Kind, _ count: Int, _ c: Int, _ h: Int, _ w: Int) -> Tensor<Float>? {
+        guard count > 0 else { return nil }
+        var scalars: [Float] = []
+        scalars.reserveCapacity(count * c * h * w)
+        for _ in 0..<count { scalars += SyntheticImages.image(kind, channels: c, height: h, width: w, generator: &generator) }
+        return try? Tensor(shape: [count, c, h, w], scalars: scalars)
+    }
+
+    /// Fills the buffer from the next files until it holds `wanted` images (or the files run out), then cuts a batch.
+    private func nextFromFiles(_ wanted: Int) throws -> Tensor<Float>? {
+        while (buffer?.batch ?? 0) < wanted, !pendingFiles.isEmpty {
+            let file = pendingFiles.removeFirst()
+            var tensor = try InputLoader.loadOne(file, channels: channels)
+            if let size { tensor = Resampling.centreCropAndResize(tensor, height: size.0, width: size.1) }
+            let shape = Array(tensor.shape.dropFirst())
+            if let expected = imageShape, expected != shape {
+                throw SpectraError.invalidFile(
+                    file: file.path, reason: "shape \(describeShape(shape)) differs from the first input's \(describeShape(expected)) "
+                        + "(give a size to resize)")
+            }
+            imageShape = shape
+            filesRead.append(file.path)
+            buffer = try buffer.map { try Self.concatenate($0, tensor) } ?? tensor
+        }
+        guard let current = buffer, current.batch > 0 else { return nil }
+        let count = min(wanted, current.batch)
+        buffer = count < current.batch ? current.batchSlice(count..<current.batch) : nil
+        return count < current.batch ? current.batchSlice(0..<count) : current
+    }
+
+    private static func concatenate(_ a: Tensor<Float>, _ b: Tensor<Float>) throws -> Tensor<Float> {
+        var shape = a.shape
+        shape[0] += b.batch
+        try ResourceLimits.checkAllocation(shape, layer: "input batch", what: "the buffered images")
+        return try Tensor(shape: shape, scalars: a.scalars + b.scalars)
+    }
+}

@@ -1,0 +1,130 @@
+import ComplexModule
+import DecoderSpectra
+import Foundation
+import Testing
+
+/// The streamed analysis (batches folded into Float64 accumulators) against the analysis of all images at once and
+/// against a direct computation of the power maps; shards merged in order; per-image files; memory independent of
+/// the number of images.
+@Suite struct StreamingAnalysisTests {
+    static let (count, side) = (23, 8)
+
+    func images() -> Tensor<Float> {
+        SyntheticImages.generate(.pinkNoise, count: Self.count, channels: 3, height: Self.side, width: Self.side, seed: 5)
+    }
+
+    func batches(_ batchSize: Int, limit: Int? = nil) throws -> InputBatches {
+        try InputBatches(.synthetic(.pinkNoise, count: Self.count, channels: 3, height: Self.side, width: Self.side, seed: 5),
+                         channels: 3, limit: limit, batchSize: batchSize)
+    }
+
+    /// Drawing built-in images batch by batch gives the images of one `generate` call.
+    @Test func syntheticBatchesAreTheGeneratedImages() throws {
+        let reader = try batches(5)
+        var scalars: [Float] = [], sizes: [Int] = []
+        while let batch = try reader.next() {
+            scalars += batch.scalars
+            sizes.append(batch.batch)
+        }
+        #expect(sizes == [5, 5, 5, 5, 3])
+        #expect(scalars == images().scalars)
+        let limited = try batches(4, limit: 6)
+        #expect(try limited.next()?.batch == 4 && limited.next()?.batch == 2 && limited.next() == nil)
+    }
+
+    @Test func streamingEqualsOneBatchAndADirectComputation() throws {
+        let model = try LoadedModel.load("e4-zeros")
+        let streamed = try StreamingAnalysis.run(model, batches: try batches(4), precision: Double.self)
+        let whole = try model.trace(images().converted(to: Double.self))
+        var once = AnalysisAccumulator(shapedAfter: whole)
+        try once.add(whole)
+        #expect(streamed.images == Self.count && once.images == Self.count)
+        for (a, b) in zip([streamed.input] + streamed.stages, [once.input] + once.stages) {
+            #expect(a.pLow == b.pLow, "\(a.name)")  // per image, computed the same way
+            #expect(maxRelativeDifference(a.meanPowerMap, b.meanPowerMap) < 1e-12, "\(a.name)")
+            #expect(maxRelativeDifference(a.meanMagnitudeMap, b.meanMagnitudeMap) < 1e-12, "\(a.name)")
+            let (va, vb) = (a.verification, b.verification)
+            #expect(va?.rule == vb?.rule)
+            if let x = va?.relativeError, let y = vb?.relativeError { #expect(abs(x - y) <= 1e-9 * max(y, 1e-300)) }
+            if let x = va?.similarity, let y = vb?.similarity { #expect(abs(x - y) < 1e-12) }
+        }
+        // The power map of the output is E over images and channels of |FFT2(output)|², computed here directly.
+        let output = whole.stages.last!.output
+        let spectrum = FFT2D.forward(output)
+        let (m, n) = (spectrum.rows, spectrum.columns)
+        var direct = [Double](repeating: 0, count: m * n)
+        for p in 0..<(spectrum.batch * spectrum.channels) {
+            for f in 0..<(m * n) { direct[f] += spectrum.values[p * m * n + f].lengthSquared }
+        }
+        direct = direct.map { $0 / Double(spectrum.batch * spectrum.channels) }
+        #expect(maxRelativeDifference(streamed.stages.last!.meanPowerMap, direct) < 1e-12)
+        #expect(abs(streamed.stages.last!.meanLowFrequencyRatio - SpectrumStatistics.lowFrequencyRatio(spectrum)) < 1e-12)
+    }
+
+    /// Accumulators of consecutive parts merge into those of the whole (the basis of sharded runs).
+    @Test func mergedPartsEqualTheWhole() throws {
+        let model = try LoadedModel.load("e8-k3")
+        let all = images().converted(to: Double.self)  // Float64: the parts' spatial runs round as the whole's
+        let first = try model.trace(all.batchSlice(0..<9)), second = try model.trace(all.batchSlice(9..<Self.count))
+        var merged = AnalysisAccumulator(shapedAfter: first)
+        try merged.add(first)
+        var rest = AnalysisAccumulator(shapedAfter: second)
+        try rest.add(second)
+        try merged.merge(rest)
+        let whole = try StreamingAnalysis.run(model, batches: try batches(Self.count), precision: Double.self)
+        for (a, b) in zip(merged.stages, whole.stages) {
+            #expect(maxRelativeDifference(a.pLow, b.pLow) < 1e-12 && a.images == b.images)
+            #expect(maxRelativeDifference(a.powerSum, b.powerSum) < 1e-12)
+            #expect(abs(a.similaritySum - b.similaritySum) < 1e-9 && a.similarityCount == b.similarityCount)
+        }
+        var other = try StreamingAnalysis.run(try LoadedModel.load("e10-upconv-decoder"), batches:
+            try InputBatches(.synthetic(.deadLeaves, count: 2, channels: 3, height: 4, width: 4, seed: 0), channels: 3, batchSize: 2),
+            precision: Float.self)
+        #expect(throws: SpectraError.self) { try other.merge(whole) }
+    }
+
+    /// analyze --save-spectra --save-features --save-images 3 with batches of 4: the first 3 images, streamed to .npy.
+    @Test func perImageFilesHoldTheFirstImages() throws {
+        let folder = temporaryFolder()
+        let input = folder.appendingPathComponent("x.npy")
+        try images().writeNpy(input)
+        let out = folder.appendingPathComponent("run")
+        let result = try runProcess(cliExecutable, ["analyze", "--model", "e8-k3", "--input", input.path, "--out", out.path, "--batch-size", "4",
+                                                    "--save-spectra", "--save-features", "--save-images", "3", "-q"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: out.appendingPathComponent("summary.json")))
+        #expect(summary.images == Self.count && summary.layers.first?.outputShape.first == Self.count)
+        let trace = try LoadedModel.load("e8-k3").trace(images().batchSlice(0..<3))
+        for (layer, stage) in zip(summary.layers, trace.stages) {
+            let features = try Tensor<Float>.readNpy(out.appendingPathComponent(layer.featureFile!))
+            #expect(features.shape == stage.output.shape)
+            #expect(maxRelativeDifference(features.scalars, stage.output.scalars) < 1e-5)
+            let stored = try NpyFile.read(out.appendingPathComponent(layer.spectrumFile!))
+            guard case let .complex(values) = stored.values else { Issue.record("not complex"); continue }
+            #expect(stored.shape == stage.spectrum.shape)
+            #expect(relativeError(values, FFT2D.forward(features.converted(to: Double.self)).values) < 1e-5)
+            let power = try NpyFile.read(out.appendingPathComponent(layer.powerFile!))
+            #expect(power.shape == [stage.spectrum.rows, stage.spectrum.columns])
+        }
+        let pLow = try NpyFile.read(out.appendingPathComponent(summary.pLowFile!))
+        #expect(pLow.shape == [1 + summary.layers.count, Self.count])
+    }
+
+    /// Peak memory does not grow with the number of images (batches are dropped after they are folded in).
+    @Test func memoryIsIndependentOfTheNumberOfImages() throws {
+        func peak(_ images: Int) throws -> Double {
+            let folder = temporaryFolder()
+            let input = folder.appendingPathComponent("x.npy")
+            try SyntheticImages.generate(.pinkNoise, count: images, channels: 3, height: 16, width: 16, seed: 1).writeNpy(input)
+            let result = try runProcess(cliExecutable, ["analyze", "--model", "e8-k3", "--input", input.path, "--batch-size", "8",
+                                                        "--no-spectra", "--out", folder.appendingPathComponent("run").path, "-v"])
+            #expect(result.status == 0, "\(result.stderr)")
+            let line = result.stderr.split(separator: "\n").first { $0.contains("peak memory") } ?? ""
+            return Double(line.split(separator: " ").dropLast().last ?? "") ?? .nan
+        }
+        let (small, large) = (try peak(16), try peak(128))
+        // All 128 images at once would hold ~55 MB more (float32 outputs and complex64 spectra of 9 layers); the input
+        // file itself (0.4 MB) is the only part that grows.
+        #expect(large < small + 15, "peak memory \(small) MB with 16 images, \(large) MB with 128")
+    }
+}
