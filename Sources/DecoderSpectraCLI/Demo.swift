@@ -45,13 +45,14 @@ struct Demo: ParsableCommand {
             let kind = SyntheticImages.Kind(rawValue: data)!
             let batches = try InputBatches(.synthetic(kind, count: images, channels: decoder.inputChannels, height: decoder.inputSize.height,
                                                       width: decoder.inputSize.width, seed: seed),
-                                           channels: decoder.inputChannels, batchSize: runOptions.batchSize)
+                                           channels: decoder.inputChannels, batchSize: runOptions.batchSize, shard: runOptions.shardPair)
             let source = "built-in \(kind.rawValue) images (seed \(seed))"
             var options = runOptions.writerOptions
             options.seed = seed
-            let summary = try AnalysisJob(model: decoder, until: nil, batches: batches, total: images, source: source, isFiles: false,
-                                          out: out, force: runOptions.force, precision: runOptions.precision, options: options).run()
-            try AnalysisJob.printSummary(summary, out: out, json: runOptions.json)
+            let job = AnalysisJob(model: decoder, until: nil, batches: batches, total: batches.expectedCount, source: source, isFiles: false,
+                                  out: out, force: runOptions.force, precision: runOptions.precision, options: options,
+                                  shard: runOptions.shardPair)
+            if let summary = try job.run() { try AnalysisJob.printSummary(summary, out: out, json: runOptions.json) }
         }
     }
 }
@@ -91,13 +92,13 @@ struct Analyze: ParsableCommand {
             let model = try modelOptions.load()
             let target = size.flatMap(parseSize)
             let batches = try InputBatches(.files(input), channels: model.fileChannels, size: target, limit: limit,
-                                           batchSize: runOptions.batchSize)
+                                           batchSize: runOptions.batchSize, shard: runOptions.shardPair)
             var options = runOptions.writerOptions
             options.seed = modelOptions.seed
-            let summary = try AnalysisJob(model: model, until: modelOptions.until, batches: batches, total: limit, source: input,
-                                          isFiles: true, out: out, force: runOptions.force, precision: runOptions.precision,
-                                          options: options).run()
-            try AnalysisJob.printSummary(summary, out: out, json: runOptions.json)
+            let job = AnalysisJob(model: model, until: modelOptions.until, batches: batches, total: batches.expectedCount, source: input,
+                                  isFiles: true, out: out, force: runOptions.force, precision: runOptions.precision, options: options,
+                                  shard: runOptions.shardPair)
+            if let summary = try job.run() { try AnalysisJob.printSummary(summary, out: out, json: runOptions.json) }
         }
     }
 }
@@ -129,11 +130,26 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Do not write the dataset-averaged power maps (spectra/NN-<layer>.power.npy).")
     var noSpectra = false
 
+    @Option(help: "Analyse only the i-th of n contiguous slices of the inputs (i/n, 1 <= i <= n) and write its partial results (shard.json) into --out; `decoder-spectra merge` combines the n shards.")
+    var shard: String?
+
+    /// --shard as (i, n).
+    var shardPair: (index: Int, count: Int)? {
+        guard let shard else { return nil }
+        let parts = shard.split(separator: "/").compactMap { Int($0) }
+        return parts.count == 2 ? (parts[0], parts[1]) : nil
+    }
+
     @OptionGroup var style: OutputStyle
 
     func validate() throws {
         guard batchSize >= 1, batchSize <= 65536 else { throw ValidationError("--batch-size must be between 1 and 65536") }
         guard saveImages >= 1 else { throw ValidationError("--save-images must be at least 1") }
+        if shard != nil {
+            guard let (i, n) = shardPair, n >= 1, n <= 65536, i >= 1, i <= n else {
+                throw ValidationError("--shard must look like i/n with 1 <= i <= n (e.g. 2/4)")
+            }
+        }
     }
 
     var writerOptions: AnalysisWriter.Options {
@@ -160,8 +176,9 @@ struct AnalysisJob {
     let force: Bool
     let precision: Precision
     let options: AnalysisWriter.Options
+    var shard: (index: Int, count: Int)? = nil
 
-    func run() throws -> AnalysisSummary {
+    func run() throws -> AnalysisSummary? {
         let folder = try StagedDirectory(URL(fileURLWithPath: out), force: force)
         let perImage = AnalysisWriter.PerImageFiles(options: options)
         let start = Date()
@@ -185,6 +202,14 @@ struct AnalysisJob {
         }
         Console.endProgress()
         if let warning = analysis.nonFiniteWarning { try Console.warn(warning) }
+        if let shard {
+            let record = AnalysisShard(index: shard.index, count: shard.count, source: source, files: isFiles ? batches.filesRead : nil,
+                                       precision: precision.rawValue, seed: options.seed, analysis: analysis)
+            try AtomicFile.write(try JSONFormatting.encode(record), to: folder.url(AnalysisShard.fileName))
+            try folder.commit()
+            Console.note("shard \(shard.index)/\(shard.count): \(analysis.images) images; combine the shards with `decoder-spectra merge`")
+            return nil
+        }
         let summary = try AnalysisWriter(options: options).write(
             analysis, source: source, files: isFiles ? batches.filesRead : nil, precision: precision.rawValue, into: folder,
             perImage: perImage, progress: Console.progress)

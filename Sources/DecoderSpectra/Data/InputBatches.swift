@@ -4,6 +4,9 @@ import Foundation
 /// the dataset: files are opened one after another (an .npy array is split into batches), built-in images are drawn
 /// from one seeded generator batch by batch (the same images as `SyntheticImages.generate` with that seed).
 /// An .npy file is still read whole before it is split (memory-mapping is not implemented yet).
+///
+/// `shard` (i, n), 1 ≤ i ≤ n, keeps the i-th of n contiguous slices of the images (after `limit`): images
+/// ⌊total·(i−1)/n⌋ ..< ⌊total·i/n⌋. Shards analysed separately merge in order into exactly the single run.
 public final class InputBatches {
     public enum Source: Sendable {
         /// A file or folder of .npy / PNG / JPEG / CIFAR-10 .bin files (`InputLoader`'s formats).
@@ -18,38 +21,57 @@ public final class InputBatches {
     private let source: Source
     private let channels: Int?
     private let size: (Int, Int)?
-    private let limit: Int
+    private var limit: Int
     private var pendingFiles: [URL] = []
     private var buffer: Tensor<Float>?
     private var delivered = 0
     private var generator: SeededGenerator
     private var imageShape: [Int]?
+    /// Images to skip before the first delivered one (the start of a shard), and the most to deliver.
+    private var skip = 0
+    /// The number of images this reader delivers, when known before reading (built-in images, and any shard).
+    public private(set) var expectedCount: Int?
 
     /// `channels`: the model's input channels (nil: arrays load as stored); `size`: centre-crop and resize every image
     /// (`Resampling`); `limit`: the most images delivered.
-    public init(_ source: Source, channels: Int?, size: (Int, Int)? = nil, limit: Int? = nil, batchSize: Int) throws {
+    public init(
+        _ source: Source, channels: Int?, size: (Int, Int)? = nil, limit: Int? = nil, batchSize: Int, shard: (index: Int, count: Int)? = nil
+    ) throws {
         guard batchSize > 0 else { throw SpectraError.invalidInput("the batch size must be at least 1, got \(batchSize)") }
         if let limit, limit < 1 { throw SpectraError.invalidInput("the image limit must be at least 1, got \(limit)") }
+        if let shard, shard.count < 1 || shard.index < 1 || shard.index > shard.count {
+            throw SpectraError.invalidInput("shard \(shard.index)/\(shard.count) does not exist (use i/n with 1 <= i <= n)")
+        }
         self.source = source
         self.channels = channels
         self.size = size
         self.limit = limit ?? Int.max
         self.batchSize = batchSize
         generator = SeededGenerator(seed: 0)
+        var total: Int?
         switch source {
         case let .files(path):
             pendingFiles = try InputLoader.files(at: path)
+            if shard != nil { total = try pendingFiles.reduce(0) { $0 + (try InputLoader.imageCount(of: $1)) } }
         case let .synthetic(kind, count, c, h, w, seed):
             guard count > 0, c > 0, h > 0, w > 0 else {
                 throw SpectraError.invalidInput("built-in images need a positive count, channel count and size")
             }
             try ResourceLimits.checkAllocation([min(count, batchSize), c, h, w], layer: "built-in \(kind.rawValue) images", what: "a batch")
             generator = SeededGenerator(seed: seed)
+            total = count
+        }
+        if let all = total.map({ min($0, self.limit) }) {
+            let (lower, upper) = shard.map { (all * ($0.index - 1) / $0.count, all * $0.index / $0.count) } ?? (0, all)
+            skip = lower
+            self.limit = upper - lower
+            expectedCount = upper - lower
         }
     }
 
     /// The next batch of at most `batchSize` images, or nil when the input is exhausted.
     public func next() throws -> Tensor<Float>? {
+        try skipToShard()
         let wanted = min(batchSize, limit - delivered)
         guard wanted > 0 else { return nil }
         let batch: Tensor<Float>?
@@ -59,6 +81,24 @@ public final class InputBatches {
         }
         if let batch { delivered += batch.batch }
         return batch
+    }
+
+    /// Reads past the images before this shard (whole files without decoding them where possible).
+    private func skipToShard() throws {
+        guard skip > 0 else { return }
+        switch source {
+        case let .synthetic(kind, _, c, h, w, _):
+            for _ in 0..<skip { _ = SyntheticImages.image(kind, channels: c, height: h, width: w, generator: &generator) }
+        case .files:
+            while skip > 0, let file = pendingFiles.first {
+                let count = try InputLoader.imageCount(of: file)
+                guard count <= skip else { break }
+                pendingFiles.removeFirst()
+                skip -= count
+            }
+            if skip > 0, let partial = try nextFromFiles(skip) { _ = partial }  // the part of a file before the shard
+        }
+        skip = 0
     }
 
     private func nextSynthetic(_ kind: SyntheticImages.Kind, _ count: Int, _ c: Int, _ h: Int, _ w: Int) -> Tensor<Float>? {

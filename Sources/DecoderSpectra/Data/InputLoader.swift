@@ -65,6 +65,22 @@ public enum InputLoader {
         return files
     }
 
+    /// The number of images a file holds, read without decoding it (headers and file sizes only).
+    static func imageCount(of url: URL) throws -> Int {
+        switch url.pathExtension.lowercased() {
+        case "png", "jpg", "jpeg": return 1
+        case "bin":
+            let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
+            guard size > 0, size % 3073 == 0 else {
+                throw SpectraError.invalidFile(file: url.path, reason: "not a CIFAR-10 binary batch: \(size) bytes is not a multiple of 3073")
+            }
+            return size / 3073
+        default:
+            let shape = try NpyFile.readShape(url)
+            return shape.count == 4 ? shape[0] : 1
+        }
+    }
+
     static func loadOne(_ url: URL, channels: Int?) throws -> Tensor<Float> {
         switch url.pathExtension.lowercased() {
         case "png": return try PNGImage.read(url, channels: channels ?? 3)

@@ -40,9 +40,18 @@ public enum NpyFile {
         return try parse(data, file: url.path)
     }
 
-    /// Parses .npy bytes; every malformed header or size gives an error that names `file`.
-    public static func parse(_ data: Data, file: String) throws -> NpyArray {
-        let bytes = [UInt8](data)
+    /// The shape stored in an .npy file, read from its header alone (the data is not read).
+    public static func readShape(_ url: URL) throws -> [Int] {
+        guard let handle = try? FileHandle(forReadingFrom: url) else {
+            throw SpectraError.invalidFile(file: url.path, reason: "cannot read")
+        }
+        defer { try? handle.close() }
+        let bytes = [UInt8]((try? handle.read(upToCount: 1 << 16)) ?? Data())
+        return try header(bytes, file: url.path).shape
+    }
+
+    /// The header of .npy bytes: dtype, shape (checked against the element cap) and where the data starts.
+    static func header(_ bytes: [UInt8], file: String) throws -> (descr: String, shape: [Int], count: Int, payloadStart: Int) {
         func fail(_ reason: String) -> SpectraError { .invalidFile(file: file, reason: "not a valid .npy file: \(reason)") }
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw fail("missing the \\x93NUMPY magic") }
         let major = bytes[6]
@@ -71,8 +80,15 @@ public enum NpyFile {
         guard shape.allSatisfy({ $0 >= 0 }), let count = ResourceLimits.elementCount(shape), count <= maximumTensorElements else {
             throw fail("shape \(describeShape(shape)) is invalid or too large (more than \(maximumTensorElements) values)")
         }
+        return (descr, shape, count, headerStart + headerLength)
+    }
+
+    /// Parses .npy bytes; every malformed header or size gives an error that names `file`.
+    public static func parse(_ data: Data, file: String) throws -> NpyArray {
+        let bytes = [UInt8](data)
+        func fail(_ reason: String) -> SpectraError { .invalidFile(file: file, reason: "not a valid .npy file: \(reason)") }
+        let (descr, shape, count, payloadStart) = try header(bytes, file: file)
         let (itemSize, kind) = try dtype(descr, fail: fail)
-        let payloadStart = headerStart + headerLength
         let needed = count * itemSize
         guard bytes.count - payloadStart >= needed else {
             throw fail("data is truncated: shape \(describeShape(shape)) of \(descr) needs \(needed) bytes, found \(bytes.count - payloadStart)")
