@@ -157,7 +157,7 @@ public struct AnalysisAccumulator: Codable, Sendable {
         try input.add(trace.inputSpectrum, verification: nil)
         for (index, stage) in trace.stages.enumerated() {
             try stages[index].add(stage.spectrum, verification: stage.verification)
-            stages[index].nonFiniteValues += stage.output.scalars.lazy.filter { !$0.isFinite }.count
+            stages[index].nonFiniteValues += stage.output.nonFiniteCount
         }
     }
 

@@ -34,7 +34,7 @@ extension AnalysisTrace {
     /// The first stage whose output holds a NaN or an infinity (overflow, division by zero, a hostile weight), or
     /// nil when every output is finite. Every number computed from that stage on is meaningless.
     public var firstNonFiniteStage: (index: Int, stage: AnalysisStage<Scalar>)? {
-        for (index, stage) in stages.enumerated() where stage.output.scalars.contains(where: { !$0.isFinite }) {
+        for (index, stage) in stages.enumerated() where stage.output.nonFiniteCount > 0 {
             return (index, stage)
         }
         return nil
@@ -43,7 +43,7 @@ extension AnalysisTrace {
     /// A sentence naming the first non-finite stage ("layer 3 'conv2' (Conv2d) …"), or nil when all are finite.
     public var nonFiniteWarning: String? {
         guard let (index, stage) = firstNonFiniteStage else { return nil }
-        let count = stage.output.scalars.lazy.filter { !$0.isFinite }.count
+        let count = stage.output.nonFiniteCount
         return "layer \(index + 1) '\(stage.name)' (\(stage.type)) produced \(count) non-finite values (NaN or Inf) of "
             + "\(stage.output.count); its numbers and those of every later layer are meaningless"
     }

@@ -73,6 +73,16 @@ public struct Tensor<Scalar: TensorScalar>: Equatable, Sendable {
         }
     }
 
+    /// The number of NaN and infinite values (a plain loop over the buffer: this runs on every layer output).
+    @inlinable
+    public var nonFiniteCount: Int {
+        scalars.withUnsafeBufferPointer { buffer in
+            var count = 0
+            for value in buffer where !value.isFinite { count += 1 }
+            return count
+        }
+    }
+
     /// Euclidean norm, accumulated in Double.
     public var norm: Double {
         var sum = 0.0
