@@ -195,10 +195,10 @@ struct AnalysisJob {
         switch precision {
         case .float:
             analysis = try StreamingAnalysis.run(model, batches: batches, until: until, precision: Float.self,
-                                                 perBatch: { try perImage.append($0, into: folder) }, progress: progress)
+                                                 perStage: { try perImage.append(stage: $1, at: $0, into: folder) }, progress: progress)
         case .double:
             analysis = try StreamingAnalysis.run(model, batches: batches, until: until, precision: Double.self,
-                                                 perBatch: { try perImage.append($0, into: folder) }, progress: progress)
+                                                 perStage: { try perImage.append(stage: $1, at: $0, into: folder) }, progress: progress)
         }
         Console.endProgress()
         if let warning = analysis.nonFiniteWarning { try Console.warn(warning) }

@@ -140,6 +140,27 @@ public struct AnalysisAccumulator: Codable, Sendable {
     public var input: StageAccumulator
     public var stages: [StageAccumulator]
 
+    /// Empty accumulators; stages are added as the first batch reaches them (`add(stage:at:)`).
+    public init(modelName: String, modelSummary: String, inputChannels: Int, inputShape: [Int]) {
+        self.modelName = modelName
+        self.modelSummary = modelSummary
+        self.inputChannels = inputChannels
+        input = StageAccumulator(name: "input", type: "input", imageShape: inputShape)
+        stages = []
+    }
+
+    /// Folds in stage `index` of a batch (the first batch creates the stage's accumulator).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public mutating func add<S: TensorScalar>(stage: AnalysisStage<S>, at index: Int) throws {
+        if index == stages.count {
+            stages.append(StageAccumulator(name: stage.name, type: stage.type, imageShape: Array(stage.spectrum.shape.dropFirst())))
+        }
+        guard index < stages.count else { throw SpectraError.invalidInput("stage \(index) of a batch has no accumulator") }
+        try stages[index].add(stage.spectrum, verification: stage.verification)
+        stages[index].nonFiniteValues += stage.output.nonFiniteCount
+    }
+
     /// Empty accumulators shaped after the first traced batch.
     public init<S: TensorScalar>(shapedAfter trace: AnalysisTrace<S>) {
         modelName = trace.modelName

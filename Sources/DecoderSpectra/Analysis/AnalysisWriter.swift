@@ -34,37 +34,39 @@ public struct AnalysisWriter {
         private var spectra: [NpyAppender] = []
         private var features: [NpyAppender] = []
         private var spectrumNames: [String?] = [], featureNames: [String?] = []
-        private var opened = false
 
         public init(options: Options) { self.options = options }
 
-        /// Appends what `options` asks for of this batch (images beyond `savedImages` are skipped).
-        public func append<S: TensorScalar>(_ trace: AnalysisTrace<S>, into folder: StagedDirectory) throws {
+        /// Appends what `options` asks for of stage `index` of a batch (images beyond `savedImages` are skipped);
+        /// stages arrive in order, batch after batch.
+        @_specialize(where S == Float)
+        @_specialize(where S == Double)
+        public func append<S: TensorScalar>(stage: AnalysisStage<S>, at index: Int, into folder: StagedDirectory) throws {
             guard options.saveSpectra || options.saveFeatures else { return }
-            if !opened {
-                for (index, stage) in trace.stages.enumerated() {
-                    let stem = AnalysisWriter.stem(index, stage.name)
-                    let spectrum = options.saveSpectra ? "spectra/\(stem).npy" : nil, feature = options.saveFeatures ? "features/\(stem).npy" : nil
-                    if let spectrum { spectra.append(try NpyAppender(folder.url(spectrum), descr: "<c8", imageShape: Array(stage.spectrum.shape.dropFirst()))) }
-                    if let feature { features.append(try NpyAppender(folder.url(feature), descr: "<f4", imageShape: Array(stage.output.shape.dropFirst()))) }
-                    spectrumNames.append(spectrum)
-                    featureNames.append(feature)
-                }
-                opened = true
+            if index == spectrumNames.count {  // the first batch opens the files
+                let stem = AnalysisWriter.stem(index, stage.name)
+                let spectrum = options.saveSpectra ? "spectra/\(stem).npy" : nil, feature = options.saveFeatures ? "features/\(stem).npy" : nil
+                if let spectrum { spectra.append(try NpyAppender(folder.url(spectrum), descr: "<c8", imageShape: Array(stage.spectrum.shape.dropFirst()))) }
+                if let feature { features.append(try NpyAppender(folder.url(feature), descr: "<f4", imageShape: Array(stage.output.shape.dropFirst()))) }
+                spectrumNames.append(spectrum)
+                featureNames.append(feature)
             }
-            let saved = spectra.first?.images ?? features.first?.images ?? 0
-            let count = min(trace.input.batch, max(0, options.savedImages - saved))
+            let saved = options.saveSpectra ? spectra[index].images : features[index].images
+            let count = min(stage.output.batch, max(0, options.savedImages - saved))
             guard count > 0 else { return }
-            for (index, stage) in trace.stages.enumerated() {
-                if options.saveSpectra {
-                    let per = stage.spectrum.values.count / stage.spectrum.batch
-                    try spectra[index].append(NpyFile.complex64Payload(Array(stage.spectrum.values[0..<(count * per)])), images: count)
-                }
-                if options.saveFeatures {
-                    let per = stage.output.count / stage.output.batch
-                    try features[index].append(NpyFile.float32Payload(Array(stage.output.scalars[0..<(count * per)])), images: count)
-                }
+            if options.saveSpectra {
+                let per = stage.spectrum.values.count / stage.spectrum.batch
+                try spectra[index].append(NpyFile.complex64Payload(Array(stage.spectrum.values[0..<(count * per)])), images: count)
             }
+            if options.saveFeatures {
+                let per = stage.output.count / stage.output.batch
+                try features[index].append(NpyFile.float32Payload(Array(stage.output.scalars[0..<(count * per)])), images: count)
+            }
+        }
+
+        /// Appends every stage of a traced batch.
+        public func append<S: TensorScalar>(_ trace: AnalysisTrace<S>, into folder: StagedDirectory) throws {
+            for (index, stage) in trace.stages.enumerated() { try append(stage: stage, at: index, into: folder) }
         }
 
         /// Closes the files; returns the (spectrum, feature) file of each stage.

@@ -12,19 +12,37 @@ import Foundation
 /// print(result.stages.last!.meanLowFrequencyRatio)      // p_low of the output over 1000 images
 /// ```
 public enum StreamingAnalysis {
-    /// Runs the analysis; `perBatch` sees each traced batch before it is dropped (e.g. to stream per-image files),
-    /// `progress` the number of images done. Throws on the first error; warns nothing (see `firstNonFiniteStage`).
+    /// Runs the analysis; `perStage` sees each stage of each batch (index, stage) before it is dropped (e.g. to
+    /// stream per-image files), `progress` the number of images done. Each batch is run stage by stage and folded as
+    /// it goes, so memory holds one batch's live tensors, not every stage.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public static func run<S: TensorScalar>(
         _ model: LoadedModel, batches: InputBatches, until: String? = nil, precision: S.Type,
-        perBatch: ((AnalysisTrace<S>) throws -> Void)? = nil, progress: ((Int) -> Void)? = nil
+        perStage: ((Int, AnalysisStage<S>) throws -> Void)? = nil, progress: ((Int) -> Void)? = nil
     ) throws -> AnalysisAccumulator {
         var result: AnalysisAccumulator?
+        var stageCount: Int?
         while let batch = try batches.next() {
-            let trace = try model.trace(batch.converted(to: S.self), until: until)
-            if result == nil { result = AnalysisAccumulator(shapedAfter: trace) }
-            try result!.add(trace)
-            try perBatch?(trace)
-            progress?(result!.images)
+            var accumulator = result ?? AnalysisAccumulator(
+                modelName: model.name, modelSummary: model.summary, inputChannels: model.inputChannels, inputShape: [])
+            var stages = 0
+            let (input, spectrum) = try model.forEachStage(batch.converted(to: S.self), until: until) { index, stage in
+                try accumulator.add(stage: stage, at: index)
+                try perStage?(index, stage)
+                stages += 1
+            }
+            if result == nil {
+                accumulator.input = StageAccumulator(name: "input", type: "input", imageShape: Array(spectrum.shape.dropFirst()))
+                accumulator.inputChannels = input.channels
+            }
+            guard stageCount == nil || stageCount == stages else {
+                throw SpectraError.invalidInput("a batch traced \(stages) stages, the first one \(stageCount!)")
+            }
+            stageCount = stages
+            try accumulator.input.add(spectrum, verification: nil)
+            result = accumulator
+            progress?(accumulator.images)
         }
         guard let result else { throw SpectraError.invalidInput("the input holds no images") }
         return result

@@ -59,6 +59,45 @@ public enum LoadedModel: Sendable {
     }
 }
 
+extension LoadedModel {
+    /// The streamed form of `trace`: each stage is handed to `body` (index, stage) as soon as it is computed and then
+    /// dropped. Returns the input as feature maps and its spectrum.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public func forEachStage<S: TensorScalar>(
+        _ input: Tensor<S>, until: String? = nil, _ body: (Int, AnalysisStage<S>) throws -> Void
+    ) throws -> (input: Tensor<S>, spectrum: Spectrum<S>) {
+        switch self {
+        case let .sequential(model):
+            let truncated = try model.truncated(after: until)
+            let spectrum = try FrequencyVerifier.forEachStage(truncated, input: input) { index, output, spectrum, verification in
+                let named = truncated.layers[index]
+                try body(index, AnalysisStage(name: named.name, type: named.layer.typeName, output: output, spectrum: spectrum,
+                                              verification: verification))
+            }
+            return (input, spectrum)
+        case let .onnx(model):
+            guard let floatInput = input as? Tensor<Float> else {
+                throw SpectraError.invalidInput("ONNX graphs run in float32; use --precision float with \(model.file)")
+            }
+            var index = 0
+            let result = try model.forEachStage(floatInput, until: until) { stage in
+                try body(index, stage as! AnalysisStage<S>)
+                index += 1
+            }
+            return (result.input as! Tensor<S>, result.spectrum as! Spectrum<S>)
+        }
+    }
+
+    /// The model's description as analyses report it.
+    public var summary: String {
+        switch self {
+        case let .sequential(m): return m.summary
+        case let .onnx(m): return m.summary
+        }
+    }
+}
+
 extension Sequential {
     /// The model up to and including the layer called `name` (the whole model when nil).
     public func truncated(after name: String?) throws -> Sequential {

@@ -35,7 +35,7 @@ extension ONNXModel {
 
     /// The batch dimension is always free (exporters often fix it to the example's batch); the others must match
     /// where they are declared.
-    private func checkInput(_ shape: [Int]) throws {
+    func checkInput(_ shape: [Int]) throws {
         guard shape.count == inputShape.count,
               zip(shape, inputShape).enumerated().allSatisfy({ i, pair in i == 0 || pair.1 == nil || pair.1 == pair.0 })
         else {

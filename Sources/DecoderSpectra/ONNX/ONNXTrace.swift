@@ -7,34 +7,77 @@ extension ONNXModel {
     /// Mul by a constant scalar or per-channel factor, and DepthToSpace (tiling with phase shifts); none elsewhere.
     /// The frequency state is chained through exact rules and re-anchored to the true spectrum everywhere else.
     public func trace(_ input: Tensor<Float>, until: String? = nil, progress: ((Int, Int, String) -> Void)? = nil) throws -> AnalysisTrace<Float> {
-        let (values, executed, layers) = try runRecordingLayers(input, until: until)
-        // A non-image input ([B, F] latents) is seen as [B, F, 1, 1] maps, whose spectra are the values themselves.
+        var stages: [AnalysisStage<Float>] = []
+        let (inputMaps, inputSpectrum) = try forEachStage(input, until: until, progress: progress) { stages.append($0) }
+        return AnalysisTrace(modelName: name, modelSummary: summary, inputChannels: inputMaps.channels, input: inputMaps,
+                             inputSpectrum: inputSpectrum, stages: stages)
+    }
+
+    /// How the analysis describes the model.
+    public var summary: String { "ONNX model (opset \(opset)\(producer.isEmpty ? "" : ", from \(producer)"))" }
+
+    /// Runs the graph node by node and hands each analysed stage to `body` as soon as it is computed. Values and
+    /// spectra are dropped after their last use (`lastUses`), so a caller that folds the stages holds only the live
+    /// tensors of the graph, not every stage. Returns the input (as feature maps) and its spectrum.
+    public func forEachStage(
+        _ input: Tensor<Float>, until: String? = nil, progress: ((Int, Int, String) -> Void)? = nil,
+        _ body: (AnalysisStage<Float>) throws -> Void
+    ) throws -> (input: Tensor<Float>, spectrum: Spectrum<Float>) {
         let input = try adapt(input)
+        try input.checkFinite("input")
+        try checkInput(input.shape)
+        let last = try until.map { try nodeIndex(named: $0) } ?? nodes.count - 1
+        let uses = lastUses(upTo: last)
+        var values = initializers
+        values[inputName] = .float(input)
+        // A non-image input ([B, F] latents) is seen as [B, F, 1, 1] maps, whose spectra are the values themselves.
         let inputMaps = input.rank == 4 ? input : try input.reshaped([input.shape[0], input.count / max(1, input.shape[0]), 1, 1])
         let inputSpectrum = FFT2D.forward(inputMaps)
         var state: [String: Spectrum<Float>] = [inputName: inputSpectrum]
-        var stages: [AnalysisStage<Float>] = []
-        for (i, node) in executed.enumerated() {
-            progress?(i + 1, executed.count, node.name)
-            guard let outputName = node.outputs.first, case let .float(output)? = values[outputName], output.rank == 4 else { continue }
-            let actual = FFT2D.forward(output)
-            var verification = LayerVerification(rule: "unavailable", detail: "no frequency rule for \(node.opType)")
-            if let (rule, predicted) = try predict(node, layer: layers[node.index], values: values, state: state) {
-                verification = LayerVerification(rule: rule.label, detail: rule.explanation)
-                if let predicted, predicted.shape == actual.shape {
-                    verification.relativeError = Spectrum.relativeError(predicted, reference: actual)
-                    verification.similarity = SpectrumStatistics.cosineSimilarity(actual, predicted)
-                    state[outputName] = rule.isExact ? predicted : actual
-                } else {
-                    state[outputName] = actual
-                }
-            } else {
+        for node in nodes[...last] {
+            progress?(node.index + 1, last + 1, node.name)
+            let layer = try ONNXLayers.layer(for: node, values: values, opset: opset)
+            let outputs = try execute(node, values: values, layer: layer)
+            for (name, value) in zip(node.outputs, outputs) where !name.isEmpty { values[name] = value }
+            if let outputName = node.outputs.first, case let .float(output)? = values[outputName], output.rank == 4 {
+                let actual = FFT2D.forward(output)
+                var verification = LayerVerification(rule: "unavailable", detail: "no frequency rule for \(node.opType)")
                 state[outputName] = actual
+                if let (rule, predicted) = try predict(node, layer: layer, values: values, state: state) {
+                    verification = LayerVerification(rule: rule.label, detail: rule.explanation)
+                    if let predicted, predicted.shape == actual.shape {
+                        verification.relativeError = Spectrum.relativeError(predicted, reference: actual)
+                        verification.similarity = SpectrumStatistics.cosineSimilarity(actual, predicted)
+                        if rule.isExact { state[outputName] = predicted }
+                    }
+                }
+                try body(AnalysisStage(name: node.name, type: node.opType, output: output, spectrum: actual, verification: verification))
             }
-            stages.append(AnalysisStage(name: node.name, type: node.opType, output: output, spectrum: actual, verification: verification))
+            // Drop what no later node reads.
+            for name in Set(node.inputs + node.outputs) where (uses[name] ?? -1) <= node.index && name != "" {
+                values[name] = nil
+                state[name] = nil
+            }
         }
-        return AnalysisTrace(modelName: name, modelSummary: "ONNX model (opset \(opset)\(producer.isEmpty ? "" : ", from \(producer)"))",
-                             inputChannels: inputMaps.channels, input: inputMaps, inputSpectrum: inputSpectrum, stages: stages)
+        return (inputMaps, inputSpectrum)
+    }
+
+    /// For each value name, the index of the last node (up to `last`) that reads it: directly, or, for a Conv, through
+    /// the Slice/Concat chain of a circular padding (whose source tensor `circularConvolution` inspects).
+    func lastUses(upTo last: Int) -> [String: Int] {
+        var uses: [String: Int] = [:]
+        for node in nodes[...last] {
+            var read = Set(node.inputs)
+            if node.opType == "Conv", let first = node.inputs.first {
+                var frontier = [first]
+                while let name = frontier.popLast() {
+                    guard let producer = producers[name], ["Concat", "Slice"].contains(producer.opType) else { continue }
+                    for candidate in producer.inputs where read.insert(candidate).inserted { frontier.append(candidate) }
+                }
+            }
+            for name in read { uses[name] = node.index }
+        }
+        return uses
     }
 
     /// The node's rule and predicted spectrum from the (chained) spectra of its inputs; nil when there is no rule.

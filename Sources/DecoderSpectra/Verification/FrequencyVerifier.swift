@@ -35,21 +35,40 @@ public struct SpectralTrace<Scalar: TensorScalar>: Sendable {
 /// and compared (sim and relative error); the state is then re-anchored to the true spectrum, so that later exact
 /// layers are checked exactly again. Layers without a rule are skipped the same way.
 public enum FrequencyVerifier {
+    /// All stages at once (every output and spectrum kept), for `verify`, the experiments and the tests.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func trace<S: TensorScalar>(
         _ model: Sequential, input: Tensor<S>, progress: ((Int, String) -> Void)? = nil
     ) throws -> SpectralTrace<S> {
+        var outputs: [Tensor<S>] = [], spectra: [Spectrum<S>] = [], verifications: [LayerVerification] = []
+        let inputSpectrum = try forEachStage(model, input: input) { index, output, spectrum, verification in
+            progress?(index, model.layers[index].name)
+            outputs.append(output)
+            spectra.append(spectrum)
+            verifications.append(verification)
+        }
+        return SpectralTrace(input: input, inputSpectrum: inputSpectrum, outputs: outputs, spectra: spectra, verifications: verifications)
+    }
+
+    /// Runs the layers one at a time and hands each layer's output, spectrum and verification to `body` before the
+    /// next layer runs; nothing is kept, so a caller that folds them (the streamed analysis) holds one layer at a
+    /// time. Returns the input's spectrum.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public static func forEachStage<S: TensorScalar>(
+        _ model: Sequential, input: Tensor<S>,
+        _ body: (Int, Tensor<S>, Spectrum<S>, LayerVerification) throws -> Void
+    ) throws -> Spectrum<S> {
         try input.checkFinite("input")
-        let outputs = try model.forwardCapturingAll(input)
+        _ = try model.shapes(for: input.shape)
         let inputSpectrum = FFT2D.forward(input)
         var state = inputSpectrum
-        var spectra: [Spectrum<S>] = []
-        var verifications: [LayerVerification] = []
-        var shape = input.shape
+        var current = input
         for (index, named) in model.layers.enumerated() {
-            progress?(index, named.name)
-            let actual = FFT2D.forward(outputs[index])
+            let shape = current.shape
+            current = try Sequential.naming(named.name) { try named.layer.forward(current) }
+            let actual = FFT2D.forward(current)
             let rule = named.layer.spectralRule(for: shape)
             var verification = LayerVerification(rule: rule.label, detail: rule.explanation)
             if case .unavailable = rule {
@@ -65,10 +84,8 @@ public enum FrequencyVerifier {
                 verification.similarity = SpectrumStatistics.cosineSimilarity(actual, predicted)
                 state = rule.isExact ? predicted : actual
             }
-            verifications.append(verification)
-            spectra.append(actual)
-            shape = outputs[index].shape
+            try body(index, current, actual, verification)
         }
-        return SpectralTrace(input: input, inputSpectrum: inputSpectrum, outputs: outputs, spectra: spectra, verifications: verifications)
+        return inputSpectrum
     }
 }
