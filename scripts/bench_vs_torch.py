@@ -53,9 +53,10 @@ def main():
                             "--out", folder], check=True, env=env, capture_output=True)
         peer_wall, peer_rss, _ = timed([sys.executable, a.peer, "run", folder, "--batch", str(a.batch)], env)
         out = os.path.join(folder, "ours")
+        # Each side with its own defaults (the peer's mini-batch of --batch, decoder-spectra's --batch-size 16 and one
+        # worker per core).
         ours_wall, ours_rss, _ = timed([TOOL, "analyze", "--model", os.path.join(folder, "net.onnx"), "--input",
-                                        os.path.join(folder, "inputs.npy"), "--batch-size", str(a.batch), "--out", out,
-                                        "--force", "-q"], env)
+                                        os.path.join(folder, "inputs.npy"), "--out", out, "--force", "-q"], env)
         summary = json.load(open(os.path.join(out, "summary.json")))
         peer = np.load(os.path.join(folder, "peer.npz"))
         last = max(k for k in peer.files if k.startswith("power_"))

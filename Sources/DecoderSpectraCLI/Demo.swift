@@ -51,7 +51,7 @@ struct Demo: ParsableCommand {
             options.seed = seed
             let job = AnalysisJob(model: decoder, until: nil, batches: batches, total: batches.expectedCount, source: source, isFiles: false,
                                   out: out, force: runOptions.force, precision: runOptions.precision, options: options,
-                                  shard: runOptions.shardPair)
+                                  shard: runOptions.shardPair, workers: runOptions.workers ?? ProcessInfo.processInfo.activeProcessorCount)
             if let summary = try job.run() { try AnalysisJob.printSummary(summary, out: out, json: runOptions.json) }
         }
     }
@@ -97,7 +97,7 @@ struct Analyze: ParsableCommand {
             options.seed = modelOptions.seed
             let job = AnalysisJob(model: model, until: modelOptions.until, batches: batches, total: batches.expectedCount, source: input,
                                   isFiles: true, out: out, force: runOptions.force, precision: runOptions.precision, options: options,
-                                  shard: runOptions.shardPair)
+                                  shard: runOptions.shardPair, workers: runOptions.workers ?? ProcessInfo.processInfo.activeProcessorCount)
             if let summary = try job.run() { try AnalysisJob.printSummary(summary, out: out, json: runOptions.json) }
         }
     }
@@ -117,6 +117,9 @@ struct RunOptions: ParsableArguments {
 
     @Option(help: "Images traced at once; memory grows with it, not with the number of images.")
     var batchSize: Int = 16
+
+    @Option(help: "Batches traced at once, each on its own core (default: the number of cores; 1 with --save-spectra or --save-features).")
+    var workers: Int?
 
     @Flag(help: "Also write the per-image complex64 spectra of every layer into spectra/NN-<layer>.npy ([B, C, M, N]).")
     var saveSpectra = false
@@ -144,6 +147,7 @@ struct RunOptions: ParsableArguments {
 
     func validate() throws {
         guard batchSize >= 1, batchSize <= 65536 else { throw ValidationError("--batch-size must be between 1 and 65536") }
+        if let workers, workers < 1 || workers > 256 { throw ValidationError("--workers must be between 1 and 256") }
         guard saveImages >= 1 else { throw ValidationError("--save-images must be at least 1") }
         if shard != nil {
             guard let (i, n) = shardPair, n >= 1, n <= 65536, i >= 1, i <= n else {
@@ -177,6 +181,7 @@ struct AnalysisJob {
     let precision: Precision
     let options: AnalysisWriter.Options
     var shard: (index: Int, count: Int)? = nil
+    var workers = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws -> AnalysisSummary? {
         let folder = try StagedDirectory(URL(fileURLWithPath: out), force: force)
@@ -191,14 +196,15 @@ struct AnalysisJob {
                 Console.progress(String(format: "%d images, %.1f img/s", done, rate))
             }
         }
+        let saving = options.saveSpectra || options.saveFeatures
         let analysis: AnalysisAccumulator
         switch precision {
         case .float:
-            analysis = try StreamingAnalysis.run(model, batches: batches, until: until, precision: Float.self,
-                                                 perStage: { try perImage.append(stage: $1, at: $0, into: folder) }, progress: progress)
+            analysis = try StreamingAnalysis.run(model, batches: batches, until: until, precision: Float.self, workers: workers,
+                                                 perStage: saving ? { try perImage.append(stage: $1, at: $0, into: folder) } : nil, progress: progress)
         case .double:
-            analysis = try StreamingAnalysis.run(model, batches: batches, until: until, precision: Double.self,
-                                                 perStage: { try perImage.append(stage: $1, at: $0, into: folder) }, progress: progress)
+            analysis = try StreamingAnalysis.run(model, batches: batches, until: until, precision: Double.self, workers: workers,
+                                                 perStage: saving ? { try perImage.append(stage: $1, at: $0, into: folder) } : nil, progress: progress)
         }
         Console.endProgress()
         if let warning = analysis.nonFiniteWarning { try Console.warn(warning) }

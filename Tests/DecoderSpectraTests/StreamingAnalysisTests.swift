@@ -61,6 +61,19 @@ import Testing
         #expect(abs(streamed.stages.last!.meanLowFrequencyRatio - SpectrumStatistics.lowFrequencyRatio(spectrum)) < 1e-12)
     }
 
+    /// Batches traced by several workers at once merge in input order into the single-worker result.
+    @Test func workersMergeInInputOrder() throws {
+        let model = try LoadedModel.load("e4-zeros")
+        let one = try StreamingAnalysis.run(model, batches: try batches(3), precision: Double.self, workers: 1)
+        let three = try StreamingAnalysis.run(model, batches: try batches(3), precision: Double.self, workers: 3)
+        #expect(three.images == Self.count)
+        for (a, b) in zip([one.input] + one.stages, [three.input] + three.stages) {
+            #expect(maxRelativeDifference(a.pLow, b.pLow) < 1e-12, "\(a.name)")  // same images, same order
+            #expect(maxRelativeDifference(a.meanPowerMap, b.meanPowerMap) < 1e-12, "\(a.name)")
+            #expect(abs(a.similaritySum - b.similaritySum) <= 1e-9 * max(1, abs(a.similaritySum)))
+        }
+    }
+
     /// Accumulators of consecutive parts merge into those of the whole (the basis of sharded runs).
     @Test func mergedPartsEqualTheWhole() throws {
         let model = try LoadedModel.load("e8-k3")

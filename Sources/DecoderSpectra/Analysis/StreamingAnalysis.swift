@@ -14,37 +14,84 @@ import Foundation
 public enum StreamingAnalysis {
     /// Runs the analysis; `perStage` sees each stage of each batch (index, stage) before it is dropped (e.g. to
     /// stream per-image files), `progress` the number of images done. Each batch is run stage by stage and folded as
-    /// it goes, so memory holds one batch's live tensors, not every stage.
+    /// it goes, so memory holds one batch's live tensors per worker, not every stage.
+    ///
+    /// `workers` > 1 traces that many batches at once (OpenBLAS then runs one thread per worker); the per-batch
+    /// accumulators are merged in input order, so the result is the single-worker one up to the order of Float64
+    /// additions. With `perStage` (which needs stages in order) one worker is used.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func run<S: TensorScalar>(
-        _ model: LoadedModel, batches: InputBatches, until: String? = nil, precision: S.Type,
+        _ model: LoadedModel, batches: InputBatches, until: String? = nil, precision: S.Type, workers: Int = 1,
         perStage: ((Int, AnalysisStage<S>) throws -> Void)? = nil, progress: ((Int) -> Void)? = nil
     ) throws -> AnalysisAccumulator {
-        var result: AnalysisAccumulator?
-        var stageCount: Int?
-        while let batch = try batches.next() {
-            var accumulator = result ?? AnalysisAccumulator(
-                modelName: model.name, modelSummary: model.summary, inputChannels: model.inputChannels, inputShape: [])
-            var stages = 0
-            let (input, spectrum) = try model.forEachStage(batch.converted(to: S.self), until: until) { index, stage in
-                try accumulator.add(stage: stage, at: index)
-                try perStage?(index, stage)
-                stages += 1
+        let workers = perStage == nil ? max(1, workers) : 1
+        if workers == 1 {
+            var result: AnalysisAccumulator?
+            while let batch = try batches.next() {
+                let partial = try analyse(batch, model: model, until: until, precision: S.self, perStage: perStage)
+                if result == nil { result = partial } else { try result!.merge(partial) }
+                progress?(result!.images)
             }
-            if result == nil {
-                accumulator.input = StageAccumulator(name: "input", type: "input", imageShape: Array(spectrum.shape.dropFirst()))
-                accumulator.inputChannels = input.channels
-            }
-            guard stageCount == nil || stageCount == stages else {
-                throw SpectraError.invalidInput("a batch traced \(stages) stages, the first one \(stageCount!)")
-            }
-            stageCount = stages
-            try accumulator.input.add(spectrum, verification: nil)
-            result = accumulator
-            progress?(accumulator.images)
+            guard let result else { throw SpectraError.invalidInput("the input holds no images") }
+            return result
         }
+        // Workers take batches in turn; finished batches wait in `pending` until every earlier one is merged.
+        let lock = NSLock()
+        var nextBatch = 0, nextToMerge = 0
+        var pending: [Int: AnalysisAccumulator] = [:]
+        var result: AnalysisAccumulator?
+        var failure: Error?
+        BLASInfo.withThreads(1) {
+            DispatchQueue.concurrentPerform(iterations: workers) { _ in
+                while true {
+                    lock.lock()
+                    guard failure == nil else { lock.unlock(); return }
+                    let index = nextBatch
+                    let batch: Tensor<Float>?
+                    do { batch = try batches.next() } catch { failure = error; lock.unlock(); return }
+                    nextBatch += 1
+                    lock.unlock()
+                    guard let batch else { return }
+                    do {
+                        let partial = try analyse(batch, model: model, until: until, precision: S.self, perStage: nil)
+                        lock.lock()
+                        defer { lock.unlock() }
+                        pending[index] = partial
+                        while let next = pending.removeValue(forKey: nextToMerge) {
+                            if result == nil { result = next } else { try result!.merge(next) }
+                            nextToMerge += 1
+                        }
+                        progress?(result?.images ?? 0)
+                    } catch {
+                        lock.lock()
+                        failure = failure ?? error
+                        lock.unlock()
+                        return
+                    }
+                }
+            }
+        }
+        if let failure { throw failure }
         guard let result else { throw SpectraError.invalidInput("the input holds no images") }
         return result
+    }
+
+    /// The accumulators of one batch, traced stage by stage.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    static func analyse<S: TensorScalar>(
+        _ batch: Tensor<Float>, model: LoadedModel, until: String?, precision: S.Type, perStage: ((Int, AnalysisStage<S>) throws -> Void)?
+    ) throws -> AnalysisAccumulator {
+        var accumulator = AnalysisAccumulator(modelName: model.name, modelSummary: model.summary, inputChannels: model.inputChannels,
+                                              inputShape: [])
+        let (input, spectrum) = try model.forEachStage(batch.converted(to: S.self), until: until) { index, stage in
+            try accumulator.add(stage: stage, at: index)
+            try perStage?(index, stage)
+        }
+        accumulator.input = StageAccumulator(name: "input", type: "input", imageShape: Array(spectrum.shape.dropFirst()))
+        accumulator.inputChannels = input.channels
+        try accumulator.input.add(spectrum, verification: nil)
+        return accumulator
     }
 }

@@ -6,4 +6,13 @@ public enum BLASInfo {
     public static var coreName: String { String(cString: openblas_get_corename()) }
     public static var configuration: String { String(cString: openblas_get_config()) }
     public static var threads: Int { Int(openblas_get_num_threads()) }
+
+    /// Runs `body` with OpenBLAS on `count` threads, then restores the previous count. Where the caller runs work on
+    /// every core itself, one BLAS thread per caller avoids OpenBLAS's idle threads spinning against it.
+    public static func withThreads<T>(_ count: Int, _ body: () throws -> T) rethrows -> T {
+        let previous = openblas_get_num_threads()
+        openblas_set_num_threads(Int32(count))
+        defer { openblas_set_num_threads(previous) }
+        return try body()
+    }
 }
