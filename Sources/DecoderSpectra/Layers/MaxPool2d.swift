@@ -30,33 +30,43 @@ public struct MaxPool2d: Layer {
     }
 
     /// The flat input index of each output's maximum (the first one on ties, as PyTorch's CPU kernel).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     func argmax<S: TensorScalar>(_ x: Tensor<S>) throws -> (Tensor<S>, [Int]) {
         let shape = try outputShape(for: x.shape)
         var y = Tensor<S>(zeros: shape)
         var indices = [Int](repeating: 0, count: y.count)
         let (h, w, outH, outW) = (x.height, x.width, shape[2], shape[3])
-        for p in 0..<(x.batch * x.channels) {
-            for i in 0..<outH {
-                for j in 0..<outW {
-                    var best = -S.infinity, index = -1
-                    for t in 0..<kernelSize {
-                        let r = i * stride + t - padding
-                        guard r >= 0 && r < h else { continue }
-                        for s in 0..<kernelSize {
-                            let c = j * stride + s - padding
-                            guard c >= 0 && c < w else { continue }
-                            let k = (p * h + r) * w + c
-                            if x.scalars[k] > best || index < 0 { best = x.scalars[k]; index = k }
+        x.scalars.withUnsafeBufferPointer { input in
+            y.scalars.withUnsafeMutableBufferPointer { output in
+                indices.withUnsafeMutableBufferPointer { argmax in
+                    for p in 0..<(x.batch * x.channels) {
+                        for i in 0..<outH {
+                            for j in 0..<outW {
+                                var best = -S.infinity, index = -1
+                                for t in 0..<kernelSize {
+                                    let r = i * stride + t - padding
+                                    guard r >= 0 && r < h else { continue }
+                                    for s in 0..<kernelSize {
+                                        let c = j * stride + s - padding
+                                        guard c >= 0 && c < w else { continue }
+                                        let k = (p * h + r) * w + c
+                                        if input[k] > best || index < 0 { best = input[k]; index = k }
+                                    }
+                                }
+                                output[(p * outH + i) * outW + j] = best
+                                argmax[(p * outH + i) * outW + j] = index
+                            }
                         }
                     }
-                    y.scalars[(p * outH + i) * outW + j] = best
-                    indices[(p * outH + i) * outW + j] = index
                 }
             }
         }
         return (y, indices)
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func forward<S: TensorScalar>(_ x: Tensor<S>) throws -> Tensor<S> { try argmax(x).0 }
 
     public var configuration: [String: JSONValue] {
@@ -74,6 +84,8 @@ public struct MaxPool2d: Layer {
 
 extension MaxPool2d: Differentiable {
     /// The gradient flows to each window's maximum only.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func backward<S: TensorScalar>(_ gradOutput: Tensor<S>, cache: LayerCache<S>) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>]) {
         let (_, indices) = try argmax(cache.input)
         guard gradOutput.count == indices.count else {

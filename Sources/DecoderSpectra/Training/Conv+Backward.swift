@@ -36,23 +36,30 @@ extension Conv2d: Differentiable {
             // col2im into the padded gradient, then fold the padding back onto the input pixels.
             let (pH, pW) = (rows.count, cols.count)
             var gradPadded = [S](repeating: 0, count: inChannels * pH * pW)
-            var row = 0
-            for c in 0..<inChannels {
-                for t in 0..<kH {
-                    for s in 0..<kW {
-                        for oy in 0..<outH {
-                            for ox in 0..<outW {
-                                gradPadded[(c * pH + oy * stride.height + t) * pW + ox * stride.width + s] += gradColumns[row * pixels + oy * outW + ox]
+            // Hot loops on buffer pointers (no bounds checks; every index is within the sizes computed above).
+            gradPadded.withUnsafeMutableBufferPointer { gp in
+                gradColumns.withUnsafeBufferPointer { gc in
+                    var row = 0
+                    for c in 0..<inChannels {
+                        for t in 0..<kH {
+                            for s in 0..<kW {
+                                for oy in 0..<outH {
+                                    let target = (c * pH + oy * stride.height + t) * pW + s, source = row * pixels + oy * outW
+                                    for ox in 0..<outW { gp[target + ox * stride.width] += gc[source + ox] }
+                                }
+                                row += 1
                             }
                         }
-                        row += 1
                     }
                 }
-            }
-            for c in 0..<inChannels {
-                for (y, sy) in rows.enumerated() where sy >= 0 {
-                    for (xx, sx) in cols.enumerated() where sx >= 0 {
-                        gradInput.scalars[((b * inChannels + c) * x.height + sy) * x.width + sx] += gradPadded[(c * pH + y) * pW + xx]
+                gradInput.scalars.withUnsafeMutableBufferPointer { gi in
+                    for c in 0..<inChannels {
+                        let base = (b * inChannels + c) * x.height
+                        for (y, sy) in rows.enumerated() where sy >= 0 {
+                            for (xx, sx) in cols.enumerated() where sx >= 0 {
+                                gi[(base + sy) * x.width + sx] += gp[(c * pH + y) * pW + xx]
+                            }
+                        }
                     }
                 }
             }
