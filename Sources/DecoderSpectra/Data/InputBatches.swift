@@ -3,7 +3,7 @@ import Foundation
 /// Input images delivered lazily in mini-batches, so that an analysis holds one batch at a time whatever the size of
 /// the dataset: files are opened one after another (an .npy array is split into batches), built-in images are drawn
 /// from one seeded generator batch by batch (the same images as `SyntheticImages.generate` with that seed).
-/// An .npy file is still read whole before it is split (memory-mapping is not implemented yet).
+/// A [B, C, H, W] .npy file is read a slice at a time (`NpyImageReader`), so one large array streams too.
 ///
 /// `shard` (i, n), 1 ≤ i ≤ n, keeps the i-th of n contiguous slices of the images (after `limit`): images
 /// ⌊total·(i−1)/n⌋ ..< ⌊total·i/n⌋. Shards analysed separately merge in order into exactly the single run.
@@ -23,6 +23,8 @@ public final class InputBatches {
     private let size: (Int, Int)?
     private var limit: Int
     private var pendingFiles: [URL] = []
+    /// The .npy array being read slice by slice, if any.
+    private var openArray: NpyImageReader?
     private var buffer: Tensor<Float>?
     private var delivered = 0
     private var generator: SeededGenerator
@@ -96,7 +98,16 @@ public final class InputBatches {
                 pendingFiles.removeFirst()
                 skip -= count
             }
-            if skip > 0, let partial = try nextFromFiles(skip) { _ = partial }  // the part of a file before the shard
+            if skip > 0, let file = pendingFiles.first, file.pathExtension.lowercased() == "npy",
+               (try? NpyFile.readShape(file))?.count == 4 {
+                pendingFiles.removeFirst()
+                let array = try NpyImageReader(file)  // the shard starts inside one array: seek past its first images
+                array.skip(skip)
+                openArray = array
+                filesRead.append(file.path)
+            } else if skip > 0, let partial = try nextFromFiles(skip) {
+                _ = partial  // the part of a CIFAR-10 batch before the shard
+            }
         }
         skip = 0
     }
@@ -111,9 +122,23 @@ public final class InputBatches {
 
     /// Fills the buffer from the next files until it holds `wanted` images (or the files run out), then cuts a batch.
     private func nextFromFiles(_ wanted: Int) throws -> Tensor<Float>? {
-        while (buffer?.batch ?? 0) < wanted, !pendingFiles.isEmpty {
-            let file = pendingFiles.removeFirst()
-            var tensor = try InputLoader.loadOne(file, channels: channels)
+        while (buffer?.batch ?? 0) < wanted, !pendingFiles.isEmpty || openArray != nil {
+            var tensor: Tensor<Float>
+            let file: URL
+            if let array = openArray {
+                file = array.url
+                tensor = try InputLoader.checked(try array.read(wanted - (buffer?.batch ?? 0)), file: file, channels: channels)
+                if array.remaining == 0 { openArray = nil }
+            } else {
+                file = pendingFiles.removeFirst()
+                if file.pathExtension.lowercased() == "npy", (try? NpyFile.readShape(file))?.count == 4 {
+                    openArray = try NpyImageReader(file)
+                    filesRead.append(file.path)
+                    continue
+                }
+                tensor = try InputLoader.loadOne(file, channels: channels)
+                filesRead.append(file.path)
+            }
             if let size { tensor = Resampling.centreCropAndResize(tensor, height: size.0, width: size.1) }
             let shape = Array(tensor.shape.dropFirst())
             if let expected = imageShape, expected != shape {
@@ -122,7 +147,6 @@ public final class InputBatches {
                         + "(give a size to resize)")
             }
             imageShape = shape
-            filesRead.append(file.path)
             buffer = try buffer.map { try Self.concatenate($0, tensor) } ?? tensor
         }
         guard let current = buffer, current.batch > 0 else { return nil }

@@ -96,6 +96,11 @@ public enum InputLoader {
         default:
             throw SpectraError.invalidFile(file: url.path, reason: "array of shape \(describeShape(tensor.shape)) is not [B, C, H, W], [C, H, W] or [H, W]")
         }
+        return try checked(tensor, file: url, channels: channels)
+    }
+
+    /// An [N, C, H, W] input after the checks every input gets: the model's channel count, not empty, finite.
+    static func checked(_ tensor: Tensor<Float>, file url: URL, channels: Int?) throws -> Tensor<Float> {
         guard channels == nil || tensor.channels == channels else {
             throw SpectraError.invalidFile(file: url.path, reason: "has \(tensor.channels) channels, the model takes \(channels!)")
         }

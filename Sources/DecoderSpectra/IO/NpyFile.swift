@@ -116,7 +116,7 @@ public enum NpyFile {
 
     enum Kind { case float32, float64, uint8, complex64, complex128 }
 
-    private static func dtype(_ descr: String, fail: (String) -> SpectraError) throws -> (Int, Kind) {
+    static func dtype(_ descr: String, fail: (String) -> SpectraError) throws -> (Int, Kind) {
         switch descr {
         case "<f4": return (4, .float32)
         case "<f8": return (8, .float64)
@@ -298,6 +298,70 @@ final class NpyAppender {
             try handle.close()
         } catch {
             throw SpectraError.invalidFile(file: url.path, reason: "cannot finish: \(error.localizedDescription)")
+        }
+    }
+}
+
+/// Reads the images of a [B, C, H, W] .npy file a slice at a time (seek and read), so that a dataset stored as one
+/// large array streams in constant memory instead of being loaded whole.
+final class NpyImageReader {
+    let url: URL
+    /// [B, C, H, W].
+    let shape: [Int]
+    private let kind: NpyFile.Kind
+    private let itemSize: Int
+    private let payloadStart: Int
+    private let handle: FileHandle
+    private(set) var nextImage = 0
+
+    init(_ url: URL) throws {
+        self.url = url
+        guard let handle = try? FileHandle(forReadingFrom: url) else { throw SpectraError.invalidFile(file: url.path, reason: "cannot read") }
+        self.handle = handle
+        let head = [UInt8]((try? handle.read(upToCount: 1 << 16)) ?? Data())
+        let header = try NpyFile.header(head, file: url.path)
+        func fail(_ reason: String) -> SpectraError { .invalidFile(file: url.path, reason: reason) }
+        (itemSize, kind) = try NpyFile.dtype(header.descr, fail: fail)
+        guard header.shape.count == 4, [.float32, .float64, .uint8].contains(kind) else {
+            throw fail("streamed images must be a real [B, C, H, W] array, got \(describeShape(header.shape)) of \(header.descr)")
+        }
+        shape = header.shape
+        payloadStart = header.payloadStart
+        let size = (try? handle.seekToEnd()).map(Int.init) ?? 0
+        guard size - payloadStart >= header.count * itemSize else {
+            throw fail("not a valid .npy file: data is truncated (shape \(describeShape(shape)) needs \(header.count * itemSize) bytes)")
+        }
+    }
+
+    deinit { try? handle.close() }
+
+    var remaining: Int { shape[0] - nextImage }
+
+    /// Moves past `count` images without reading them.
+    func skip(_ count: Int) { nextImage += min(count, remaining) }
+
+    /// The next `count` images as float32 [count, C, H, W].
+    func read(_ count: Int) throws -> Tensor<Float> {
+        let per = shape[1] * shape[2] * shape[3], count = min(count, remaining)
+        do {
+            try handle.seek(toOffset: UInt64(payloadStart + nextImage * per * itemSize))
+            let data = try handle.read(upToCount: count * per * itemSize) ?? Data()
+            guard data.count == count * per * itemSize else { throw SpectraError.invalidFile(file: url.path, reason: "short read") }
+            nextImage += count
+            let values: [Float] = data.withUnsafeBytes { raw in
+                (0..<(count * per)).map { i in
+                    switch kind {
+                    case .float32: return Float(bitPattern: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian)
+                    case .float64: return Float(Double(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self).littleEndian))
+                    default: return Float(raw.load(fromByteOffset: i, as: UInt8.self))
+                    }
+                }
+            }
+            return try Tensor(shape: [count] + Array(shape.dropFirst()), scalars: values)
+        } catch let error as SpectraError {
+            throw error
+        } catch {
+            throw SpectraError.invalidFile(file: url.path, reason: "cannot read: \(error.localizedDescription)")
         }
     }
 }
