@@ -46,13 +46,23 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
         }
         FFT2D.transformInPlace(&wrapped, rows: rows, columns: columns, sign: FFTW_FORWARD)
         var values = [Complex<Scalar>](repeating: .zero, count: wrapped.count)
-        for a in 0..<d0 {
-            for b in 0..<d1 {
-                let (d, c) = outputFirst ? (a, b) : (b, a)
-                let source = (a * d1 + b) * plane
-                for f in 0..<plane {
-                    let z = wrapped[source + f]
-                    values[(f * outputs + d) * inputs + c] = conjugate ? z.conjugate : z
+        // The transpose to [M, N, D, C], in blocks of 8 frequencies so that the rows being written stay in cache
+        // (a plain transpose wrote with a stride of D·C values and took ~18 % of an analysis of 128-channel layers).
+        wrapped.withUnsafeBufferPointer { source in
+            values.withUnsafeMutableBufferPointer { target in
+                let stride = outputs * inputs, block = 8
+                for start in Swift.stride(from: 0, to: plane, by: block) {
+                    let end = min(plane, start + block)
+                    for a in 0..<d0 {
+                        for b in 0..<d1 {
+                            let (d, c) = outputFirst ? (a, b) : (b, a)
+                            let from = (a * d1 + b) * plane, to = d * inputs + c
+                            for f in start..<end {
+                                let z = source[from + f]
+                                target[f * stride + to] = conjugate ? z.conjugate : z
+                            }
+                        }
+                    }
                 }
             }
         }
