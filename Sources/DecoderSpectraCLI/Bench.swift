@@ -69,16 +69,18 @@ struct Bench: ParsableCommand {
                 try Console.printJSON(Report(models: results, trainingStepSeconds: stepSeconds))
                 return
             }
-            print("model                input              forward   conv      conv GF/s  sgemm GF/s  ratio  fft       bare fft  ratio  T(u,v)    propagate")
+            print("model                input              forward   conv      conv GF/s  sgemm GF/s  ratio  fft       bare fft  ratio  "
+                  + "T(u,v)    propagate  analysis  /(fwd+fft)")
             for r in results {
                 print(col(r.model, 21) + col(describeShape(r.inputShape), 19) + col(ms(r.forwardSeconds), 10)
                       + col(ms(r.convSeconds), 10) + col(String(format: "%.1f", r.convGFLOPS), 11)
                       + col(String(format: "%.1f", r.sgemmGFLOPS), 12) + col(String(format: "%.2f", r.convGFLOPS / r.sgemmGFLOPS), 7)
                       + col(ms(r.fftSeconds), 10) + col(ms(r.bareFFTSeconds), 10)
                       + col(String(format: "%.2f", r.fftSeconds / r.bareFFTSeconds), 7)
-                      + col(ms(r.transferSeconds), 10) + ms(r.propagationSeconds))
+                      + col(ms(r.transferSeconds), 10) + col(ms(r.propagationSeconds), 11) + col(ms(r.analysisSeconds), 10)
+                      + String(format: "%.2f", r.analysisSeconds / (r.forwardSeconds + r.fftSeconds)))
             }
-            print("targets: conv/sgemm >= 0.50, fft/bare <= 1.30")
+            print("targets: conv/sgemm >= 0.50, fft/bare <= 1.30, analysis/(forward + fft) <= 2")
             print("training step, ae-small, batch \(batch), 32x32, Adam: \(ms(stepSeconds)) (\(String(format: "%.0f", Double(batch) / stepSeconds)) images/s)")
         }
     }

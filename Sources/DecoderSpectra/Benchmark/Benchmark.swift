@@ -20,6 +20,9 @@ public enum Benchmark {
         /// T(u,v) for every conv layer, and the frequency propagation of every layer with a rule.
         public var transferSeconds: Double
         public var propagationSeconds: Double
+        /// The whole streamed analysis of the batch (trace, verification, accumulators; one worker), to compare
+        /// with forward + FFT of every layer (target: at most 2×).
+        public var analysisSeconds: Double
 
         enum CodingKeys: String, CodingKey {
             case model
@@ -32,6 +35,7 @@ public enum Benchmark {
             case bareFFTSeconds = "bare_fft_s"
             case transferSeconds = "transfer_s"
             case propagationSeconds = "propagation_s"
+            case analysisSeconds = "analysis_s"
         }
     }
 
@@ -99,10 +103,13 @@ public enum Benchmark {
                 _ = try named.layer.propagate(spectra[index])
             }
         }
+        let analysisSeconds = try time(repeats: repeats) {
+            _ = try StreamingAnalysis.analyse(input, model: .sequential(model), until: nil, precision: Float.self, perStage: nil)
+        }
         return Result(
             model: model.name, inputShape: input.shape, forwardSeconds: forward, convSeconds: convSeconds,
             convGFLOPS: flops / convSeconds / 1e9, sgemmGFLOPS: flops / sgemmSeconds / 1e9,
             fftSeconds: fftSeconds, bareFFTSeconds: bareFFTSeconds,
-            transferSeconds: transferSeconds, propagationSeconds: propagationSeconds)
+            transferSeconds: transferSeconds, propagationSeconds: propagationSeconds, analysisSeconds: analysisSeconds)
     }
 }
