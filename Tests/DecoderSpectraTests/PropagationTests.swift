@@ -194,3 +194,21 @@ import Testing
         #expect(throws: SpectraError.self) { _ = try LinearCascade<Double>([conv], rows: 8, columns: 8) }
     }
 }
+
+/// T applied block by block from the kernels (never materialised) equals the materialised T, for Conv2d and
+/// ConvTranspose2d layouts, centred anchors and kernels larger than the map (wrap-around sums).
+@Suite struct BlockwiseTransferTests {
+    @Test(arguments: [(true, (1, 1), true, 8, 6, 3), (false, (0, 0), false, 8, 8, 4), (true, (2, 1), true, 4, 2, 5)])
+    func blockwiseEqualsMaterialised(_ outputFirst: Bool, _ anchor: (Int, Int), _ conjugate: Bool, _ rows: Int, _ columns: Int, _ k: Int) {
+        var generator = SeededGenerator(seed: 11)
+        let weight = Tensor<Float>(shape: [5, 3, k, k]) { _ in Float(generator.nextUniform() - 0.5) }
+        let inputs = outputFirst ? 3 : 5
+        let x = Tensor<Double>(shape: [2, inputs, rows, columns]) { _ in generator.nextUniform() - 0.5 }
+        let g = FFT2D.forward(x)
+        let full = TransferMatrices<Double>.fromKernels(weight, outputFirst: outputFirst, anchor: anchor, rows: rows, columns: columns,
+                                                        conjugate: conjugate).apply(to: g)
+        let blockwise = TransferMatrices<Double>.applyKernels(weight, outputFirst: outputFirst, anchor: anchor, conjugate: conjugate, to: g)
+        #expect(full.shape == blockwise.shape)
+        #expect(relativeError(blockwise.values, full.values) < 1e-12)
+    }
+}

@@ -28,8 +28,9 @@ extension Conv2d {
     public func propagate<S: TensorScalar>(_ spectrum: Spectrum<S>) throws -> Spectrum<S> {
         let rule = spectralRule(for: spectrum.shape)
         if case let .unavailable(reason) = rule { throw SpectraError.invalidLayer(layer: typeName, reason: reason) }
-        let t = transferMatrices(rows: spectrum.rows, columns: spectrum.columns, as: S.self)
-        var output = t.apply(to: spectrum)
+        // T is applied a block of frequencies at a time, never held whole (D·C·M·N values can be hundreds of MB).
+        var output = TransferMatrices<S>.applyKernels(weight, outputFirst: true, anchor: (padding.height, padding.width),
+                                                      conjugate: true, to: spectrum)
         if let bias { SpectralOperations.addBias(bias.scalars.map(Double.init), to: &output) }
         if stride != (1, 1) { output = SpectralOperations.decimate(output, by: (stride.height, stride.width)) }
         return output
@@ -55,10 +56,8 @@ extension ConvTranspose2d {
         let rule = spectralRule(for: spectrum.shape)
         if case let .unavailable(reason) = rule { throw SpectraError.invalidLayer(layer: typeName, reason: reason) }
         let tiled = SpectralOperations.tile(spectrum, factor: stride.height)
-        let t = TransferMatrices<S>.fromKernels(
-            weight, outputFirst: false, anchor: (padding.height, padding.width),
-            rows: tiled.rows, columns: tiled.columns, conjugate: false)
-        var output = t.apply(to: tiled)
+        var output = TransferMatrices<S>.applyKernels(weight, outputFirst: false, anchor: (padding.height, padding.width),
+                                                      conjugate: false, to: tiled)
         if let bias { SpectralOperations.addBias(bias.scalars.map(Double.init), to: &output) }
         return output
     }

@@ -76,25 +76,41 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
     }
 
     /// h^(uv) = T^(uv) g^(uv) for every image and frequency (Theorem 3.2 without the bias term): one complex GEMM
-    /// [D×C]·[C×B] per frequency. Frequencies are processed in blocks small enough for the cache, so that the
-    /// transposes between the [B, C, M, N] spectra and the per-frequency [C, B] matrices stay cheap.
+    /// [D×C]·[C×B] per frequency.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public func apply(to spectrum: Spectrum<Scalar>) -> Spectrum<Scalar> {
         precondition(spectrum.channels == inputs && spectrum.rows == rows && spectrum.columns == columns)
-        let batch = spectrum.batch, plane = rows * columns
+        let size = outputs * inputs
+        return values.withUnsafeBufferPointer { t in
+            Self.applyBlocks(to: spectrum, outputs: outputs, inputs: inputs) { f0, count, block in
+                block.baseAddress!.update(from: t.baseAddress! + f0 * size, count: count * size)
+            }
+        }
+    }
+
+    /// The frequencies of `spectrum` in blocks small enough for the cache: `fill(f0, count, block)` writes T of
+    /// frequencies f0 ..< f0 + count into `block` ([count, D, C]); the spectra are gathered into per-frequency [C, B]
+    /// matrices, multiplied, and scattered back, so that the transposes stay cheap.
+    static func applyBlocks(
+        to spectrum: Spectrum<Scalar>, outputs: Int, inputs: Int,
+        fill: (Int, Int, UnsafeMutableBufferPointer<Complex<Scalar>>) -> Void
+    ) -> Spectrum<Scalar> {
+        let (batch, rows, columns) = (spectrum.batch, spectrum.rows, spectrum.columns)
+        let plane = rows * columns
         let block = 32
         var output = Spectrum<Scalar>(zeros: [batch, outputs, rows, columns])
         var gathered = [Complex<Scalar>](repeating: .zero, count: block * inputs * batch)
         var product = [Complex<Scalar>](repeating: .zero, count: block * outputs * batch)
-        let size = MemoryLayout<Complex<Scalar>>.stride
-        values.withUnsafeBytes { t in
-            spectrum.values.withUnsafeBufferPointer { g in
-                output.values.withUnsafeMutableBufferPointer { h in
-                    gathered.withUnsafeMutableBufferPointer { gb in
-                        product.withUnsafeMutableBufferPointer { pb in
+        var matrices = [Complex<Scalar>](repeating: .zero, count: block * outputs * inputs)
+        spectrum.values.withUnsafeBufferPointer { g in
+            output.values.withUnsafeMutableBufferPointer { h in
+                gathered.withUnsafeMutableBufferPointer { gb in
+                    product.withUnsafeMutableBufferPointer { pb in
+                        matrices.withUnsafeMutableBufferPointer { tb in
                             for f0 in stride(from: 0, to: plane, by: block) {
                                 let count = min(block, plane - f0)
+                                fill(f0, count, tb)
                                 for b in 0..<batch {
                                     for c in 0..<inputs {
                                         let source = (b * inputs + c) * plane + f0
@@ -104,7 +120,7 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
                                 for k in 0..<count {
                                     Scalar.complexGemm(
                                         m: outputs, n: batch, k: inputs,
-                                        a: t.baseAddress! + (f0 + k) * outputs * inputs * size,
+                                        a: UnsafeRawPointer(tb.baseAddress! + k * outputs * inputs),
                                         b: UnsafeRawPointer(gb.baseAddress! + k * inputs * batch),
                                         c: UnsafeMutableRawPointer(pb.baseAddress! + k * outputs * batch))
                                 }
@@ -121,5 +137,68 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
             }
         }
         return output
+    }
+
+    /// `fromKernels(...).apply(to:)` without materialising T: T is computed one block of frequencies at a time from the
+    /// kernels' DFT along the columns, so memory holds D·C·kH·N values instead of D·C·M·N (134 MB for a 128-channel
+    /// layer at 32×32). Same parameters and numbers as `fromKernels` (up to rounding: a direct sum in Float64 over
+    /// the kH kernel rows replaces the FFT along the rows).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public static func applyKernels(
+        _ weight: Tensor<Float>, outputFirst: Bool, anchor: (Int, Int), conjugate: Bool, to spectrum: Spectrum<Scalar>
+    ) -> Spectrum<Scalar> {
+        let (kH, kW) = (weight.shape[2], weight.shape[3])
+        let (d0, d1) = (weight.shape[0], weight.shape[1])
+        let (outputs, inputs) = outputFirst ? (d0, d1) : (d1, d0)
+        let (rows, columns) = (spectrum.rows, spectrum.columns)
+        precondition(spectrum.channels == inputs)
+        // A[slice][t][v] = Σ_s W[slice, t, s] e^{−2πi v n(s)/N}, n(s) = (s − anchor) mod N (the FFT sign of FFTW_FORWARD).
+        var columnSums = [Complex<Double>](repeating: .zero, count: d0 * d1 * kH * columns)
+        let columnTwiddles = (0..<columns).flatMap { v in
+            (0..<kW).map { s -> Complex<Double> in
+                let n = (((s - anchor.1) % columns) + columns) % columns
+                let angle = -2 * Double.pi * Double((v * n) % columns) / Double(columns)
+                return Complex(Double.cos(angle), Double.sin(angle))
+            }
+        }
+        let rowTwiddles = (0..<rows).flatMap { u in
+            (0..<kH).map { t -> Complex<Double> in
+                let m = (((t - anchor.0) % rows) + rows) % rows
+                let angle = -2 * Double.pi * Double((u * m) % rows) / Double(rows)
+                return Complex(Double.cos(angle), Double.sin(angle))
+            }
+        }
+        weight.scalars.withUnsafeBufferPointer { w in
+            columnSums.withUnsafeMutableBufferPointer { a in
+                for slice in 0..<(d0 * d1) {
+                    for t in 0..<kH {
+                        let kernelRow = (slice * kH + t) * kW, out = (slice * kH + t) * columns
+                        for v in 0..<columns {
+                            var sum = Complex<Double>.zero
+                            for s in 0..<kW { sum = sum + columnTwiddles[v * kW + s].multiplied(by: Double(w[kernelRow + s])) }
+                            a[out + v] = sum
+                        }
+                    }
+                }
+            }
+        }
+        return columnSums.withUnsafeBufferPointer { a in
+            applyBlocks(to: spectrum, outputs: outputs, inputs: inputs) { f0, count, block in
+                for k in 0..<count {
+                    let (u, v) = ((f0 + k) / columns, (f0 + k) % columns)
+                    for first in 0..<d0 {
+                        for second in 0..<d1 {
+                            let slice = first * d1 + second
+                            var sum = Complex<Double>.zero
+                            for t in 0..<kH { sum = sum + a[(slice * kH + t) * columns + v] * rowTwiddles[u * kH + t] }
+                            let (d, c) = outputFirst ? (first, second) : (second, first)
+                            let z = conjugate ? sum.conjugate : sum
+                            block[(k * outputs + d) * inputs + c] = Complex(Scalar(z.real), Scalar(z.imaginary))
+                        }
+                    }
+                }
+            }
+        }
     }
 }
