@@ -9,7 +9,7 @@ struct TransferCommand: ParsableCommand {
         discussion: """
             For a Conv2d the grid is the layer's input size; for a ConvTranspose2d its output size. With --anchor pytorch \
             (default) T maps the DFT of the actual input to that of the output, padding included; --anchor paper uses the \
-            paper's one-sided convention (a phase change only, THEORY §1.4).
+            paper's one-sided convention (a phase change only, docs/theory.md §1.4).
 
             Examples:
               decoder-spectra transfer --model e4-zeros --layer conv1 --size 64x64 --out T.npy

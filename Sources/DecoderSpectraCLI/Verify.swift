@@ -8,7 +8,7 @@ struct Verify: ParsableCommand {
         discussion: """
             For layers with an exact rule the relative error ‖H_freq − FFT(F_spatial)‖ / ‖FFT(F_spatial)‖ must stay below \
             1e-5 (float) or 1e-10 (double); the exit status is 1 otherwise. Other layers are measured with the spectral \
-            similarity sim(H*, H) of the paper (THEORY §7).
+            similarity sim(H*, H) of the paper (docs/theory.md §7).
 
             Examples:
               decoder-spectra verify --model e1-linear-circular --precision double

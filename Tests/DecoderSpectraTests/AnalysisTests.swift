@@ -3,7 +3,7 @@ import DecoderSpectra
 import Foundation
 import Testing
 
-/// The measurements of THEORY §7 and the output folder of `demo`/`analyze`.
+/// The measurements of docs/theory.md §7 and the output folder of `demo`/`analyze`.
 @Suite struct AnalysisTests {
     private func spectrum(_ shape: [Int], seed: UInt64) -> Spectrum<Double> {
         var generator = SeededGenerator(seed: seed)

@@ -144,9 +144,9 @@ import Testing
     }
 }
 
-/// Corollary 3.4 (Eq. 5) against the real change of T after an SGD step (THEORY §3.4 testing recipe).
+/// Corollary 3.4 (Eq. 5) against the real change of T after an SGD step (docs/theory.md §3.4 testing recipe).
 @Suite struct Corollary34Tests {
-    /// Linear circular net with mixed widths and biases, in Float64: exact to rounding (THEORY §12: about 1e-14).
+    /// Linear circular net with mixed widths and biases, in Float64: exact to rounding (docs/theory.md §12: about 1e-14).
     @Test func exactOnLinearCircularNets() throws {
         var generator = SeededGenerator(seed: 40)
         let widths = [2, 4, 3, 2]

@@ -2,11 +2,11 @@ import ComplexModule
 import DecoderSpectra
 import Testing
 
-/// Exact frequency-domain propagation (THEORY §2) against the DFT of the spatial output.
+/// Exact frequency-domain propagation (docs/theory.md §2) against the DFT of the spatial output.
 /// Tolerances: Float64 paths 1e-10 relative (rounding of FFTs and GEMMs is ~1e-15 per operation, times depth);
 /// Float32 paths 1e-5 (the bound; the observed error is ~1e-7).
 @Suite struct PropagationTests {
-    /// T via the FFT of the wrapped kernel equals the direct sum of THEORY §1.4, for the paper's anchor (p = 0) and
+    /// T via the FFT of the wrapped kernel equals the direct sum of docs/theory.md §1.4, for the paper's anchor (p = 0) and
     /// PyTorch's centred padding, including kernels as large as the map.
     @Test func transferMatricesMatchDirectSum() throws {
         var generator = SeededGenerator(seed: 21)
@@ -150,7 +150,7 @@ import Testing
         #expect(traceFloat.verifications.allSatisfy { $0.relativeError! < 1e-5 })
     }
 
-    /// PyTorch's centred padding only changes the phase of T (THEORY §1.4 [D]): magnitudes equal the paper's anchor.
+    /// PyTorch's centred padding only changes the phase of T (docs/theory.md §1.4 [D]): magnitudes equal the paper's anchor.
     @Test func centredPaddingIsAPhase() throws {
         var generator = SeededGenerator(seed: 20)
         let conv = try Conv2d(inChannels: 2, outChannels: 2, kernelSize: (5, 5), padding: (2, 2), paddingMode: .circular, generator: &generator)

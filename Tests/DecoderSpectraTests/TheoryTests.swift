@@ -2,7 +2,7 @@ import ComplexModule
 import DecoderSpectra
 import Testing
 
-/// Closed forms of THEORY §1.3, §2.2, §4, §6 against their defining finite sums, and the errata of §10.
+/// Closed forms of docs/theory.md §1.3, §2.2, §4, §6 against their defining finite sums, and the errata of §10.
 @Suite struct TheoryTests {
     /// 𝒟_n at ordinary points and at every 0/0 point x = kπ (§10 item 1), against the direct finite sum.
     @Test func dirichletRatioMatchesItsSumEverywhere() {
@@ -69,7 +69,7 @@ import Testing
         #expect(KernelResponse.validConvolutionAlpha(uPrime: 1, vPrime: 1, u: 0, v: 0, kernel: 2, rows: 3, columns: 3).length < 1e-12)
     }
 
-    /// Eq. 12 denominators for K = 3, M = 64, Δu = 1, 4, 8 (THEORY §6.2: 0.02889, 0.4567, 1.757; ratios 60.8 : 3.85 : 1).
+    /// Eq. 12 denominators for K = 3, M = 64, Δu = 1, 4, 8 (docs/theory.md §6.2: 0.02889, 0.4567, 1.757; ratios 60.8 : 3.85 : 1).
     @Test func shiftDifficultyDenominators() {
         let d = [1, 4, 8].map { KernelResponse.shiftDifficultyDenominator(du: $0, dv: 0, kernel: 3, rows: 64, columns: 64) }
         #expect(abs(d[0] - 0.02889) < 5e-5 && abs(d[1] - 0.4567) < 5e-4 && abs(d[2] - 1.757) < 5e-3)
@@ -117,7 +117,7 @@ import Testing
     }
 }
 
-/// Monte Carlo against the moment predictions (THEORY §9, rows 3, 4, 8). Every check passes within 5 standard errors
+/// Monte Carlo against the moment predictions (docs/theory.md §9, rows 3, 4, 8). Every check passes within 5 standard errors
 /// of its own sample (the standard error is estimated from the same seeded samples); 5σ keeps the false-alarm rate
 /// per check near 6e-7 while a wrong formula (off by a few percent) is detected at these sample sizes.
 @Suite struct MonteCarloTests {

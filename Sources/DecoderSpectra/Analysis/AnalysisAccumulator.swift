@@ -18,7 +18,7 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
     public var powerSum: [Double]
     /// Σ over images of the channel-mean |H_uv| (the maps of the figures).
     public var magnitudeSum: [Double]
-    /// p_low of every image, in input order (THEORY §7; a distribution, not only a mean).
+    /// p_low of every image, in input order (docs/theory.md §7; a distribution, not only a mean).
     public var pLow: [Double] = []
     /// Σ ‖H_freq − H‖² and Σ ‖H‖² over all batches with a rule (relative error = √(numerator / denominator)).
     public var errorNumerator = 0.0, errorDenominator = 0.0

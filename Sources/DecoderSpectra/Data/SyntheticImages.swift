@@ -3,7 +3,7 @@ import ComplexModule
 import RealModule
 
 /// Built-in natural-like images, deterministic from a seed, so that the default run needs no downloads.
-/// Natural images have power spectra falling roughly as 1/f² (THEORY §4.5, B.4); both generators reproduce that.
+/// Natural images have power spectra falling roughly as 1/f² (docs/theory.md §4.5, B.4); both generators reproduce that.
 public enum SyntheticImages {
     public enum Kind: String, CaseIterable, Sendable {
         /// The dead-leaves model: opaque discs with power-law radii (density ∝ r⁻³) painted over each other,

@@ -3,7 +3,7 @@
 struct BackwardExperiment: Experiment {
     let name = "backward"
     let title = "E2: sim(ΔT*, ΔT) per layer after one SGD step (Corollary 3.4)"
-    let reference = "THEORY §3 (Eqs. 19–23, Corollary 3.4 / Eq. 5), §7, §8 E2, §9"
+    let reference = "docs/theory.md §3 (Eqs. 19–23, Corollary 3.4 / Eq. 5), §7, §8 E2, §9"
 
     func run(_ context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
         let size = context.settings.size ?? 16

@@ -1,9 +1,9 @@
-/// E4 (Fig. 4c, THEORY §4.6, §8): zero padding strengthens low frequencies more than circular padding; mirror padding
+/// E4 (Fig. 4c, docs/theory.md §4.6, §8): zero padding strengthens low frequencies more than circular padding; mirror padding
 /// "to some extent".
 struct PaddingExperiment: Experiment {
     let name = "padding"
     let title = "E4: zero, circular and reflect padding (5 layers 7x7)"
-    let reference = "THEORY §4.6 (Theorem 4.3), §8 E4, §9"
+    let reference = "docs/theory.md §4.6 (Theorem 4.3), §8 E4, §9"
 
     func run(_ context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
         let comparison = try NetworkComparison(
@@ -23,7 +23,7 @@ struct PaddingExperiment: Experiment {
 struct WeightMeanExperiment: Experiment {
     let name = "weight-mean"
     let title = "E6: weight means 0, 0.001, 0.01 (sigma 0.01, 9x9 kernels)"
-    let reference = "THEORY §4.3 (Theorem 4.2 (4)), §4.5 B.2, §8 E6, §9"
+    let reference = "docs/theory.md §4.3 (Theorem 4.2 (4)), §4.5 B.2, §8 E6, §9"
 
     func run(_ context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
         let comparison = try NetworkComparison(
@@ -61,7 +61,7 @@ struct WeightMeanExperiment: Experiment {
 struct PlacementExperiment: Experiment {
     let name = "placement"
     let title = "E7: one layer with weight mean 0.1, at each of 5 positions"
-    let reference = "THEORY §4.5 (placement remark), §8 E7, §9"
+    let reference = "docs/theory.md §4.5 (placement remark), §8 E7, §9"
 
     func run(_ context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
         let labels = (1...5).map { ("layer\($0)", "e7-layer\($0)") } + [("unbiased", "e7-unbiased")]
@@ -87,7 +87,7 @@ struct PlacementExperiment: Experiment {
 struct KernelSizeExperiment: Experiment {
     let name = "kernel-size"
     let title = "E8: kernel sizes 1, 3, 5 (5 layers, 16 kernels)"
-    let reference = "THEORY §4.3 (Theorem 4.2 (5)), §4.5 B.3, §8 E8, §10 items 7 and 9"
+    let reference = "docs/theory.md §4.3 (Theorem 4.2 (5)), §4.5 B.3, §8 E8, §10 items 7 and 9"
 
     func run(_ context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
         let comparison = try NetworkComparison([("K=1", "e8-k1"), ("K=3", "e8-k3"), ("K=5", "e8-k5")], size: 64, context: context)

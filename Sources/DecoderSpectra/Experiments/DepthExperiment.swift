@@ -6,7 +6,7 @@ import RealModule
 struct DepthExperiment: Experiment {
     let name = "depth"
     let title = "E5: log SOM of chosen frequencies across 50 layers"
-    let reference = "THEORY §4.3 (Theorem 4.2 (2)), §4.4, §4.5 B.1, §8 E5, §10 item 8"
+    let reference = "docs/theory.md §4.3 (Theorem 4.2 (2)), §4.4, §4.5 B.1, §8 E5, §10 item 8"
 
     struct Fit: Codable { var slope: Double; var intercept: Double; var rSquared: Double }
 

@@ -18,7 +18,7 @@ public struct ClaimRow: Codable, Sendable {
 public struct ExperimentReport: Codable, Sendable {
     public var name: String
     public var title: String
-    /// Where the claim comes from in THEORY.md.
+    /// Where the claim comes from in docs/theory.md.
     public var reference: String
     public var settings: ExperimentSettings
     public var rows: [ClaimRow]
@@ -104,7 +104,7 @@ public struct ExperimentSettings: Codable, Sendable {
     public init() {}
 }
 
-/// A reproduction of one claim of the paper (THEORY §8, §9).
+/// A reproduction of one claim of the paper (docs/theory.md §8, §9).
 public protocol Experiment: Sendable {
     var name: String { get }
     var title: String { get }

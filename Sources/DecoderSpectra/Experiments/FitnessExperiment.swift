@@ -1,10 +1,10 @@
-/// E1 (Fig. 3a, THEORY §2.3, §7, §8 E1): how well the spectra derived by Corollary 3.3 fit the real ones, per layer,
+/// E1 (Fig. 3a, docs/theory.md §2.3, §7, §8 E1): how well the spectra derived by Corollary 3.3 fit the real ones, per layer,
 /// on the three 10-layer baselines. Two readings are measured: "local" (each block's rule applied to its real input
 /// spectrum) and "cascade" (the rules chained from the network input, ReLU taken as identity).
 struct FitnessExperiment: Experiment {
     let name = "fitness"
     let title = "E1: sim(H*, H) per layer for the three 10-layer baselines"
-    let reference = "THEORY §2.1 (Theorem 3.2), §2.3 (Corollary 3.3), §7 (sim), §8 E1, §9"
+    let reference = "docs/theory.md §2.1 (Theorem 3.2), §2.3 (Corollary 3.3), §7 (sim), §8 E1, §9"
 
     struct Trace {
         var local: [[Double]] = []    // per block, per image

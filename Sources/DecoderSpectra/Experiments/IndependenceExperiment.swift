@@ -7,7 +7,7 @@ import ComplexModule
 struct IndependenceExperiment: Experiment {
     let name = "independence"
     let title = "E11: Pearson r between entries of ΔT across images (trained ae-small decoder)"
-    let reference = "THEORY §4.1 (Assumption 4.1), §7 (independence test), §8 E11, §10 item 6"
+    let reference = "docs/theory.md §4.1 (Assumption 4.1), §7 (independence test), §8 E11, §10 item 6"
 
     func run(_ context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
         let quick = context.settings.quick

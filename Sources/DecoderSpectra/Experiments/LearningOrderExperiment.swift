@@ -4,7 +4,7 @@
 struct LearningOrderExperiment: Experiment {
     let name = "learning-order"
     let title = "E3: reconstruction error per frequency band during training (ae-small)"
-    let reference = "THEORY §4.5 B.4, §8 E3, §9 (low frequencies learned first)"
+    let reference = "docs/theory.md §4.5 B.4, §8 E3, §9 (low frequencies learned first)"
 
     func run(_ context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
         let size = context.settings.size ?? 32

@@ -1,6 +1,6 @@
 import Foundation
 
-/// Runs several built-in networks on the same images and measures the low-frequency ratio p_low (THEORY §7) of their
+/// Runs several built-in networks on the same images and measures the low-frequency ratio p_low (docs/theory.md §7) of their
 /// outputs and of every conv block; shared by the padding (E4), weight-mean (E6), placement (E7) and kernel-size
 /// (E8) experiments, which differ only in the networks compared and the claimed order.
 struct NetworkComparison {

@@ -8,7 +8,7 @@ import RealModule
 struct ShiftExperiment: Experiment {
     let name = "shift"
     let title = "E9: fitting slightly shifted frequencies (5-layer ReLU auto-encoder)"
-    let reference = "THEORY §6 (Theorem 4.5, Eq. 12), §8 E9, §10 items 12, 13, 16"
+    let reference = "docs/theory.md §6 (Theorem 4.5, Eq. 12), §8 E9, §10 items 12, 13, 16"
 
     func run(_ context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
         let quick = context.settings.quick

@@ -1,10 +1,10 @@
 import ComplexModule
 
-/// Predictions against Monte Carlo and exact checks (THEORY §9 rows 3, 4, 8, 9; §2.2, §2.4, §6.2).
+/// Predictions against Monte Carlo and exact checks (docs/theory.md §9 rows 3, 4, 8, 9; §2.2, §2.4, §6.2).
 struct TheoryExperiment: Experiment {
     let name = "theory"
     let title = "Theory: closed forms against Monte Carlo and exact computation"
-    let reference = "THEORY §2.2, §2.4, §4.2–§4.4, §4.6, §5, §6.2, §10, §12"
+    let reference = "docs/theory.md §2.2, §2.4, §4.2–§4.4, §4.6, §5, §6.2, §10, §12"
 
     func run(_ context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
         let samples = context.settings.quick ? 4000 : 40000

@@ -6,7 +6,7 @@ import ComplexModule
 struct UpsamplingExperiment: Experiment {
     let name = "upsampling"
     let title = "E10: repeated spectral peaks after upsampling"
-    let reference = "THEORY §5 (Theorem 4.4, Eq. 11), §2.4, §8 E10, §9"
+    let reference = "docs/theory.md §5 (Theorem 4.4, Eq. 11), §2.4, §8 E10, §9"
 
     let acceptsModel = true
 

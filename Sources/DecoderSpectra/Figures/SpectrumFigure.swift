@@ -1,7 +1,7 @@
 import Foundation
 import RealModule
 
-/// Paper-style spectrum figures (THEORY §7): the channel-averaged magnitude map, centred (low frequencies in the
+/// Paper-style spectrum figures (docs/theory.md §7): the channel-averaged magnitude map, centred (low frequencies in the
 /// middle), on a log10 colour scale with a colour bar and a title. For display only, the DC value is replaced by the
 /// second-largest magnitude of the map, as the paper does; no computed metric ever uses this clamp.
 public enum SpectrumFigure {

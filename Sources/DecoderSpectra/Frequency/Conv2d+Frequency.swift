@@ -7,7 +7,7 @@ extension Conv2d {
         guard output[2] * stride.height == input[2], output[3] * stride.width == input[3] else {
             return .unavailable(
                 "output \(output[2])x\(output[3]) is not the input \(input[2])x\(input[3]) divided by the stride; "
-                    + "frequencies mix (THEORY §2.2)")
+                    + "frequencies mix (docs/theory.md §2.2)")
         }
         if paddingMode == .circular {
             return .exact(stride == (1, 1) ? "Theorem 3.2 (Eq. 3)" : "Theorem 3.2 + decimation aliasing sum")
@@ -38,7 +38,7 @@ extension Conv2d {
 }
 
 extension ConvTranspose2d {
-    /// Exact (THEORY §2.4 [D]) when padding is 0 and kernel + output_padding = stride on each axis: zero insertion
+    /// Exact (docs/theory.md §2.4 [D]) when padding is 0 and kernel + output_padding = stride on each axis: zero insertion
     /// (tiling, Theorem 4.4) then a true convolution, so H_d = Σ_c Ŵ_cd(u,v) G_c(u mod M0, v mod N0) with the
     /// e^{−i} response. Otherwise, when the output is stride × input, a surrogate that wraps the overhanging
     /// contributions around instead of cropping them.

@@ -22,10 +22,10 @@ extension BatchNorm2d {
 }
 
 extension Activation {
-    /// The theory has no activations (THEORY §2.5). The surrogate is the linearisation at 0: identity for ReLU,
+    /// The theory has no activations (docs/theory.md §2.5). The surrogate is the linearisation at 0: identity for ReLU,
     /// LeakyReLU and Tanh (the paper's derived spectra ignore ReLU), x/4 + 1/2 for Sigmoid.
     public func spectralRule(for input: [Int]) -> SpectralRule {
-        .surrogate("\(typeName) is not linear; its linearisation at 0 is used (THEORY §2.5)")
+        .surrogate("\(typeName) is not linear; its linearisation at 0 is used (docs/theory.md §2.5)")
     }
 
     @_specialize(where S == Float)

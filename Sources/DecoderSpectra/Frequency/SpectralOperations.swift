@@ -1,9 +1,9 @@
 import RealModule
 import ComplexModule
 
-/// Building blocks of the frequency rules of THEORY §2 and §5, shared by the layers' `propagate`.
+/// Building blocks of the frequency rules of docs/theory.md §2 and §5, shared by the layers' `propagate`.
 enum SpectralOperations {
-    /// Adds MN·b_c at [0, 0] of channel c: a constant map's spectrum (THEORY §1.4, "Bias").
+    /// Adds MN·b_c at [0, 0] of channel c: a constant map's spectrum (docs/theory.md §1.4, "Bias").
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     static func addBias<S: TensorScalar>(_ bias: [Double], to spectrum: inout Spectrum<S>) {

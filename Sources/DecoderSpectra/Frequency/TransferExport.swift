@@ -5,7 +5,7 @@ public enum TransferExport {
     public enum Anchor: String, CaseIterable, Sendable {
         /// The layer's own padding as the anchor: T relates the DFTs of the actual PyTorch input and output.
         case pytorch
-        /// The paper's one-sided convention (anchor 0, THEORY §1.4): T_paper = e^{+i2π(up/M+vp/N)} T_pytorch.
+        /// The paper's one-sided convention (anchor 0, docs/theory.md §1.4): T_paper = e^{+i2π(up/M+vp/N)} T_pytorch.
         case paper
     }
 

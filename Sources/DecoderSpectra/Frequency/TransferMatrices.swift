@@ -2,13 +2,13 @@ import RealModule
 import CFFTW
 import ComplexModule
 
-/// The per-frequency matrices T^(uv) ∈ C^{D×C} of a convolution (THEORY §1.4, Theorem 3.2), for every [u, v] of an
+/// The per-frequency matrices T^(uv) ∈ C^{D×C} of a convolution (docs/theory.md §1.4, Theorem 3.2), for every [u, v] of an
 /// M×N map, stored as [M, N, D, C] (row-major; the layout `transfer` exports).
 ///
 /// For a Conv2d with weight W[d, c, t, s] and PyTorch padding p (the anchor):
 ///   T^(uv)_dc = Σ_{t,s} W[d,c,t,s] · e^{+i2π(u(t−p_h)/M + v(s−p_w)/N)}.
 /// With p = 0 this is exactly the paper's T (one-sided circular padding); PyTorch's centred padding multiplies it by
-/// the phase e^{−i2π(u p_h/M + v p_w/N)} (THEORY §1.4 [D]), which changes no magnitude.
+/// the phase e^{−i2π(u p_h/M + v p_w/N)} (docs/theory.md §1.4 [D]), which changes no magnitude.
 /// It is computed as conj(FFT2(W_wrapped)), where W[t, s] is added at ((t − p_h) mod M, (s − p_w) mod N): one FFT per
 /// kernel slice, and kernels as large as (or larger than) the map are handled by the wrap-around sum.
 public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
@@ -23,7 +23,7 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
 
     /// T for a kernel bank. `outputFirst`: the weight is [D, C, kH, kW] (Conv2d) rather than [C, D, kH, kW]
     /// (ConvTranspose2d). `conjugate`: use e^{+i} (cross-correlation, Conv2d) rather than e^{−i} (true convolution,
-    /// ConvTranspose2d, THEORY §2.4).
+    /// ConvTranspose2d, docs/theory.md §2.4).
     @_specialize(where Scalar == Float, W == Float)
     @_specialize(where Scalar == Double, W == Float)
     @_specialize(where Scalar == Double, W == Double)

@@ -1,7 +1,7 @@
 import RealModule
 extension Upsample {
     /// Zero insertion: exact tiling (Theorem 4.4). Nearest: exact, tiling times the r×r box response
-    /// D_r(uπ/M) e^{−i(r−1)uπ/M} per axis (THEORY §2.4 [D]). Bilinear: zero insertion followed by the interpolation
+    /// D_r(uπ/M) e^{−i(r−1)uπ/M} per axis (docs/theory.md §2.4 [D]). Bilinear: zero insertion followed by the interpolation
     /// filter taken circularly — a surrogate, since PyTorch clamps at the borders instead of wrapping.
     public func spectralRule(for input: [Int]) -> SpectralRule {
         switch mode {

@@ -1,7 +1,7 @@
 import RealModule
 
 /// Element-wise activations with PyTorch's names: `ReLU`, `LeakyReLU(negative_slope=0.01)`, `Tanh`, `Sigmoid`.
-/// The paper's theory assumes none (THEORY §2.5); their spectral action is measured, not derived.
+/// The paper's theory assumes none (docs/theory.md §2.5); their spectral action is measured, not derived.
 public struct Activation: Layer {
     public enum Function: Sendable, Equatable {
         case relu

@@ -1,5 +1,5 @@
 import RealModule
-/// `torch.nn.Conv2d` (groups = 1, dilation = 1): a cross-correlation (THEORY §1.4, Eq. 1), weight [out, in, kH, kW],
+/// `torch.nn.Conv2d` (groups = 1, dilation = 1): a cross-correlation (docs/theory.md §1.4, Eq. 1), weight [out, in, kH, kW],
 /// run as im2col + GEMM (OpenBLAS). Output size ⌊(H + 2p − K)/stride⌋ + 1 per axis, as in PyTorch.
 public struct Conv2d: WeightAndBiasLayer {
     public let inChannels: Int

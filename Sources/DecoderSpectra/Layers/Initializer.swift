@@ -6,7 +6,7 @@ public enum Initializer: Sendable, Equatable {
     /// and the same bound for the bias. fan_in = size(1)·kH·kW of the weight tensor, as in
     /// `torch.nn.init._calculate_fan_in_and_fan_out` (so for ConvTranspose2d it is out_channels·kH·kW).
     case pytorchDefault
-    /// i.i.d. N(mean, std²) for every weight, as the paper assumes (THEORY §4.1, Assumption 4.1); biases zero.
+    /// i.i.d. N(mean, std²) for every weight, as the paper assumes (docs/theory.md §4.1, Assumption 4.1); biases zero.
     case normal(mean: Double, std: Double)
 
     /// Fills a weight tensor of the given shape ([dim0, dim1, kH, kW]).

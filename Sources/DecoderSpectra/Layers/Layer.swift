@@ -1,6 +1,6 @@
 import RealModule
 /// A decoder layer: a forward pass on NCHW tensors with PyTorch semantics, its parameters under PyTorch's
-/// `state_dict` names, and its action on spectra (THEORY §2): an exact rule where one exists (Theorem 3.2,
+/// `state_dict` names, and its action on spectra (docs/theory.md §2): an exact rule where one exists (Theorem 3.2,
 /// §2.4, Theorem 4.4) or a documented circular/linear surrogate that is measured instead (§7, Fig. 3a).
 public protocol Layer: Sendable {
     /// The PyTorch class name ("Conv2d", "ReLU", ...), also the `type` field of the model JSON.
@@ -44,7 +44,7 @@ extension Layer {
     }
 }
 
-/// How a layer acts on spectra (THEORY §2).
+/// How a layer acts on spectra (docs/theory.md §2).
 public enum SpectralRule: Sendable, Equatable {
     /// `propagate` equals the DFT of the spatial output up to rounding; the string cites the rule.
     case exact(String)

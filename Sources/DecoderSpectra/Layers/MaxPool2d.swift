@@ -1,5 +1,5 @@
 /// `torch.nn.MaxPool2d(kernel_size, stride=kernel_size, padding=0)` (dilation 1, floor mode): for encoders.
-/// Max-pooling is outside the paper's analysis (THEORY §2.5): it has no frequency rule.
+/// Max-pooling is outside the paper's analysis (docs/theory.md §2.5): it has no frequency rule.
 public struct MaxPool2d: Layer {
     public let kernelSize: Int
     public let stride: Int
@@ -74,7 +74,7 @@ public struct MaxPool2d: Layer {
     }
 
     public func spectralRule(for input: [Int]) -> SpectralRule {
-        .unavailable("max-pooling is not analysed by the theory (THEORY §2.5)")
+        .unavailable("max-pooling is not analysed by the theory (docs/theory.md §2.5)")
     }
 
     public func propagate<S: TensorScalar>(_ spectrum: Spectrum<S>) throws -> Spectrum<S> {

@@ -5,7 +5,7 @@ public enum PaddingMode: String, Sendable, CaseIterable, Codable {
 }
 
 /// For each index of a padded axis, the source index in the unpadded axis, or −1 where the value is zero.
-/// Circular wraps (THEORY §1.4), reflect mirrors without repeating the edge, replicate clamps — as `torch.nn.functional.pad`.
+/// Circular wraps (docs/theory.md §1.4), reflect mirrors without repeating the edge, replicate clamps — as `torch.nn.functional.pad`.
 func paddedIndexMap(size: Int, before: Int, after: Int, mode: PaddingMode) -> [Int] {
     (0..<(size + before + after)).map { p in
         let i = p - before

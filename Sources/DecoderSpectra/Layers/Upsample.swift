@@ -1,5 +1,5 @@
 import RealModule
-/// `torch.nn.Upsample` with an integer `scale_factor`, plus the paper's zero insertion (THEORY §5, Eq. 10).
+/// `torch.nn.Upsample` with an integer `scale_factor`, plus the paper's zero insertion (docs/theory.md §5, Eq. 10).
 public struct Upsample: Layer {
     public enum Mode: String, Sendable, CaseIterable {
         /// Copies each pixel into a scale×scale block (PyTorch `mode='nearest'`).

@@ -1,7 +1,7 @@
 import RealModule
 import Foundation
 
-/// The networks of the paper's experiments (THEORY §8), by name. Where the paper leaves a choice open it is made
+/// The networks of the paper's experiments (docs/theory.md §8), by name. Where the paper leaves a choice open it is made
 /// here and stated in the description (widths, kernel sizes, initialisation, input size, ReLU placement).
 public enum BuiltinModels {
     public struct Entry: Sendable {

@@ -1,5 +1,5 @@
 /// ONNX nodes that are DecoderSpectra layers: built from the node's attributes and constant inputs, they run with the
-/// layer's forward pass and bring the layer's frequency rule (THEORY §2) to the graph.
+/// layer's forward pass and bring the layer's frequency rule (docs/theory.md §2) to the graph.
 enum ONNXLayers {
     /// The layer for `node`, or nil when the op is computed directly by `ONNXOperators`.
     static func layer(for node: ONNXNode, values: [String: ONNXValue], opset: Int) throws -> (any Layer)? {

@@ -2,7 +2,7 @@ import ComplexModule
 
 extension ONNXModel {
     /// Runs the graph and analyses every node whose output is a 4D float feature map: its spectrum, and its
-    /// frequency rule where one exists (THEORY §2): the layer rules for Conv, ConvTranspose, Resize/Upsample,
+    /// frequency rule where one exists (docs/theory.md §2): the layer rules for Conv, ConvTranspose, Resize/Upsample,
     /// BatchNormalization and activations; exact linear rules for Add/Sub, Concat (channels), Identity, Dropout,
     /// Mul by a constant scalar or per-channel factor, and DepthToSpace (tiling with phase shifts); none elsewhere.
     /// The frequency state is chained through exact rules and re-anchored to the true spectrum everywhere else.
@@ -98,7 +98,7 @@ extension ONNXModel {
             guard let g = spectra.first ?? nil else { return nil }
             return (.exact("identity"), g)
         case "Add", "Sub":
-            // A constant scalar or per-channel term only moves the DC value by MN·b (THEORY §1.4, "Bias").
+            // A constant scalar or per-channel term only moves the DC value by MN·b (docs/theory.md §1.4, "Bias").
             if let (k, factor) = constantOperand(node, values: values), let g = spectra[1 - k] {
                 guard let perChannel = channelValues(factor, channels: g.channels) else {
                     return (.unavailable("sum with a constant spatial map"), nil)

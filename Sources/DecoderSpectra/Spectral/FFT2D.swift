@@ -4,7 +4,7 @@ import ComplexModule
 import Dispatch
 import Foundation
 
-/// 2D DFTs in the paper's convention (THEORY §1.2, Eq. 2): forward with e^{-i2π(um/M+vn/N)} and no scaling
+/// 2D DFTs in the paper's convention (docs/theory.md §1.2, Eq. 2): forward with e^{-i2π(um/M+vn/N)} and no scaling
 /// (= `numpy.fft.fft2`, FFTW_FORWARD); inverse with e^{+i...} divided by MN (= `ifft2`).
 ///
 /// FFTW is kept behind this small interface (FFTW is GPL-2+; swapping it means rewriting this file and the two

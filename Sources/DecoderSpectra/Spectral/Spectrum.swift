@@ -1,7 +1,7 @@
 import RealModule
 import ComplexModule
 
-/// Channel-wise spectrum maps G in C^{B x C x M x N} (THEORY §1.2, Eq. 2): one complex 2D DFT per image and channel,
+/// Channel-wise spectrum maps G in C^{B x C x M x N} (docs/theory.md §1.2, Eq. 2): one complex 2D DFT per image and channel,
 /// un-shifted (DC at [0, 0]), in the same layout and convention as `numpy.fft.fft2` over the last two axes.
 /// `Complex<S>` is layout-compatible with C's `S _Complex`, so the storage is handed to FFTW and BLAS directly.
 public struct Spectrum<Scalar: TensorScalar>: Sendable {

@@ -1,7 +1,7 @@
 import ComplexModule
 import RealModule
 
-/// Measurements on spectrum maps, as THEORY §7 defines them. Maps are un-shifted unless a name says "centred".
+/// Measurements on spectrum maps, as docs/theory.md §7 defines them. Maps are un-shifted unless a name says "centred".
 public enum SpectrumStatistics {
     /// Channel-averaged magnitude map of image b: mean_c |H^(c)_uv| (the maps of every figure in the paper).
     @_specialize(where S == Float)
@@ -27,7 +27,7 @@ public enum SpectrumStatistics {
         return sum.map { $0 / Double(spectrum.batch) }
     }
 
-    /// SOM per frequency (THEORY §1.1, §7 "SOM across depth"): E|H^(c)_uv|² over images, averaged over channels.
+    /// SOM per frequency (docs/theory.md §1.1, §7 "SOM across depth"): E|H^(c)_uv|² over images, averaged over channels.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func secondOrderMoment<S: TensorScalar>(_ spectrum: Spectrum<S>) -> [Double] {
@@ -57,7 +57,7 @@ public enum SpectrumStatistics {
     @inlinable
     public static func signedFrequency(_ u: Int, size: Int) -> Int { u <= size / 2 ? u : u - size }
 
-    /// Whether [u, v] lies in Ω_low (THEORY §7, footnote 7): u ∈ [0, M/8) ∪ [7M/8, M) and v likewise.
+    /// Whether [u, v] lies in Ω_low (docs/theory.md §7, footnote 7): u ∈ [0, M/8) ∪ [7M/8, M) and v likewise.
     @inlinable
     public static func isLowFrequency(u: Int, v: Int, rows: Int, columns: Int) -> Bool {
         (8 * u < rows || 8 * u >= 7 * rows) && (8 * v < columns || 8 * v >= 7 * columns)
@@ -131,7 +131,7 @@ public enum SpectrumStatistics {
         return power[index]
     }
 
-    /// sim(H*, H) of THEORY §7 (Sec. 3.2): cosine similarity of the magnitude maps |H*^(c)| and |H^(c)|, per channel,
+    /// sim(H*, H) of docs/theory.md §7 (Sec. 3.2): cosine similarity of the magnitude maps |H*^(c)| and |H^(c)|, per channel,
     /// averaged over channels and images. Two all-zero maps count as similarity 1; one all-zero map as 0.
     @_specialize(where S == Float)
     @_specialize(where S == Double)

@@ -1,7 +1,7 @@
 import ComplexModule
 import RealModule
 
-/// The Dirichlet ratio 𝒟_n(x) = sin(nx)/sin(x) of THEORY §1.3 [D], and the finite sums every closed form of the paper
+/// The Dirichlet ratio 𝒟_n(x) = sin(nx)/sin(x) of docs/theory.md §1.3 [D], and the finite sums every closed form of the paper
 /// is built from. At x = kπ the ratio is 0/0 (§10 item 1); its continuous extension is n(−1)^{k(n−1)}. Near those
 /// points the quotient loses precision, so there the finite sum Σ_{j<n} cos((2j − n + 1)x) is evaluated instead.
 public enum Dirichlet {

@@ -1,7 +1,7 @@
 import ComplexModule
 import RealModule
 
-/// Closed forms in the frequency response of a K×K kernel on an M×N grid (THEORY §4.2, §3.4, §2.2, §6.2).
+/// Closed forms in the frequency response of a K×K kernel on an M×N grid (docs/theory.md §4.2, §3.4, §2.2, §6.2).
 public enum KernelResponse {
     /// R_uv = Σ_{t,s<K} e^{i2π(ut/M + vs/N)} = 𝒟_K(uπ/M) 𝒟_K(vπ/N) e^{i((K−1)u/M + (K−1)v/N)π} (Eq. 27), 0 ≤ |R| ≤ K².
     /// Indices may be any integers (2u, 2v and differences u − u' are used).
@@ -28,7 +28,7 @@ public enum KernelResponse {
         r(u: u - uPrime, v: v - vPrime, kernel: k, rows: m, columns: n).divided(by: Double(m * n))
     }
 
-    /// α_{u'v'uv} of the no-padding convolution, **corrected** form of Eq. 17 ([E], THEORY §2.2 and §10 item 2):
+    /// α_{u'v'uv} of the no-padding convolution, **corrected** form of Eq. 17 ([E], docs/theory.md §2.2 and §10 item 2):
     /// (1/MN) 𝒟_{M'}(λπ) 𝒟_{N'}(γπ) e^{i((M'−1)λ + (N'−1)γ)π}, λ = u/M − u'/M', γ = v/N − v'/N', M' = M − K + 1.
     /// The printed formula uses M − K in the sine numerators, one term too few.
     public static func validConvolutionAlpha(
@@ -65,7 +65,7 @@ public enum KernelResponse {
         return Complex(Double.cos(phase), Double.sin(phase)).multiplied(by: magnitude)
     }
 
-    /// M' = M − K + 1, N' = N − K + 1, λ = u/M − u'/M', γ = v/N − v'/N' (THEORY §2.2).
+    /// M' = M − K + 1, N' = N − K + 1, λ = u/M − u'/M', γ = v/N − v'/N' (docs/theory.md §2.2).
     private static func validArguments(uPrime: Int, vPrime: Int, u: Int, v: Int, kernel k: Int, rows m: Int, columns n: Int)
         -> (Int, Int, Double, Double)
     {

@@ -1,7 +1,7 @@
 import ComplexModule
 import RealModule
 
-/// The weight law of one layer in the paper's analysis (THEORY §4.1): every weight i.i.d. N(μ, σ²), K×K kernels.
+/// The weight law of one layer in the paper's analysis (docs/theory.md §4.1): every weight i.i.d. N(μ, σ²), K×K kernels.
 public struct WeightLaw: Sendable, Codable, Equatable {
     public var mean: Double
     public var std: Double
@@ -14,7 +14,7 @@ public struct WeightLaw: Sendable, Codable, Equatable {
     }
 }
 
-/// Moments of T and of cascades of T (THEORY §4.2 to §4.4), in the paper's anchor convention (one-sided padding).
+/// Moments of T and of cascades of T (docs/theory.md §4.2 to §4.4), in the paper's anchor convention (one-sided padding).
 public enum MomentTheory {
     /// Eq. 27: T^(uv)_dc is complex Gaussian with mean μR_uv, variance K²σ² and pseudo-covariance σ²R_{2u,2v}.
     /// ([E] the paper's intermediate step gives real weights pseudo-covariance 0; the final Eq. 27 is right.)
@@ -46,7 +46,7 @@ public enum MomentTheory {
         return (mean, logSOM)
     }
 
-    /// The four second moments of the product P = 𝕋(l:1) under independent layers (THEORY §4.4 [D]):
+    /// The four second moments of the product P = 𝕋(l:1) under independent layers (docs/theory.md §4.4 [D]):
     /// A = E|P_dc|², B = E[P_dc conj P_dc'] (c ≠ c'), Γ = E[P_dc conj P_d'c] (d ≠ d'), Δ (d ≠ d', c ≠ c').
     public struct ProductMoments: Sendable, Codable, Equatable {
         public var a: Double, b: Double, gamma: Double, delta: Double
@@ -59,7 +59,7 @@ public enum MomentTheory {
         }
     }
 
-    /// The exact recursion of THEORY §4.4 [D] for widths C_0…C_L (`channels`, L+1 entries) and one law per layer.
+    /// The exact recursion of docs/theory.md §4.4 [D] for widths C_0…C_L (`channels`, L+1 entries) and one law per layer.
     /// It replaces Eq. 32, which assumes independence of entries that share lower layers and underestimates.
     public static func multiChannelExact(_ laws: [WeightLaw], channels: [Int], u: Int, v: Int, rows m: Int, columns n: Int)
         -> ProductMoments

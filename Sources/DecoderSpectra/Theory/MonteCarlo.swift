@@ -38,7 +38,7 @@ struct RunningMean {
     var standardError: Double { count > 1 ? (m2 / Double(count - 1) / Double(count)).squareRoot() : .infinity }
 }
 
-/// Monte Carlo simulations of the random-weight and random-feature models of THEORY §4 (seeded, reproducible).
+/// Monte Carlo simulations of the random-weight and random-feature models of docs/theory.md §4 (seeded, reproducible).
 public enum MonteCarlo {
     /// T^(uv) of one K×K slice in the paper's anchor: Σ_{t,s} W_ts e^{+i2π(ut/M + vs/N)}.
     static func transfer(_ weights: [Double], kernel k: Int, u: Int, v: Int, rows m: Int, columns n: Int) -> Complex<Double> {

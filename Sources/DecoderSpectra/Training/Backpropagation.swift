@@ -1,5 +1,5 @@
 /// Mean squared error, as `torch.nn.MSELoss` (reduction "mean" by default; "sum" is the summed squared error of
-/// THEORY §3.1).
+/// docs/theory.md §3.1).
 public struct MSELoss: Sendable {
     public enum Reduction: String, Sendable { case mean, sum }
     public var reduction: Reduction

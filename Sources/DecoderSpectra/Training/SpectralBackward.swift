@@ -1,6 +1,6 @@
 import ComplexModule
 
-/// Corollary 3.4 (Eq. 5, THEORY §3): the change of every T^(l,uv) under one gradient-descent step, predicted from
+/// Corollary 3.4 (Eq. 5, docs/theory.md §3): the change of every T^(l,uv) under one gradient-descent step, predicted from
 /// spectra only, against the real change computed from the weight update.
 public enum SpectralBackward {
     public struct LayerComparison: Sendable {
@@ -20,7 +20,7 @@ public enum SpectralBackward {
             return (d / max(r, .leastNormalMagnitude)).squareRoot()
         }
 
-        /// sim(ΔT*, ΔT) of THEORY §7: cosine of the maps (u,v) ↦ |ΔT_dc(u,v)|, averaged over the (d, c) entries.
+        /// sim(ΔT*, ΔT) of docs/theory.md §7: cosine of the maps (u,v) ↦ |ΔT_dc(u,v)|, averaged over the (d, c) entries.
         public var similarity: Double {
             let plane = actual.rows * actual.columns, entries = actual.outputs * actual.inputs
             var total = 0.0

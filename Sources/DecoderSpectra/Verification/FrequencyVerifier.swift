@@ -9,7 +9,7 @@ public struct LayerVerification: Codable, Sendable {
     public var detail: String
     /// ‖H_freq − FFT(F_spatial)‖ / ‖FFT(F_spatial)‖ (reported for every layer with a rule).
     public var relativeError: Double?
-    /// sim(H*, H) of THEORY §7 between the spatial and the propagated spectrum.
+    /// sim(H*, H) of docs/theory.md §7 between the spatial and the propagated spectrum.
     public var similarity: Double?
 
     enum CodingKeys: String, CodingKey {
@@ -28,7 +28,7 @@ public struct SpectralTrace<Scalar: TensorScalar>: Sendable {
     public var verifications: [LayerVerification]
 }
 
-/// Runs a network spatially and in frequency side by side (THEORY §2, §9 row 1).
+/// Runs a network spatially and in frequency side by side (docs/theory.md §2, §9 row 1).
 ///
 /// The frequency state starts as FFT(input) and is propagated through exact layers only by their rules, so a chain of
 /// exact layers is checked end to end (Cor. 3.3). At a surrogate layer the prediction is made from the current state

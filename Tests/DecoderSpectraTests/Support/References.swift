@@ -6,7 +6,7 @@ import RealModule
 /// Independent reference computations: direct sums and plain loops, in Float64, written without the library's
 /// FFT, GEMM or index maps, so that agreement is evidence and not an echo.
 enum Reference {
-    /// The 2D DFT of THEORY §1.2 (Eq. 2) by the O(M²N²) double sum, for every plane of an NCHW tensor.
+    /// The 2D DFT of docs/theory.md §1.2 (Eq. 2) by the O(M²N²) double sum, for every plane of an NCHW tensor.
     static func dft(_ x: Tensor<Double>) -> [Complex<Double>] {
         let (m, n) = (x.height, x.width)
         var out: [Complex<Double>] = []
@@ -28,7 +28,7 @@ enum Reference {
         return out
     }
 
-    /// T^(uv)_dc = Σ_{t,s} W[d,c,t,s] e^{+i2π(u(t−p_h)/M + v(s−p_w)/N)} by the direct sum (THEORY §1.4).
+    /// T^(uv)_dc = Σ_{t,s} W[d,c,t,s] e^{+i2π(u(t−p_h)/M + v(s−p_w)/N)} by the direct sum (docs/theory.md §1.4).
     static func transfer(weight: Tensor<Float>, d: Int, c: Int, u: Int, v: Int, anchor: (Int, Int), rows: Int, columns: Int) -> Complex<Double> {
         let (kH, kW) = (weight.shape[2], weight.shape[3])
         var z = Complex<Double>(0, 0)
