@@ -43,27 +43,34 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
         guard Array(spectrum.shape.dropFirst()) == imageShape else {
             throw SpectraError.shapeMismatch(layer: name, expected: "[N] + \(describeShape(imageShape))", got: describeShape(spectrum.shape))
         }
-        let (channels, plane) = (spectrum.channels, spectrum.planeSize)
+        let (channels, plane, columns) = (spectrum.channels, spectrum.planeSize, spectrum.columns)
+        // Ω_low (§7) as a mask, so that p_low comes out of the same pass over the spectrum as the maps.
+        let isLow = (0..<plane).map {
+            SpectrumStatistics.isLowFrequency(u: $0 / columns, v: $0 % columns, rows: spectrum.rows, columns: columns)
+        }
         var batchPower = 0.0
         spectrum.values.withUnsafeBufferPointer { values in
             powerSum.withUnsafeMutableBufferPointer { power in
                 magnitudeSum.withUnsafeMutableBufferPointer { magnitude in
                     for b in 0..<spectrum.batch {
+                        var low = 0.0, all = 0.0
                         for c in 0..<channels {
                             let base = (b * channels + c) * plane
                             for f in 0..<plane {
                                 let z = values[base + f]
                                 let p = Double(z.real) * Double(z.real) + Double(z.imaginary) * Double(z.imaginary)
                                 power[f] += p
-                                batchPower += p
+                                all += p
+                                if isLow[f] { low += p }
                                 magnitude[f] += p.squareRoot() / Double(channels)
                             }
                         }
+                        batchPower += all
+                        pLow.append(all > 0 ? low / all : 0)
                     }
                 }
             }
         }
-        pLow += SpectrumStatistics.lowFrequencyRatioPerImage(spectrum)
         images += spectrum.batch
         guard let verification else { return }
         rule = verification.rule
@@ -161,33 +168,33 @@ public struct AnalysisAccumulator: Codable, Sendable {
         stages[index].nonFiniteValues += stage.output.nonFiniteCount
     }
 
-    /// Empty accumulators shaped after the first traced batch.
+    /// Empty accumulators for the model a traced batch comes from.
     public init<S: TensorScalar>(shapedAfter trace: AnalysisTrace<S>) {
-        modelName = trace.modelName
-        modelSummary = trace.modelSummary
-        inputChannels = trace.inputChannels
-        input = StageAccumulator(name: "input", type: "input", imageShape: Array(trace.inputSpectrum.shape.dropFirst()))
-        stages = trace.stages.map { StageAccumulator(name: $0.name, type: $0.type, imageShape: Array($0.spectrum.shape.dropFirst())) }
+        self.init(modelName: trace.modelName, modelSummary: trace.modelSummary, inputChannels: trace.inputChannels,
+                  inputShape: Array(trace.inputSpectrum.shape.dropFirst()))
     }
 
     /// Folds in one traced batch.
     public mutating func add<S: TensorScalar>(_ trace: AnalysisTrace<S>) throws {
-        guard trace.stages.count == stages.count else {
+        guard stages.isEmpty || trace.stages.count == stages.count else {
             throw SpectraError.invalidInput("a batch traced \(trace.stages.count) stages, the first one \(stages.count)")
         }
-        try input.add(trace.inputSpectrum, verification: nil)
-        for (index, stage) in trace.stages.enumerated() {
-            try stages[index].add(stage.spectrum, verification: stage.verification)
-            stages[index].nonFiniteValues += stage.output.nonFiniteCount
-        }
+        try addInput(trace.inputSpectrum)
+        for (index, stage) in trace.stages.enumerated() { try add(stage: stage, at: index) }
+    }
+
+    /// Folds in the input spectrum of a batch (the first one sets the input's shape).
+    public mutating func addInput<S: TensorScalar>(_ spectrum: Spectrum<S>) throws {
+        if input.images == 0 { input = StageAccumulator(name: "input", type: "input", imageShape: Array(spectrum.shape.dropFirst())) }
+        try input.add(spectrum, verification: nil)
     }
 
     /// A sentence naming the first stage that produced NaN or Inf over the dataset, or nil when all were finite.
     public var nonFiniteWarning: String? {
         guard let index = stages.firstIndex(where: { $0.nonFiniteValues > 0 }) else { return nil }
         let stage = stages[index]
-        return "layer \(index + 1) '\(stage.name)' (\(stage.type)) produced \(stage.nonFiniteValues) non-finite values (NaN or Inf); "
-            + "its numbers and those of every later layer are meaningless"
+        return nonFiniteMessage(index: index, name: stage.name, type: stage.type, count: stage.nonFiniteValues,
+                                of: stage.images * stage.imageShape.reduce(1, *))
     }
 
     /// Appends the accumulators of the next part of the dataset (shards merged in order give the single run's).
@@ -202,4 +209,10 @@ public struct AnalysisAccumulator: Codable, Sendable {
 
     /// The number of images analysed.
     public var images: Int { input.images }
+}
+
+/// The warning for stage `index` producing `count` NaN or infinite values out of `total`.
+func nonFiniteMessage(index: Int, name: String, type: String, count: Int, of total: Int) -> String {
+    "layer \(index + 1) '\(name)' (\(type)) produced \(count) non-finite values (NaN or Inf) of \(total); "
+        + "its numbers and those of every later layer are meaningless"
 }

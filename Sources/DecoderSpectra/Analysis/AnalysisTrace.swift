@@ -43,8 +43,7 @@ extension AnalysisTrace {
     /// A sentence naming the first non-finite stage ("layer 3 'conv2' (Conv2d) …"), or nil when all are finite.
     public var nonFiniteWarning: String? {
         guard let (index, stage) = firstNonFiniteStage else { return nil }
-        let count = stage.output.nonFiniteCount
-        return "layer \(index + 1) '\(stage.name)' (\(stage.type)) produced \(count) non-finite values (NaN or Inf) of "
-            + "\(stage.output.count); its numbers and those of every later layer are meaningless"
+        return nonFiniteMessage(index: index, name: stage.name, type: stage.type, count: stage.output.nonFiniteCount,
+                                of: stage.output.count)
     }
 }

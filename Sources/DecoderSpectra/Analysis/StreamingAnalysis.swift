@@ -89,9 +89,8 @@ public enum StreamingAnalysis {
             try accumulator.add(stage: stage, at: index)
             try perStage?(index, stage)
         }
-        accumulator.input = StageAccumulator(name: "input", type: "input", imageShape: Array(spectrum.shape.dropFirst()))
         accumulator.inputChannels = input.channels
-        try accumulator.input.add(spectrum, verification: nil)
+        try accumulator.addInput(spectrum)
         return accumulator
     }
 }

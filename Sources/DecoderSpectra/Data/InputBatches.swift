@@ -25,7 +25,9 @@ public final class InputBatches {
     private var pendingFiles: [URL] = []
     /// The .npy array being read slice by slice, if any.
     private var openArray: NpyImageReader?
-    private var buffer: Tensor<Float>?
+    /// Images read but not delivered yet, one tensor per file read (joined once per batch, not once per file).
+    private var pieces: [Tensor<Float>] = []
+    private var buffered: Int { pieces.reduce(0) { $0 + $1.batch } }
     private var delivered = 0
     private var generator: SeededGenerator
     private var imageShape: [Int]?
@@ -122,12 +124,13 @@ public final class InputBatches {
 
     /// Fills the buffer from the next files until it holds `wanted` images (or the files run out), then cuts a batch.
     private func nextFromFiles(_ wanted: Int) throws -> Tensor<Float>? {
-        while (buffer?.batch ?? 0) < wanted, !pendingFiles.isEmpty || openArray != nil {
+        var have = buffered
+        while have < wanted, !pendingFiles.isEmpty || openArray != nil {
             var tensor: Tensor<Float>
             let file: URL
             if let array = openArray {
                 file = array.url
-                tensor = try InputLoader.checked(try array.read(wanted - (buffer?.batch ?? 0)), file: file, channels: channels)
+                tensor = try InputLoader.checked(try array.read(wanted - have), file: file, channels: channels)
                 if array.remaining == 0 { openArray = nil }
             } else {
                 file = pendingFiles.removeFirst()
@@ -147,18 +150,24 @@ public final class InputBatches {
                         + "(give a size to resize)")
             }
             imageShape = shape
-            buffer = try buffer.map { try Self.concatenate($0, tensor) } ?? tensor
+            pieces.append(tensor)
+            have += tensor.batch
         }
-        guard let current = buffer, current.batch > 0 else { return nil }
-        let count = min(wanted, current.batch)
-        buffer = count < current.batch ? current.batchSlice(count..<current.batch) : nil
-        return count < current.batch ? current.batchSlice(0..<count) : current
+        guard have > 0 else { return nil }
+        let joined = pieces.count == 1 ? pieces[0] : try Self.concatenate(pieces)
+        let count = min(wanted, joined.batch)
+        pieces = count < joined.batch ? [joined.batchSlice(count..<joined.batch)] : []
+        return count < joined.batch ? joined.batchSlice(0..<count) : joined
     }
 
-    private static func concatenate(_ a: Tensor<Float>, _ b: Tensor<Float>) throws -> Tensor<Float> {
-        var shape = a.shape
-        shape[0] += b.batch
-        try ResourceLimits.checkAllocation(shape, layer: "input batch", what: "the buffered images")
-        return try Tensor(shape: shape, scalars: a.scalars + b.scalars)
+    /// Tensors of the same image shape joined along the batch axis (checked against the element cap).
+    static func concatenate(_ parts: [Tensor<Float>]) throws -> Tensor<Float> {
+        var shape = parts[0].shape
+        shape[0] = parts.reduce(0) { $0 + $1.batch }
+        try ResourceLimits.checkAllocation(shape, layer: "input images", what: "the images read together")
+        var scalars: [Float] = []
+        scalars.reserveCapacity(parts.reduce(0) { $0 + $1.count })
+        for part in parts { scalars += part.scalars }
+        return try Tensor(shape: shape, scalars: scalars)
     }
 }

@@ -16,36 +16,12 @@ public enum InputLoader {
     public static func load(
         _ path: String, channels: Int?, size: (Int, Int)? = nil, limit: Int? = nil
     ) throws -> (tensor: Tensor<Float>, files: [String]) {
-        let files = try files(at: path)
-        if let limit, limit < 1 { throw SpectraError.invalidInput("the image limit must be at least 1, got \(limit)") }
-        let cap = limit ?? Int.max
-        var tensors: [Tensor<Float>] = [], used: [String] = [], count = 0
-        for file in files where count < cap {
-            var tensor = try loadOne(file, channels: channels)
-            if tensor.batch > cap - count { tensor = tensor.batchSlice(0..<(cap - count)) }
-            if let size { tensor = Resampling.centreCropAndResize(tensor, height: size.0, width: size.1) }
-            if let first = tensors.first, first.shape.dropFirst() != tensor.shape.dropFirst() {
-                throw SpectraError.invalidFile(
-                    file: file.path,
-                    reason: "shape \(describeShape(Array(tensor.shape.dropFirst()))) differs from the first input's "
-                        + "\(describeShape(Array(first.shape.dropFirst()))) (give a size to resize)")
-            }
-            let loaded = tensors.reduce(0) { $0 + $1.count }
-            guard loaded + tensor.count <= maximumTensorElements else {
-                throw SpectraError.invalidFile(
-                    file: file.path, reason: "the inputs read so far hold more than \(maximumTensorElements) values "
-                        + "(the limit): read fewer images (--limit/--images) or raise it with --max-elements")
-            }
-            tensors.append(tensor)
-            used.append(file.path)
-            count += tensor.batch
-        }
-        var scalars: [Float] = []
-        scalars.reserveCapacity(tensors.reduce(0) { $0 + $1.count })
-        for t in tensors { scalars += t.scalars }
-        var shape = tensors[0].shape
-        shape[0] = count
-        return (try Tensor(shape: shape, scalars: scalars), used)
+        // The batches of a streamed read, joined: one reader of files for both (`InputBatches`).
+        let reader = try InputBatches(.files(path), channels: channels, size: size, limit: limit, batchSize: 256)
+        var batches: [Tensor<Float>] = []
+        while let batch = try reader.next() { batches.append(batch) }
+        guard !batches.isEmpty else { throw SpectraError.invalidFile(file: path, reason: "holds no images") }
+        return (try InputBatches.concatenate(batches), reader.filesRead)
     }
 
     /// The input files a path names: the file itself, or a folder's image, .npy and .bin files in name order.
