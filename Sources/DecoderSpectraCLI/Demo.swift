@@ -49,9 +49,8 @@ struct Demo: ParsableCommand {
             let source = "built-in \(kind.rawValue) images (seed \(seed))"
             var options = runOptions.writerOptions
             options.seed = seed
-            let job = AnalysisJob(model: decoder, until: nil, batches: batches, total: batches.expectedCount, source: source, isFiles: false,
-                                  out: out, force: runOptions.force, precision: runOptions.precision, options: options,
-                                  shard: runOptions.shardPair, workers: runOptions.workers ?? ProcessInfo.processInfo.activeProcessorCount)
+            let job = AnalysisJob(model: decoder, until: nil, batches: batches, source: source,
+                                  out: out, settings: runOptions, options: options)
             if let summary = try job.run() { try AnalysisJob.printSummary(summary, out: out, json: runOptions.json) }
         }
     }
@@ -95,9 +94,8 @@ struct Analyze: ParsableCommand {
                                            batchSize: runOptions.batchSize, shard: runOptions.shardPair)
             var options = runOptions.writerOptions
             options.seed = modelOptions.seed
-            let job = AnalysisJob(model: model, until: modelOptions.until, batches: batches, total: batches.expectedCount, source: input,
-                                  isFiles: true, out: out, force: runOptions.force, precision: runOptions.precision, options: options,
-                                  shard: runOptions.shardPair, workers: runOptions.workers ?? ProcessInfo.processInfo.activeProcessorCount)
+            let job = AnalysisJob(model: model, until: modelOptions.until, batches: batches, source: input, out: out,
+                                  settings: runOptions, options: options)
             if let summary = try job.run() { try AnalysisJob.printSummary(summary, out: out, json: runOptions.json) }
         }
     }
@@ -172,24 +170,21 @@ struct AnalysisJob {
     let model: LoadedModel
     let until: String?
     let batches: InputBatches
-    /// The number of images when known in advance (for the ETA).
-    let total: Int?
     let source: String
-    let isFiles: Bool
     let out: String
-    let force: Bool
-    let precision: Precision
+    /// --force, --precision, --shard and --workers.
+    let settings: RunOptions
     let options: AnalysisWriter.Options
-    var shard: (index: Int, count: Int)? = nil
-    var workers = ProcessInfo.processInfo.activeProcessorCount
 
     func run() throws -> AnalysisSummary? {
+        let (force, precision, shard) = (settings.force, settings.precision, settings.shardPair)
+        let workers = settings.workers ?? ProcessInfo.processInfo.activeProcessorCount
         let folder = try StagedDirectory(URL(fileURLWithPath: out), force: force)
         let perImage = AnalysisWriter.PerImageFiles(options: options)
         let start = Date()
         let progress: (Int) -> Void = { done in
             let elapsed = Date().timeIntervalSince(start), rate = Double(done) / max(elapsed, 1e-9)
-            if let total {
+            if let total = batches.expectedCount {
                 let eta = Double(max(0, total - done)) / max(rate, 1e-9)
                 Console.progress(step: min(done, total), of: total, String(format: "images, %.1f img/s, ETA %02d:%02d", rate, Int(eta) / 60, Int(eta) % 60))
             } else {
@@ -209,7 +204,7 @@ struct AnalysisJob {
         Console.endProgress()
         if let warning = analysis.nonFiniteWarning { try Console.warn(warning) }
         if let shard {
-            let record = AnalysisShard(index: shard.index, count: shard.count, source: source, files: isFiles ? batches.filesRead : nil,
+            let record = AnalysisShard(index: shard.index, count: shard.count, source: source, files: batches.files,
                                        precision: precision.rawValue, seed: options.seed, analysis: analysis)
             try AtomicFile.write(try JSONFormatting.encode(record), to: folder.url(AnalysisShard.fileName))
             try folder.commit()
@@ -217,7 +212,7 @@ struct AnalysisJob {
             return nil
         }
         let summary = try AnalysisWriter(options: options).write(
-            analysis, source: source, files: isFiles ? batches.filesRead : nil, precision: precision.rawValue, into: folder,
+            analysis, source: source, files: batches.files, precision: precision.rawValue, into: folder,
             perImage: perImage, progress: Console.progress)
         try folder.commit()
         Console.endProgress()

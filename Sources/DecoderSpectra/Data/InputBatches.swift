@@ -18,6 +18,11 @@ public final class InputBatches {
     public let batchSize: Int
     /// The files read so far (file sources), in order.
     public private(set) var filesRead: [String] = []
+    /// The files read so far, or nil for built-in images (what summaries record as the input's files).
+    public var files: [String]? {
+        if case .files = source { return filesRead }
+        return nil
+    }
     private let source: Source
     private let channels: Int?
     private let size: (Int, Int)?
