@@ -41,7 +41,7 @@ struct Demo: ParsableCommand {
 
     func run() throws {
         try Console.run(runOptions.style) {
-            let decoder = try LoadedModel.load(model, seed: seed)
+            let decoder = try ModelGraph.load(model, seed: seed)
             let kind = SyntheticImages.Kind(rawValue: data)!
             let batches = try InputBatches(.synthetic(kind, count: images, channels: decoder.inputChannels, height: decoder.inputSize.height,
                                                       width: decoder.inputSize.width, seed: seed),
@@ -167,7 +167,7 @@ struct RunOptions: ParsableArguments {
 
 /// The shared body of `demo` and `analyze`: stream the batches through the analysis into a staged folder, commit.
 struct AnalysisJob {
-    let model: LoadedModel
+    let model: ModelGraph
     let until: String?
     let batches: InputBatches
     let source: String

@@ -13,7 +13,7 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Analyse only up to and including this layer (or ONNX node or output name).")
     var until: String?
 
-    func load() throws -> LoadedModel { try LoadedModel.load(model, seed: seed) }
+    func load() throws -> ModelGraph { try ModelGraph.load(model, seed: seed) }
 }
 
 /// Where inputs come from: files (`--input`), or the built-in synthetic images.
@@ -39,7 +39,7 @@ struct InputOptions: ParsableArguments {
     }
 
     /// The input batch and a description of where it came from.
-    func load(for model: LoadedModel, seed: UInt64) throws -> (tensor: Tensor<Float>, source: String, files: [String]?) {
+    func load(for model: ModelGraph, seed: UInt64) throws -> (tensor: Tensor<Float>, source: String, files: [String]?) {
         if let input {
             let (tensor, files) = try InputLoader.load(input, channels: model.fileChannels, size: size.flatMap(parseSize), limit: images)
             return (tensor, input, files)

@@ -119,11 +119,7 @@ struct TrainCommand: ParsableCommand {
             } else {
                 // Everything that can fail on bad input happens before the output folder is touched.
                 let seed = self.seed ?? 0
-                let network: Sequential
-                switch try LoadedModel.load(model, seed: seed) {
-                case let .sequential(m): network = m
-                case let .onnx(graph): network = try graph.asSequential()  // chains of layers only
-                }
+                let network = try ModelGraph.load(model, seed: seed).asSequential()  // chains of layers only
                 let (data, source) = try loadData(for: network, source: self.data ?? SyntheticImages.Kind.deadLeaves.rawValue,
                                                   images: images ?? 256, size: size, seed: seed)
                 let (batchSize, optimizer) = (self.batchSize ?? 32, self.optimizer ?? "adam")

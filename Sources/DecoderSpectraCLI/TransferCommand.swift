@@ -47,7 +47,7 @@ struct TransferCommand: ParsableCommand {
     func run() throws {
         try Console.run(style) {
             let (rows, columns) = parseSize(size)!
-            let t = try TransferExport.matrices(model: try LoadedModel.load(model, seed: seed), layer: layer, rows: rows, columns: columns,
+            let t = try TransferExport.matrices(model: try ModelGraph.load(model, seed: seed), layer: layer, rows: rows, columns: columns,
                                                 anchor: TransferExport.Anchor(rawValue: anchor)!)
             let url = URL(fileURLWithPath: out)
             try TransferExport.write(t, to: url)

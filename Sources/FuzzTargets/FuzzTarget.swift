@@ -33,10 +33,10 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 _ = try? model.forward(Tensor<Float>(zeros: shape))
             }
         case .onnx:
-            guard let model = try? ONNXModel.decode(data, file: file) else { return }
+            guard let model = try? ONNXModel.decode(data, file: file), let graph = try? ModelGraph(onnx: model) else { return }
             let shape = model.inputShape.map { $0 ?? 1 }
             if let count = ResourceLimits.elementCount(shape), count <= 4096 {
-                _ = try? model.trace(Tensor<Float>(zeros: shape))
+                _ = try? graph.trace(Tensor<Float>(zeros: shape))
             }
         case .summary:
             if let summary = try? JSONDecoder().decode(AnalysisSummary.self, from: data) {

@@ -47,10 +47,10 @@ import Testing
             previous = next
         }
         let url = try builder.write(to: temporaryFolder())
-        let model = try ONNXModel.load(url)
-        let (values, executed) = try model.run(Tensor<Float>(shape: [1, 1, 4, 4]) { Float($0) - 8 })
-        #expect(executed.count == 5000)
-        guard case let .float(y)? = values["y"] else { Issue.record("no output"); return }
+        let model = try ModelGraph.load(onnx: url)
+        #expect(model.nodes.count == 5000)
+        let values = try model.run(Tensor<Float>(shape: [1, 1, 4, 4]) { Float($0) - 8 })
+        guard case let .real(y)? = values["y"] else { Issue.record("no output"); return }
         #expect(y.scalars == (0..<16).map { max(0, Float($0) - 8) })
     }
 
@@ -70,7 +70,7 @@ import Testing
             builder.external("w", shape: [16], location: location)
             builder.node("Relu", ["x"], ["y"])
             let url = try builder.write(to: modelFolder)
-            #expect { _ = try ONNXModel.load(url) } throws: { error in
+            #expect { _ = try ModelGraph.load(onnx: url) } throws: { error in
                 let text = "\(error)"
                 return text.contains(expected) && !text.contains("64 bytes") && !text.contains("passwd (")
             }
@@ -78,7 +78,7 @@ import Testing
         var builder = ONNXBuilder()
         builder.external("w", shape: [16], location: "inside.bin")
         builder.node("Relu", ["x"], ["y"])
-        _ = try ONNXModel.load(try builder.write(to: modelFolder))  // inside the folder: read
+        _ = try ModelGraph.load(onnx: try builder.write(to: modelFolder))  // inside the folder: read
     }
 
     /// Offsets and lengths near 2^63 used to overflow (SIGILL).
@@ -89,7 +89,7 @@ import Testing
             var builder = ONNXBuilder()
             builder.external("w", shape: [16], location: "w.bin", offset: offset, length: length)
             builder.node("Relu", ["x"], ["y"])
-            #expect(throws: SpectraError.self) { _ = try ONNXModel.load(try builder.write(to: folder)) }
+            #expect(throws: SpectraError.self) { _ = try ModelGraph.load(onnx: try builder.write(to: folder)) }
         }
     }
 
@@ -154,9 +154,9 @@ import Testing
     func crashOnHostileGraphs(_ graph: HostileGraph) throws {
         let url = try graph.builder.write(to: temporaryFolder())
         do {
-            let model = try ONNXModel.load(url)
-            let shape = model.inputShape.map { $0 ?? 1 }
-            let (values, _) = try model.run(Tensor<Float>(zeros: shape))
+            let model = try ModelGraph.load(onnx: url)
+            let shape = (model.declaredInputShape ?? []).map { $0 ?? 1 }
+            let values = try model.run(Tensor<Float>(zeros: shape))
             #expect(graph.runs, "\(graph) should have been refused")
             if graph == .shapeStartBeyondRank, case let .int64(shape, _)? = values["y"] { #expect(shape == [0]) }
         } catch let error as SpectraError {
@@ -176,7 +176,7 @@ import Testing
     }
 
     @Test func crashOnTransferOfAHugeGrid() throws {
-        let model = try LoadedModel.load("e8-k3")
+        let model = try ModelGraph.load("e8-k3")
         #expect { _ = try TransferExport.matrices(model: model, layer: "conv1", rows: 4096, columns: 4096, anchor: .pytorch) }
             throws: { "\($0)".contains("would hold more than") }
     }
@@ -193,7 +193,7 @@ import Testing
 
     /// Overflowing inputs give NaN/Inf outputs: the first such layer is named.
     @Test func silentNonFiniteOutputsAreNamed() throws {
-        let model = try LoadedModel.load("e8-k3")
+        let model = try ModelGraph.load("e8-k3")
         let input = Tensor<Float>(shape: [1, 3, 8, 8]) { _ in 3e38 }
         let trace = try model.trace(input)
         #expect(trace.firstNonFiniteStage?.index == 0)

@@ -10,15 +10,15 @@ import Testing
     struct Manifest: Decodable { let outputs: [String: String] }
 
     func check(_ modelURL: URL, reference: URL) throws {
-        let model = try ONNXModel.load(modelURL)
+        let model = try ModelGraph.load(onnx: modelURL)
         let input = try Tensor<Float>.readNpy(reference.appendingPathComponent("input.npy"))
-        let (values, executed) = try model.run(input)
-        #expect(executed.count == model.nodes.count)
+        let values = try model.run(input)
+        #expect(model.nodes.allSatisfy { $0.outputs.allSatisfy { values[$0] != nil } })
         let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: reference.appendingPathComponent("manifest.json")))
         #expect(manifest.outputs.count > 3)
         for (name, file) in manifest.outputs {
             let expected = try Tensor<Float>.readNpy(reference.appendingPathComponent(file))
-            guard case let .float(actual)? = values[name] else {
+            guard case let .real(actual)? = values[name] else {
                 Issue.record("\(name): not computed as a float tensor")
                 continue
             }
@@ -42,7 +42,7 @@ import Testing
     @Test func traceChecksExactRules() throws {
         for name in ["dcgan", "upconv", "subpixel", "residual"] {
             let reference = Self.folder.appendingPathComponent(name)
-            let model = try ONNXModel.load(reference.appendingPathComponent("model.onnx"))
+            let model = try ModelGraph.load(onnx: reference.appendingPathComponent("model.onnx"))
             let trace = try model.trace(try Tensor<Float>.readNpy(reference.appendingPathComponent("input.npy")))
             #expect(!trace.stages.isEmpty)
             for stage in trace.stages where stage.verification.rule == "exact" {
@@ -50,35 +50,36 @@ import Testing
             }
             #expect(trace.stages.allSatisfy { $0.output.rank == 4 })
         }
-        let subpixel = try ONNXModel.load(Self.folder.appendingPathComponent("subpixel/model.onnx"))
+        let subpixel = try ModelGraph.load(onnx: Self.folder.appendingPathComponent("subpixel/model.onnx"))
         let trace = try subpixel.trace(try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("subpixel/input.npy")))
         #expect(trace.stages.contains { $0.type == "DepthToSpace" && $0.verification.rule == "exact" })
         // torch's circular padding (Slice/Concat wrap, then an unpadded Conv) is recognised: exact, chained end to end.
-        let circular = try ONNXModel.load(Self.folder.appendingPathComponent("circular/model.onnx"))
+        let circular = try ModelGraph.load(onnx: Self.folder.appendingPathComponent("circular/model.onnx"))
         let circularTrace = try circular.trace(try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("circular/input.npy")))
         let convs = circularTrace.stages.filter { $0.type == "Conv" }
         #expect(convs.count == 2 && convs.allSatisfy { $0.verification.rule == "exact" && $0.verification.relativeError! < 1e-5 })
         // A grouped (depthwise-style) convolution gets the per-group rule: block-diagonal T.
-        let residual = try ONNXModel.load(Self.folder.appendingPathComponent("residual/model.onnx"))
+        let residual = try ModelGraph.load(onnx: Self.folder.appendingPathComponent("residual/model.onnx"))
         let residualTrace = try residual.trace(try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("residual/input.npy")))
         let grouped = residualTrace.stages.first { $0.name == "/depthwise/Conv" }!
         #expect(grouped.verification.rule == "surrogate" && grouped.verification.similarity! > 0.5)
     }
 
     @Test func unknownOperatorNamesTheNodeAndUntilStopsBeforeIt() throws {
-        let model = try ONNXModel.load(Self.folder.appendingPathComponent("unknown-op.onnx"))
+        let model = try ModelGraph.load(onnx: Self.folder.appendingPathComponent("unknown-op.onnx"))
         let input = Tensor<Float>(shape: [1, 1, 4, 4]) { Float($0) - 8 }
         #expect { _ = try model.run(input) } throws: { error in
             let text = "\(error)"
             return text.contains("node 1 'mystery' (FancyOp)") && text.contains("unsupported operator")
         }
-        let (values, executed) = try model.run(input, until: "first_relu")
-        #expect(executed.count == 1 && values["r"] != nil)
-        #expect { _ = try model.run(input, until: "no-such-node") } throws: { "\($0)".contains("no node or output named") }
+        let values = try model.run(input, until: "first_relu")
+        #expect(try model.nodeIndex(named: "first_relu") == 0)
+        #expect(values["r"] != nil && !model.nodes[1].outputs.contains { values[$0] != nil })
+        #expect { _ = try model.run(input, until: "no-such-node") } throws: { "\($0)".contains("no layer or node named") }
     }
 
     @Test func wrongInputShapeIsNamed() throws {
-        let model = try ONNXModel.load(Self.folder.appendingPathComponent("upconv/model.onnx"))
+        let model = try ModelGraph.load(onnx: Self.folder.appendingPathComponent("upconv/model.onnx"))
         #expect { _ = try model.run(Tensor<Float>(zeros: [1, 3, 4, 4])) } throws: { "\($0)".contains("input 'input'") }
     }
 
@@ -86,7 +87,7 @@ import Testing
     func brokenFilesGiveClearErrors(bytes: Data) throws {
         let url = temporaryFolder().appendingPathComponent("broken.onnx")
         try bytes.write(to: url)
-        #expect { _ = try ONNXModel.load(url) } throws: { "\($0)".contains(url.path) }
+        #expect { _ = try ModelGraph.load(onnx: url) } throws: { "\($0)".contains(url.path) }
     }
 
     /// Truncations and random byte flips of a real model never crash the loader (each load returns or throws).
@@ -105,7 +106,7 @@ import Testing
             }
             let url = folder.appendingPathComponent("fuzz-\(trial).onnx")
             try Data(bytes).write(to: url)
-            if let model = try? ONNXModel.load(url) { _ = try? model.run(try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("subpixel/input.npy"))) }
+            if let model = try? ModelGraph.load(onnx: url) { _ = try? model.run(try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("subpixel/input.npy"))) }
         }
     }
 
@@ -132,8 +133,8 @@ import Testing
 /// `transfer`: T(u,v) of a layer as complex64 [M, N, D, C].
 @Suite struct TransferExportTests {
     @Test func builtInLayerMatchesTheDirectSum() throws {
-        let model = try LoadedModel.load("e8-k3")
-        guard case let .sequential(sequential) = model, let conv = sequential.layers[0].layer as? Conv2d else {
+        let model = try ModelGraph.load("e8-k3")
+        guard let sequential = model.chain, let conv = sequential.layers[0].layer as? Conv2d else {
             Issue.record("e8-k3 should be sequential")
             return
         }
@@ -154,15 +155,15 @@ import Testing
     }
 
     @Test func onnxNodesAndErrors() throws {
-        let model = try LoadedModel.load(ONNXTests.folder.appendingPathComponent("dcgan/model.onnx").path)
-        guard case let .onnx(graph) = model else { Issue.record("not ONNX"); return }
-        let name = graph.nodes.first { $0.opType == "ConvTranspose" }!.name
+        let model = try ModelGraph.load(ONNXTests.folder.appendingPathComponent("dcgan/model.onnx").path)
+        #expect(model.chain == nil)
+        let name = model.nodes.first { $0.typeName == "ConvTranspose" }!.name
         let t = try TransferExport.matrices(model: model, layer: name, rows: 4, columns: 4, anchor: .pytorch)
         let dims: [Int] = [t.outputs, t.inputs]
         #expect(dims == [32, 16])
-        #expect { _ = try TransferExport.matrices(model: model, layer: graph.nodes.first { $0.opType == "Relu" }!.name, rows: 4, columns: 4, anchor: .paper) }
+        #expect { _ = try TransferExport.matrices(model: model, layer: model.nodes.first { $0.typeName == "Relu" }!.name, rows: 4, columns: 4, anchor: .paper) }
             throws: { "\($0)".contains("T(u,v) exists for Conv2d") }
-        #expect { _ = try TransferExport.matrices(model: try LoadedModel.load("e8-k3"), layer: "relu1", rows: 4, columns: 4, anchor: .paper) }
+        #expect { _ = try TransferExport.matrices(model: try ModelGraph.load("e8-k3"), layer: "relu1", rows: 4, columns: 4, anchor: .paper) }
             throws: { "\($0)".contains("ReLU") }
     }
 }

@@ -33,7 +33,7 @@ import Testing
     }
 
     @Test func streamingEqualsOneBatchAndADirectComputation() throws {
-        let model = try LoadedModel.load("e4-zeros")
+        let model = try ModelGraph.load("e4-zeros")
         let streamed = try StreamingAnalysis.run(model, batches: try batches(4), precision: Double.self)
         let whole = try model.trace(images().converted(to: Double.self))
         var once = AnalysisAccumulator(shapedAfter: whole)
@@ -63,7 +63,7 @@ import Testing
 
     /// Batches traced by several workers at once merge in input order into the single-worker result.
     @Test func workersMergeInInputOrder() throws {
-        let model = try LoadedModel.load("e4-zeros")
+        let model = try ModelGraph.load("e4-zeros")
         let one = try StreamingAnalysis.run(model, batches: try batches(3), precision: Double.self, workers: 1)
         let three = try StreamingAnalysis.run(model, batches: try batches(3), precision: Double.self, workers: 3)
         #expect(three.images == Self.count)
@@ -76,7 +76,7 @@ import Testing
 
     /// Accumulators of consecutive parts merge into those of the whole (the basis of sharded runs).
     @Test func mergedPartsEqualTheWhole() throws {
-        let model = try LoadedModel.load("e8-k3")
+        let model = try ModelGraph.load("e8-k3")
         let all = images().converted(to: Double.self)  // Float64: the parts' spatial runs round as the whole's
         let first = try model.trace(all.batchSlice(0..<9)), second = try model.trace(all.batchSlice(9..<Self.count))
         var merged = AnalysisAccumulator(shapedAfter: first)
@@ -90,7 +90,7 @@ import Testing
             #expect(maxRelativeDifference(a.powerSum, b.powerSum) < 1e-12)
             #expect(abs(a.similaritySum - b.similaritySum) < 1e-9 && a.similarityCount == b.similarityCount)
         }
-        var other = try StreamingAnalysis.run(try LoadedModel.load("e10-upconv-decoder"), batches:
+        var other = try StreamingAnalysis.run(try ModelGraph.load("e10-upconv-decoder"), batches:
             try InputBatches(.synthetic(.deadLeaves, count: 2, channels: 3, height: 4, width: 4, seed: 0), channels: 3, batchSize: 2),
             precision: Float.self)
         #expect(throws: SpectraError.self) { try other.merge(whole) }
@@ -107,7 +107,7 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let summary = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: out.appendingPathComponent("summary.json")))
         #expect(summary.images == Self.count && summary.layers.first?.outputShape.first == Self.count)
-        let trace = try LoadedModel.load("e8-k3").trace(images().batchSlice(0..<3))
+        let trace = try ModelGraph.load("e8-k3").trace(images().batchSlice(0..<3))
         for (layer, stage) in zip(summary.layers, trace.stages) {
             let features = try Tensor<Float>.readNpy(out.appendingPathComponent(layer.featureFile!))
             #expect(features.shape == stage.output.shape)
@@ -188,7 +188,7 @@ import Testing
 /// The README's "From Swift" example, as it is written there.
 @Suite struct FrontDoorTests {
     @Test func readmeExampleRuns() throws {
-        let model = try LoadedModel.load("e4-zeros")              // a built-in name, a model JSON or an .onnx file
+        let model = try ModelGraph.load("e4-zeros")              // a built-in name, a model JSON or an .onnx file
         let batches = try InputBatches(.synthetic(.deadLeaves, count: 64, channels: 3, height: 32, width: 32, seed: 0),
                                        channels: 3, batchSize: 16)  // or .files("images/") with size: and limit:
         let result = try StreamingAnalysis.run(model, batches: batches, precision: Float.self)

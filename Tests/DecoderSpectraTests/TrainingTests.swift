@@ -86,17 +86,17 @@ import Testing
     @Test func chainsConvertAndAgreeWithTheGraph() throws {
         for name in ["dcgan", "upconv"] {
             let folder = fixturesURL.appendingPathComponent("onnx/\(name)")
-            let graph = try ONNXModel.load(folder.appendingPathComponent("model.onnx"))
+            let graph = try ModelGraph.load(onnx: folder.appendingPathComponent("model.onnx"))
             let sequential = try graph.asSequential()
             let x = try Tensor<Float>.readNpy(folder.appendingPathComponent("input.npy"))
-            guard case let .float(expected)? = try graph.run(x).values[graph.outputs[0]] else { Issue.record("no output"); continue }
+            guard case let .real(expected)? = try graph.run(x)[graph.outputs[0]] else { Issue.record("no output"); continue }
             #expect(maxRelativeDifference(try sequential.forward(x).scalars, expected.scalars) < 1e-6)
             _ = try sequential.backwardPass(x, target: try sequential.forward(x))
         }
     }
 
     @Test func branchesAreRefused() throws {
-        let graph = try ONNXModel.load(fixturesURL.appendingPathComponent("onnx/residual/model.onnx"))
+        let graph = try ModelGraph.load(onnx: fixturesURL.appendingPathComponent("onnx/residual/model.onnx"))
         #expect { _ = try graph.asSequential() } throws: { "\($0)".contains("node") }
     }
 }

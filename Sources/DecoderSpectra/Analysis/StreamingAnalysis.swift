@@ -5,7 +5,7 @@ import Foundation
 /// same as tracing all images at once (sums are exact up to the order of Float64 additions).
 ///
 /// ```swift
-/// let model = try LoadedModel.load("e4-zeros")
+/// let model = try ModelGraph.load("e4-zeros")
 /// let batches = try InputBatches(.synthetic(.deadLeaves, count: 1000, channels: 3, height: 32, width: 32, seed: 0),
 ///                                channels: 3, batchSize: 16)
 /// let result = try StreamingAnalysis.run(model, batches: batches, precision: Float.self)
@@ -22,7 +22,7 @@ public enum StreamingAnalysis {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func run<S: TensorScalar>(
-        _ model: LoadedModel, batches: InputBatches, until: String? = nil, precision: S.Type, workers: Int = 1,
+        _ model: ModelGraph, batches: InputBatches, until: String? = nil, precision: S.Type, workers: Int = 1,
         perStage: ((Int, AnalysisStage<S>) throws -> Void)? = nil, progress: ((Int) -> Void)? = nil
     ) throws -> AnalysisAccumulator {
         let workers = perStage == nil ? max(1, workers) : 1
@@ -81,7 +81,7 @@ public enum StreamingAnalysis {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     static func analyse<S: TensorScalar>(
-        _ batch: Tensor<Float>, model: LoadedModel, until: String?, precision: S.Type, perStage: ((Int, AnalysisStage<S>) throws -> Void)?
+        _ batch: Tensor<Float>, model: ModelGraph, until: String?, precision: S.Type, perStage: ((Int, AnalysisStage<S>) throws -> Void)?
     ) throws -> AnalysisAccumulator {
         var accumulator = AnalysisAccumulator(modelName: model.name, modelSummary: model.summary, inputChannels: model.inputChannels,
                                               inputShape: [])

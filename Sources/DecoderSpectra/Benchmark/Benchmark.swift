@@ -104,7 +104,7 @@ public enum Benchmark {
             }
         }
         let analysisSeconds = try time(repeats: repeats) {
-            _ = try StreamingAnalysis.analyse(input, model: .sequential(model), until: nil, precision: Float.self, perStage: nil)
+            _ = try StreamingAnalysis.analyse(input, model: ModelGraph(chain: model), until: nil, precision: Float.self, perStage: nil)
         }
         return Result(
             model: model.name, inputShape: input.shape, forwardSeconds: forward, convSeconds: convSeconds,

@@ -158,12 +158,12 @@ public final class ExperimentContext {
 
     /// The user's model (`settings.model`) and an input batch for it: images of its input size, or seeded standard
     /// normal latents when its input is a vector ([B, F]) or a 1×1 map (a generator's noise).
-    public func userModelAndInput() throws -> (LoadedModel, Tensor<Float>)? {
+    public func userModelAndInput() throws -> (ModelGraph, Tensor<Float>)? {
         guard let name = settings.model else { return nil }
-        let model = try LoadedModel.load(name, seed: settings.seed)
+        let model = try ModelGraph.load(name, seed: settings.seed)
         var generator = SeededGenerator(seed: settings.seed)
-        if case let .onnx(graph) = model, graph.inputShape.count == 2 {
-            let features = graph.inputShape[1] ?? 1
+        if let declared = model.declaredInputShape, declared.count == 2 {
+            let features = declared[1] ?? 1
             return (model, Tensor(shape: [1, 1, settings.images, features]) { _ in Float(generator.nextNormal()) })
         }
         let (h, w) = model.inputSize

@@ -4,7 +4,7 @@ import RealModule
 /// claims, measured on the stages of its analysis trace (every layer or ONNX node output that is a feature map).
 enum UserModelExperiments {
     /// E1 on any model: exact rules hold to rounding; surrogate rules fit with sim > 0.8.
-    static func fitness(_ model: LoadedModel, _ input: Tensor<Float>, context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
+    static func fitness(_ model: ModelGraph, _ input: Tensor<Float>, context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
         let trace = try model.trace(input)
         let exact = trace.stages.filter { $0.verification.rule == "exact" }
         let surrogate = trace.stages.filter { $0.verification.rule == "surrogate" }
@@ -27,7 +27,7 @@ enum UserModelExperiments {
     }
 
     /// E5 on any model: power at three normalised radii across stages, fitted in log scale.
-    static func depth(_ model: LoadedModel, _ input: Tensor<Float>, context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
+    static func depth(_ model: ModelGraph, _ input: Tensor<Float>, context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
         let trace = try model.trace(input)
         let radii = [0.05, 0.25, 0.5]
         let table = trace.stages.map { stage -> [Double] in
@@ -53,7 +53,7 @@ enum UserModelExperiments {
     }
 
     /// E10 on any model: after every stage that enlarges the map, the grid contrast at multiples of the size before it.
-    static func upsampling(_ model: LoadedModel, _ input: Tensor<Float>, context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
+    static func upsampling(_ model: ModelGraph, _ input: Tensor<Float>, context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
         let trace = try model.trace(input)
         var previous = (trace.inputSpectrum.rows, trace.inputSpectrum.columns)
         var contrasts: [Double] = [], names: [String] = []

@@ -12,29 +12,28 @@ public enum TransferExport {
     /// T for the Conv2d / ConvTranspose2d layer (or ONNX Conv/ConvTranspose node) called `layer`, on an M×N grid:
     /// the layer's input size for Conv2d, its output size for ConvTranspose2d. Layout [M, N, D, C].
     public static func matrices(
-        model: LoadedModel, layer name: String, rows: Int, columns: Int, anchor: Anchor
+        model: ModelGraph, layer name: String, rows: Int, columns: Int, anchor: Anchor
     ) throws -> TransferMatrices<Double> {
         guard rows > 0, columns > 0 else { throw SpectraError.invalidInput("the grid size must be positive") }
+        let node = model.nodes[try model.nodeIndex(named: name)]
         let layer: any Layer
-        switch model {
-        case let .sequential(m):
-            guard let found = m.layers.first(where: { $0.name == name })?.layer else {
-                throw SpectraError.invalidModel(file: m.name, reason: "no layer named '\(name)' (layers: \(m.layers.map(\.name).joined(separator: ", ")))")
+        if let fixed = node.op as? LayerOperator {
+            layer = fixed.layer
+        } else if let op = node.op as? ONNXNodeOperator {
+            // A layer configured by its input's shape is built for an input of the requested grid size (its channels
+            // read off the weight).
+            var shapes: [String: [Int]] = [:]
+            if node.inputs.count > 1, case let .real(weight)? = model.constants[node.inputs[1]], weight.rank == 4 {
+                let channels = node.typeName == "ConvTranspose" ? weight.shape[0] : weight.shape[1]
+                shapes[node.inputs[0]] = [1, channels, rows, columns]
             }
-            layer = found
-        case let .onnx(m):
-            let node = m.nodes[try m.nodeIndex(named: name)]
-            var values = try m.initializerValues(withInputShape: m.inputShape.map { $0 ?? 1 })
-            // The layer is built for an input of the requested grid size (its channels read off the weight).
-            if node.inputs.count > 1, case let .float(weight)? = values[node.inputs[1]], weight.rank == 4 {
-                let channels = node.opType == "ConvTranspose" ? weight.shape[0] : weight.shape[1]
-                try ResourceLimits.checkAllocation([1, channels, rows, columns], layer: node.label, what: "an input")
-                values[node.inputs[0]] = .float(Tensor(zeros: [1, channels, rows, columns]))
-            }
-            guard let found = try ONNXLayers.layer(for: node, values: values, opset: m.opset) else {
+            let lookup = ONNXLookup(value: { model.constants[$0] }, shape: { shapes[$0] ?? model.constants[$0]?.shape })
+            guard let built = try ONNXLayers.layer(for: op.node, values: lookup, opset: op.opset) else {
                 throw SpectraError.invalidLayer(layer: node.label, reason: "is not a convolution with a transfer matrix")
             }
-            layer = found
+            layer = built
+        } else {
+            throw SpectraError.invalidLayer(layer: node.label, reason: "is not a convolution with a transfer matrix")
         }
         // T holds complex128 values (four float32's worth each) for every (u, v, d, c).
         let (d, c) = layer is ConvTranspose2d ? (layer.parameters[0].tensor.shape[1], layer.parameters[0].tensor.shape[0])
@@ -55,19 +54,5 @@ public enum TransferExport {
     /// Writes T as complex64 .npy, shape [M, N, D, C].
     public static func write(_ t: TransferMatrices<Double>, to url: URL) throws {
         try NpyFile.writeComplex64(t.values, shape: [t.rows, t.columns, t.outputs, t.inputs], to: url)
-    }
-}
-
-extension ONNXModel {
-    /// Initializers and constant-node values, with a placeholder input of the given shape (for layer building).
-    func initializerValues(withInputShape shape: [Int]) throws -> [String: ONNXValue] {
-        var values = initializers
-        values[inputName] = .float(Tensor(zeros: shape))
-        for node in nodes where node.opType == "Constant" || node.opType == "Identity" {
-            if let outputs = try? execute(node, values: values, layer: nil) {  // Constant and Identity are not layers
-                for (name, value) in zip(node.outputs, outputs) { values[name] = value }
-            }
-        }
-        return values
     }
 }

@@ -192,7 +192,7 @@ public enum ModelResolver {
         let url = URL(fileURLWithPath: nameOrPath)
         guard FileManager.default.fileExists(atPath: url.path) else { throw SpectraError.unknownModel(nameOrPath) }
         if url.pathExtension.lowercased() == "onnx" {
-            throw SpectraError.invalidModel(file: url.path, reason: "an ONNX graph is not a sequential model; load it with LoadedModel")
+            throw SpectraError.invalidModel(file: url.path, reason: "an ONNX graph is not a sequential model; load it with ModelGraph.load")
         }
         return try ModelFile.load(url, seed: seed)
     }

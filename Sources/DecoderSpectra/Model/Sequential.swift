@@ -79,3 +79,16 @@ public struct Sequential: Sendable {
         }
     }
 }
+
+extension Sequential {
+    /// The model up to and including the layer called `name` (the whole model when nil).
+    public func truncated(after name: String?) throws -> Sequential {
+        guard let name else { return self }
+        guard let index = layers.firstIndex(where: { $0.name == name }) else {
+            throw SpectraError.invalidModel(file: self.name, reason: "no layer named '\(name)' (layers: \(layers.map(\.name).joined(separator: ", ")))")
+        }
+        var copy = self
+        copy.layers = Array(layers[...index])
+        return copy
+    }
+}

@@ -1,11 +1,12 @@
 /// ONNX nodes that are DecoderSpectra layers: built from the node's attributes and constant inputs, they run with the
 /// layer's forward pass and bring the layer's frequency rule (docs/theory.md §2) to the graph.
 enum ONNXLayers {
-    /// The layer for `node`, or nil when the op is computed directly by `ONNXOperators`.
-    static func layer(for node: ONNXNode, values: [String: ONNXValue], opset: Int) throws -> (any Layer)? {
+    /// The layer for `node`, or nil when the op is computed directly by `ONNXOperators`. `values` finds the node's
+    /// parameters (float32, as stored) and the shapes of its inputs.
+    static func layer(for node: ONNXNode, values: ONNXLookup, opset: Int) throws -> (any Layer)? {
         func constant(_ i: Int) throws -> Tensor<Float>? {
             guard i < node.inputs.count, !node.inputs[i].isEmpty else { return nil }
-            guard case let .float(t)? = values[node.inputs[i]] else {
+            guard case let .real(t)? = values.value(node.inputs[i]) else {
                 throw node.error("input \(i) '\(node.inputs[i])' must be a float tensor")
             }
             return t
@@ -73,8 +74,8 @@ enum ONNXLayers {
         if let d = node.ints("dilations"), d.contains(where: { $0 != 1 }) { throw node.error("dilations \(d) are not supported") }
     }
 
-    private static func inputSize(_ node: ONNXNode, _ values: [String: ONNXValue]) throws -> (Int, Int) {
-        guard let shape = values[node.inputs[0]]?.shape, shape.count == 4 else { throw node.error("needs a 4D NCHW input") }
+    private static func inputSize(_ node: ONNXNode, _ values: ONNXLookup) throws -> (Int, Int) {
+        guard let shape = values.shape(node.inputs[0]), shape.count == 4 else { throw node.error("needs a 4D NCHW input") }
         return (shape[2], shape[3])
     }
 
@@ -107,18 +108,18 @@ enum ONNXLayers {
     }
 
     /// Resize (opset 11+) and Upsample (opset 7–9) with integer scales on H and W, as `Upsample`.
-    private static func upsampling(_ node: ONNXNode, values: [String: ONNXValue], opset: Int) throws -> any Layer {
-        guard let shape = values[node.inputs[0]]?.shape, shape.count == 4 else { throw node.error("needs a 4D NCHW input") }
+    private static func upsampling(_ node: ONNXNode, values: ONNXLookup, opset: Int) throws -> any Layer {
+        guard let shape = values.shape(node.inputs[0]), shape.count == 4 else { throw node.error("needs a 4D NCHW input") }
         var scales: [Float]?
         func floats(_ i: Int) -> [Float]? {
-            guard i < node.inputs.count, !node.inputs[i].isEmpty, case let .float(t)? = values[node.inputs[i]], t.count > 0 else { return nil }
+            guard i < node.inputs.count, !node.inputs[i].isEmpty, case let .real(t)? = values.value(node.inputs[i]), t.count > 0 else { return nil }
             return t.scalars
         }
         if node.opType == "Upsample" {
             scales = node.attributes["scales"].map { $0.floats } ?? floats(1)
         } else {
             scales = floats(2)
-            if scales == nil, node.inputs.count > 3, case let .int64(_, sizes)? = values[node.inputs[3]], sizes.count == 4 {
+            if scales == nil, node.inputs.count > 3, case let .int64(_, sizes)? = values.value(node.inputs[3]), sizes.count == 4 {
                 scales = zip(sizes, shape).map { Float($0) / Float($1) }
             }
         }
@@ -150,5 +151,23 @@ enum ONNXLayers {
         default:
             throw node.error("mode '\(mode)' is not supported (nearest, and linear for Resize)")
         }
+    }
+}
+
+/// How `ONNXLayers` finds what a node reads: values in float32 (parameters as stored, shapes and sizes) and the
+/// shapes of feature maps, without converting the maps themselves.
+struct ONNXLookup {
+    let value: (String) -> ONNXValue?
+    let shape: (String) -> [Int]?
+
+    /// Lookup in a run: the graph's constants, then the run's values (converted when the run is in Double).
+    init<S: TensorScalar>(_ context: GraphContext<S>) {
+        value = { name in context.graph.constants[name] ?? context.values[name]?.converted(to: Float.self) }
+        shape = { name in context.graph.constants[name]?.shape ?? context.values[name]?.shape }
+    }
+
+    init(value: @escaping (String) -> ONNXValue?, shape: @escaping (String) -> [Int]?) {
+        self.value = value
+        self.shape = shape
     }
 }

@@ -51,12 +51,6 @@ public struct ONNXModel: Sendable {
     public let nodes: [ONNXNode]
     public let outputs: [String]
     let initializers: [String: ONNXValue]
-    /// Values that do not depend on the graph input: initializers, Constant outputs, and outputs of nodes whose inputs
-    /// are all constant (exporters route shared initializers through Identity nodes).
-    let constantNames: Set<String>
-    /// The node producing each value name.
-    let producers: [String: ONNXNode]
-
     /// Opsets this importer implements.
     public static let supportedOpsets = 7...21
 
@@ -139,16 +133,8 @@ public struct ONNXModel: Sendable {
         self.nodes = nodes
         outputs = graph.output.map(\.name)
         self.initializers = initializers
-        var constant = Set(initializers.keys)
-        for node in nodes where node.inputs.allSatisfy({ $0.isEmpty || constant.contains($0) }) { constant.formUnion(node.outputs) }
-        constantNames = constant
-        producers = Dictionary(nodes.flatMap { n in n.outputs.map { ($0, n) } }, uniquingKeysWith: { first, _ in first })
     }
 
-    /// The index of the node called `name` (or producing an output called `name`), for --until.
-    public func nodeIndex(named name: String) throws -> Int {
-        if let i = nodes.firstIndex(where: { $0.name == name || $0.outputs.contains(name) }) { return i }
-        throw SpectraError.invalidModel(file: file, reason: "no node or output named '\(name)' (nodes: "
-            + nodes.prefix(12).map(\.name).joined(separator: ", ") + (nodes.count > 12 ? ", …" : "") + ")")
-    }
+    /// How the analysis describes the model.
+    public var summary: String { "ONNX model (opset \(opset)\(producer.isEmpty ? "" : ", from \(producer)"))" }
 }

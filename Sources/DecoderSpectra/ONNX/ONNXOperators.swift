@@ -10,20 +10,20 @@ enum ONNXOperators {
         "Gather", "Cast", "Slice", "Transpose", "Mod",
     ]
 
-    static func run(_ node: ONNXNode, _ inputs: [ONNXValue?], opset: Int) throws -> [ONNXValue] {
-        func input(_ i: Int) throws -> ONNXValue {
+    static func run<S: TensorScalar>(_ node: ONNXNode, _ inputs: [TensorValue<S>?], opset: Int) throws -> [TensorValue<S>] {
+        func input(_ i: Int) throws -> TensorValue<S> {
             guard i < inputs.count, let value = inputs[i] else { throw node.error("missing input \(i)") }
             return value
         }
-        func float(_ i: Int) throws -> Tensor<Float> {
-            guard case let .float(t) = try input(i) else { throw node.error("input \(i) must be a float tensor") }
+        func float(_ i: Int) throws -> Tensor<S> {
+            guard case let .real(t) = try input(i) else { throw node.error("input \(i) must be a float tensor") }
             return t
         }
         func ints(_ i: Int) throws -> [Int]? {
             guard i < inputs.count, let value = inputs[i] else { return nil }
             switch value {
             case let .int64(_, v): return v.map { Int($0) }
-            case let .float(t): return try t.scalars.map { try integer($0, node) }
+            case let .real(t): return try t.scalars.map { try integer($0, node) }
             }
         }
         switch node.opType {
@@ -35,26 +35,26 @@ enum ONNXOperators {
             return [try broadcast(node, try input(0), try input(1), op: node.opType)]
         case "Clip":
             var t = try float(0)
-            let low = opset >= 11 ? try (inputs.count > 1 ? inputs[1] : nil).map(scalar(node)) ?? -.infinity : node.float("min", default: -.infinity)
-            let high = opset >= 11 ? try (inputs.count > 2 ? inputs[2] : nil).map(scalar(node)) ?? .infinity : node.float("max", default: .infinity)
+            let low = opset >= 11 ? try (inputs.count > 1 ? inputs[1] : nil).map(scalar(node)) ?? -.infinity : S(node.float("min", default: -.infinity))
+            let high = opset >= 11 ? try (inputs.count > 2 ? inputs[2] : nil).map(scalar(node)) ?? .infinity : S(node.float("max", default: .infinity))
             for i in t.scalars.indices { t.scalars[i] = min(max(t.scalars[i], low), high) }
-            return [.float(t)]
+            return [.real(t)]
         case "DepthToSpace":
-            return [.float(try depthToSpace(node, try float(0)))]
+            return [.real(try depthToSpace(node, try float(0)))]
         case "InstanceNormalization":
-            return [.float(try instanceNorm(node, try float(0), scale: try float(1), bias: try float(2), groups: nil))]
+            return [.real(try instanceNorm(node, try float(0), scale: try float(1), bias: try float(2), groups: nil))]
         case "GroupNormalization":
-            return [.float(try instanceNorm(node, try float(0), scale: try float(1), bias: try float(2),
+            return [.real(try instanceNorm(node, try float(0), scale: try float(1), bias: try float(2),
                                             groups: try node.int("num_groups"), perGroupAffine: opset < 21))]
         case "Pad":
             let pads = opset >= 11 ? try ints(1) : node.ints("pads")
-            var value: Float = node.float("value", default: 0)
+            var value = S(node.float("value", default: 0))
             if opset >= 11, inputs.count > 2, let v = inputs[2] { value = try scalar(node)(v) }
-            return [.float(try pad(node, try float(0), pads: pads ?? [], value: value))]
+            return [.real(try pad(node, try float(0), pads: pads ?? [], value: value))]
         case "Gemm":
-            return [.float(try gemm(node, try float(0), try float(1), inputs.count > 2 ? inputs[2] : nil))]
+            return [.real(try gemm(node, try float(0), try float(1), inputs.count > 2 ? inputs[2] : nil))]
         case "MatMul":
-            return [.float(try matmul(node, try float(0), try float(1)))]
+            return [.real(try matmul(node, try float(0), try float(1)))]
         case "Reshape":
             let value = try input(0)
             guard let requested = opset >= 5 ? try ints(1) : node.ints("shape") else { throw node.error("missing the shape input") }
@@ -85,10 +85,10 @@ enum ONNXOperators {
         case "Cast":
             let to = try node.int("to")
             switch (try input(0), to) {
-            case let (.float(t), 1), let (.float(t), 11), let (.float(t), 10): return [.float(t)]
-            case let (.float(t), _): return [.int64(shape: t.shape, values: try t.scalars.map { Int64(try integer($0, node)) })]
+            case let (.real(t), 1), let (.real(t), 11), let (.real(t), 10): return [.real(t)]
+            case let (.real(t), _): return [.int64(shape: t.shape, values: try t.scalars.map { Int64(try integer($0, node)) })]
             case let (.int64(shape, v), 1), let (.int64(shape, v), 10), let (.int64(shape, v), 11):
-                return [.float(try Tensor(shape: shape, scalars: v.map(Float.init)))]
+                return [.real(try Tensor(shape: shape, scalars: v.map { S($0) }))]
             case let (value, _): return [value]
             }
         case "Slice":
@@ -105,27 +105,27 @@ enum ONNXOperators {
 
     /// A float used as an integer (shape, index, Cast to int): refused when not finite or outside ±2^53 instead of
     /// trapping in the conversion.
-    static func integer(_ value: Float, _ node: ONNXNode) throws -> Int {
+    static func integer<S: TensorScalar>(_ value: S, _ node: ONNXNode) throws -> Int {
         guard value.isFinite, abs(value) <= 9.007_199_254_740_992e15 else {
             throw node.error("value \(value) cannot be used as an integer")
         }
         return Int(value.rounded(.towardZero))
     }
 
-    private static func constant(_ node: ONNXNode) throws -> ONNXValue {
-        if let t = node.tensor("value") { return try ONNXTensorDecoder.decode(t, modelFolder: nil, context: node.label) }
-        if let a = node.attributes["value_float"] { return .float(try Tensor(shape: [], scalars: [a.f])) }
-        if let a = node.attributes["value_floats"] { return .float(try Tensor(shape: [a.floats.count], scalars: a.floats)) }
+    private static func constant<S: TensorScalar>(_ node: ONNXNode) throws -> TensorValue<S> {
+        if let t = node.tensor("value") { return try ONNXTensorDecoder.decode(t, modelFolder: nil, context: node.label).converted(to: S.self) }
+        if let a = node.attributes["value_float"] { return .real(try Tensor(shape: [], scalars: [S(a.f)])) }
+        if let a = node.attributes["value_floats"] { return .real(try Tensor(shape: [a.floats.count], scalars: a.floats.map { S($0) })) }
         if let a = node.attributes["value_int"] { return .int64(shape: [], values: [a.i]) }
         if let a = node.attributes["value_ints"] { return .int64(shape: [a.ints.count], values: a.ints) }
         throw node.error("has no supported value attribute")
     }
 
-    private static func scalar(_ node: ONNXNode) -> (ONNXValue) throws -> Float {
+    private static func scalar<S: TensorScalar>(_ node: ONNXNode) -> (TensorValue<S>) throws -> S {
         { value in
             switch value {
-            case let .float(t) where t.count == 1: return t.scalars[0]
-            case let .int64(_, v) where v.count == 1: return Float(v[0])
+            case let .real(t) where t.count == 1: return t.scalars[0]
+            case let .int64(_, v) where v.count == 1: return S(v[0])
             default: throw node.error("expected a scalar, got shape \(describeShape(value.shape))")
             }
         }
@@ -140,7 +140,7 @@ enum ONNXOperators {
 
     /// NumPy broadcasting of two values (float with float, int64 with int64; int64 scalars promote to float).
     /// `op`: Add, Sub, Mul, Div or Mod.
-    private static func broadcast(_ node: ONNXNode, _ a: ONNXValue, _ b: ONNXValue, op opName: String) throws -> ONNXValue {
+    private static func broadcast<S: TensorScalar>(_ node: ONNXNode, _ a: TensorValue<S>, _ b: TensorValue<S>, op opName: String) throws -> TensorValue<S> {
         let rank = max(a.shape.count, b.shape.count)
         let sa = Array(repeating: 1, count: rank - a.shape.count) + a.shape
         let sb = Array(repeating: 1, count: rank - b.shape.count) + b.shape
@@ -189,7 +189,7 @@ enum ONNXOperators {
             return .int64(shape: out, values: try indices().map { try op(x[$0.0], y[$0.1]) })
         default:
             let x = try floats(node, a), y = try floats(node, b)
-            let op: (Float, Float) -> Float = {
+            let op: (S, S) -> S = {
                 switch opName {
                 case "Add": return { $0 + $1 }
                 case "Sub": return { $0 - $1 }
@@ -198,24 +198,24 @@ enum ONNXOperators {
                 default: return { $0 / $1 }
                 }
             }()
-            if sa == sb { return .float(try Tensor(shape: out, scalars: zip(x, y).map(op))) }
-            return .float(try Tensor(shape: out, scalars: indices().map { op(x[$0.0], y[$0.1]) }))
+            if sa == sb { return .real(try Tensor(shape: out, scalars: zip(x, y).map(op))) }
+            return .real(try Tensor(shape: out, scalars: indices().map { op(x[$0.0], y[$0.1]) }))
         }
     }
 
-    private static func floats(_ node: ONNXNode, _ value: ONNXValue) throws -> [Float] {
+    private static func floats<S: TensorScalar>(_ node: ONNXNode, _ value: TensorValue<S>) throws -> [S] {
         switch value {
-        case let .float(t): return t.scalars
-        case let .int64(_, v): return v.map(Float.init)
+        case let .real(t): return t.scalars
+        case let .int64(_, v): return v.map { S($0) }
         }
     }
 
-    private static func reshaped(_ node: ONNXNode, _ value: ONNXValue, to shape: [Int]) throws -> ONNXValue {
+    private static func reshaped<S: TensorScalar>(_ node: ONNXNode, _ value: TensorValue<S>, to shape: [Int]) throws -> TensorValue<S> {
         guard ResourceLimits.elementCount(shape) == ResourceLimits.elementCount(value.shape) else {
             throw node.error("cannot reshape \(describeShape(value.shape)) to \(describeShape(shape))")
         }
         switch value {
-        case let .float(t): return .float(try t.reshaped(shape))
+        case let .real(t): return .real(try t.reshaped(shape))
         case let .int64(_, v): return .int64(shape: shape, values: v)
         }
     }
@@ -249,7 +249,7 @@ enum ONNXOperators {
         return shape.enumerated().filter { !normalized.contains($0.offset) }.map(\.element)
     }
 
-    private static func gather(_ node: ONNXNode, _ data: ONNXValue, indices: ONNXValue, axis rawAxis: Int) throws -> ONNXValue {
+    private static func gather<S: TensorScalar>(_ node: ONNXNode, _ data: TensorValue<S>, indices: TensorValue<S>, axis rawAxis: Int) throws -> TensorValue<S> {
         let shape = data.shape
         let axis = rawAxis < 0 ? rawAxis + shape.count : rawAxis
         guard axis >= 0 && axis < shape.count else { throw node.error("axis \(rawAxis) out of range") }
@@ -266,12 +266,12 @@ enum ONNXOperators {
         }
         let outShape = Array(shape[..<axis]) + indexShape + Array(shape[(axis + 1)...])
         switch data {
-        case let .float(t): return .float(try Tensor(shape: outShape, scalars: order.map { t.scalars[$0] }))
+        case let .real(t): return .real(try Tensor(shape: outShape, scalars: order.map { t.scalars[$0] }))
         case let .int64(_, v): return .int64(shape: outShape, values: order.map { v[$0] })
         }
     }
 
-    private static func concat(_ node: ONNXNode, _ values: [ONNXValue], axis rawAxis: Int) throws -> ONNXValue {
+    private static func concat<S: TensorScalar>(_ node: ONNXNode, _ values: [TensorValue<S>], axis rawAxis: Int) throws -> TensorValue<S> {
         guard let first = values.first else { throw node.error("needs inputs") }
         let rank = first.shape.count
         let axis = rawAxis < 0 ? rawAxis + rank : rawAxis
@@ -283,7 +283,7 @@ enum ONNXOperators {
         var outShape = first.shape
         outShape[axis] = values.reduce(0) { $0 + $1.shape[axis] }
         try ResourceLimits.checkAllocation(outShape, layer: node.label)
-        if values.allSatisfy({ !$0.isFloat }) {
+        if values.allSatisfy({ !$0.isReal }) {
             var result: [Int64] = []
             for o in 0..<outer {
                 for case let .int64(shape, v) in values {
@@ -294,7 +294,7 @@ enum ONNXOperators {
             return .int64(shape: outShape, values: result)
         }
         let arrays = try values.map { try floats(node, $0) }
-        var result: [Float] = []
+        var result: [S] = []
         result.reserveCapacity(outShape.reduce(1, *))
         for o in 0..<outer {
             for (v, a) in zip(values, arrays) {
@@ -302,10 +302,10 @@ enum ONNXOperators {
                 result += a[(o * block)..<((o + 1) * block)]
             }
         }
-        return .float(try Tensor(shape: outShape, scalars: result))
+        return .real(try Tensor(shape: outShape, scalars: result))
     }
 
-    private static func slice(_ node: ONNXNode, _ data: ONNXValue, starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?) throws -> ONNXValue {
+    private static func slice<S: TensorScalar>(_ node: ONNXNode, _ data: TensorValue<S>, starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?) throws -> TensorValue<S> {
         let shape = data.shape
         let axes = (axes ?? Array(0..<starts.count)).map { $0 < 0 ? $0 + shape.count : $0 }
         guard starts.count == ends.count, axes.count == starts.count, axes.allSatisfy({ $0 >= 0 && $0 < shape.count }) else {
@@ -327,7 +327,7 @@ enum ONNXOperators {
         return try gatherAll(node, data, ranges: ranges)
     }
 
-    private static func transpose(_ node: ONNXNode, _ data: ONNXValue, permutation: [Int]?) throws -> ONNXValue {
+    private static func transpose<S: TensorScalar>(_ node: ONNXNode, _ data: TensorValue<S>, permutation: [Int]?) throws -> TensorValue<S> {
         let shape = data.shape
         let perm = permutation ?? Array((0..<shape.count).reversed())
         guard perm.sorted() == Array(0..<shape.count) else { throw node.error("invalid perm \(perm)") }
@@ -343,13 +343,13 @@ enum ONNXOperators {
             return source
         }
         switch data {
-        case let .float(t): return .float(try Tensor(shape: outShape, scalars: order.map { t.scalars[$0] }))
+        case let .real(t): return .real(try Tensor(shape: outShape, scalars: order.map { t.scalars[$0] }))
         case let .int64(_, v): return .int64(shape: outShape, values: order.map { v[$0] })
         }
     }
 
     /// Selects the cartesian product of index lists, one per axis.
-    private static func gatherAll(_ node: ONNXNode, _ data: ONNXValue, ranges: [[Int]]) throws -> ONNXValue {
+    private static func gatherAll<S: TensorScalar>(_ node: ONNXNode, _ data: TensorValue<S>, ranges: [[Int]]) throws -> TensorValue<S> {
         try ResourceLimits.checkAllocation(ranges.map(\.count), layer: node.label)
         let inStrides = strides(data.shape)
         var order: [Int] = [0]
@@ -358,7 +358,7 @@ enum ONNXOperators {
         }
         let outShape = ranges.map(\.count)
         switch data {
-        case let .float(t): return .float(try Tensor(shape: outShape, scalars: order.map { t.scalars[$0] }))
+        case let .real(t): return .real(try Tensor(shape: outShape, scalars: order.map { t.scalars[$0] }))
         case let .int64(_, v): return .int64(shape: outShape, values: order.map { v[$0] })
         }
     }
@@ -367,13 +367,13 @@ enum ONNXOperators {
 
     /// Pixel shuffle. CRD (torch.nn.PixelShuffle): out[c, h·b+i, w·b+j] = in[c·b²+i·b+j, h, w];
     /// DCR (default): out[c, h·b+i, w·b+j] = in[(i·b+j)·C' + c, h, w].
-    static func depthToSpace(_ node: ONNXNode, _ x: Tensor<Float>) throws -> Tensor<Float> {
+    static func depthToSpace<S: TensorScalar>(_ node: ONNXNode, _ x: Tensor<S>) throws -> Tensor<S> {
         let b = try node.int("blocksize")
         try ResourceLimits.checkHyperparameters([b], name: "blocksize", layer: node.label)
         guard x.rank == 4, x.channels % (b * b) == 0 else { throw node.error("needs NCHW with channels divisible by blocksize²") }
         let crd = node.string("mode", default: "DCR") == "CRD"
         let (n, c, h, w) = (x.batch, x.channels / (b * b), x.height, x.width)
-        var y = Tensor<Float>(zeros: [n, c, h * b, w * b])
+        var y = Tensor<S>(zeros: [n, c, h * b, w * b])
         for s in 0..<n {
             for ch in 0..<c {
                 for i in 0..<b {
@@ -391,9 +391,9 @@ enum ONNXOperators {
 
     /// InstanceNormalization (groups nil: one group per channel) and GroupNormalization: normalise each (sample,
     /// group) over everything after the channel axis, then scale and shift per channel (or per group before opset 21).
-    private static func instanceNorm(
-        _ node: ONNXNode, _ x: Tensor<Float>, scale: Tensor<Float>, bias: Tensor<Float>, groups: Int?, perGroupAffine: Bool = false
-    ) throws -> Tensor<Float> {
+    private static func instanceNorm<S: TensorScalar>(
+        _ node: ONNXNode, _ x: Tensor<S>, scale: Tensor<S>, bias: Tensor<S>, groups: Int?, perGroupAffine: Bool = false
+    ) throws -> Tensor<S> {
         guard x.rank >= 3 else { throw node.error("needs an input of rank 3 or more, got \(describeShape(x.shape))") }
         let (n, c) = (x.shape[0], x.shape[1])
         let g = groups ?? c
@@ -416,7 +416,7 @@ enum ONNXOperators {
                 for i in base..<(base + perGroup) {
                     let channel = (i / spatial) % c
                     let k = perGroupAffine ? group : channel
-                    y.scalars[i] = Float((Double(x.scalars[i]) - mean) * inverse) * scale.scalars[k] + bias.scalars[k]
+                    y.scalars[i] = S((Double(x.scalars[i]) - mean) * inverse) * scale.scalars[k] + bias.scalars[k]
                 }
             }
         }
@@ -425,7 +425,7 @@ enum ONNXOperators {
 
     /// Pad on H and W (pads [x1_begin, x2_begin, …, x1_end, x2_end, …], N and C pads must be 0); modes constant,
     /// reflect, edge (= replicate) and wrap (= circular).
-    private static func pad(_ node: ONNXNode, _ x: Tensor<Float>, pads: [Int], value: Float) throws -> Tensor<Float> {
+    private static func pad<S: TensorScalar>(_ node: ONNXNode, _ x: Tensor<S>, pads: [Int], value: S) throws -> Tensor<S> {
         guard x.rank == 4, pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0, pads.allSatisfy({ $0 >= 0 }) else {
             throw node.error("only non-negative H/W pads of a 4D tensor are supported, got \(pads) for \(describeShape(x.shape))")
         }
@@ -445,7 +445,7 @@ enum ONNXOperators {
         }
         let rows = paddedIndexMap(size: x.height, before: pads[2], after: pads[6], mode: mode)
         let cols = paddedIndexMap(size: x.width, before: pads[3], after: pads[7], mode: mode)
-        var y = Tensor<Float>(zeros: [x.batch, x.channels, rows.count, cols.count])
+        var y = Tensor<S>(zeros: [x.batch, x.channels, rows.count, cols.count])
         for p in 0..<(x.batch * x.channels) {
             for (r, sr) in rows.enumerated() {
                 for (q, sq) in cols.enumerated() {
@@ -457,25 +457,25 @@ enum ONNXOperators {
     }
 
     /// Gemm: alpha·op(A)·op(B) + beta·C for 2D A and B (C broadcast).
-    private static func gemm(_ node: ONNXNode, _ a: Tensor<Float>, _ b: Tensor<Float>, _ c: ONNXValue?) throws -> Tensor<Float> {
+    private static func gemm<S: TensorScalar>(_ node: ONNXNode, _ a: Tensor<S>, _ b: Tensor<S>, _ c: TensorValue<S>?) throws -> Tensor<S> {
         guard a.rank == 2, b.rank == 2 else { throw node.error("needs 2D inputs, got \(describeShape(a.shape)) and \(describeShape(b.shape))") }
         let (ta, tb) = (try node.int("transA", default: 0) == 1, try node.int("transB", default: 0) == 1)
         let (m, k) = ta ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
         let (k2, n) = tb ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
         guard k == k2 else { throw node.error("inner dimensions differ: \(k) and \(k2)") }
         try ResourceLimits.checkAllocation([m, n], layer: node.label)
-        var y = Tensor<Float>(zeros: [m, n])
-        Float.gemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: node.float("alpha", default: 1), a: a.scalars, lda: a.shape[1],
+        var y = Tensor<S>(zeros: [m, n])
+        S.gemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: S(node.float("alpha", default: 1)), a: a.scalars, lda: a.shape[1],
                    b: b.scalars, ldb: b.shape[1], beta: 0, c: &y.scalars, ldc: n)
         guard let c else { return y }
-        let beta = node.float("beta", default: 1)
-        let cTensor = try Tensor<Float>(shape: c.shape, scalars: try floats(node, c).map { $0 * beta })
-        guard case let .float(sum) = try broadcast(node, .float(y), .float(cTensor), op: "Add") else { return y }
+        let beta = S(node.float("beta", default: 1))
+        let cTensor = try Tensor<S>(shape: c.shape, scalars: try floats(node, c).map { $0 * beta })
+        guard case let .real(sum) = try broadcast(node, .real(y), .real(cTensor), op: "Add") else { return y }
         return sum
     }
 
     /// MatMul for 2D operands, and N-D operands with equal leading (batch) dimensions.
-    private static func matmul(_ node: ONNXNode, _ a: Tensor<Float>, _ b: Tensor<Float>) throws -> Tensor<Float> {
+    private static func matmul<S: TensorScalar>(_ node: ONNXNode, _ a: Tensor<S>, _ b: Tensor<S>) throws -> Tensor<S> {
         guard a.rank >= 2, b.rank == 2 || b.rank == a.rank else {
             throw node.error("unsupported MatMul shapes \(describeShape(a.shape)) and \(describeShape(b.shape))")
         }
@@ -485,12 +485,12 @@ enum ONNXOperators {
         let batch = a.shape.dropLast(2).reduce(1, *)
         if b.rank > 2 && Array(b.shape.dropLast(2)) != Array(a.shape.dropLast(2)) { throw node.error("batch dimensions differ") }
         try ResourceLimits.checkAllocation(Array(a.shape.dropLast(2)) + [m, n], layer: node.label)
-        var y = Tensor<Float>(zeros: Array(a.shape.dropLast(2)) + [m, n])
+        var y = Tensor<S>(zeros: Array(a.shape.dropLast(2)) + [m, n])
         for i in 0..<batch {
             let aSlice = Array(a.scalars[(i * m * k)..<((i + 1) * m * k)])
             let bSlice = b.rank == 2 ? b.scalars : Array(b.scalars[(i * k * n)..<((i + 1) * k * n)])
-            var c = [Float](repeating: 0, count: m * n)
-            Float.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: aSlice, lda: k, b: bSlice, ldb: n, beta: 0, c: &c, ldc: n)
+            var c = [S](repeating: 0, count: m * n)
+            S.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: aSlice, lda: k, b: bSlice, ldb: n, beta: 0, c: &c, ldc: n)
             y.scalars.replaceSubrange((i * m * n)..<((i + 1) * m * n), with: c)
         }
         return y

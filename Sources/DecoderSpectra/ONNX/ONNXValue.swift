@@ -1,22 +1,5 @@
 import Foundation
 
-/// A value flowing through an ONNX graph: a float tensor (any rank, NCHW for feature maps) or an int64 tensor
-/// (shapes, indices, pads). Other element types are converted on load: double and float16 to float; int32, int8,
-/// uint8 and bool to int64.
-public enum ONNXValue: Sendable {
-    case float(Tensor<Float>)
-    case int64(shape: [Int], values: [Int64])
-
-    public var shape: [Int] {
-        switch self {
-        case let .float(t): return t.shape
-        case let .int64(shape, _): return shape
-        }
-    }
-
-    var isFloat: Bool { if case .float = self { return true } else { return false } }
-}
-
 /// Decoding of TensorProto into values: raw_data (little-endian) or the typed fields, and external data files.
 enum ONNXTensorDecoder {
     static func decode(_ proto: Onnx_TensorProto, modelFolder: URL?, context: String) throws -> ONNXValue {
@@ -62,7 +45,7 @@ enum ONNXTensorDecoder {
             try check(values.count)
             let tensor = try Tensor<Float>(shape: dims, scalars: values)
             try tensor.checkFinite("tensor '\(proto.name)' of \(context)")
-            return .float(tensor)
+            return .real(tensor)
         case .int64, .int32, .int8, .uint8, .bool, .int16, .uint16:
             var values: [Int64]
             if !raw.isEmpty || count == 0 {

@@ -1,0 +1,188 @@
+import ComplexModule
+
+/// The frequency half of ONNX nodes that are not plain layers (docs/theory.md §2): exact linear rules for Add/Sub
+/// (sum of spectra, or a constant term at DC), Concat on channels, Identity, Dropout, Mul by a constant scalar or
+/// per-channel factor, grouped Conv (block-diagonal T), DepthToSpace (tiling with phase shifts), torch's circular
+/// padding (Slice/Concat wrap + unpadded Conv, recognised value by value) and run-time layers; none elsewhere.
+extension ONNXNodeOperator {
+    /// The node's rule and predicted spectrum from the (chained) spectra of its inputs; nil when there is no rule.
+    func predict<S: TensorScalar>(_ spectra: [Spectrum<S>?], inputs: [TensorValue<S>?], context: GraphContext<S>) throws
+        -> FrequencyPrediction<S>?
+    {
+        if let (conv, source) = try circularConvolution(context), let g = context.spectra[source] {
+            return FrequencyPrediction(conv.spectralRule(for: g.shape), try conv.propagate(g))
+        }
+        if let layer = try ONNXLayers.layer(for: node, values: ONNXLookup(context), opset: opset) {
+            return try LayerOperator(layer).predict(spectra, inputs: inputs, context: context)
+        }
+        switch node.opType {
+        case "Identity", "Dropout":
+            guard let g = spectra.first ?? nil else { return nil }
+            return FrequencyPrediction(.exact("identity"), g)
+        case "Add", "Sub":
+            // A constant scalar or per-channel term only moves the DC value by MN·b (docs/theory.md §1.4, "Bias").
+            if let (k, factor) = constantOperand(inputs, context: context), let g = spectra[1 - k] {
+                guard let perChannel = channelValues(factor, channels: g.channels) else {
+                    return FrequencyPrediction(.unavailable("sum with a constant spatial map"), nil)
+                }
+                var out = g
+                if k == 0 && node.opType == "Sub" { for i in out.values.indices { out.values[i] = -out.values[i] } }
+                let sign: Double = k == 1 && node.opType == "Sub" ? -1 : 1
+                SpectralOperations.addBias(perChannel.map { sign * Double($0) }, to: &out)
+                return FrequencyPrediction(.exact("constant term at DC (MN·b)"), out)
+            }
+            guard spectra.count == 2, let a = spectra[0], let b = spectra[1], a.shape == b.shape else { return nil }
+            var sum = a
+            let sign: S = node.opType == "Add" ? 1 : -1
+            for i in sum.values.indices { sum.values[i] += b.values[i].multiplied(by: sign) }
+            return FrequencyPrediction(.exact("linearity of the DFT (sum of spectra)"), sum)
+        case "Concat":
+            guard (try? node.int("axis")) == 1, spectra.allSatisfy({ $0?.rank4 == true }) else { return nil }
+            return FrequencyPrediction(.exact("channel concatenation"), Spectrum.concatenatingChannels(spectra.compactMap { $0 }))
+        case "Mul":
+            // Exact when one factor is a constant scalar or per-channel factor; a product of two feature maps is a
+            // convolution of their spectra (frequencies mix).
+            guard let (k, factor) = constantOperand(inputs, context: context) else {
+                return FrequencyPrediction(.unavailable("product of two feature maps: their spectra are convolved"), nil)
+            }
+            guard let g = spectra[1 - k] else { return nil }
+            guard let perChannel = channelValues(factor, channels: g.channels) else {
+                return FrequencyPrediction(.unavailable("element-wise product with a spatial map"), nil)
+            }
+            var out = g
+            for b in 0..<g.batch {
+                for c in 0..<g.channels {
+                    let base = (b * g.channels + c) * g.planeSize
+                    for i in base..<(base + g.planeSize) { out.values[i] = out.values[i].multiplied(by: perChannel[c]) }
+                }
+            }
+            return FrequencyPrediction(.exact("multiplication by a constant factor"), out)
+        case "Conv":
+            // Reached for grouped convolutions: T is block-diagonal, one block per group (Theorem 3.2 per group).
+            guard let g = spectra.first ?? nil, case let .real(weight)? = ONNXLookup(context).value(node.inputs[1]),
+                  let (padding, _) = try ONNXLayers.symmetricPads(node, kernel: (weight.shape[2], weight.shape[3]), input: (g.rows, g.columns))
+            else { return nil }
+            let layers = try groupLayers(ONNXLookup(context), padding: padding)
+            let inPer = g.channels / layers.count
+            let rule = layers[0].spectralRule(for: [g.batch, inPer, g.rows, g.columns])
+            if case .unavailable = rule { return FrequencyPrediction(rule, nil) }
+            var parts: [Spectrum<S>] = []
+            for (k, layer) in layers.enumerated() { parts.append(try layer.propagate(g.channels(k * inPer..<((k + 1) * inPer)))) }
+            return FrequencyPrediction(rule, Spectrum.concatenatingChannels(parts))
+        case "DepthToSpace":
+            guard let g = spectra.first ?? nil else { return nil }
+            return FrequencyPrediction(.exact("pixel shuffle: tiling with phase shifts [D]"), try depthToSpaceSpectrum(g))
+        default:
+            return nil
+        }
+    }
+
+    /// torch exports `padding_mode="circular"` as Slice/Concat wrap-around followed by a Conv without padding. When a
+    /// Conv's input is exactly the circular padding of an earlier tensor (found among the inputs of the Slice/Concat
+    /// nodes that produce it, and checked value by value), the pair is one circular Conv2d, whose rule is exact.
+    private func circularConvolution<S: TensorScalar>(_ context: GraphContext<S>) throws -> (Conv2d, String)? {
+        guard node.opType == "Conv", (node.ints("pads") ?? [0, 0, 0, 0]).allSatisfy({ $0 == 0 }),
+              node.string("auto_pad", default: "NOTSET") == "NOTSET", (try? node.int("group", default: 1)) == 1,
+              case let .real(padded)? = context.value(node.inputs[0]), padded.rank == 4,
+              case let .real(weight)? = ONNXLookup(context).value(node.inputs[1]), weight.rank == 4 else { return nil }
+        var frontier = [node.inputs[0]], seen = Set<String>()
+        while let name = frontier.popLast() {
+            guard seen.insert(name).inserted, let producer = context.graph.onnxProducer(of: name), ["Concat", "Slice"].contains(producer.opType) else { continue }
+            for candidate in producer.inputs where !candidate.isEmpty {
+                frontier.append(candidate)
+                guard case let .real(x)? = context.value(candidate), x.rank == 4, x.batch == padded.batch, x.channels == padded.channels,
+                      // Size-preserving: the wrap adds exactly K − 1 rows and columns, split evenly (PyTorch's padding).
+                      padded.height - x.height == weight.shape[2] - 1, padded.width - x.width == weight.shape[3] - 1,
+                      (padded.height - x.height) % 2 == 0, (padded.width - x.width) % 2 == 0 else { continue }
+                let p = ((padded.height - x.height) / 2, (padded.width - x.width) / 2)
+                let rows = paddedIndexMap(size: x.height, before: p.0, after: p.0, mode: .circular)
+                let cols = paddedIndexMap(size: x.width, before: p.1, after: p.1, mode: .circular)
+                var matches = true
+                check: for q in 0..<(x.batch * x.channels) {
+                    for (r, sr) in rows.enumerated() {
+                        for (c, sc) in cols.enumerated()
+                        where padded.scalars[(q * rows.count + r) * cols.count + c] != x.scalars[(q * x.height + sr) * x.width + sc] {
+                            matches = false
+                            break check
+                        }
+                    }
+                }
+                guard matches else { continue }
+                var generator = SeededGenerator(seed: 0)
+                let stride = try node.pair("strides", default: 1)
+                var conv = try Conv2d(inChannels: weight.shape[1], outChannels: weight.shape[0], kernelSize: (weight.shape[2], weight.shape[3]),
+                                      stride: stride, padding: p, paddingMode: .circular,
+                                      bias: node.inputs.count > 2 && !node.inputs[2].isEmpty, generator: &generator)
+                try conv.setParameter("weight", weight)
+                if node.inputs.count > 2, case let .real(b)? = ONNXLookup(context).value(node.inputs[2]) { try conv.setParameter("bias", b) }
+                return (conv, candidate)
+            }
+        }
+        return nil
+    }
+
+    /// The constant operand of a binary node (its position and value), if one of the two is constant.
+    private func constantOperand<S: TensorScalar>(_ inputs: [TensorValue<S>?], context: GraphContext<S>) -> (Int, Tensor<S>)? {
+        guard node.inputs.count == 2 else { return nil }
+        let graph = context.graph
+        for (k, name) in node.inputs.enumerated() where graph.isConstant(name) && !graph.isConstant(node.inputs[1 - k]) {
+            if case let .real(t)? = inputs[k] { return (k, t) }
+        }
+        return nil
+    }
+
+    /// A constant broadcast over a [B, C, H, W] map as one value per channel (scalar or [C, 1, 1]-like), or nil.
+    private func channelValues<S: TensorScalar>(_ factor: Tensor<S>, channels: Int) -> [S]? {
+        if factor.count == 1 { return Array(repeating: factor.scalars[0], count: channels) }
+        let trailing = Array(factor.shape.suffix(3))
+        guard factor.count == channels, trailing.count == 3, trailing[1] == 1, trailing[2] == 1 else { return nil }
+        return factor.scalars
+    }
+
+    /// out_c = Σ_{i,j} shift_(i,j)(zero-insert(in_src(c,i,j))), so H_c(u,v) = Σ_{i,j} e^{−i2π(ui/M + vj/N)} G_src(u mod M0, v mod N0).
+    private func depthToSpaceSpectrum<S: TensorScalar>(_ g: Spectrum<S>) throws -> Spectrum<S> {
+        let b = try node.int("blocksize")
+        let crd = node.string("mode", default: "DCR") == "CRD"
+        let c = g.channels / (b * b), (m0, n0) = (g.rows, g.columns), (m, n) = (g.rows * b, g.columns * b)
+        var out = Spectrum<S>(zeros: [g.batch, c, m, n])
+        for s in 0..<g.batch {
+            for ch in 0..<c {
+                for i in 0..<b {
+                    for j in 0..<b {
+                        let source = crd ? ch * b * b + i * b + j : (i * b + j) * c + ch
+                        for u in 0..<m {
+                            for v in 0..<n {
+                                let angle = -2 * Double.pi * (Double(u * i) / Double(m) + Double(v * j) / Double(n))
+                                let phase = Complex<S>(S(Double.cos(angle)), S(Double.sin(angle)))
+                                out[s, ch, u, v] += phase * g[s, source, u % m0, v % n0]
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return out
+    }
+}
+
+extension Spectrum {
+    var rank4: Bool { shape.count == 4 }
+
+    /// Channels `range` of every image.
+    func channels(_ range: Range<Int>) -> Spectrum {
+        var values: [Complex<Scalar>] = []
+        for b in 0..<batch { values += self.values[((b * channels + range.lowerBound) * planeSize)..<((b * channels + range.upperBound) * planeSize)] }
+        return Spectrum(shape: [batch, range.count, rows, columns], values: values)
+    }
+
+    /// Spectra with the same batch and size, joined along the channel axis.
+    static func concatenatingChannels(_ parts: [Spectrum]) -> Spectrum {
+        var shape = parts[0].shape
+        shape[1] = parts.reduce(0) { $0 + $1.channels }
+        var values: [Complex<Scalar>] = []
+        for b in 0..<shape[0] {
+            for p in parts { values += p.values[(b * p.channels * p.planeSize)..<((b + 1) * p.channels * p.planeSize)] }
+        }
+        return Spectrum(shape: shape, values: values)
+    }
+}

@@ -1,0 +1,46 @@
+/// An ONNX node that the importer did not turn into a plain `LayerOperator`: shape arithmetic, element-wise and
+/// normalisation ops, padding, matrix products, grouped or asymmetrically padded convolutions, and layer-like nodes
+/// whose configuration depends on the input's shape (`auto_pad` SAME, Resize to `sizes`), which are built as layers
+/// at run time. Its frequency half is in `ONNXNodeOperator+Frequency.swift`.
+struct ONNXNodeOperator: GraphOperator {
+    let node: ONNXNode
+    let opset: Int
+
+    var typeName: String { node.opType }
+
+    /// Identity and Dropout (inference): the value passes through.
+    var isIdentity: Bool { node.opType == "Identity" || node.opType == "Dropout" }
+
+    func forward<S: TensorScalar>(_ inputs: [TensorValue<S>?], context: GraphContext<S>) throws -> [TensorValue<S>] {
+        if let layer = try ONNXLayers.layer(for: node, values: ONNXLookup(context), opset: opset) {
+            return try LayerOperator(layer).forward(inputs, context: context)
+        }
+        if node.opType == "Conv" { return [.real(try groupedOrPaddedConvolution(inputs, context: context))] }
+        return try ONNXOperators.run(node, inputs, opset: opset)
+    }
+}
+
+extension ONNXNodeOperator {
+    /// A Conv's frequency half may look through the Slice/Concat chain of torch's circular padding to the tensor
+    /// that was padded (`circularConvolution`), which must then stay alive until the Conv has run.
+    func extraReads(of node: GraphNode, in graph: ModelGraph) -> [String] {
+        guard self.node.opType == "Conv", let first = node.inputs.first else { return [] }
+        var read: [String] = [], seen: Set<String> = [first], frontier = [first]
+        while let name = frontier.popLast() {
+            guard let producer = graph.onnxProducer(of: name), ["Concat", "Slice"].contains(producer.opType) else { continue }
+            for candidate in producer.inputs where seen.insert(candidate).inserted {
+                read.append(candidate)
+                frontier.append(candidate)
+            }
+        }
+        return read
+    }
+}
+
+extension ModelGraph {
+    /// The ONNX node that computes `name`, when a node of this graph does and it is not a plain layer.
+    func onnxProducer(of name: String) -> ONNXNode? {
+        guard let index = producers[name], index < nodes.count else { return nil }
+        return (nodes[index].op as? ONNXNodeOperator)?.node
+    }
+}
