@@ -188,7 +188,7 @@ import Testing
 /// The README's "From Swift" example, as it is written there.
 @Suite struct FrontDoorTests {
     @Test func readmeExampleRuns() throws {
-        let model = try ModelGraph.load("e4-zeros")              // a built-in name, a model JSON or an .onnx file
+        let model = try ModelGraph.load("e4-zeros")               // a built-in name, a model JSON or an .onnx file
         let batches = try InputBatches(.synthetic(.deadLeaves, count: 64, channels: 3, height: 32, width: 32, seed: 0),
                                        channels: 3, batchSize: 16)  // or .files("images/") with size: and limit:
         let result = try StreamingAnalysis.run(model, batches: batches, precision: Float.self)
