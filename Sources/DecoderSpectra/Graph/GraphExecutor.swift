@@ -27,6 +27,8 @@ extension ModelGraph {
     }
 
     /// Runs one node on the current values; errors name the node.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     func evaluate<S: TensorScalar>(_ node: GraphNode, values: [String: TensorValue<S>]) throws -> [TensorValue<S>] {
         let context = GraphContext(node: node, graph: self, values: values, spectra: [:])
         let inputs = node.inputs.map { $0.isEmpty ? nil : context.value($0) }
@@ -35,6 +37,8 @@ extension ModelGraph {
 
     /// The input as the graph takes it: a [B, F] graph input is read from an [H, W] file as [batch, features];
     /// values must be finite and the declared dimensions (all but the batch) must match.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     func prepared<S: TensorScalar>(_ input: Tensor<S>, upTo last: Int) throws -> Tensor<S> {
         var input = input
         if let declared = declaredInputShape, declared.count == 2, input.rank == 4, input.shape[0] == 1, input.shape[1] == 1 {

@@ -55,6 +55,8 @@ public struct LayerOperator: GraphOperator {
 
     public var typeName: String { layer.typeName }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func forward<S: TensorScalar>(_ inputs: [TensorValue<S>?], context: GraphContext<S>) throws -> [TensorValue<S>] {
         guard case let .real(x)? = inputs.first ?? nil else {
             throw SpectraError.invalidLayer(layer: context.node.label, reason: "input 0 must be a real tensor")
@@ -63,6 +65,8 @@ public struct LayerOperator: GraphOperator {
         return [.real(try layer.forward(x))]
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func predict<S: TensorScalar>(_ spectra: [Spectrum<S>?], inputs: [TensorValue<S>?], context: GraphContext<S>) throws
         -> FrequencyPrediction<S>?
     {

@@ -2,6 +2,8 @@
 /// padding (explicit zero padding, then an unpadded Conv2d).
 extension ONNXNodeOperator {
     /// Conv with groups or asymmetric padding: explicit zero padding, then one Conv2d per group.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     func groupedOrPaddedConvolution<S: TensorScalar>(_ inputs: [TensorValue<S>?], context: GraphContext<S>) throws -> Tensor<S> {
         guard case let .real(x)? = inputs[0], x.rank == 4, case let .real(weight)? = ONNXLookup(context).value(node.inputs[1]), weight.rank == 4 else {
             throw node.error("needs a 4D input and a 4D weight")

@@ -6,6 +6,8 @@ import ComplexModule
 /// padding (Slice/Concat wrap + unpadded Conv, recognised value by value) and run-time layers; none elsewhere.
 extension ONNXNodeOperator {
     /// The node's rule and predicted spectrum from the (chained) spectra of its inputs; nil when there is no rule.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     func predict<S: TensorScalar>(_ spectra: [Spectrum<S>?], inputs: [TensorValue<S>?], context: GraphContext<S>) throws
         -> FrequencyPrediction<S>?
     {
@@ -80,6 +82,8 @@ extension ONNXNodeOperator {
     /// torch exports `padding_mode="circular"` as Slice/Concat wrap-around followed by a Conv without padding. When a
     /// Conv's input is exactly the circular padding of an earlier tensor (found among the inputs of the Slice/Concat
     /// nodes that produce it, and checked value by value), the pair is one circular Conv2d, whose rule is exact.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private func circularConvolution<S: TensorScalar>(_ context: GraphContext<S>) throws -> (Conv2d, String)? {
         guard node.opType == "Conv", (node.ints("pads") ?? [0, 0, 0, 0]).allSatisfy({ $0 == 0 }),
               node.string("auto_pad", default: "NOTSET") == "NOTSET", (try? node.int("group", default: 1)) == 1,
@@ -122,6 +126,8 @@ extension ONNXNodeOperator {
     }
 
     /// The constant operand of a binary node (its position and value), if one of the two is constant.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private func constantOperand<S: TensorScalar>(_ inputs: [TensorValue<S>?], context: GraphContext<S>) -> (Int, Tensor<S>)? {
         guard node.inputs.count == 2 else { return nil }
         let graph = context.graph
@@ -132,6 +138,8 @@ extension ONNXNodeOperator {
     }
 
     /// A constant broadcast over a [B, C, H, W] map as one value per channel (scalar or [C, 1, 1]-like), or nil.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private func channelValues<S: TensorScalar>(_ factor: Tensor<S>, channels: Int) -> [S]? {
         if factor.count == 1 { return Array(repeating: factor.scalars[0], count: channels) }
         let trailing = Array(factor.shape.suffix(3))
@@ -140,6 +148,8 @@ extension ONNXNodeOperator {
     }
 
     /// out_c = Σ_{i,j} shift_(i,j)(zero-insert(in_src(c,i,j))), so H_c(u,v) = Σ_{i,j} e^{−i2π(ui/M + vj/N)} G_src(u mod M0, v mod N0).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private func depthToSpaceSpectrum<S: TensorScalar>(_ g: Spectrum<S>) throws -> Spectrum<S> {
         let b = try node.int("blocksize")
         let crd = node.string("mode", default: "DCR") == "CRD"

@@ -11,6 +11,8 @@ struct ONNXNodeOperator: GraphOperator {
     /// Identity and Dropout (inference): the value passes through.
     var isIdentity: Bool { node.opType == "Identity" || node.opType == "Dropout" }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     func forward<S: TensorScalar>(_ inputs: [TensorValue<S>?], context: GraphContext<S>) throws -> [TensorValue<S>] {
         if let layer = try ONNXLayers.layer(for: node, values: ONNXLookup(context), opset: opset) {
             return try LayerOperator(layer).forward(inputs, context: context)

@@ -10,6 +10,8 @@ enum ONNXOperators {
         "Gather", "Cast", "Slice", "Transpose", "Mod",
     ]
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     static func run<S: TensorScalar>(_ node: ONNXNode, _ inputs: [TensorValue<S>?], opset: Int) throws -> [TensorValue<S>] {
         func input(_ i: Int) throws -> TensorValue<S> {
             guard i < inputs.count, let value = inputs[i] else { throw node.error("missing input \(i)") }
@@ -105,6 +107,8 @@ enum ONNXOperators {
 
     /// A float used as an integer (shape, index, Cast to int): refused when not finite or outside ±2^53 instead of
     /// trapping in the conversion.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     static func integer<S: TensorScalar>(_ value: S, _ node: ONNXNode) throws -> Int {
         guard value.isFinite, abs(value) <= 9.007_199_254_740_992e15 else {
             throw node.error("value \(value) cannot be used as an integer")
@@ -112,6 +116,8 @@ enum ONNXOperators {
         return Int(value.rounded(.towardZero))
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private static func constant<S: TensorScalar>(_ node: ONNXNode) throws -> TensorValue<S> {
         if let t = node.tensor("value") { return try ONNXTensorDecoder.decode(t, modelFolder: nil, context: node.label).converted(to: S.self) }
         if let a = node.attributes["value_float"] { return .real(try Tensor(shape: [], scalars: [S(a.f)])) }
@@ -121,6 +127,8 @@ enum ONNXOperators {
         throw node.error("has no supported value attribute")
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private static func scalar<S: TensorScalar>(_ node: ONNXNode) -> (TensorValue<S>) throws -> S {
         { value in
             switch value {
@@ -140,6 +148,8 @@ enum ONNXOperators {
 
     /// NumPy broadcasting of two values (float with float, int64 with int64; int64 scalars promote to float).
     /// `op`: Add, Sub, Mul, Div or Mod.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private static func broadcast<S: TensorScalar>(_ node: ONNXNode, _ a: TensorValue<S>, _ b: TensorValue<S>, op opName: String) throws -> TensorValue<S> {
         let rank = max(a.shape.count, b.shape.count)
         let sa = Array(repeating: 1, count: rank - a.shape.count) + a.shape
@@ -203,6 +213,8 @@ enum ONNXOperators {
         }
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private static func floats<S: TensorScalar>(_ node: ONNXNode, _ value: TensorValue<S>) throws -> [S] {
         switch value {
         case let .real(t): return t.scalars
@@ -210,6 +222,8 @@ enum ONNXOperators {
         }
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private static func reshaped<S: TensorScalar>(_ node: ONNXNode, _ value: TensorValue<S>, to shape: [Int]) throws -> TensorValue<S> {
         guard ResourceLimits.elementCount(shape) == ResourceLimits.elementCount(value.shape) else {
             throw node.error("cannot reshape \(describeShape(value.shape)) to \(describeShape(shape))")
@@ -249,6 +263,8 @@ enum ONNXOperators {
         return shape.enumerated().filter { !normalized.contains($0.offset) }.map(\.element)
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private static func gather<S: TensorScalar>(_ node: ONNXNode, _ data: TensorValue<S>, indices: TensorValue<S>, axis rawAxis: Int) throws -> TensorValue<S> {
         let shape = data.shape
         let axis = rawAxis < 0 ? rawAxis + shape.count : rawAxis
@@ -271,6 +287,8 @@ enum ONNXOperators {
         }
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private static func concat<S: TensorScalar>(_ node: ONNXNode, _ values: [TensorValue<S>], axis rawAxis: Int) throws -> TensorValue<S> {
         guard let first = values.first else { throw node.error("needs inputs") }
         let rank = first.shape.count
@@ -305,6 +323,8 @@ enum ONNXOperators {
         return .real(try Tensor(shape: outShape, scalars: result))
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private static func slice<S: TensorScalar>(_ node: ONNXNode, _ data: TensorValue<S>, starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?) throws -> TensorValue<S> {
         let shape = data.shape
         let axes = (axes ?? Array(0..<starts.count)).map { $0 < 0 ? $0 + shape.count : $0 }
@@ -327,6 +347,8 @@ enum ONNXOperators {
         return try gatherAll(node, data, ranges: ranges)
     }
 
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private static func transpose<S: TensorScalar>(_ node: ONNXNode, _ data: TensorValue<S>, permutation: [Int]?) throws -> TensorValue<S> {
         let shape = data.shape
         let perm = permutation ?? Array((0..<shape.count).reversed())
@@ -349,6 +371,8 @@ enum ONNXOperators {
     }
 
     /// Selects the cartesian product of index lists, one per axis.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private static func gatherAll<S: TensorScalar>(_ node: ONNXNode, _ data: TensorValue<S>, ranges: [[Int]]) throws -> TensorValue<S> {
         try ResourceLimits.checkAllocation(ranges.map(\.count), layer: node.label)
         let inStrides = strides(data.shape)
@@ -367,6 +391,8 @@ enum ONNXOperators {
 
     /// Pixel shuffle. CRD (torch.nn.PixelShuffle): out[c, h·b+i, w·b+j] = in[c·b²+i·b+j, h, w];
     /// DCR (default): out[c, h·b+i, w·b+j] = in[(i·b+j)·C' + c, h, w].
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     static func depthToSpace<S: TensorScalar>(_ node: ONNXNode, _ x: Tensor<S>) throws -> Tensor<S> {
         let b = try node.int("blocksize")
         try ResourceLimits.checkHyperparameters([b], name: "blocksize", layer: node.label)
@@ -391,6 +417,8 @@ enum ONNXOperators {
 
     /// InstanceNormalization (groups nil: one group per channel) and GroupNormalization: normalise each (sample,
     /// group) over everything after the channel axis, then scale and shift per channel (or per group before opset 21).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private static func instanceNorm<S: TensorScalar>(
         _ node: ONNXNode, _ x: Tensor<S>, scale: Tensor<S>, bias: Tensor<S>, groups: Int?, perGroupAffine: Bool = false
     ) throws -> Tensor<S> {
@@ -425,6 +453,8 @@ enum ONNXOperators {
 
     /// Pad on H and W (pads [x1_begin, x2_begin, …, x1_end, x2_end, …], N and C pads must be 0); modes constant,
     /// reflect, edge (= replicate) and wrap (= circular).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private static func pad<S: TensorScalar>(_ node: ONNXNode, _ x: Tensor<S>, pads: [Int], value: S) throws -> Tensor<S> {
         guard x.rank == 4, pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0, pads.allSatisfy({ $0 >= 0 }) else {
             throw node.error("only non-negative H/W pads of a 4D tensor are supported, got \(pads) for \(describeShape(x.shape))")
@@ -457,6 +487,8 @@ enum ONNXOperators {
     }
 
     /// Gemm: alpha·op(A)·op(B) + beta·C for 2D A and B (C broadcast).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private static func gemm<S: TensorScalar>(_ node: ONNXNode, _ a: Tensor<S>, _ b: Tensor<S>, _ c: TensorValue<S>?) throws -> Tensor<S> {
         guard a.rank == 2, b.rank == 2 else { throw node.error("needs 2D inputs, got \(describeShape(a.shape)) and \(describeShape(b.shape))") }
         let (ta, tb) = (try node.int("transA", default: 0) == 1, try node.int("transB", default: 0) == 1)
@@ -475,6 +507,8 @@ enum ONNXOperators {
     }
 
     /// MatMul for 2D operands, and N-D operands with equal leading (batch) dimensions.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     private static func matmul<S: TensorScalar>(_ node: ONNXNode, _ a: Tensor<S>, _ b: Tensor<S>) throws -> Tensor<S> {
         guard a.rank >= 2, b.rank == 2 || b.rank == a.rank else {
             throw node.error("unsupported MatMul shapes \(describeShape(a.shape)) and \(describeShape(b.shape))")
