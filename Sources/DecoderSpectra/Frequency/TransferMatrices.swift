@@ -139,10 +139,11 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
         return output
     }
 
-    /// `fromKernels(...).apply(to:)` without materialising T: T is computed one block of frequencies at a time from the
-    /// kernels' DFT along the columns, so memory holds D·C·kH·N values instead of D·C·M·N (134 MB for a 128-channel
-    /// layer at 32×32). Same parameters and numbers as `fromKernels` (up to rounding: a direct sum in Float64 over
-    /// the kH kernel rows replaces the FFT along the rows).
+    /// `fromKernels(...).apply(to:)` without materialising T: each block of frequencies gets its T from the kernel
+    /// taps directly, T_dc(u,v) = Σ_{t,s} w[d, c, t, s] e^{∓i2π(u·m(t)/M + v·n(s)/N)} (Theorem 3.2), so memory holds
+    /// the taps and one block instead of D·C·M·N values (134 MB for a 128-channel layer at 32×32). The sum runs over
+    /// the taps as the outer loop and over all (d, c) entries as the inner, vectorised loop, in the run's precision
+    /// (the twiddles in Float64). Same parameters and numbers as `fromKernels` up to rounding.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public static func applyKernels(
@@ -153,48 +154,40 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
         let (outputs, inputs) = outputFirst ? (d0, d1) : (d1, d0)
         let (rows, columns) = (spectrum.rows, spectrum.columns)
         precondition(spectrum.channels == inputs)
-        // A[slice][t][v] = Σ_s W[slice, t, s] e^{−2πi v n(s)/N}, n(s) = (s − anchor) mod N (the FFT sign of FFTW_FORWARD).
-        var columnSums = [Complex<Double>](repeating: .zero, count: d0 * d1 * kH * columns)
-        let columnTwiddles = (0..<columns).flatMap { v in
-            (0..<kW).map { s -> Complex<Double> in
-                let n = (((s - anchor.1) % columns) + columns) % columns
-                let angle = -2 * Double.pi * Double((v * n) % columns) / Double(columns)
-                return Complex(Double.cos(angle), Double.sin(angle))
+        let taps = kH * kW, entries = outputs * inputs
+        // taps[tap · entries + d · inputs + c]: one plane per kernel tap, in the order of a block of T.
+        var planes = [Scalar](repeating: 0, count: taps * entries)
+        for first in 0..<d0 {
+            for second in 0..<d1 {
+                let (d, c) = outputFirst ? (first, second) : (second, first)
+                for tap in 0..<taps { planes[tap * entries + d * inputs + c] = Scalar(weight.scalars[(first * d1 + second) * taps + tap]) }
             }
         }
-        let rowTwiddles = (0..<rows).flatMap { u in
-            (0..<kH).map { t -> Complex<Double> in
-                let m = (((t - anchor.0) % rows) + rows) % rows
-                let angle = -2 * Double.pi * Double((u * m) % rows) / Double(rows)
-                return Complex(Double.cos(angle), Double.sin(angle))
-            }
-        }
-        weight.scalars.withUnsafeBufferPointer { w in
-            columnSums.withUnsafeMutableBufferPointer { a in
-                for slice in 0..<(d0 * d1) {
-                    for t in 0..<kH {
-                        let kernelRow = (slice * kH + t) * kW, out = (slice * kH + t) * columns
-                        for v in 0..<columns {
-                            var sum = Complex<Double>.zero
-                            for s in 0..<kW { sum = sum + columnTwiddles[v * kW + s].multiplied(by: Double(w[kernelRow + s])) }
-                            a[out + v] = sum
-                        }
-                    }
-                }
-            }
-        }
-        return columnSums.withUnsafeBufferPointer { a in
-            applyBlocks(to: spectrum, outputs: outputs, inputs: inputs) { f0, count, block in
-                for k in 0..<count {
-                    let (u, v) = ((f0 + k) / columns, (f0 + k) % columns)
-                    for first in 0..<d0 {
-                        for second in 0..<d1 {
-                            let slice = first * d1 + second
-                            var sum = Complex<Double>.zero
-                            for t in 0..<kH { sum = sum + a[(slice * kH + t) * columns + v] * rowTwiddles[u * kH + t] }
-                            let (d, c) = outputFirst ? (first, second) : (second, first)
-                            let z = conjugate ? sum.conjugate : sum
-                            block[(k * outputs + d) * inputs + c] = Complex(Scalar(z.real), Scalar(z.imaginary))
+        // FFTW's forward sign e^{−i…}; `conjugate` gives T as Theorem 3.2 writes it (e^{+i…}).
+        let sign: Double = conjugate ? 2 * Double.pi : -2 * Double.pi
+        let rowShifts = (0..<kH).map { t in (((t - anchor.0) % rows) + rows) % rows }
+        let columnShifts = (0..<kW).map { s in (((s - anchor.1) % columns) + columns) % columns }
+        var real = [Scalar](repeating: 0, count: entries), imaginary = [Scalar](repeating: 0, count: entries)
+        return planes.withUnsafeBufferPointer { w in
+            real.withUnsafeMutableBufferPointer { re in
+                imaginary.withUnsafeMutableBufferPointer { im in
+                    applyBlocks(to: spectrum, outputs: outputs, inputs: inputs) { f0, count, block in
+                        for k in 0..<count {
+                            let (u, v) = ((f0 + k) / columns, (f0 + k) % columns)
+                            for j in 0..<entries { re[j] = 0; im[j] = 0 }
+                            for t in 0..<kH {
+                                for s in 0..<kW {
+                                    let turns = Double((u * rowShifts[t]) % rows) / Double(rows) + Double((v * columnShifts[s]) % columns) / Double(columns)
+                                    let (cr, ci) = (Scalar(Double.cos(sign * turns)), Scalar(Double.sin(sign * turns)))
+                                    let tap = w.baseAddress! + (t * kW + s) * entries
+                                    for j in 0..<entries {
+                                        re[j] = tap[j] * cr + re[j]
+                                        im[j] = tap[j] * ci + im[j]
+                                    }
+                                }
+                            }
+                            let out = block.baseAddress! + k * entries
+                            for j in 0..<entries { out[j] = Complex(re[j], im[j]) }
                         }
                     }
                 }
