@@ -44,29 +44,41 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
             throw SpectraError.shapeMismatch(layer: name, expected: "[N] + \(describeShape(imageShape))", got: describeShape(spectrum.shape))
         }
         let (channels, plane, columns) = (spectrum.channels, spectrum.planeSize, spectrum.columns)
-        // Ω_low (§7) as a mask, so that p_low comes out of the same pass over the spectrum as the maps.
-        let isLow = (0..<plane).map {
-            SpectrumStatistics.isLowFrequency(u: $0 / columns, v: $0 % columns, rows: spectrum.rows, columns: columns)
+        // Ω_low (§7) as a 0/1 mask, so that p_low comes out of the same pass over the spectrum as the maps. The pass
+        // over channels has no loop-carried sums (it vectorises); p_low's two sums run once per image over its
+        // channel-summed power plane.
+        let lowMask = (0..<plane).map {
+            SpectrumStatistics.isLowFrequency(u: $0 / columns, v: $0 % columns, rows: spectrum.rows, columns: columns) ? 1.0 : 0.0
         }
+        var imagePower = [Double](repeating: 0, count: plane)
+        let inverseChannels = 1 / Double(channels)
         var batchPower = 0.0
         spectrum.values.withUnsafeBufferPointer { values in
             powerSum.withUnsafeMutableBufferPointer { power in
                 magnitudeSum.withUnsafeMutableBufferPointer { magnitude in
-                    for b in 0..<spectrum.batch {
-                        var low = 0.0, all = 0.0
-                        for c in 0..<channels {
-                            let base = (b * channels + c) * plane
-                            for f in 0..<plane {
-                                let z = values[base + f]
-                                let p = Double(z.real) * Double(z.real) + Double(z.imaginary) * Double(z.imaginary)
-                                power[f] += p
-                                all += p
-                                if isLow[f] { low += p }
-                                magnitude[f] += p.squareRoot() / Double(channels)
+                    imagePower.withUnsafeMutableBufferPointer { image in
+                        lowMask.withUnsafeBufferPointer { mask in
+                            for b in 0..<spectrum.batch {
+                                for f in 0..<plane { image[f] = 0 }
+                                for c in 0..<channels {
+                                    let z = values.baseAddress! + (b * channels + c) * plane
+                                    for f in 0..<plane {
+                                        let (re, im) = (Double(z[f].real), Double(z[f].imaginary))
+                                        let p = re * re + im * im
+                                        image[f] += p
+                                        magnitude[f] += p.squareRoot() * inverseChannels
+                                    }
+                                }
+                                var low = 0.0, all = 0.0
+                                for f in 0..<plane {
+                                    power[f] += image[f]
+                                    all += image[f]
+                                    low += mask[f] * image[f]
+                                }
+                                batchPower += all
+                                pLow.append(all > 0 ? low / all : 0)
                             }
                         }
-                        batchPower += all
-                        pLow.append(all > 0 ? low / all : 0)
                     }
                 }
             }

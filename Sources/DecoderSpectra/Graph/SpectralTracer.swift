@@ -77,7 +77,8 @@ extension LayerVerification {
             detail += " (the rule gives \(describeShape(predicted.shape)), the output is \(describeShape(actual.shape)): not compared)"
             return
         }
-        relativeError = Spectrum.relativeError(predicted, reference: actual)
-        similarity = SpectrumStatistics.cosineSimilarity(actual, predicted)
+        let comparison = SpectrumStatistics.comparison(actual, predicted)
+        relativeError = comparison.relativeError
+        similarity = comparison.similarityPerImage.reduce(0, +) / Double(max(1, comparison.similarityPerImage.count))
     }
 }

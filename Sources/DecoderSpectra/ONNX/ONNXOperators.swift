@@ -198,19 +198,48 @@ enum ONNXOperators {
             }()
             return .int64(shape: out, values: try indices().map { try op(x[$0.0], y[$0.1]) })
         default:
-            let x = try floats(node, a), y = try floats(node, b)
-            let op: (S, S) -> S = {
-                switch opName {
-                case "Add": return { $0 + $1 }
-                case "Sub": return { $0 - $1 }
-                case "Mul": return { $0 * $1 }
-                case "Mod": return { $0.truncatingRemainder(dividingBy: $1) }  // fmod = 1, the only float form
-                default: return { $0 / $1 }
-                }
-            }()
-            if sa == sb { return .real(try Tensor(shape: out, scalars: zip(x, y).map(op))) }
-            return .real(try Tensor(shape: out, scalars: indices().map { op(x[$0.0], y[$0.1]) }))
+            return .real(try Tensor(shape: out, scalars: broadcastReal(try floats(node, a), try floats(node, b), sa, sb, out, opName)))
         }
+    }
+
+    private enum ElementOperation { case add, sub, mul, div, mod }
+
+    /// The real case of `broadcast`, one row of the last axis at a time: the row's source offsets are computed once
+    /// per row, and the inner loop steps through each operand with stride 1 (or 0 where it is broadcast).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    private static func broadcastReal<S: TensorScalar>(_ x: [S], _ y: [S], _ sa: [Int], _ sb: [Int], _ out: [Int], _ opName: String) -> [S] {
+        let rank = out.count, count = out.reduce(1, *)
+        guard count > 0 else { return [] }
+        let last = rank == 0 ? 1 : out[rank - 1]
+        let (stA, stB, stO) = (strides(sa), strides(sb), strides(out))
+        let stepA = rank > 0 && sa[rank - 1] != 1 ? 1 : 0, stepB = rank > 0 && sb[rank - 1] != 1 ? 1 : 0
+        let operation: ElementOperation = ["Add": .add, "Sub": .sub, "Mul": .mul, "Mod": .mod][opName] ?? .div
+        var result = [S](repeating: 0, count: count)
+        x.withUnsafeBufferPointer { xp in
+            y.withUnsafeBufferPointer { yp in
+                result.withUnsafeMutableBufferPointer { r in
+                    for row in 0..<(count / last) {
+                        var ia = 0, ib = 0, rest = row * last
+                        for d in 0..<max(0, rank - 1) {
+                            let coordinate = rest / stO[d]
+                            rest %= stO[d]
+                            if sa[d] != 1 { ia += coordinate * stA[d] }
+                            if sb[d] != 1 { ib += coordinate * stB[d] }
+                        }
+                        let (p, q, o) = (xp.baseAddress! + ia, yp.baseAddress! + ib, r.baseAddress! + row * last)
+                        switch operation {
+                        case .add: for k in 0..<last { o[k] = p[k * stepA] + q[k * stepB] }
+                        case .sub: for k in 0..<last { o[k] = p[k * stepA] - q[k * stepB] }
+                        case .mul: for k in 0..<last { o[k] = p[k * stepA] * q[k * stepB] }
+                        case .div: for k in 0..<last { o[k] = p[k * stepA] / q[k * stepB] }
+                        case .mod: for k in 0..<last { o[k] = p[k * stepA].truncatingRemainder(dividingBy: q[k * stepB]) }  // fmod = 1
+                        }
+                    }
+                }
+            }
+        }
+        return result
     }
 
     @_specialize(where S == Float)

@@ -145,21 +145,45 @@ public enum SpectrumStatistics {
     @_specialize(where S == Double)
     public static func cosineSimilarityPerImage<S: TensorScalar>(_ reference: Spectrum<S>, _ predicted: Spectrum<S>) -> [Double] {
         precondition(reference.shape == predicted.shape, "cosineSimilarity: shapes differ")
-        let plane = reference.planeSize
-        return (0..<reference.batch).map { b in
-            var total = 0.0
-            for c in 0..<reference.channels {
-                let p = b * reference.channels + c
-                var dot = 0.0, a2 = 0.0, b2 = 0.0
-                for f in (p * plane)..<((p + 1) * plane) {
-                    let x = Double(reference.values[f].length), y = Double(predicted.values[f].length)
-                    dot += x * y
-                    a2 += x * x
-                    b2 += y * y
+        return comparison(reference, predicted).similarityPerImage
+    }
+
+    /// sim(H*, H) per image (as `cosineSimilarityPerImage`) and ‖H_pred − H‖ / ‖H‖ (as `Spectrum.relativeError`) in one
+    /// pass over both spectra, in Float64 (the magnitudes as √(re² + im²): spectra of finite float32 maps cannot
+    /// overflow it).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public static func comparison<S: TensorScalar>(_ reference: Spectrum<S>, _ predicted: Spectrum<S>)
+        -> (similarityPerImage: [Double], relativeError: Double)
+    {
+        precondition(reference.shape == predicted.shape, "comparison: shapes differ")
+        let plane = reference.planeSize, channels = reference.channels
+        var similarities: [Double] = []
+        var difference = 0.0, norm = 0.0
+        reference.values.withUnsafeBufferPointer { r in
+            predicted.values.withUnsafeBufferPointer { q in
+                for b in 0..<reference.batch {
+                    var total = 0.0
+                    for c in 0..<channels {
+                        let x = r.baseAddress! + (b * channels + c) * plane, y = q.baseAddress! + (b * channels + c) * plane
+                        var dot = 0.0, a2 = 0.0, b2 = 0.0, d2 = 0.0
+                        for f in 0..<plane {
+                            let (xr, xi) = (Double(x[f].real), Double(x[f].imaginary))
+                            let (yr, yi) = (Double(y[f].real), Double(y[f].imaginary))
+                            let (px, py) = (xr * xr + xi * xi, yr * yr + yi * yi)
+                            dot += (px * py).squareRoot()
+                            a2 += px
+                            b2 += py
+                            d2 += (yr - xr) * (yr - xr) + (yi - xi) * (yi - xi)
+                        }
+                        if a2 == 0 && b2 == 0 { total += 1 } else if a2 > 0 && b2 > 0 { total += dot / (a2 * b2).squareRoot() }
+                        difference += d2
+                        norm += a2
+                    }
+                    similarities.append(total / Double(channels))
                 }
-                if a2 == 0 && b2 == 0 { total += 1 } else if a2 > 0 && b2 > 0 { total += dot / (a2 * b2).squareRoot() }
             }
-            return total / Double(reference.channels)
         }
+        return (similarities, norm > 0 ? (difference / norm).squareRoot() : difference.squareRoot())
     }
 }
