@@ -21,10 +21,12 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         // The one system call Swift's Glibc module does not expose (renameat2, for atomic folder replacement).
         .target(name: "CSystemShims"),
+        // Hot loops Swift does not vectorise (square roots of arrays).
+        .target(name: "CVectorKernels"),
         .target(
             name: "DecoderSpectra",
             dependencies: [
-                "CFFTW", "COpenBLAS", "CPNG", "CTurboJPEG", "CSystemShims",
+                "CFFTW", "COpenBLAS", "CPNG", "CTurboJPEG", "CSystemShims", "CVectorKernels",
                 .product(name: "Numerics", package: "swift-numerics"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]

@@ -51,6 +51,33 @@ import Testing
         #expect(SpectrumStatistics.cosineSimilarity(disjoint, other) == 0)
     }
 
+    /// The fused pass (vectorised lanes, √ in C) equals the definitions computed element by element with
+    /// `Complex.length`, on planes whose size is not a multiple of the lane count, with an all-zero channel.
+    @Test func fusedComparisonEqualsTheDefinitions() {
+        let reference = spectrum([2, 3, 5, 3], seed: 4)
+        var predicted = spectrum([2, 3, 5, 3], seed: 5)
+        for f in 0..<15 { predicted.values[(1 * 3 + 2) * 15 + f] = .zero }  // image 1, channel 2: nothing predicted
+        let (perImage, error) = SpectrumStatistics.comparison(reference, predicted)
+        var difference = 0.0, norm = 0.0
+        for b in 0..<2 {
+            var total = 0.0
+            for c in 0..<3 {
+                var dot = 0.0, a2 = 0.0, b2 = 0.0
+                for f in 0..<15 {
+                    let (x, y) = (reference.values[(b * 3 + c) * 15 + f], predicted.values[(b * 3 + c) * 15 + f])
+                    dot += x.length * y.length
+                    a2 += x.lengthSquared
+                    b2 += y.lengthSquared
+                    difference += (y - x).lengthSquared
+                    norm += x.lengthSquared
+                }
+                total += a2 > 0 && b2 > 0 ? dot / (a2 * b2).squareRoot() : 0
+            }
+            #expect(abs(perImage[b] - total / 3) < 1e-14)
+        }
+        #expect(abs(error - (difference / norm).squareRoot()) < 1e-14)
+    }
+
     @Test func radialProfileOfAConstantMapIsAllDC() {
         let x = Tensor<Double>(shape: [1, 1, 8, 8]) { _ in 2 }
         let profile = SpectrumStatistics.radialProfile(FFT2D.forward(x), bins: 8)

@@ -1,4 +1,5 @@
 import ComplexModule
+import CVectorKernels
 
 /// What the analysis keeps of one tensor (the input or a layer's output) over a whole dataset, in Float64, so that
 /// any number of images is analysed in constant memory: batches are folded in as they are traced and then dropped.
@@ -51,23 +52,23 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
             SpectrumStatistics.isLowFrequency(u: $0 / columns, v: $0 % columns, rows: spectrum.rows, columns: columns) ? 1.0 : 0.0
         }
         var imagePower = [Double](repeating: 0, count: plane)
+        var channelPower = [Double](repeating: 0, count: plane)
         let inverseChannels = 1 / Double(channels)
         var batchPower = 0.0
         spectrum.values.withUnsafeBufferPointer { values in
             powerSum.withUnsafeMutableBufferPointer { power in
                 magnitudeSum.withUnsafeMutableBufferPointer { magnitude in
                     imagePower.withUnsafeMutableBufferPointer { image in
+                      channelPower.withUnsafeMutableBufferPointer { scratch in
                         lowMask.withUnsafeBufferPointer { mask in
                             for b in 0..<spectrum.batch {
                                 for f in 0..<plane { image[f] = 0 }
                                 for c in 0..<channels {
                                     let z = values.baseAddress! + (b * channels + c) * plane
-                                    for f in 0..<plane {
-                                        let (re, im) = (Double(z[f].real), Double(z[f].imaginary))
-                                        let p = re * re + im * im
-                                        image[f] += p
-                                        magnitude[f] += p.squareRoot() * inverseChannels
-                                    }
+                                    SpectrumStatistics.powers(z, plane, into: scratch.baseAddress!)
+                                    for f in 0..<plane { image[f] += scratch[f] }
+                                    ds_square_roots(scratch.baseAddress!, scratch.baseAddress!, plane)
+                                    for f in 0..<plane { magnitude[f] += scratch[f] * inverseChannels }
                                 }
                                 var low = 0.0, all = 0.0
                                 for f in 0..<plane {
@@ -79,6 +80,7 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
                                 pLow.append(all > 0 ? low / all : 0)
                             }
                         }
+                      }
                     }
                 }
             }

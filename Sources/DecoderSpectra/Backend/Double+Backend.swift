@@ -3,6 +3,8 @@ import CFFTW
 import COpenBLAS
 
 extension Double: TensorScalar {
+    @inlinable public var float64: Double { self }
+
     public static var precisionName: String { "double" }
 
     public static func gemm(

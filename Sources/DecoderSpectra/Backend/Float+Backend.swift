@@ -3,6 +3,8 @@ import CFFTW
 import COpenBLAS
 
 extension Float: TensorScalar {
+    @inlinable public var float64: Double { Double(self) }
+
     public static var precisionName: String { "float" }
 
     public static func gemm(

@@ -6,6 +6,10 @@ import RealModule
 /// `fftwf_`/`fftw_` without branching.
 public protocol TensorScalar: Real, BinaryFloatingPoint, Codable, Sendable
 where RawSignificand: FixedWidthInteger {
+    /// The value as a Double: one instruction, where the generic `Double(_:)` conversion checks for NaN and
+    /// infinities first (which keeps hot loops from vectorising).
+    var float64: Double { get }
+
     /// "float" or "double", as in `--precision`.
     static var precisionName: String { get }
 

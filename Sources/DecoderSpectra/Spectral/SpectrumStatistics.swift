@@ -1,4 +1,5 @@
 import ComplexModule
+import CVectorKernels
 import RealModule
 
 /// Measurements on spectrum maps, as docs/theory.md §7 defines them. Maps are un-shifted unless a name says "centred".
@@ -160,22 +161,33 @@ public enum SpectrumStatistics {
         let plane = reference.planeSize, channels = reference.channels
         var similarities: [Double] = []
         var difference = 0.0, norm = 0.0
+        let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: 4 * plane)
+        defer { scratch.deallocate() }
+        let (px, py) = (UnsafeMutableBufferPointer(rebasing: scratch[0..<plane]), UnsafeMutableBufferPointer(rebasing: scratch[plane..<(2 * plane)]))
+        let (pp, dd) = (UnsafeMutableBufferPointer(rebasing: scratch[(2 * plane)..<(3 * plane)]),
+                        UnsafeMutableBufferPointer(rebasing: scratch[(3 * plane)...]))
         reference.values.withUnsafeBufferPointer { r in
             predicted.values.withUnsafeBufferPointer { q in
                 for b in 0..<reference.batch {
                     var total = 0.0
                     for c in 0..<channels {
                         let x = r.baseAddress! + (b * channels + c) * plane, y = q.baseAddress! + (b * channels + c) * plane
-                        var dot = 0.0, a2 = 0.0, b2 = 0.0, d2 = 0.0
-                        for f in 0..<plane {
-                            let (xr, xi) = (Double(x[f].real), Double(x[f].imaginary))
-                            let (yr, yi) = (Double(y[f].real), Double(y[f].imaginary))
-                            let (px, py) = (xr * xr + xi * xi, yr * yr + yi * yi)
-                            dot += (px * py).squareRoot()
-                            a2 += px
-                            b2 += py
-                            d2 += (yr - xr) * (yr - xr) + (yi - xi) * (yi - xi)
+                        // Element-wise passes with no loop-carried sums (they vectorise, √ included), then the sums
+                        // in four independent lanes.
+                        powers(x, plane, into: px.baseAddress!)
+                        powers(y, plane, into: py.baseAddress!)
+                        parts(x, plane) { xs in
+                            parts(y, plane) { ys in
+                                for f in 0..<plane {
+                                    let (dr, di) = (ys[2 * f].float64 - xs[2 * f].float64, ys[2 * f + 1].float64 - xs[2 * f + 1].float64)
+                                    dd[f] = dr * dr + di * di
+                                    pp[f] = px[f] * py[f]
+                                }
+                            }
                         }
+                        ds_square_roots(pp.baseAddress!, pp.baseAddress!, plane)
+                        let dot = sum(pp.baseAddress!, plane), a2 = sum(px.baseAddress!, plane), b2 = sum(py.baseAddress!, plane)
+                        let d2 = sum(dd.baseAddress!, plane)
                         if a2 == 0 && b2 == 0 { total += 1 } else if a2 > 0 && b2 > 0 { total += dot / (a2 * b2).squareRoot() }
                         difference += d2
                         norm += a2
@@ -185,5 +197,40 @@ public enum SpectrumStatistics {
             }
         }
         return (similarities, norm > 0 ? (difference / norm).squareRoot() : difference.squareRoot())
+    }
+
+    /// |z|² of `count` complex values, in Float64.
+    @inline(__always)
+    static func powers<S: TensorScalar>(_ z: UnsafePointer<Complex<S>>, _ count: Int, into power: UnsafeMutablePointer<Double>) {
+        parts(z, count) { parts in
+            for f in 0..<count {
+                let (re, im) = (parts[2 * f].float64, parts[2 * f + 1].float64)
+                power[f] = re * re + im * im
+            }
+        }
+    }
+
+    /// `count` complex values as 2·count interleaved (re, im) scalars. Hot loops read them this way: `Complex.real`
+    /// and `.imaginary` check finiteness on every read (non-finite values read as NaN), which stops vectorisation.
+    @inline(__always)
+    static func parts<S: TensorScalar, R>(_ z: UnsafePointer<Complex<S>>, _ count: Int, _ body: (UnsafePointer<S>) -> R) -> R {
+        z.withMemoryRebound(to: S.self, capacity: 2 * count, body)
+    }
+
+    /// Σ of `count` values in four independent lanes (a single running sum would wait on itself every element).
+    @inline(__always)
+    static func sum(_ values: UnsafePointer<Double>, _ count: Int) -> Double {
+        var lanes = SIMD4<Double>()
+        var f = 0
+        while f + 4 <= count {
+            lanes += UnsafeRawPointer(values + f).loadUnaligned(as: SIMD4<Double>.self)
+            f += 4
+        }
+        var total = lanes.sum()
+        while f < count {
+            total += values[f]
+            f += 1
+        }
+        return total
     }
 }
