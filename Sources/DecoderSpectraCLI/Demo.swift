@@ -113,8 +113,8 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Print summary.json on stdout instead of the table.")
     var json = false
 
-    @Option(help: "Images traced at once; memory grows with it, not with the number of images.")
-    var batchSize: Int = 16
+    @Option(help: "Images traced at once; memory grows with it, not with the number of images (default: as many as keep the largest layer of a batch under 2^22 values, at most 8).")
+    var batchSize: Int?
 
     @Option(help: "Batches traced at once, each on its own core (default: the number of cores; 1 with --save-spectra or --save-features).")
     var workers: Int?
@@ -144,7 +144,7 @@ struct RunOptions: ParsableArguments {
     @OptionGroup var style: OutputStyle
 
     func validate() throws {
-        guard batchSize >= 1, batchSize <= 65536 else { throw ValidationError("--batch-size must be between 1 and 65536") }
+        if let batchSize, batchSize < 1 || batchSize > 65536 { throw ValidationError("--batch-size must be between 1 and 65536") }
         if let workers, workers < 1 || workers > 256 { throw ValidationError("--workers must be between 1 and 256") }
         guard saveImages >= 1 else { throw ValidationError("--save-images must be at least 1") }
         if shard != nil {

@@ -61,6 +61,26 @@ import Testing
         #expect(abs(streamed.stages.last!.meanLowFrequencyRatio - SpectrumStatistics.lowFrequencyRatio(spectrum)) < 1e-12)
     }
 
+    /// Without a batch size, the first image alone sets it from the largest stage (2^22 values per batch, at most 8);
+    /// the result is the fixed-batch one, with one worker and with two.
+    @Test func automaticBatchSizeFollowsTheLargestStage() throws {
+        let model = try ModelGraph.load("e4-zeros")
+        let fixed = try StreamingAnalysis.run(model, batches: try batches(5), precision: Double.self)
+        for workers in [1, 2] {
+            let reader = try InputBatches(.synthetic(.pinkNoise, count: Self.count, channels: 3, height: Self.side, width: Self.side, seed: 5),
+                                          channels: 3, batchSize: nil)
+            let automatic = try StreamingAnalysis.run(model, batches: reader, precision: Double.self, workers: workers)
+            let largest = fixed.stages.map { $0.imageShape.reduce(1, *) }.max()!
+            #expect(reader.batchSize == min(8, (1 << 22) / largest) && reader.batchSize > 1)
+            #expect(automatic.images == Self.count)
+            for (a, b) in zip([fixed.input] + fixed.stages, [automatic.input] + automatic.stages) {
+                #expect(a.pLow == b.pLow, "\(a.name)")
+                #expect(maxRelativeDifference(a.meanPowerMap, b.meanPowerMap) < 1e-12, "\(a.name)")
+            }
+        }
+        #expect(StreamingAnalysis.automaticBatchSize(fixed) == min(8, (1 << 22) / fixed.stages.map { $0.imageShape.reduce(1, *) }.max()!))
+    }
+
     /// Batches traced by several workers at once merge in input order into the single-worker result.
     @Test func workersMergeInInputOrder() throws {
         let model = try ModelGraph.load("e4-zeros")

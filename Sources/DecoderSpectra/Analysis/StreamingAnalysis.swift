@@ -26,8 +26,14 @@ public enum StreamingAnalysis {
         perStage: ((Int, AnalysisStage<S>) throws -> Void)? = nil, progress: ((Int) -> Void)? = nil
     ) throws -> AnalysisAccumulator {
         let workers = perStage == nil ? max(1, workers) : 1
+        var result: AnalysisAccumulator?
+        if batches.automaticBatchSize, let first = try batches.next() {
+            // One image first: its layers' sizes set the batch size of the rest.
+            result = try analyse(first, model: model, until: until, precision: S.self, perStage: perStage)
+            batches.batchSize = automaticBatchSize(result!)
+            progress?(result!.images)
+        }
         if workers == 1 {
-            var result: AnalysisAccumulator?
             while let batch = try batches.next() {
                 let partial = try analyse(batch, model: model, until: until, precision: S.self, perStage: perStage)
                 if result == nil { result = partial } else { try result!.merge(partial) }
@@ -40,7 +46,6 @@ public enum StreamingAnalysis {
         let lock = NSLock()
         var nextBatch = 0, nextToMerge = 0
         var pending: [Int: AnalysisAccumulator] = [:]
-        var result: AnalysisAccumulator?
         var failure: Error?
         BLASInfo.withThreads(1) {
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
@@ -75,6 +80,14 @@ public enum StreamingAnalysis {
         if let failure { throw failure }
         guard let result else { throw SpectraError.invalidInput("the input holds no images") }
         return result
+    }
+
+    /// The batch size chosen when the caller gives none: as many images as keep the largest stage of a batch under
+    /// 2^22 values (16 MiB of float32; its spectrum, prediction and the work buffers take several times that), at
+    /// most 8. Measured on 2 cores, larger batches were no faster (the work per image dominates) and only cost memory.
+    public static func automaticBatchSize(_ firstImage: AnalysisAccumulator) -> Int {
+        let largest = firstImage.stages.map { $0.imageShape.reduce(1, *) }.max() ?? 1
+        return min(8, max(1, (1 << 22) / max(1, largest)))
     }
 
     /// The accumulators of one batch, traced stage by stage.

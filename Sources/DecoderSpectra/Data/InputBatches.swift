@@ -15,7 +15,11 @@ public final class InputBatches {
         case synthetic(SyntheticImages.Kind, count: Int, channels: Int, height: Int, width: Int, seed: UInt64)
     }
 
-    public let batchSize: Int
+    /// Images per batch. With an automatic batch size it is 1 until the analysis has seen the first image's layers
+    /// and sets it (`StreamingAnalysis.automaticBatchSize`).
+    public var batchSize: Int
+    /// Whether the caller left the batch size to the analysis (`batchSize: nil`).
+    public let automaticBatchSize: Bool
     /// The files read so far (file sources), in order.
     public private(set) var filesRead: [String] = []
     /// The files read so far, or nil for built-in images (what summaries record as the input's files).
@@ -42,11 +46,13 @@ public final class InputBatches {
     public private(set) var expectedCount: Int?
 
     /// `channels`: the model's input channels (nil: arrays load as stored); `size`: centre-crop and resize every image
-    /// (`Resampling`); `limit`: the most images delivered.
+    /// (`Resampling`); `limit`: the most images delivered; `batchSize` nil: chosen by the analysis from the model.
     public init(
-        _ source: Source, channels: Int?, size: (Int, Int)? = nil, limit: Int? = nil, batchSize: Int, shard: (index: Int, count: Int)? = nil
+        _ source: Source, channels: Int?, size: (Int, Int)? = nil, limit: Int? = nil, batchSize: Int?, shard: (index: Int, count: Int)? = nil
     ) throws {
-        guard batchSize > 0 else { throw SpectraError.invalidInput("the batch size must be at least 1, got \(batchSize)") }
+        if let batchSize, batchSize < 1 { throw SpectraError.invalidInput("the batch size must be at least 1, got \(batchSize)") }
+        automaticBatchSize = batchSize == nil
+        let batchSize = batchSize ?? 1
         if let limit, limit < 1 { throw SpectraError.invalidInput("the image limit must be at least 1, got \(limit)") }
         if let shard, shard.count < 1 || shard.index < 1 || shard.index > shard.count {
             throw SpectraError.invalidInput("shard \(shard.index)/\(shard.count) does not exist (use i/n with 1 <= i <= n)")
@@ -81,7 +87,7 @@ public final class InputBatches {
     /// The next batch of at most `batchSize` images, or nil when the input is exhausted.
     public func next() throws -> Tensor<Float>? {
         try skipToShard()
-        let wanted = min(batchSize, limit - delivered)
+        let wanted = min(max(1, batchSize), limit - delivered)
         guard wanted > 0 else { return nil }
         let batch: Tensor<Float>?
         switch source {
