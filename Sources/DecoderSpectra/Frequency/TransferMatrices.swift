@@ -163,27 +163,56 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
                 for tap in 0..<taps { planes[tap * entries + d * inputs + c] = Scalar(weight.scalars[(first * d1 + second) * taps + tap]) }
             }
         }
-        // FFTW's forward sign e^{−i…}; `conjugate` gives T as Theorem 3.2 writes it (e^{+i…}).
+        // FFTW's forward sign e^{−i…}; `conjugate` gives T as Theorem 3.2 writes it (e^{+i…}). The phase of tap (t, s)
+        // at (u, v) is a row factor times a column factor: T(u, ·) = Σ_s column(v, s) · R_u[s], where
+        // R_u[s] = Σ_t row(u, t) · taps[t, s] is formed once per row u (so 2·kW instead of kH·kW products per entry).
         let sign: Double = conjugate ? 2 * Double.pi : -2 * Double.pi
-        let rowShifts = (0..<kH).map { t in (((t - anchor.0) % rows) + rows) % rows }
-        let columnShifts = (0..<kW).map { s in (((s - anchor.1) % columns) + columns) % columns }
-        var real = [Scalar](repeating: 0, count: entries), imaginary = [Scalar](repeating: 0, count: entries)
+        func phases(_ size: Int, _ count: Int, _ anchor: Int) -> (real: [Scalar], imaginary: [Scalar]) {
+            var real: [Scalar] = [], imaginary: [Scalar] = []
+            for frequency in 0..<size {
+                for tap in 0..<count {
+                    let shift = (((tap - anchor) % size) + size) % size
+                    let angle = sign * Double((frequency * shift) % size) / Double(size)
+                    real.append(Scalar(Double.cos(angle)))
+                    imaginary.append(Scalar(Double.sin(angle)))
+                }
+            }
+            return (real, imaginary)
+        }
+        let (rowPhases, columnPhases) = (phases(rows, kH, anchor.0), phases(columns, kW, anchor.1))
+        // rowSums[(s · 2 + part) · entries + j]: R_u of the current row, real (part 0) and imaginary (part 1).
+        var rowSums = [Scalar](repeating: 0, count: kW * 2 * entries)
+        var accumulator = [Scalar](repeating: 0, count: 2 * entries)
+        var currentRow = -1
         return planes.withUnsafeBufferPointer { w in
-            real.withUnsafeMutableBufferPointer { re in
-                imaginary.withUnsafeMutableBufferPointer { im in
-                    applyBlocks(to: spectrum, outputs: outputs, inputs: inputs) { f0, count, block in
+            rowSums.withUnsafeMutableBufferPointer { r in
+                accumulator.withUnsafeMutableBufferPointer { a in
+                    let (re, im) = (a.baseAddress!, a.baseAddress! + entries)
+                    return applyBlocks(to: spectrum, outputs: outputs, inputs: inputs) { f0, count, block in
                         for k in 0..<count {
                             let (u, v) = ((f0 + k) / columns, (f0 + k) % columns)
-                            for j in 0..<entries { re[j] = 0; im[j] = 0 }
-                            for t in 0..<kH {
+                            if u != currentRow {
+                                currentRow = u
+                                for i in 0..<r.count { r[i] = 0 }
                                 for s in 0..<kW {
-                                    let turns = Double((u * rowShifts[t]) % rows) / Double(rows) + Double((v * columnShifts[s]) % columns) / Double(columns)
-                                    let (cr, ci) = (Scalar(Double.cos(sign * turns)), Scalar(Double.sin(sign * turns)))
-                                    let tap = w.baseAddress! + (t * kW + s) * entries
-                                    for j in 0..<entries {
-                                        re[j] = tap[j] * cr + re[j]
-                                        im[j] = tap[j] * ci + im[j]
+                                    let (sumRe, sumIm) = (r.baseAddress! + 2 * s * entries, r.baseAddress! + (2 * s + 1) * entries)
+                                    for t in 0..<kH {
+                                        let (pr, pi) = (rowPhases.real[u * kH + t], rowPhases.imaginary[u * kH + t])
+                                        let tap = w.baseAddress! + (t * kW + s) * entries
+                                        for j in 0..<entries {
+                                            sumRe[j] = tap[j] * pr + sumRe[j]
+                                            sumIm[j] = tap[j] * pi + sumIm[j]
+                                        }
                                     }
+                                }
+                            }
+                            for j in 0..<entries { re[j] = 0; im[j] = 0 }
+                            for s in 0..<kW {
+                                let (cr, ci) = (columnPhases.real[v * kW + s], columnPhases.imaginary[v * kW + s])
+                                let (sumRe, sumIm) = (UnsafePointer(r.baseAddress! + 2 * s * entries), UnsafePointer(r.baseAddress! + (2 * s + 1) * entries))
+                                for j in 0..<entries {
+                                    re[j] = cr * sumRe[j] - ci * sumIm[j] + re[j]
+                                    im[j] = cr * sumIm[j] + ci * sumRe[j] + im[j]
                                 }
                             }
                             let out = block.baseAddress! + k * entries
