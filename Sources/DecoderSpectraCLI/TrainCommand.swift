@@ -158,7 +158,9 @@ struct TrainCommand: ParsableCommand {
         if initialSnapshot { try snapshot(&trainer, &log, folder) }
         let start = Date(), firstStep = trainer.step
         while trainer.step < trainer.config.steps {
-            let loss = try trainer.trainStep()
+            // One BLAS thread: the convolutions' backward passes split the batch over the cores themselves (threaded
+            // GEMMs on 32×32 maps spent more time handing work between threads than computing).
+            let loss = try BLASInfo.withThreads(1) { try trainer.trainStep() }
             log.losses = trainer.losses
             let done = trainer.step - firstStep, elapsed = Date().timeIntervalSince(start)
             let rate = Double(done * trainer.config.batchSize) / max(elapsed, 1e-9)

@@ -76,9 +76,14 @@ public struct Conv2d: WeightAndBiasLayer {
         let weights = shifted ? packedByShift(S.self) : weight.converted(to: S.self).scalars
         let biases = bias?.converted(to: S.self).scalars
         var output = Tensor<S>(zeros: outShape)
+        // Stride 1 runs `group` images per GEMM, their padded planes side by side in each channel's row of the
+        // padded buffer ([C][group][rows][paddedW]), so that small maps still make GEMMs wide enough for the BLAS
+        // threads (at 32×32, per-image GEMMs spent more time in thread hand-offs than in arithmetic).
+        let imageStride = rows.count * paddedW
+        let group = shifted ? max(1, min(x.batch, (8192 + imageStride - 1) / imageStride)) : 1
         // kW of slack after the last plane: the discarded wide columns of the last shift read up to there.
-        var padded = [S](repeating: 0, count: inChannels * rows.count * paddedW + kW)
-        let workColumns = shifted ? outH * paddedW : outH * outW
+        var padded = [S](repeating: 0, count: inChannels * group * imageStride + kW)
+        let workColumns = shifted ? group * imageStride : outH * outW
         var work = [S](repeating: 0, count: (shifted ? outChannels : inChannels * kH * kW) * workColumns)
         let inPlane = inChannels * height * width, outPlane = outChannels * outH * outW
         x.scalars.withUnsafeBufferPointer { input in
@@ -86,23 +91,32 @@ public struct Conv2d: WeightAndBiasLayer {
                 padded.withUnsafeMutableBufferPointer { pad in
                     work.withUnsafeMutableBufferPointer { buffer in
                         weights.withUnsafeBufferPointer { w in
-                            for b in 0..<x.batch {
-                                fillPadded(input.baseAddress! + b * inPlane, channels: inChannels, height: height, width: width,
-                                           rows: rows, cols: cols, into: pad.baseAddress!)
-                                let dst = out.baseAddress! + b * outPlane
+                            for first in Swift.stride(from: 0, to: x.batch, by: group) {
+                                let count = min(group, x.batch - first)
+                                for b in 0..<count {
+                                    for c in 0..<inChannels {
+                                        fillPadded(input.baseAddress! + (first + b) * inPlane + c * height * width, channels: 1, height: height,
+                                                   width: width, rows: rows, cols: cols, into: pad.baseAddress! + (c * group + b) * imageStride)
+                                    }
+                                }
                                 if shifted {
-                                    let wide = buffer.baseAddress!
+                                    // Columns of image b start at b · imageStride; those between images are discarded.
+                                    let wide = buffer.baseAddress!, columns = (count - 1) * imageStride + outH * paddedW
                                     for t in 0..<kH {
                                         for s in 0..<kW {
-                                            S.gemm(transA: false, transB: false, m: outChannels, n: workColumns, k: inChannels,
+                                            S.gemm(transA: false, transB: false, m: outChannels, n: columns, k: inChannels,
                                                    alpha: 1, a: w.baseAddress! + (t * kW + s) * outChannels * inChannels, lda: inChannels,
-                                                   b: pad.baseAddress! + t * paddedW + s, ldb: rows.count * paddedW,
-                                                   beta: t == 0 && s == 0 ? 0 : 1, c: wide, ldc: workColumns)
+                                                   b: pad.baseAddress! + t * paddedW + s, ldb: group * imageStride,
+                                                   beta: t == 0 && s == 0 ? 0 : 1, c: wide, ldc: columns)
                                         }
                                     }
-                                    for d in 0..<outChannels {
-                                        for oy in 0..<outH {
-                                            (dst + (d * outH + oy) * outW).update(from: wide + d * workColumns + oy * paddedW, count: outW)
+                                    for b in 0..<count {
+                                        let dst = out.baseAddress! + (first + b) * outPlane
+                                        for d in 0..<outChannels {
+                                            for oy in 0..<outH {
+                                                (dst + (d * outH + oy) * outW).update(from: wide + d * columns + b * imageStride + oy * paddedW,
+                                                                                     count: outW)
+                                            }
                                         }
                                     }
                                 } else {
@@ -111,13 +125,15 @@ public struct Conv2d: WeightAndBiasLayer {
                                            into: buffer.baseAddress!)
                                     S.gemm(transA: false, transB: false, m: outChannels, n: workColumns, k: patch,
                                            alpha: 1, a: w.baseAddress!, lda: patch, b: buffer.baseAddress!, ldb: workColumns,
-                                           beta: 0, c: dst, ldc: workColumns)
+                                           beta: 0, c: out.baseAddress! + first * outPlane, ldc: workColumns)
                                 }
                                 if let biases {
-                                    for d in 0..<outChannels {
-                                        let plane = dst + d * outH * outW
-                                        let value = biases[d]
-                                        for i in 0..<(outH * outW) { plane[i] += value }
+                                    for b in 0..<count {
+                                        for d in 0..<outChannels {
+                                            let plane = out.baseAddress! + (first + b) * outPlane + d * outH * outW
+                                            let value = biases[d]
+                                            for i in 0..<(outH * outW) { plane[i] += value }
+                                        }
                                     }
                                 }
                             }

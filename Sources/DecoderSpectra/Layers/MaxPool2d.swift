@@ -40,6 +40,27 @@ public struct MaxPool2d: Layer {
         x.scalars.withUnsafeBufferPointer { input in
             y.scalars.withUnsafeMutableBufferPointer { output in
                 indices.withUnsafeMutableBufferPointer { argmax in
+                    // Without padding every window lies inside the map (floor output size): no bounds tests.
+                    if padding == 0 {
+                        for p in 0..<(x.batch * x.channels) {
+                            for i in 0..<outH {
+                                for j in 0..<outW {
+                                    var index = (p * h + i * stride) * w + j * stride
+                                    var best = input[index]
+                                    for t in 0..<kernelSize {
+                                        let row = (p * h + i * stride + t) * w + j * stride
+                                        for s in 0..<kernelSize where input[row + s] > best {
+                                            best = input[row + s]
+                                            index = row + s
+                                        }
+                                    }
+                                    output[(p * outH + i) * outW + j] = best
+                                    argmax[(p * outH + i) * outW + j] = index
+                                }
+                            }
+                        }
+                        return
+                    }
                     for p in 0..<(x.batch * x.channels) {
                         for i in 0..<outH {
                             for j in 0..<outW {

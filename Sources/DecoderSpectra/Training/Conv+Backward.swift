@@ -1,3 +1,5 @@
+import Foundation
+
 extension Conv2d: Differentiable {
     /// Per image: dW += gy·colsᵀ, dcols = Wᵀ·gy, scattered back through im2col and the padding index maps
     /// (wrapped, reflected or replicated positions accumulate into their source pixels; zero padding drops).
@@ -11,59 +13,75 @@ extension Conv2d: Differentiable {
         let (outH, outW, kH, kW) = (outShape[2], outShape[3], kernelSize.height, kernelSize.width)
         let patch = inChannels * kH * kW, pixels = outH * outW
         let weights = weight.converted(to: S.self).scalars
-        var gradWeight = [S](repeating: 0, count: outChannels * patch)
         var gradInput = Tensor<S>(zeros: x.shape)
-        var padded = [S](repeating: 0, count: inChannels * rows.count * cols.count + kW)
-        var columns = [S](repeating: 0, count: patch * pixels), gradColumns = columns
         let inPlane = inChannels * x.height * x.width
-        for b in 0..<x.batch {
-            x.scalars.withUnsafeBufferPointer { input in
-                padded.withUnsafeMutableBufferPointer { pad in
-                    fillPadded(input.baseAddress! + b * inPlane, channels: inChannels, height: x.height, width: x.width,
-                               rows: rows, cols: cols, into: pad.baseAddress!)
-                    columns.withUnsafeMutableBufferPointer { col in
-                        im2col(pad.baseAddress!, paddedH: rows.count, paddedW: cols.count, outH: outH, outW: outW, into: col.baseAddress!)
+        // With OpenBLAS on one thread (as `train` runs it), images are split into parts run on separate cores, each
+        // with its own buffers and weight-gradient partial; the partials are summed in part order, so the result does
+        // not depend on scheduling. Every part writes the input gradients of its own images only. With threaded BLAS
+        // the parts would compete with its threads (measured 5x slower), so there is one part.
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        let parts = min(x.batch, max(1, TrainingParallelism.imageParts ?? (BLASInfo.threads == 1 ? cores : 1)))
+        var partials = [[S]](repeating: [], count: parts)
+        let lock = NSLock()
+        gradInput.scalars.withUnsafeMutableBufferPointer { gradInputBuffer in
+            let gi = gradInputBuffer.baseAddress!
+            DispatchQueue.concurrentPerform(iterations: parts) { part in
+                var gradWeight = [S](repeating: 0, count: outChannels * patch)
+                var padded = [S](repeating: 0, count: inChannels * rows.count * cols.count + kW)
+                var columns = [S](repeating: 0, count: patch * pixels), gradColumns = columns
+                let (pH, pW) = (rows.count, cols.count)
+                var gradPadded = [S](repeating: 0, count: inChannels * pH * pW)
+                for b in (x.batch * part / parts)..<(x.batch * (part + 1) / parts) {
+                    x.scalars.withUnsafeBufferPointer { input in
+                        padded.withUnsafeMutableBufferPointer { pad in
+                            fillPadded(input.baseAddress! + b * inPlane, channels: inChannels, height: x.height, width: x.width,
+                                       rows: rows, cols: cols, into: pad.baseAddress!)
+                            columns.withUnsafeMutableBufferPointer { col in
+                                im2col(pad.baseAddress!, paddedH: rows.count, paddedW: cols.count, outH: outH, outW: outW, into: col.baseAddress!)
+                            }
+                        }
                     }
-                }
-            }
-            gradOutput.scalars.withUnsafeBufferPointer { gy in
-                let g = gy.baseAddress! + b * outChannels * pixels
-                S.gemm(transA: false, transB: true, m: outChannels, n: patch, k: pixels, alpha: 1, a: g, lda: pixels,
-                       b: columns, ldb: pixels, beta: 1, c: &gradWeight, ldc: patch)
-                S.gemm(transA: true, transB: false, m: patch, n: pixels, k: outChannels, alpha: 1, a: weights, lda: patch,
-                       b: g, ldb: pixels, beta: 0, c: &gradColumns, ldc: pixels)
-            }
-            // col2im into the padded gradient, then fold the padding back onto the input pixels.
-            let (pH, pW) = (rows.count, cols.count)
-            var gradPadded = [S](repeating: 0, count: inChannels * pH * pW)
-            // Hot loops on buffer pointers (no bounds checks; every index is within the sizes computed above).
-            gradPadded.withUnsafeMutableBufferPointer { gp in
-                gradColumns.withUnsafeBufferPointer { gc in
-                    var row = 0
-                    for c in 0..<inChannels {
-                        for t in 0..<kH {
-                            for s in 0..<kW {
-                                for oy in 0..<outH {
-                                    let target = (c * pH + oy * stride.height + t) * pW + s, source = row * pixels + oy * outW
-                                    for ox in 0..<outW { gp[target + ox * stride.width] += gc[source + ox] }
+                    gradOutput.scalars.withUnsafeBufferPointer { gy in
+                        let g = gy.baseAddress! + b * outChannels * pixels
+                        S.gemm(transA: false, transB: true, m: outChannels, n: patch, k: pixels, alpha: 1, a: g, lda: pixels,
+                               b: columns, ldb: pixels, beta: 1, c: &gradWeight, ldc: patch)
+                        S.gemm(transA: true, transB: false, m: patch, n: pixels, k: outChannels, alpha: 1, a: weights, lda: patch,
+                               b: g, ldb: pixels, beta: 0, c: &gradColumns, ldc: pixels)
+                    }
+                    // col2im into the padded gradient, then fold the padding back onto the input pixels.
+                    gradPadded.withUnsafeMutableBufferPointer { gp in
+                        for i in 0..<gp.count { gp[i] = 0 }
+                        gradColumns.withUnsafeBufferPointer { gc in
+                            var row = 0
+                            for c in 0..<inChannels {
+                                for t in 0..<kH {
+                                    for s in 0..<kW {
+                                        for oy in 0..<outH {
+                                            let target = (c * pH + oy * stride.height + t) * pW + s, source = row * pixels + oy * outW
+                                            for ox in 0..<outW { gp[target + ox * stride.width] += gc[source + ox] }
+                                        }
+                                        row += 1
+                                    }
                                 }
-                                row += 1
+                            }
+                        }
+                        for c in 0..<inChannels {
+                            let base = (b * inChannels + c) * x.height
+                            for (y, sy) in rows.enumerated() where sy >= 0 {
+                                for (xx, sx) in cols.enumerated() where sx >= 0 {
+                                    gi[(base + sy) * x.width + sx] += gp[(c * pH + y) * pW + xx]
+                                }
                             }
                         }
                     }
                 }
-                gradInput.scalars.withUnsafeMutableBufferPointer { gi in
-                    for c in 0..<inChannels {
-                        let base = (b * inChannels + c) * x.height
-                        for (y, sy) in rows.enumerated() where sy >= 0 {
-                            for (xx, sx) in cols.enumerated() where sx >= 0 {
-                                gi[(base + sy) * x.width + sx] += gp[(c * pH + y) * pW + xx]
-                            }
-                        }
-                    }
-                }
+                lock.lock()
+                partials[part] = gradWeight
+                lock.unlock()
             }
         }
+        var gradWeight = partials[0]
+        for partial in partials.dropFirst() { for i in gradWeight.indices { gradWeight[i] += partial[i] } }
         var parameters = ["weight": try Tensor(shape: weight.shape, scalars: gradWeight)]
         if bias != nil { parameters["bias"] = channelSums(gradOutput) }
         return (gradInput, parameters)

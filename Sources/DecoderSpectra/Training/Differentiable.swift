@@ -9,6 +9,13 @@ public struct LayerCache<Scalar: TensorScalar>: Sendable {
     public init(input: Tensor<Scalar>) { self.input = input }
 }
 
+/// How backward passes share the cores. `imageParts` nil (the default): with OpenBLAS on one thread (as `train`
+/// runs it) a convolution's backward pass splits the batch into one part per core; with threaded BLAS it runs as
+/// one part. Tests bind it (`TrainingParallelism.$imageParts.withValue(3) { ... }`) to run a given split.
+public enum TrainingParallelism {
+    @TaskLocal public static var imageParts: Int?
+}
+
 /// A layer that can be trained: a forward pass in training mode and the gradients of its output with respect to its
 /// input and parameters (parameter gradients under PyTorch's names). Checked against finite differences in Float64.
 public protocol Differentiable: Layer {
