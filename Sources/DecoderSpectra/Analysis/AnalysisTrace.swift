@@ -5,6 +5,8 @@ public struct AnalysisStage<Scalar: TensorScalar>: Sendable {
     public var output: Tensor<Scalar>
     public var spectrum: Spectrum<Scalar>
     public var verification: LayerVerification
+    /// The spectrum the operator's rule predicted for this stage (from the traced state), when it has one.
+    public var prediction: Spectrum<Scalar>? = nil
 }
 
 /// What `demo`, `analyze` and `verify` report on, whatever the model's form (Sequential or ONNX graph).

@@ -61,24 +61,25 @@ struct FitnessExperiment: Experiment {
         return (rows, numbers)
     }
 
+    /// Both readings from the spectral tracer: "local" is the re-anchored trace (each convolution's rule applied to
+    /// its real input spectrum), "cascade" the cascade trace (every rule chained from the input).
     private func trace(_ model: Sequential, context: ExperimentContext) throws -> Trace {
         let input = try context.input(channels: model.inputChannels, size: 32)
-        let outputs = try model.forwardCapturingAll(input)
+        let graph = ModelGraph(chain: model)
         let ends = Set(NetworkComparison.blockEnds(model))
         var result = Trace()
-        var actualInput = FFT2D.forward(input)
-        var state = actualInput
         var localPrediction: Spectrum<Float>?
-        for (i, named) in model.layers.enumerated() {
-            state = try named.layer.propagate(state)
-            if named.layer is Conv2d { localPrediction = try named.layer.propagate(actualInput) }
-            let actual = FFT2D.forward(outputs[i])
+        _ = try graph.forEachStage(input, mode: .reanchored) { i, stage in
+            if model.layers[i].layer is Conv2d { localPrediction = stage.prediction }
             if ends.contains(i), let local = localPrediction {
-                result.local.append(SpectrumStatistics.cosineSimilarityPerImage(actual, local))
-                result.cascade.append(SpectrumStatistics.cosineSimilarityPerImage(actual, state))
-                result.cascadeError.append(Spectrum.relativeError(state, reference: actual))
+                result.local.append(SpectrumStatistics.cosineSimilarityPerImage(stage.spectrum, local))
             }
-            actualInput = actual
+        }
+        _ = try graph.forEachStage(input, mode: .cascade) { i, stage in
+            if ends.contains(i), let state = stage.prediction {
+                result.cascade.append(SpectrumStatistics.cosineSimilarityPerImage(stage.spectrum, state))
+                result.cascadeError.append(Spectrum.relativeError(state, reference: stage.spectrum))
+            }
         }
         return result
     }

@@ -1,10 +1,20 @@
+/// How the tracer carries the frequency state from one stage to the next.
+public enum TraceMode: Sendable {
+    /// Chained through exact rules only; re-anchored to the true spectrum after a surrogate or where there is no
+    /// rule, so that every exact rule is checked exactly (analysis, verify).
+    case reanchored
+    /// Chained through every rule, surrogates included, from the network input (Corollary 3.3 as the paper applies
+    /// it to a whole network, E1's "cascade" reading); re-anchored only where there is no rule.
+    case cascade
+}
+
 /// The spectral tracer: runs a graph spatially and in frequency side by side (docs/theory.md §2, §9 row 1).
 ///
 /// Every node whose output is a 4D feature map is a stage: its spectrum FFT2D(output) is taken, and its operator's
-/// frequency rule predicts that spectrum from the spectra of the node's inputs. The frequency state is chained
-/// through exact rules only, so a run of exact operators is checked end to end (Corollary 3.3); after a surrogate,
-/// or where there is no rule, the state is re-anchored to the true spectrum, so that later exact rules are checked
-/// exactly again.
+/// frequency rule predicts that spectrum from the spectra of the node's inputs. In the default `.reanchored` mode the
+/// frequency state is chained through exact rules only, so a run of exact operators is checked end to end
+/// (Corollary 3.3); after a surrogate, or where there is no rule, the state is re-anchored to the true spectrum, so
+/// that later exact rules are checked exactly again. `.cascade` chains every rule.
 extension ModelGraph {
     /// Runs the graph node by node and hands each stage (its index among stages, the stage) to `body` as soon as it
     /// is computed. Values and spectra are dropped after their last use, so a caller that folds the stages holds
@@ -13,7 +23,7 @@ extension ModelGraph {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public func forEachStage<S: TensorScalar>(
-        _ input: Tensor<S>, until: String? = nil, progress: ((Int, Int, String) -> Void)? = nil,
+        _ input: Tensor<S>, until: String? = nil, mode: TraceMode = .reanchored, progress: ((Int, Int, String) -> Void)? = nil,
         _ body: (Int, AnalysisStage<S>) throws -> Void
     ) throws -> (input: Tensor<S>, spectrum: Spectrum<S>) {
         let last = try lastNode(until: until)
@@ -35,11 +45,10 @@ extension ModelGraph {
                 let inputs = node.inputs.map { $0.isEmpty ? nil : context.value($0) }
                 let prediction = try naming(node) { try node.op.predict(node.inputs.map { state[$0] }, inputs: inputs, context: context) }
                 let verification = LayerVerification(prediction, actual: actual, typeName: node.typeName)
-                if let predicted = prediction?.spectrum, prediction?.rule.isExact == true, predicted.shape == actual.shape {
-                    state[outputName] = predicted
-                }
+                let predicted = prediction?.spectrum.flatMap { $0.shape == actual.shape ? $0 : nil }
+                if let predicted, mode == .cascade || prediction?.rule.isExact == true { state[outputName] = predicted }
                 try body(stageIndex, AnalysisStage(name: node.name, type: node.typeName, output: output, spectrum: actual,
-                                                   verification: verification))
+                                                   verification: verification, prediction: predicted))
                 stageIndex += 1
             }
             for name in Set(node.inputs + node.outputs) where !name.isEmpty && (uses[name] ?? -1) <= node.index {
@@ -57,7 +66,11 @@ extension ModelGraph {
         _ input: Tensor<S>, until: String? = nil, progress: ((Int, Int, String) -> Void)? = nil
     ) throws -> AnalysisTrace<S> {
         var stages: [AnalysisStage<S>] = []
-        let (inputMaps, inputSpectrum) = try forEachStage(input, until: until, progress: progress) { stages.append($1) }
+        let (inputMaps, inputSpectrum) = try forEachStage(input, until: until, progress: progress) { _, stage in
+            var kept = stage
+            kept.prediction = nil  // a whole trace keeps outputs and spectra; predictions are for streamed readers
+            stages.append(kept)
+        }
         return AnalysisTrace(modelName: name, modelSummary: summary, inputChannels: inputMaps.channels, input: inputMaps,
                              inputSpectrum: inputSpectrum, stages: stages)
     }
