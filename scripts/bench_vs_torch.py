@@ -6,7 +6,10 @@ and checks that both computed the same numbers (last layer's power map and p_low
 Benchmark only (not a test). Needs python3 with numpy, torch (CPU) and onnx, the release build
 (`swift build -c release`), and the peer script:
 
-  python3 scripts/bench_vs_torch.py --peer PATH/torch_peer.py [--jobs conv10-64,conv10-128,vae-128] [--work DIR]
+  python3 scripts/bench_vs_torch.py --peer PATH/torch_peer.py [--jobs conv10-64,conv10-128,vae-128] [--work DIR] [--no-train]
+
+It also times one ae-small training step (batch 32, 32x32, Adam) on both sides (`decoder-spectra bench` and
+`torch_peer.py train`) and prints the ratio.
 
 OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE are unset for both commands; the OpenBLAS kernel in use is printed.
 """
@@ -39,6 +42,7 @@ def main():
     p.add_argument("--jobs", default="conv10-64,conv10-128,vae-128")
     p.add_argument("--work", default=os.path.join(ROOT, ".build", "bench-vs-torch"))
     p.add_argument("--batch", type=int, default=32)
+    p.add_argument("--no-train", dest="train", action="store_false", help="skip the training-step comparison")
     a = p.parse_args()
     env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_CORETYPE", "OPENBLAS_L2_SIZE")}
     bench = subprocess.run([TOOL, "bench", "--models", "e8-k3", "--sizes", "8", "--batch", "1"], env=env,
@@ -71,6 +75,17 @@ def main():
         print(f"{job:16} {images:6d} {ow:8.2f} {pw:8.2f} {ow / pw:6.2f} {orss:9.0f} {prss:9.0f} {orss / prss:6.2f} "
               f"{pe:10.1e} {le:10.1e}")
     print("targets (issue): time <= 0.33x, RSS <= 0.25x, equal within 1e-5 relative")
+    if a.train:
+        # The same ae-small training step (batch 32, 32x32, Adam) on both sides, best of each side's repeats.
+        ours = subprocess.run([TOOL, "bench", "--models", "e8-k3", "--sizes", "8", "--batch", "32"], env=env,
+                              capture_output=True, text=True).stdout
+        peer = subprocess.run([sys.executable, a.peer, "train", "--batch", "32"], env=env, capture_output=True, text=True).stdout
+        def ms(text, prefix):
+            line = [l for l in text.splitlines() if l.startswith(prefix)][-1]
+            return float(line.split("Adam:")[1].split("ms")[0])
+        ours_ms, peer_ms = ms(ours, "training step"), ms(peer, "peer training step")
+        print(f"training step ae-small, batch 32: ours {ours_ms:.1f} ms, peer {peer_ms:.1f} ms, ratio {ours_ms / peer_ms:.2f} "
+              "(target <= 1.5)")
 
 
 if __name__ == "__main__":

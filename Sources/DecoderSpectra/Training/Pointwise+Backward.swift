@@ -12,7 +12,7 @@ extension Activation: Differentiable {
             g.scalars.withUnsafeMutableBufferPointer { grad in
                 switch function {
                 case .relu:
-                    for i in 0..<grad.count where input[i] <= 0 { grad[i] = 0 }
+                    for i in 0..<grad.count { grad[i] = input[i] > 0 ? grad[i] : 0 }  // a select, not a branch
                 case let .leakyReLU(slope):
                     let factor = S(slope)
                     for i in 0..<grad.count where input[i] < 0 { grad[i] *= factor }
