@@ -108,7 +108,12 @@ def export(name, module, example):
     module.eval()
     path = os.path.join(folder, "model.onnx")
     torch.onnx.export(module, (example,), path, dynamo=False, opset_version=17, input_names=["input"], output_names=["output"])
-    np.save(os.path.join(folder, "input.npy"), example.numpy().astype(np.float32))
+    return record(folder, path, example.numpy())
+
+
+def record(folder, path, example):
+    """Saves the input and onnxruntime's value of every float node output of the model at `path`."""
+    np.save(os.path.join(folder, "input.npy"), example.astype(np.float32))
     # onnxruntime's value of every node output: expose them all as graph outputs.
     model = onnx.load(path)
     inferred = onnx.shape_inference.infer_shapes(model)
@@ -116,7 +121,7 @@ def export(name, module, example):
     inferred.graph.output.extend([v for v in inferred.graph.value_info if v.name not in existing])
     session = ort.InferenceSession(inferred.SerializeToString(), providers=["CPUExecutionProvider"])
     names = [o.name for o in session.get_outputs()]
-    values = session.run(names, {"input": example.numpy()})
+    values = session.run(names, {"input": example})
     manifest = {}
     for i, (n, v) in enumerate(zip(names, values)):
         if v.dtype != np.float32:
@@ -137,6 +142,63 @@ def external_copy(path):
                     location="weights.bin", size_threshold=0)
 
 
+def operator_zoo(name, opset):
+    """A hand-built graph applying the operators of real decoders that torch exports (element-wise functions,
+    variadic Max/Min/Sum/Mean, reductions, Softmax, global pools, comparisons + Where, Expand, Tile, Range, Split,
+    ConstantOfShape) to one input, at `opset` (reductions take `axes` as an attribute before 18, as an input from 18;
+    ReduceSum from 13)."""
+    folder = os.path.join(ROOT, name)
+    shutil.rmtree(folder, ignore_errors=True)
+    os.makedirs(os.path.join(folder, "outputs"))
+    f32, i64 = TensorProto.FLOAT, TensorProto.INT64
+    inits = [helper.make_tensor("zero", f32, [], [0.0]), helper.make_tensor("half", f32, [], [0.5]),
+             helper.make_tensor("one", f32, [], [1.0]), helper.make_tensor("two", f32, [], [2.0]),
+             helper.make_tensor("tenth", f32, [], [0.1]), helper.make_tensor("shape23", i64, [2], [2, 3]),
+             helper.make_tensor("full", i64, [4], [2, 3, 4, 5]), helper.make_tensor("repeats", i64, [4], [1, 1, 2, 1]),
+             helper.make_tensor("start", f32, [], [0.0]), helper.make_tensor("limit", f32, [], [5.0]),
+             helper.make_tensor("split", i64, [2], [2, 3]), helper.make_tensor("axes23", i64, [2], [2, 3]),
+             helper.make_tensor("axes1", i64, [1], [1]), helper.make_tensor("axes_last", i64, [1], [-1]),
+             helper.make_tensor("axes12", i64, [2], [1, 2]), helper.make_tensor("axes3", i64, [1], [3])]
+    n = helper.make_node
+    nodes = [n("Abs", ["input"], ["abs"]), n("Neg", ["input"], ["neg"]), n("Exp", ["input"], ["exp"]),
+             n("Add", ["abs", "one"], ["abs1"]), n("Log", ["abs1"], ["log"]), n("Sqrt", ["abs"], ["sqrt"]),
+             n("Reciprocal", ["abs1"], ["reciprocal"]), n("Erf", ["input"], ["erf"]), n("Elu", ["input"], ["elu"], alpha=0.7),
+             n("Selu", ["input"], ["selu"]), n("Celu", ["input"], ["celu"], alpha=1.3), n("Softplus", ["input"], ["softplus"]),
+             n("Softsign", ["input"], ["softsign"]), n("HardSigmoid", ["input"], ["hardsigmoid"], alpha=0.3, beta=0.4),
+             n("HardSwish", ["input"], ["hardswish"]), n("Floor", ["input"], ["floor"]),
+             n("Ceil", ["input"], ["ceil"]), n("Pow", ["abs", "two"], ["pow"]), n("Max", ["input", "neg", "tenth"], ["max"]),
+             n("Min", ["input", "half"], ["min"]), n("Sum", ["input", "abs"], ["sum"]), n("Mean", ["input", "neg", "abs"], ["mean"]),
+             n("ConstantOfShape", ["shape23"], ["filled"], value=helper.make_tensor("v", f32, [1], [0.25])),
+             n("Softmax", ["input"], ["softmax"], axis=1), n("LogSoftmax", ["input"], ["logsoftmax"], axis=-1),
+             n("GlobalAveragePool", ["input"], ["gap"]), n("GlobalMaxPool", ["input"], ["gmp"]),
+             n("Greater", ["input", "zero"], ["positive"]), n("Less", ["input", "half"], ["below"]), n("Not", ["below"], ["above"]),
+             n("And", ["positive", "above"], ["both"]), n("Mul", ["input", "tenth"], ["leak"]),
+             n("Where", ["positive", "input", "leak"], ["where"]), n("Where", ["both", "one", "zero"], ["mask"]),
+             n("Expand", ["gap", "full"], ["expand"]), n("Tile", ["input", "repeats"], ["tile"]),
+             n("Range", ["start", "limit", "one"], ["range"]), n("Split", ["input", "split"], ["split_a", "split_b"], axis=3)]
+    reductions = [("ReduceMean", "axes23", 1), ("ReduceMax", "axes_last", 1), ("ReduceMin", "axes12", 0), ("ReduceL2", "axes23", 1),
+                  ("ReduceSumSquare", "axes3", 0)]
+    for op, axes, keep in reductions:
+        values = {"axes23": [2, 3], "axes_last": [-1], "axes12": [1, 2], "axes3": [3]}[axes]
+        if opset >= 18:
+            nodes.append(n(op, ["input", axes], [op.lower()], keepdims=keep))
+        else:
+            nodes.append(n(op, ["input"], [op.lower()], keepdims=keep, axes=values))
+    nodes.append(n("ReduceSum", ["input", "axes1"], ["reducesum"], keepdims=0))
+    if opset >= 18:
+        nodes.append(n("Mish", ["input"], ["mish"]))
+    if opset >= 20:
+        nodes += [n("Gelu", ["input"], ["gelu"]), n("Gelu", ["input"], ["gelu_tanh"], approximate="tanh")]
+    x = helper.make_tensor_value_info("input", f32, [2, 3, 4, 5])
+    y = helper.make_tensor_value_info("where", f32, None)
+    graph = helper.make_graph(nodes, name, [x], [y], initializer=inits)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", opset)])
+    model.ir_version = 8
+    path = os.path.join(folder, "model.onnx")
+    onnx.save_model(model, path)
+    record(folder, path, np.random.default_rng(opset).standard_normal((2, 3, 4, 5)).astype(np.float32) * 2)
+
+
 def unknown_op_model():
     x = helper.make_tensor_value_info("input", TensorProto.FLOAT, [1, 1, 4, 4])
     y = helper.make_tensor_value_info("output", TensorProto.FLOAT, [1, 1, 4, 4])
@@ -149,6 +211,13 @@ def unknown_op_model():
 
 
 if __name__ == "__main__":
+    import sys
+    if sys.argv[1:] == ["ops"]:  # only the operator graphs (the exported models stay as they are)
+        operator_zoo("ops17", 17)
+        operator_zoo("ops20", 20)
+        sys.exit(0)
+    operator_zoo("ops17", 17)
+    operator_zoo("ops20", 20)
     dcgan = DCGANGenerator()
     randomize_batchnorm(dcgan)
     path = export("dcgan", dcgan, torch.randn(2, 16, 1, 1))

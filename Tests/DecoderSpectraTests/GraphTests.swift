@@ -62,4 +62,36 @@ import Testing
         let head = try graph.truncated(after: model.layers[2].name)
         #expect(head.nodes.count == 3)
     }
+
+    /// Frequency labels on real graphs: a 1×1 convolution without padding and a division by a constant are exact
+    /// (they were labelled surrogate and unavailable), checked in Double to 1e-10; a constant divided by a map is not.
+    @Test func oneByOneConvolutionAndDivisionByAConstantAreExact() throws {
+        var builder = ONNXBuilder()
+        builder.inputShape = [2, 2, 5, 6]
+        builder.floats("w", shape: [3, 2, 1, 1], values: [0.5, -1, 2, 0.25, -0.75, 1.5])
+        builder.floats("b", shape: [3], values: [0.1, -0.2, 0.3])
+        builder.floats("c", shape: [1, 3, 1, 1], values: [2, -4, 0.5])
+        builder.node("Conv", ["x", "w", "b"], ["p"], name: "pointwise")
+        builder.node("Div", ["p", "c"], ["q"], name: "scaled")
+        builder.node("Div", ["c", "q"], ["y"], name: "inverted")
+        let graph = try ModelGraph.load(onnx: try builder.write(to: temporaryFolder()))
+        let x = Tensor<Double>(shape: [2, 2, 5, 6]) { Double(($0 * 29) % 17) / 17 - 0.4 }
+        let trace = try graph.trace(x)
+        let rules = Dictionary(uniqueKeysWithValues: trace.stages.map { ($0.name, $0.verification) })
+        for name in ["pointwise", "scaled"] {
+            #expect(rules[name]?.rule == "exact", "\(name): \(rules[name]?.detail ?? "")")
+            #expect((rules[name]?.relativeError ?? 1) < 1e-10, "\(name)")
+        }
+        #expect(rules["inverted"]?.rule == "unavailable")
+        #expect(Conv2dRuleProbe.zeroPaddedOneByOne().isExact)
+    }
+}
+
+/// A built Conv2d with a 1×1 kernel and zero padding mode, for its rule alone.
+enum Conv2dRuleProbe {
+    static func zeroPaddedOneByOne() -> SpectralRule {
+        var generator = SeededGenerator(seed: 0)
+        let conv = try! Conv2d(inChannels: 2, outChannels: 3, kernelSize: (1, 1), paddingMode: .zeros, generator: &generator)
+        return conv.spectralRule(for: [1, 2, 8, 8])
+    }
 }

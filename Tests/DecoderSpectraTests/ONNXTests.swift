@@ -27,7 +27,10 @@ import Testing
         }
     }
 
-    @Test(arguments: ["dcgan", "upconv", "subpixel", "residual", "circular"])
+    /// ops17 and ops20 are hand-built graphs of the element-wise, variadic, reduction, Softmax, pooling, comparison,
+    /// Where, Expand, Tile, Range, Split and ConstantOfShape operators (opset 17: reduction axes as attributes; opset
+    /// 20: as inputs, with Mish and both Gelu forms).
+    @Test(arguments: ["dcgan", "upconv", "subpixel", "residual", "circular", "ops17", "ops20"])
     func matchesOnnxRuntime(name: String) throws {
         let reference = Self.folder.appendingPathComponent(name)
         try check(reference.appendingPathComponent("model.onnx"), reference: reference)

@@ -12,6 +12,9 @@ extension Conv2d {
         if paddingMode == .circular {
             return .exact(stride == (1, 1) ? "Theorem 3.2 (Eq. 3)" : "Theorem 3.2 + decimation aliasing sum")
         }
+        if kernelSize == (1, 1) && padding == (0, 0) {  // no padding is read, whatever its mode: T(u,v) = W everywhere
+            return .exact(stride == (1, 1) ? "Theorem 3.2 (1×1 kernel, no padding)" : "Theorem 3.2 (1×1 kernel) + decimation aliasing sum")
+        }
         return .surrogate("\(paddingMode.rawValue) padding replaced by circular padding (Assumption 3.1)")
     }
 

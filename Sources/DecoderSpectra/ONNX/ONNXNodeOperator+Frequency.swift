@@ -41,16 +41,18 @@ extension ONNXNodeOperator {
         case "Concat":
             guard (try? node.int("axis")) == 1, spectra.allSatisfy({ $0?.rank4 == true }) else { return nil }
             return FrequencyPrediction(.exact("channel concatenation"), Spectrum.concatenatingChannels(spectra.compactMap { $0 }))
-        case "Mul":
-            // Exact when one factor is a constant scalar or per-channel factor; a product of two feature maps is a
-            // convolution of their spectra (frequencies mix).
+        case "Mul", "Div":
+            // Exact when one factor is a constant scalar or per-channel factor (for Div, the divisor: x / c = x · 1/c);
+            // a product of two feature maps is a convolution of their spectra (frequencies mix).
             guard let (k, factor) = constantOperand(inputs, context: context) else {
                 return FrequencyPrediction(.unavailable("product of two feature maps: their spectra are convolved"), nil)
             }
+            if node.opType == "Div" && k == 0 { return FrequencyPrediction(.unavailable("a constant divided by a feature map"), nil) }
             guard let g = spectra[1 - k] else { return nil }
-            guard let perChannel = channelValues(factor, channels: g.channels) else {
+            guard var perChannel = channelValues(factor, channels: g.channels) else {
                 return FrequencyPrediction(.unavailable("element-wise product with a spatial map"), nil)
             }
+            if node.opType == "Div" { perChannel = perChannel.map { 1 / $0 } }
             var out = g
             for b in 0..<g.batch {
                 for c in 0..<g.channels {
@@ -58,7 +60,7 @@ extension ONNXNodeOperator {
                     for i in base..<(base + g.planeSize) { out.values[i] = out.values[i].multiplied(by: perChannel[c]) }
                 }
             }
-            return FrequencyPrediction(.exact("multiplication by a constant factor"), out)
+            return FrequencyPrediction(.exact(node.opType == "Div" ? "division by a constant factor" : "multiplication by a constant factor"), out)
         case "Conv":
             // Reached for grouped convolutions: T is block-diagonal, one block per group (Theorem 3.2 per group).
             guard let g = spectra.first ?? nil, case let .real(weight)? = ONNXLookup(context).value(node.inputs[1]),

@@ -3,12 +3,12 @@ import RealModule
 /// The ONNX operators that are not layers: shape arithmetic, element-wise and normalisation ops, padding, matrix
 /// products, re-arrangements. Semantics follow the ONNX operator specification; every error names the node.
 enum ONNXOperators {
-    static let supported: Set = [
+    static let supported: Set<String> = Set([
         "Conv", "ConvTranspose", "Resize", "Upsample", "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid", "Tanh",
         "DepthToSpace", "Mul", "Add", "Sub", "Div", "InstanceNormalization", "GroupNormalization", "Pad", "Gemm", "MatMul",
         "Reshape", "Flatten", "Concat", "Identity", "Constant", "Clip", "Dropout", "Shape", "Unsqueeze", "Squeeze",
-        "Gather", "Cast", "Slice", "Transpose", "Mod",
-    ]
+        "Gather", "Cast", "Slice", "Transpose", "Mod", "Pow",
+    ]).union(unaryOperators).union(moreOperators)
 
     @_specialize(where S == Float)
     @_specialize(where S == Double)
@@ -98,7 +98,10 @@ enum ONNXOperators {
                               axes: try ints(3) ?? node.ints("axes"), steps: try ints(4))]
         case "Transpose":
             return [try transpose(node, try input(0), permutation: node.ints("perm"))]
+        case "Pow":
+            return [try broadcast(node, try input(0), try input(1), op: "Pow")]
         default:
+            if let result = try runMore(node, inputs, opset: opset) { return result }
             throw node.error("unsupported operator (supported: \(supported.sorted().joined(separator: ", ")))")
         }
     }
@@ -129,7 +132,7 @@ enum ONNXOperators {
 
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    private static func scalar<S: TensorScalar>(_ node: ONNXNode) -> (TensorValue<S>) throws -> S {
+    static func scalar<S: TensorScalar>(_ node: ONNXNode) -> (TensorValue<S>) throws -> S {
         { value in
             switch value {
             case let .real(t) where t.count == 1: return t.scalars[0]
@@ -140,7 +143,7 @@ enum ONNXOperators {
     }
 
     /// Strides of a row-major shape.
-    private static func strides(_ shape: [Int]) -> [Int] {
+    static func strides(_ shape: [Int]) -> [Int] {
         var result = [Int](repeating: 1, count: shape.count)
         for i in stride(from: shape.count - 2, through: 0, by: -1) { result[i] = result[i + 1] * shape[i + 1] }
         return result
@@ -150,7 +153,7 @@ enum ONNXOperators {
     /// `op`: Add, Sub, Mul, Div or Mod.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    private static func broadcast<S: TensorScalar>(_ node: ONNXNode, _ a: TensorValue<S>, _ b: TensorValue<S>, op opName: String) throws -> TensorValue<S> {
+    static func broadcast<S: TensorScalar>(_ node: ONNXNode, _ a: TensorValue<S>, _ b: TensorValue<S>, op opName: String) throws -> TensorValue<S> {
         let rank = max(a.shape.count, b.shape.count)
         let sa = Array(repeating: 1, count: rank - a.shape.count) + a.shape
         let sb = Array(repeating: 1, count: rank - b.shape.count) + b.shape
@@ -183,6 +186,9 @@ enum ONNXOperators {
                 case "Add": return { $0 &+ $1 }  // two's-complement wrap, as onnxruntime's int64 kernels
                 case "Sub": return { $0 &- $1 }
                 case "Mul": return { $0 &* $1 }
+                case "Max": return { Swift.max($0, $1) }
+                case "Min": return { Swift.min($0, $1) }
+                case "Pow": return { _, _ in throw node.error("integer Pow is not supported") }
                 case "Mod":  // fmod = 0: the result takes the sign of the divisor, as Python's %
                     return { p, q in
                         guard q != 0 else { throw node.error("integer modulo by zero") }
@@ -202,19 +208,20 @@ enum ONNXOperators {
         }
     }
 
-    private enum ElementOperation { case add, sub, mul, div, mod }
+    enum ElementOperation { case add, sub, mul, div, mod, pow, max, min }
 
     /// The real case of `broadcast`, one row of the last axis at a time: the row's source offsets are computed once
     /// per row, and the inner loop steps through each operand with stride 1 (or 0 where it is broadcast).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    private static func broadcastReal<S: TensorScalar>(_ x: [S], _ y: [S], _ sa: [Int], _ sb: [Int], _ out: [Int], _ opName: String) -> [S] {
+    static func broadcastReal<S: TensorScalar>(_ x: [S], _ y: [S], _ sa: [Int], _ sb: [Int], _ out: [Int], _ opName: String) -> [S] {
         let rank = out.count, count = out.reduce(1, *)
         guard count > 0 else { return [] }
         let last = rank == 0 ? 1 : out[rank - 1]
         let (stA, stB, stO) = (strides(sa), strides(sb), strides(out))
         let stepA = rank > 0 && sa[rank - 1] != 1 ? 1 : 0, stepB = rank > 0 && sb[rank - 1] != 1 ? 1 : 0
-        let operation: ElementOperation = ["Add": .add, "Sub": .sub, "Mul": .mul, "Mod": .mod][opName] ?? .div
+        let operation: ElementOperation = ["Add": .add, "Sub": .sub, "Mul": .mul, "Mod": .mod, "Pow": .pow, "Max": .max,
+                                           "Min": .min][opName] ?? .div
         var result = [S](repeating: 0, count: count)
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeBufferPointer { yp in
@@ -234,6 +241,10 @@ enum ONNXOperators {
                         case .mul: for k in 0..<last { o[k] = p[k * stepA] * q[k * stepB] }
                         case .div: for k in 0..<last { o[k] = p[k * stepA] / q[k * stepB] }
                         case .mod: for k in 0..<last { o[k] = p[k * stepA].truncatingRemainder(dividingBy: q[k * stepB]) }  // fmod = 1
+                        case .pow: for k in 0..<last { o[k] = S.pow(p[k * stepA], q[k * stepB]) }
+                        // NaN propagates, as onnxruntime's Max and Min do.
+                        case .max: for k in 0..<last { o[k] = p[k * stepA].isNaN || q[k * stepB].isNaN ? .nan : Swift.max(p[k * stepA], q[k * stepB]) }
+                        case .min: for k in 0..<last { o[k] = p[k * stepA].isNaN || q[k * stepB].isNaN ? .nan : Swift.min(p[k * stepA], q[k * stepB]) }
                         }
                     }
                 }
@@ -244,7 +255,7 @@ enum ONNXOperators {
 
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    private static func floats<S: TensorScalar>(_ node: ONNXNode, _ value: TensorValue<S>) throws -> [S] {
+    static func floats<S: TensorScalar>(_ node: ONNXNode, _ value: TensorValue<S>) throws -> [S] {
         switch value {
         case let .real(t): return t.scalars
         case let .int64(_, v): return v.map { S($0) }
@@ -253,7 +264,7 @@ enum ONNXOperators {
 
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    private static func reshaped<S: TensorScalar>(_ node: ONNXNode, _ value: TensorValue<S>, to shape: [Int]) throws -> TensorValue<S> {
+    static func reshaped<S: TensorScalar>(_ node: ONNXNode, _ value: TensorValue<S>, to shape: [Int]) throws -> TensorValue<S> {
         guard ResourceLimits.elementCount(shape) == ResourceLimits.elementCount(value.shape) else {
             throw node.error("cannot reshape \(describeShape(value.shape)) to \(describeShape(shape))")
         }
@@ -402,7 +413,7 @@ enum ONNXOperators {
     /// Selects the cartesian product of index lists, one per axis.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    private static func gatherAll<S: TensorScalar>(_ node: ONNXNode, _ data: TensorValue<S>, ranges: [[Int]]) throws -> TensorValue<S> {
+    static func gatherAll<S: TensorScalar>(_ node: ONNXNode, _ data: TensorValue<S>, ranges: [[Int]]) throws -> TensorValue<S> {
         try ResourceLimits.checkAllocation(ranges.map(\.count), layer: node.label)
         let inStrides = strides(data.shape)
         var order: [Int] = [0]
