@@ -87,6 +87,49 @@ import Testing
     }
 }
 
+extension GraphTests {
+    /// torch's Pad node before an unpadded Conv (ReflectionPad2d, ReplicationPad2d, ZeroPad2d, circular F.pad) is
+    /// analysed as one Conv2d with that padding: the circular one exact to 1e-10 in Double, the others surrogates
+    /// with a measured error, all compared at the Conv's stage (the Pad's own stage has no rule: its size changes).
+    @Test(arguments: [("wrap", "exact"), ("reflect", "surrogate"), ("edge", "surrogate"), ("constant", "surrogate")])
+    func padBeforeAnUnpaddedConvolutionIsOneConvolution(_ mode: String, _ expected: String) throws {
+        var builder = ONNXBuilder()
+        builder.inputShape = [2, 2, 6, 6]
+        builder.int64s("pads", shape: [8], values: [0, 0, 1, 1, 0, 0, 1, 1])
+        builder.floats("w", shape: [3, 2, 3, 3], values: (0..<54).map { Float(($0 * 7) % 11) / 11 - 0.45 })
+        builder.node("Pad", ["x", "pads"], ["padded"], [ONNXBuilder.attribute("mode", string: mode)], name: "pad")
+        builder.node("Conv", ["padded", "w"], ["y"], name: "conv")
+        let graph = try ModelGraph.load(onnx: try builder.write(to: temporaryFolder()))
+        let trace = try graph.trace(Tensor<Double>(shape: [2, 2, 6, 6]) { Double(($0 * 31) % 19) / 19 - 0.5 })
+        let conv = try #require(trace.stages.first { $0.name == "conv" })
+        #expect(conv.verification.rule == expected, "\(mode): \(conv.verification.detail)")
+        let error = try #require(conv.verification.relativeError)
+        if expected == "exact" { #expect(error < 1e-10) } else { #expect(error > 1e-6 && error < 1) }
+        #expect(trace.stages.first { $0.name == "pad" }?.verification.rule == "unavailable")
+    }
+}
+
+extension GraphTests {
+    /// InstanceNormalization and GroupNormalization (opset 18, per-group affine; opset 21, per-channel) are exact:
+    /// an affine map per image and channel with the statistics of its input, checked in Double to 1e-10.
+    @Test(arguments: [("InstanceNormalization", 17), ("GroupNormalization", 18), ("GroupNormalization", 21)])
+    func normalisationsAreExactAffineMaps(_ op: String, _ opset: Int) throws {
+        var builder = ONNXBuilder()
+        builder.opset = Int64(opset)
+        builder.inputShape = [2, 4, 5, 6]
+        let count = op == "GroupNormalization" && opset < 21 ? 2 : 4
+        builder.floats("scale", shape: [Int64(count)], values: Array([1.5, -0.5, 2, 0.75].prefix(count)))
+        builder.floats("bias", shape: [Int64(count)], values: Array([0.1, -0.3, 0.2, 0.4].prefix(count)))
+        builder.node(op, ["x", "scale", "bias"], ["y"], op == "GroupNormalization" ? [ONNXBuilder.attribute("num_groups", int: 2)] : [],
+                     name: "norm")
+        let graph = try ModelGraph.load(onnx: try builder.write(to: temporaryFolder()))
+        let trace = try graph.trace(Tensor<Double>(shape: [2, 4, 5, 6]) { Double(($0 * 23) % 29) / 29 + Double($0 % 3) })
+        let stage = try #require(trace.stages.first)
+        #expect(stage.verification.rule == "exact", "\(op) \(opset): \(stage.verification.detail)")
+        #expect(try #require(stage.verification.relativeError) < 1e-10)
+    }
+}
+
 /// A built Conv2d with a 1×1 kernel and zero padding mode, for its rule alone.
 enum Conv2dRuleProbe {
     static func zeroPaddedOneByOne() -> SpectralRule {

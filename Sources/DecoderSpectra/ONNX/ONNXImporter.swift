@@ -50,10 +50,11 @@ extension ModelGraph {
         let node = op.node
         switch node.opType {
         case "Conv":
-            // torch's circular padding (an unpadded Conv reading a Slice/Concat wrap) is recognised at run time.
+            // torch's circular padding (an unpadded Conv reading a Slice/Concat wrap) and its Pad nodes (reflect,
+            // replicate, zero) before an unpadded Conv are recognised at run time.
             let unpadded = (node.ints("pads") ?? [0, 0, 0, 0]).allSatisfy { $0 == 0 }
             guard node.string("auto_pad", default: "NOTSET") == "NOTSET",
-                  !(unpadded && ["Concat", "Slice"].contains(producerType(node.inputs.first ?? "") ?? "")) else { return nil }
+                  !(unpadded && ["Concat", "Slice", "Pad"].contains(producerType(node.inputs.first ?? "") ?? "")) else { return nil }
         case "ConvTranspose", "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Upsample":
             break
         case "Resize":

@@ -11,8 +11,10 @@ extension ONNXNodeOperator {
     func predict<S: TensorScalar>(_ spectra: [Spectrum<S>?], inputs: [TensorValue<S>?], context: GraphContext<S>) throws
         -> FrequencyPrediction<S>?
     {
-        if let (conv, source) = try circularConvolution(context), let g = context.spectra[source] {
-            return FrequencyPrediction(conv.spectralRule(for: g.shape), try conv.propagate(g))
+        if let (conv, source) = try circularConvolution(context) ?? paddedConvolution(context), let g = context.spectra[source] {
+            let rule = conv.spectralRule(for: g.shape)
+            if case .unavailable = rule { return FrequencyPrediction(rule, nil) }
+            return FrequencyPrediction(rule, try conv.propagate(g))
         }
         if let layer = try ONNXLayers.layer(for: node, values: ONNXLookup(context), opset: opset) {
             return try LayerOperator(layer).predict(spectra, inputs: inputs, context: context)
@@ -73,6 +75,31 @@ extension ONNXNodeOperator {
             var parts: [Spectrum<S>] = []
             for (k, layer) in layers.enumerated() { parts.append(try layer.propagate(g.channels(k * inPer..<((k + 1) * inPer)))) }
             return FrequencyPrediction(rule, Spectrum.concatenatingChannels(parts))
+        case "InstanceNormalization", "GroupNormalization":
+            // Per image and channel an affine map y = a·x + b, with a = scale/σ and b = bias − a·μ from that image's
+            // statistics: H = a·G, plus M·N·b at DC (docs/theory.md §1.4, "Bias"). Exact given the input.
+            guard let g = spectra.first ?? nil, case let .real(x)? = inputs.first ?? nil, x.rank == 4,
+                  case let .real(scale)? = inputs.count > 1 ? inputs[1] : nil, case let .real(bias)? = inputs.count > 2 ? inputs[2] : nil
+            else { return nil }
+            let channels = x.channels
+            let groups = node.opType == "GroupNormalization" ? try node.int("num_groups") : channels
+            guard groups > 0, channels % groups == 0 else { return nil }
+            let perGroupAffine = node.opType == "GroupNormalization" && opset < 21
+            guard scale.count == (perGroupAffine ? groups : channels), bias.count == scale.count else { return nil }
+            let statistics = ONNXOperators.normalizationStatistics(x, groups: groups, epsilon: Double(node.float("epsilon", default: 1e-5)))
+            var out = g
+            let size = Double(g.planeSize)
+            for b in 0..<g.batch {
+                for c in 0..<channels {
+                    let group = c / (channels / groups), k = perGroupAffine ? group : c
+                    let (mean, inverse) = statistics[b * groups + group]
+                    let a = scale.scalars[k].float64 * inverse, offset = bias.scalars[k].float64 - a * mean
+                    let base = (b * channels + c) * g.planeSize
+                    for i in base..<(base + g.planeSize) { out.values[i] = out.values[i].multiplied(by: S(a)) }
+                    out.values[base] = out.values[base] + Complex(S(size * offset), 0)
+                }
+            }
+            return FrequencyPrediction(.exact("affine per image and channel with its input's statistics (constant term at DC)"), out)
         case "DepthToSpace":
             guard let g = spectra.first ?? nil else { return nil }
             return FrequencyPrediction(.exact("pixel shuffle: tiling with phase shifts [D]"), try depthToSpaceSpectrum(g))
@@ -125,6 +152,40 @@ extension ONNXNodeOperator {
             }
         }
         return nil
+    }
+
+    /// torch exports ReflectionPad2d / ReplicationPad2d / ZeroPad2d (and F.pad) before an unpadded Conv as a Pad node.
+    /// The pair is one Conv2d with that padding mode, predicted from the spectrum of the Pad's input: a surrogate for
+    /// reflect, edge and constant 0 (as Conv2d with those modes), exact for wrap (circular). This is what lets the
+    /// paper's padding comparison run on real generators.
+    private func paddedConvolution<S: TensorScalar>(_ context: GraphContext<S>) throws -> (Conv2d, String)? {
+        guard node.opType == "Conv", (node.ints("pads") ?? [0, 0, 0, 0]).allSatisfy({ $0 == 0 }),
+              node.string("auto_pad", default: "NOTSET") == "NOTSET", (try? node.int("group", default: 1)) == 1,
+              let pad = context.graph.onnxProducer(of: node.inputs[0]), pad.opType == "Pad",
+              case let .real(weight)? = ONNXLookup(context).value(node.inputs[1]), weight.rank == 4 else { return nil }
+        let lookup = ONNXLookup(context)
+        let pads: [Int]?
+        if pad.inputs.count > 1, !pad.inputs[1].isEmpty, let value = lookup.value(pad.inputs[1]) {
+            switch value {
+            case let .int64(_, v): pads = v.map { Int($0) }
+            case let .real(t): pads = t.scalars.map { Int($0) }
+            }
+        } else {
+            pads = pad.ints("pads")
+        }
+        var constant: Float = pad.float("value", default: 0)
+        if pad.inputs.count > 2, !pad.inputs[2].isEmpty, case let .real(t)? = lookup.value(pad.inputs[2]), t.count == 1 { constant = t.scalars[0] }
+        let modes: [String: PaddingMode] = ["constant": .zeros, "reflect": .reflect, "edge": .replicate, "wrap": .circular]
+        guard let p = pads, p.count == 8, p[0] == 0, p[1] == 0, p[4] == 0, p[5] == 0, p[2] == p[6], p[3] == p[7],
+              p[2] >= 0, p[3] >= 0, let mode = modes[pad.string("mode", default: "constant")], mode != .zeros || constant == 0
+        else { return nil }
+        var generator = SeededGenerator(seed: 0)
+        var conv = try Conv2d(inChannels: weight.shape[1], outChannels: weight.shape[0], kernelSize: (weight.shape[2], weight.shape[3]),
+                              stride: try node.pair("strides", default: 1), padding: (p[2], p[3]), paddingMode: mode,
+                              bias: node.inputs.count > 2 && !node.inputs[2].isEmpty, generator: &generator)
+        try conv.setParameter("weight", weight)
+        if node.inputs.count > 2, case let .real(b)? = lookup.value(node.inputs[2]) { try conv.setParameter("bias", b) }
+        return (conv, pad.inputs[0])
     }
 
     /// The constant operand of a binary node (its position and value), if one of the two is constant.

@@ -23,10 +23,12 @@ struct ONNXNodeOperator: GraphOperator {
 }
 
 extension ONNXNodeOperator {
-    /// A Conv's frequency half may look through the Slice/Concat chain of torch's circular padding to the tensor
-    /// that was padded (`circularConvolution`), which must then stay alive until the Conv has run.
+    /// A Conv's frequency half may look through the Slice/Concat chain of torch's circular padding, or through a Pad
+    /// node, to the tensor that was padded (`circularConvolution`, `paddedConvolution`), which must then stay alive
+    /// until the Conv has run.
     func extraReads(of node: GraphNode, in graph: ModelGraph) -> [String] {
         guard self.node.opType == "Conv", let first = node.inputs.first else { return [] }
+        if let pad = graph.onnxProducer(of: first), pad.opType == "Pad" { return pad.inputs.filter { !$0.isEmpty } }
         var read: [String] = [], seen: Set<String> = [first], frontier = [first]
         while let name = frontier.popLast() {
             guard let producer = graph.onnxProducer(of: name), ["Concat", "Slice"].contains(producer.opType) else { continue }

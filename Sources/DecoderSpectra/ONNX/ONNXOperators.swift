@@ -470,17 +470,13 @@ enum ONNXOperators {
         guard scale.count == affineCount, bias.count == affineCount else {
             throw node.error("scale and bias must have \(affineCount) values, got \(scale.count) and \(bias.count)")
         }
-        let eps = Double(node.float("epsilon", default: 1e-5))
         let spatial = x.shape[2...].reduce(1, *), perGroup = (c / g) * spatial
+        let statistics = normalizationStatistics(x, groups: g, epsilon: Double(node.float("epsilon", default: 1e-5)))
         var y = x
         for s in 0..<n {
             for group in 0..<g {
                 let base = (s * c + group * (c / g)) * spatial
-                var mean = 0.0, square = 0.0
-                for i in base..<(base + perGroup) { mean += Double(x.scalars[i]) }
-                mean /= Double(perGroup)
-                for i in base..<(base + perGroup) { square += (Double(x.scalars[i]) - mean) * (Double(x.scalars[i]) - mean) }
-                let inverse = 1 / (square / Double(perGroup) + eps).squareRoot()
+                let (mean, inverse) = statistics[s * g + group]
                 for i in base..<(base + perGroup) {
                     let channel = (i / spatial) % c
                     let k = perGroupAffine ? group : channel
@@ -489,6 +485,25 @@ enum ONNXOperators {
             }
         }
         return y
+    }
+
+    /// Mean and 1/√(variance + ε) of each (image, group) over everything after the channel axis, in Float64: what
+    /// InstanceNormalization (one group per channel) and GroupNormalization normalise with.
+    static func normalizationStatistics<S: TensorScalar>(_ x: Tensor<S>, groups g: Int, epsilon: Double) -> [(mean: Double, inverse: Double)] {
+        let (n, c) = (x.shape[0], x.shape[1])
+        let perGroup = (c / g) * x.shape[2...].reduce(1, *)
+        var result: [(mean: Double, inverse: Double)] = []
+        for s in 0..<n {
+            for group in 0..<g {
+                let base = (s * c + group * (c / g)) * x.shape[2...].reduce(1, *)
+                var mean = 0.0, square = 0.0
+                for i in base..<(base + perGroup) { mean += Double(x.scalars[i]) }
+                mean /= Double(perGroup)
+                for i in base..<(base + perGroup) { square += (Double(x.scalars[i]) - mean) * (Double(x.scalars[i]) - mean) }
+                result.append((mean, 1 / (square / Double(perGroup) + epsilon).squareRoot()))
+            }
+        }
+        return result
     }
 
     /// Pad on H and W (pads [x1_begin, x2_begin, …, x1_end, x2_end, …], N and C pads must be 0); modes constant,
