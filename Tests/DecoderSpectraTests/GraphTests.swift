@@ -110,8 +110,9 @@ extension GraphTests {
 }
 
 extension GraphTests {
-    /// InstanceNormalization and GroupNormalization (opset 18, per-group affine; opset 21, per-channel) are exact:
-    /// an affine map per image and channel with the statistics of its input, checked in Double to 1e-10.
+    /// InstanceNormalization and GroupNormalization (opset 18, per-group affine; opset 21, per-channel) are surrogates
+    /// (the affine map depends on the input) whose prediction, an affine map per image and channel with the statistics
+    /// of its input, matches to 1e-10 in Double.
     @Test(arguments: [("InstanceNormalization", 17), ("GroupNormalization", 18), ("GroupNormalization", 21)])
     func normalisationsAreExactAffineMaps(_ op: String, _ opset: Int) throws {
         var builder = ONNXBuilder()
@@ -125,7 +126,7 @@ extension GraphTests {
         let graph = try ModelGraph.load(onnx: try builder.write(to: temporaryFolder()))
         let trace = try graph.trace(Tensor<Double>(shape: [2, 4, 5, 6]) { Double(($0 * 23) % 29) / 29 + Double($0 % 3) })
         let stage = try #require(trace.stages.first)
-        #expect(stage.verification.rule == "exact", "\(op) \(opset): \(stage.verification.detail)")
+        #expect(stage.verification.rule == "surrogate" && stage.verification.detail.contains("affine"), "\(op) \(opset)")
         #expect(try #require(stage.verification.relativeError) < 1e-10)
     }
 }

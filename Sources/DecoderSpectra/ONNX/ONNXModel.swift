@@ -124,7 +124,9 @@ public struct ONNXModel: Sendable {
             known.formUnion(node.output)
             nodes.append(n)
         }
-        name = graph.name.isEmpty ? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent : graph.name
+        // torch names every graph "main_graph" (older exporters "torch_jit"): such a model is named after its file.
+        let generic = graph.name.isEmpty || graph.name == "main_graph" || graph.name.hasPrefix("torch_jit")
+        name = generic ? URL(fileURLWithPath: file).deletingPathExtension().lastPathComponent : graph.name
         self.file = file
         opset = Int(opsetVersion)
         producer = "\(proto.producerName) \(proto.producerVersion)".trimmingCharacters(in: .whitespaces)

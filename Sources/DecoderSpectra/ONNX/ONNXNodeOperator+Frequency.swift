@@ -1,3 +1,4 @@
+import Foundation
 import ComplexModule
 
 /// The frequency half of ONNX nodes that are not plain layers (docs/theory.md §2): exact linear rules for Add/Sub
@@ -77,7 +78,8 @@ extension ONNXNodeOperator {
             return FrequencyPrediction(rule, Spectrum.concatenatingChannels(parts))
         case "InstanceNormalization", "GroupNormalization":
             // Per image and channel an affine map y = a·x + b, with a = scale/σ and b = bias − a·μ from that image's
-            // statistics: H = a·G, plus M·N·b at DC (docs/theory.md §1.4, "Bias"). Exact given the input.
+            // statistics: H = a·G, plus M·N·b at DC (docs/theory.md §1.4, "Bias"). The prediction is exact given the
+            // input, but the map depends on the input (it is not one linear rule for all inputs): a surrogate.
             guard let g = spectra.first ?? nil, case let .real(x)? = inputs.first ?? nil, x.rank == 4,
                   case let .real(scale)? = inputs.count > 1 ? inputs[1] : nil, case let .real(bias)? = inputs.count > 2 ? inputs[2] : nil
             else { return nil }
@@ -89,17 +91,21 @@ extension ONNXNodeOperator {
             let statistics = ONNXOperators.normalizationStatistics(x, groups: groups, epsilon: Double(node.float("epsilon", default: 1e-5)))
             var out = g
             let size = Double(g.planeSize)
+            var gains: [Double] = []
             for b in 0..<g.batch {
                 for c in 0..<channels {
                     let group = c / (channels / groups), k = perGroupAffine ? group : c
                     let (mean, inverse) = statistics[b * groups + group]
                     let a = scale.scalars[k].float64 * inverse, offset = bias.scalars[k].float64 - a * mean
+                    gains.append(a)
                     let base = (b * channels + c) * g.planeSize
                     for i in base..<(base + g.planeSize) { out.values[i] = out.values[i].multiplied(by: S(a)) }
                     out.values[base] = out.values[base] + Complex(S(size * offset), 0)
                 }
             }
-            return FrequencyPrediction(.exact("affine per image and channel with its input's statistics (constant term at DC)"), out)
+            let shown = "a from \(String(format: "%.3g", gains.min() ?? 0)) to \(String(format: "%.3g", gains.max() ?? 0))"
+            return FrequencyPrediction(.surrogate("per-image affine map a·x + b from the input's statistics (\(shown)); "
+                                                  + "H = a·G plus M·N·b at DC"), out)
         case "DepthToSpace":
             guard let g = spectra.first ?? nil else { return nil }
             return FrequencyPrediction(.exact("pixel shuffle: tiling with phase shifts [D]"), try depthToSpaceSpectrum(g))
