@@ -158,7 +158,11 @@ def operator_zoo(name, opset):
              helper.make_tensor("start", f32, [], [0.0]), helper.make_tensor("limit", f32, [], [5.0]),
              helper.make_tensor("split", i64, [2], [2, 3]), helper.make_tensor("axes23", i64, [2], [2, 3]),
              helper.make_tensor("axes1", i64, [1], [1]), helper.make_tensor("axes_last", i64, [1], [-1]),
-             helper.make_tensor("axes12", i64, [2], [1, 2]), helper.make_tensor("axes3", i64, [1], [3])]
+             helper.make_tensor("axes12", i64, [2], [1, 2]), helper.make_tensor("axes3", i64, [1], [3]),
+             helper.make_tensor("slope", f32, [3, 1, 1], [0.1, -0.2, 0.3]),
+             helper.make_tensor("ln_scale", f32, [5], [1.0, 0.5, -1.5, 2.0, 0.25]),
+             helper.make_tensor("ln_bias", f32, [5], [0.1, 0.2, -0.3, 0.0, 0.5]),
+             helper.make_tensor("picks", i64, [2, 3, 4, 1], [(i * 7) % 5 for i in range(24)])]
     n = helper.make_node
     nodes = [n("Abs", ["input"], ["abs"]), n("Neg", ["input"], ["neg"]), n("Exp", ["input"], ["exp"]),
              n("Add", ["abs", "one"], ["abs1"]), n("Log", ["abs1"], ["log"]), n("Sqrt", ["abs"], ["sqrt"]),
@@ -175,7 +179,18 @@ def operator_zoo(name, opset):
              n("And", ["positive", "above"], ["both"]), n("Mul", ["input", "tenth"], ["leak"]),
              n("Where", ["positive", "input", "leak"], ["where"]), n("Where", ["both", "one", "zero"], ["mask"]),
              n("Expand", ["gap", "full"], ["expand"]), n("Tile", ["input", "repeats"], ["tile"]),
-             n("Range", ["start", "limit", "one"], ["range"]), n("Split", ["input", "split"], ["split_a", "split_b"], axis=3)]
+             n("Range", ["start", "limit", "one"], ["range"]), n("Split", ["input", "split"], ["split_a", "split_b"], axis=3),
+             n("PRelu", ["input", "slope"], ["prelu"]),
+             n("LayerNormalization", ["input", "ln_scale", "ln_bias"], ["layernorm"], axis=-1, epsilon=1e-5),
+             n("Concat", ["input", "input"], ["wide"], axis=3), n("SpaceToDepth", ["wide"], ["space_to_depth"], blocksize=2),
+             n("MaxPool", ["input"], ["maxpool"], kernel_shape=[2, 2], strides=[2, 2]),
+             n("MaxPool", ["input"], ["maxpool_ceil"], kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1),
+             n("MaxPool", ["input"], ["maxpool_padded"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+             n("AveragePool", ["input"], ["avgpool"], kernel_shape=[3, 3], pads=[1, 1, 1, 1]),
+             n("AveragePool", ["input"], ["avgpool_including"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], count_include_pad=1),
+             n("AveragePool", ["input"], ["avgpool_ceil"], kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1),
+             n("ArgMax", ["input"], ["argmax"], axis=1, keepdims=0), n("Cast", ["argmax"], ["argmax_float"], to=1),
+             n("GatherElements", ["input", "picks"], ["gathered"], axis=3)]
     reductions = [("ReduceMean", "axes23", 1), ("ReduceMax", "axes_last", 1), ("ReduceMin", "axes12", 0), ("ReduceL2", "axes23", 1),
                   ("ReduceSumSquare", "axes3", 0)]
     for op, axes, keep in reductions:

@@ -8,7 +8,7 @@ enum ONNXOperators {
         "DepthToSpace", "Mul", "Add", "Sub", "Div", "InstanceNormalization", "GroupNormalization", "Pad", "Gemm", "MatMul",
         "Reshape", "Flatten", "Concat", "Identity", "Constant", "Clip", "Dropout", "Shape", "Unsqueeze", "Squeeze",
         "Gather", "Cast", "Slice", "Transpose", "Mod", "Pow",
-    ]).union(unaryOperators).union(moreOperators)
+    ]).union(unaryOperators).union(moreOperators).union(poolingOperators)
 
     @_specialize(where S == Float)
     @_specialize(where S == Double)
@@ -101,7 +101,7 @@ enum ONNXOperators {
         case "Pow":
             return [try broadcast(node, try input(0), try input(1), op: "Pow")]
         default:
-            if let result = try runMore(node, inputs, opset: opset) { return result }
+            if let result = try runMore(node, inputs, opset: opset) ?? runPooling(node, inputs, opset: opset) { return result }
             throw node.error("unsupported operator (supported: \(supported.sorted().joined(separator: ", ")))")
         }
     }
