@@ -162,7 +162,10 @@ def operator_zoo(name, opset):
              helper.make_tensor("slope", f32, [3, 1, 1], [0.1, -0.2, 0.3]),
              helper.make_tensor("ln_scale", f32, [5], [1.0, 0.5, -1.5, 2.0, 0.25]),
              helper.make_tensor("ln_bias", f32, [5], [0.1, 0.2, -0.3, 0.0, 0.5]),
-             helper.make_tensor("picks", i64, [2, 3, 4, 1], [(i * 7) % 5 for i in range(24)])]
+             helper.make_tensor("picks", i64, [2, 3, 4, 1], [(i * 7) % 5 for i in range(24)]),
+             helper.make_tensor("scales2", f32, [4], [1, 1, 2, 2]), helper.make_tensor("scales15", f32, [4], [1, 1, 1.5, 1.5]),
+             helper.make_tensor("scales_odd", f32, [4], [1, 1, 1.7, 2.3]), helper.make_tensor("scales_down", f32, [4], [1, 1, 0.5, 0.6]),
+             helper.make_tensor("sizes", i64, [4], [2, 3, 7, 9])]
     n = helper.make_node
     nodes = [n("Abs", ["input"], ["abs"]), n("Neg", ["input"], ["neg"]), n("Exp", ["input"], ["exp"]),
              n("Add", ["abs", "one"], ["abs1"]), n("Log", ["abs1"], ["log"]), n("Sqrt", ["abs"], ["sqrt"]),
@@ -190,7 +193,17 @@ def operator_zoo(name, opset):
              n("AveragePool", ["input"], ["avgpool_including"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], count_include_pad=1),
              n("AveragePool", ["input"], ["avgpool_ceil"], kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1),
              n("ArgMax", ["input"], ["argmax"], axis=1, keepdims=0), n("Cast", ["argmax"], ["argmax_float"], to=1),
-             n("GatherElements", ["input", "picks"], ["gathered"], axis=3)]
+             n("GatherElements", ["input", "picks"], ["gathered"], axis=3),
+             n("Resize", ["input", "", "scales2"], ["resize_cubic"], mode="cubic", coordinate_transformation_mode="pytorch_half_pixel",
+               cubic_coeff_a=-0.75),
+             n("Resize", ["input", "", "scales15"], ["resize_linear"], mode="linear"),
+             n("Resize", ["input", "", "scales_odd"], ["resize_nearest"], mode="nearest"),
+             n("Resize", ["input", "", "scales_odd"], ["resize_nearest_ceil"], mode="nearest", nearest_mode="ceil",
+               coordinate_transformation_mode="asymmetric"),
+             n("Resize", ["input", "", "", "sizes"], ["resize_sizes"], mode="linear", coordinate_transformation_mode="align_corners"),
+             n("Resize", ["input", "", "scales15"], ["resize_cubic_exclude"], mode="cubic", cubic_coeff_a=-0.5, exclude_outside=1,
+               coordinate_transformation_mode="asymmetric"),
+             n("Resize", ["input", "", "scales_down"], ["resize_down"], mode="linear")]
     reductions = [("ReduceMean", "axes23", 1), ("ReduceMax", "axes_last", 1), ("ReduceMin", "axes12", 0), ("ReduceL2", "axes23", 1),
                   ("ReduceSumSquare", "axes3", 0)]
     for op, axes, keep in reductions:

@@ -55,7 +55,9 @@ enum ONNXLayers {
         case "Sigmoid": return Activation.sigmoid
         case "LeakyRelu": return Activation.leakyReLU(negativeSlope: Double(node.float("alpha", default: 0.01)))
         case "Resize", "Upsample":
-            return try upsampling(node, values: values, opset: opset)
+            // An Upsample layer (and its exact rule) where the configuration is one; any other resize is computed by
+            // `ONNXOperators.resize` and has no frequency rule.
+            return try? upsampling(node, values: values, opset: opset)
         default:
             return nil
         }

@@ -100,6 +100,8 @@ enum ONNXOperators {
             return [try transpose(node, try input(0), permutation: node.ints("perm"))]
         case "Pow":
             return [try broadcast(node, try input(0), try input(1), op: "Pow")]
+        case "Resize", "Upsample":
+            return [.real(try resize(node, inputs, opset: opset))]
         default:
             if let result = try runMore(node, inputs, opset: opset) ?? runPooling(node, inputs, opset: opset) { return result }
             throw node.error("unsupported operator (supported: \(supported.sorted().joined(separator: ", ")))")
