@@ -165,7 +165,11 @@ def operator_zoo(name, opset):
              helper.make_tensor("picks", i64, [2, 3, 4, 1], [(i * 7) % 5 for i in range(24)]),
              helper.make_tensor("scales2", f32, [4], [1, 1, 2, 2]), helper.make_tensor("scales15", f32, [4], [1, 1, 1.5, 1.5]),
              helper.make_tensor("scales_odd", f32, [4], [1, 1, 1.7, 2.3]), helper.make_tensor("scales_down", f32, [4], [1, 1, 0.5, 0.6]),
-             helper.make_tensor("sizes", i64, [4], [2, 3, 7, 9])]
+             helper.make_tensor("sizes", i64, [4], [2, 3, 7, 9]),
+             helper.make_tensor("w_dilated", f32, [4, 3, 3, 3], [((i * 7) % 13) / 13 - 0.4 for i in range(108)]),
+             helper.make_tensor("w_grouped", f32, [3, 1, 3, 3], [((i * 5) % 11) / 11 - 0.45 for i in range(27)]),
+             helper.make_tensor("axis_w", i64, [], [3]), helper.make_tensor("k1", i64, [], [1]),
+             helper.make_tensor("keys", f32, [2, 3, 6, 5], [((i * 3) % 17) / 17 - 0.5 for i in range(180)])]
     n = helper.make_node
     nodes = [n("Abs", ["input"], ["abs"]), n("Neg", ["input"], ["neg"]), n("Exp", ["input"], ["exp"]),
              n("Add", ["abs", "one"], ["abs1"]), n("Log", ["abs1"], ["log"]), n("Sqrt", ["abs"], ["sqrt"]),
@@ -203,7 +207,13 @@ def operator_zoo(name, opset):
              n("Resize", ["input", "", "", "sizes"], ["resize_sizes"], mode="linear", coordinate_transformation_mode="align_corners"),
              n("Resize", ["input", "", "scales15"], ["resize_cubic_exclude"], mode="cubic", cubic_coeff_a=-0.5, exclude_outside=1,
                coordinate_transformation_mode="asymmetric"),
-             n("Resize", ["input", "", "scales_down"], ["resize_down"], mode="linear")]
+             n("Resize", ["input", "", "scales_down"], ["resize_down"], mode="linear"),
+             n("Conv", ["input", "w_dilated"], ["conv_dilated"], dilations=[2, 2], pads=[2, 2, 2, 2]),
+             n("Conv", ["input", "w_grouped"], ["conv_grouped_dilated"], group=3, dilations=[1, 2], pads=[1, 2, 1, 2]),
+             n("Einsum", ["input", "keys"], ["attention"], equation="bhqd,bhkd->bhqk"),
+             n("Einsum", ["input"], ["einsum_sum"], equation="bhqd->bq"),
+             n("CumSum", ["input", "axis_w"], ["cumsum"]), n("CumSum", ["input", "axis_w"], ["cumsum_rev"], exclusive=1, reverse=1),
+             n("Trilu", ["input", "k1"], ["triu"]), n("Trilu", ["input"], ["tril"], upper=0)]
     reductions = [("ReduceMean", "axes23", 1), ("ReduceMax", "axes_last", 1), ("ReduceMin", "axes12", 0), ("ReduceL2", "axes23", 1),
                   ("ReduceSumSquare", "axes3", 0)]
     for op, axes, keep in reductions:

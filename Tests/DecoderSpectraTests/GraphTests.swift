@@ -131,6 +131,22 @@ extension GraphTests {
     }
 }
 
+extension GraphTests {
+    /// A dilated convolution is the convolution with the dilated kernel: after a circular (wrap) Pad it is exact, to
+    /// 1e-10 in Double, as torch's dilated circular convolutions export.
+    @Test func dilatedCircularConvolutionIsExact() throws {
+        var builder = ONNXBuilder()
+        builder.inputShape = [1, 2, 8, 8]
+        builder.int64s("pads", shape: [8], values: [0, 0, 2, 2, 0, 0, 2, 2])
+        builder.floats("w", shape: [3, 2, 3, 3], values: (0..<54).map { Float(($0 * 5) % 13) / 13 - 0.5 })
+        builder.node("Pad", ["x", "pads"], ["padded"], [ONNXBuilder.attribute("mode", string: "wrap")], name: "pad")
+        builder.node("Conv", ["padded", "w"], ["y"], [ONNXBuilder.attribute("dilations", ints: [2, 2])], name: "conv")
+        let graph = try ModelGraph.load(onnx: try builder.write(to: temporaryFolder()))
+        let conv = try #require(try graph.trace(Tensor<Double>(shape: [1, 2, 8, 8]) { Double(($0 * 13) % 23) / 23 }).stages.last)
+        #expect(conv.verification.rule == "exact" && (conv.verification.relativeError ?? 1) < 1e-10, "\(conv.verification)")
+    }
+}
+
 /// A built Conv2d with a 1×1 kernel and zero padding mode, for its rule alone.
 enum Conv2dRuleProbe {
     static func zeroPaddedOneByOne() -> SpectralRule {

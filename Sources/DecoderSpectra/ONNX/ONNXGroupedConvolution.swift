@@ -5,7 +5,7 @@ extension ONNXNodeOperator {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     func groupedOrPaddedConvolution<S: TensorScalar>(_ inputs: [TensorValue<S>?], context: GraphContext<S>) throws -> Tensor<S> {
-        guard case let .real(x)? = inputs[0], x.rank == 4, case let .real(weight)? = ONNXLookup(context).value(node.inputs[1]), weight.rank == 4 else {
+        guard case let .real(x)? = inputs[0], x.rank == 4, let weight = try ONNXLookup(context).convolutionWeight(node) else {
             throw node.error("needs a 4D input and a 4D weight")
         }
         let groups = try node.int("group", default: 1)
@@ -52,7 +52,7 @@ extension ONNXNodeOperator {
 
     /// One Conv2d per group of a grouped ONNX Conv (weights and biases sliced), with the given padding.
     func groupLayers(_ values: ONNXLookup, padding: (Int, Int)) throws -> [Conv2d] {
-        guard case let .real(weight)? = values.value(node.inputs[1]), weight.rank == 4 else { throw node.error("needs a 4D weight") }
+        guard let weight = try values.convolutionWeight(node) else { throw node.error("needs a 4D weight") }
         let groups = try node.int("group", default: 1)
         guard groups > 0, weight.shape[0] % groups == 0 else { throw node.error("group \(groups) does not divide \(weight.shape[0]) kernels") }
         let bias: Tensor<Float>? = node.inputs.count > 2 && !node.inputs[2].isEmpty ? {

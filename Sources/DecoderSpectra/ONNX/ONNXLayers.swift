@@ -14,9 +14,8 @@ enum ONNXLayers {
         var generator = SeededGenerator(seed: 0)  // placeholder weights, replaced below
         switch node.opType {
         case "Conv":
-            guard let weight = try constant(1), weight.rank == 4 else { throw node.error("needs a 4D weight (only 2D convolutions are supported)") }
+            guard let weight = try values.convolutionWeight(node) else { throw node.error("needs a 4D weight (only 2D convolutions are supported)") }
             guard try node.int("group", default: 1) == 1 else { return nil }
-            try requireUnitDilations(node)
             guard let (padding, _) = try symmetricPads(node, kernel: (weight.shape[2], weight.shape[3]), input: try inputSize(node, values)) else {
                 return nil
             }
@@ -171,5 +170,29 @@ struct ONNXLookup {
     init(value: @escaping (String) -> ONNXValue?, shape: @escaping (String) -> [Int]?) {
         self.value = value
         self.shape = shape
+    }
+}
+
+extension ONNXLookup {
+    /// The weight of a Conv node with its `dilations` applied as zeros between the taps (a dilated convolution is the
+    /// convolution with the dilated kernel, so it runs as one and gets the same frequency rule), or nil when the
+    /// weight is not a 4D float tensor.
+    func convolutionWeight(_ node: ONNXNode) throws -> Tensor<Float>? {
+        guard node.inputs.count > 1, case let .real(weight)? = value(node.inputs[1]), weight.rank == 4 else { return nil }
+        let (dh, dw) = try node.pair("dilations", default: 1)
+        guard node.opType == "Conv", (dh, dw) != (1, 1) else { return weight }
+        let (kh, kw) = ((weight.shape[2] - 1) * dh + 1, (weight.shape[3] - 1) * dw + 1)
+        try ResourceLimits.checkHyperparameters([kh, kw], name: "dilated kernel_shape", layer: node.label)
+        let shape = [weight.shape[0], weight.shape[1], kh, kw]
+        try ResourceLimits.checkAllocation(shape, layer: node.label, what: "its dilated kernel")
+        var dilated = Tensor<Float>(zeros: shape)
+        for o in 0..<shape[0] {
+            for i in 0..<shape[1] {
+                for t in 0..<weight.shape[2] {
+                    for s in 0..<weight.shape[3] { dilated[o, i, t * dh, s * dw] = weight[o, i, t, s] }
+                }
+            }
+        }
+        return dilated
     }
 }

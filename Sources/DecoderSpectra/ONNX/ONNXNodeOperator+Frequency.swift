@@ -66,7 +66,7 @@ extension ONNXNodeOperator {
             return FrequencyPrediction(.exact(node.opType == "Div" ? "division by a constant factor" : "multiplication by a constant factor"), out)
         case "Conv":
             // Reached for grouped convolutions: T is block-diagonal, one block per group (Theorem 3.2 per group).
-            guard let g = spectra.first ?? nil, case let .real(weight)? = ONNXLookup(context).value(node.inputs[1]),
+            guard let g = spectra.first ?? nil, let weight = try ONNXLookup(context).convolutionWeight(node),
                   let (padding, _) = try ONNXLayers.symmetricPads(node, kernel: (weight.shape[2], weight.shape[3]), input: (g.rows, g.columns))
             else { return nil }
             let layers = try groupLayers(ONNXLookup(context), padding: padding)
@@ -123,7 +123,7 @@ extension ONNXNodeOperator {
         guard node.opType == "Conv", (node.ints("pads") ?? [0, 0, 0, 0]).allSatisfy({ $0 == 0 }),
               node.string("auto_pad", default: "NOTSET") == "NOTSET", (try? node.int("group", default: 1)) == 1,
               case let .real(padded)? = context.value(node.inputs[0]), padded.rank == 4,
-              case let .real(weight)? = ONNXLookup(context).value(node.inputs[1]), weight.rank == 4 else { return nil }
+              let weight = try ONNXLookup(context).convolutionWeight(node), weight.rank == 4 else { return nil }
         var frontier = [node.inputs[0]], seen = Set<String>()
         while let name = frontier.popLast() {
             guard seen.insert(name).inserted, let producer = context.graph.onnxProducer(of: name), ["Concat", "Slice"].contains(producer.opType) else { continue }
@@ -168,7 +168,7 @@ extension ONNXNodeOperator {
         guard node.opType == "Conv", (node.ints("pads") ?? [0, 0, 0, 0]).allSatisfy({ $0 == 0 }),
               node.string("auto_pad", default: "NOTSET") == "NOTSET", (try? node.int("group", default: 1)) == 1,
               let pad = context.graph.onnxProducer(of: node.inputs[0]), pad.opType == "Pad",
-              case let .real(weight)? = ONNXLookup(context).value(node.inputs[1]), weight.rank == 4 else { return nil }
+              let weight = try ONNXLookup(context).convolutionWeight(node), weight.rank == 4 else { return nil }
         let lookup = ONNXLookup(context)
         let pads: [Int]?
         if pad.inputs.count > 1, !pad.inputs[1].isEmpty, let value = lookup.value(pad.inputs[1]) {

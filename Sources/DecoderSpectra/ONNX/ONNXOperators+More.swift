@@ -12,7 +12,8 @@ extension ONNXOperators {
     static let moreOperators: Set = [
         "Max", "Min", "Sum", "Mean", "ConstantOfShape", "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2",
         "ReduceSumSquare", "Softmax", "LogSoftmax", "GlobalAveragePool", "GlobalMaxPool", "Equal", "Less", "Greater",
-        "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Where", "Expand", "Tile", "Range", "Split",
+        "LessOrEqual", "GreaterOrEqual", "Not", "And", "Or", "Where", "Expand", "Tile", "Range", "Split", "Einsum",
+        "CumSum", "Trilu",
     ]
 
     /// The operators of this file, or nil when `node` is none of them.
@@ -116,9 +117,101 @@ extension ONNXOperators {
                 defer { start += size }
                 return try gatherAll(node, x, ranges: x.shape.indices.map { $0 == axis ? Array(start..<(start + size)) : Array(0..<x.shape[$0]) })
             }
+        case "Einsum":
+            return [.real(try einsum(node, try inputs.map { value -> Tensor<S> in
+                guard case let .real(t)? = value else { throw node.error("Einsum operands must be float tensors") }
+                return t
+            }))]
+        case "CumSum":
+            let x = try real(0)
+            guard var axis = try integers(1)?.first else { throw node.error("needs an axis input") }
+            if axis < 0 { axis += x.rank }
+            guard axis >= 0 && axis < x.rank else { throw node.error("axis out of range for \(describeShape(x.shape))") }
+            let (exclusive, reverse) = (try node.int("exclusive", default: 0) == 1, try node.int("reverse", default: 0) == 1)
+            let (outer, n, inner) = (x.shape[..<axis].reduce(1, *), x.shape[axis], x.shape[(axis + 1)...].reduce(1, *))
+            var y = x
+            for o in 0..<outer {
+                for j in 0..<inner {
+                    var total = 0.0
+                    for step in 0..<n {
+                        let k = reverse ? n - 1 - step : step, index = (o * n + k) * inner + j
+                        let value = x.scalars[index].float64
+                        if !exclusive { total += value }
+                        y.scalars[index] = S(total)
+                        if exclusive { total += value }
+                    }
+                }
+            }
+            return [.real(y)]
+        case "Trilu":
+            let x = try real(0)
+            guard x.rank >= 2 else { throw node.error("needs a tensor of rank 2 or more") }
+            let k = try integers(1)?.first ?? 0, upper = try node.int("upper", default: 1) == 1
+            let (rows, columns) = (x.shape[x.rank - 2], x.shape[x.rank - 1])
+            var y = x
+            for flat in 0..<x.count {
+                let (i, j) = ((flat / columns) % rows, flat % columns)
+                if upper ? j - i < k : j - i > k { y.scalars[flat] = 0 }
+            }
+            return [.real(y)]
         default:
             return nil
         }
+    }
+
+    /// Einsum without ellipsis: the product of the operands summed over every letter not in the output (implicit
+    /// output: the letters that occur once, in alphabetical order), accumulated in Float64.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    static func einsum<S: TensorScalar>(_ node: ONNXNode, _ operands: [Tensor<S>]) throws -> Tensor<S> {
+        let equation = node.string("equation", default: "").filter { !$0.isWhitespace }
+        guard !equation.contains("."), !operands.isEmpty else { throw node.error("equation '\(equation)' is not supported (no ellipsis)") }
+        let parts = equation.components(separatedBy: "->")
+        let terms = parts[0].split(separator: ",", omittingEmptySubsequences: false).map { Array($0) }
+        guard terms.count == operands.count, parts.count <= 2 else { throw node.error("equation '\(equation)' does not match \(operands.count) operands") }
+        var sizes: [Character: Int] = [:]
+        for (term, operand) in zip(terms, operands) {
+            guard term.count == operand.rank else { throw node.error("'\(String(term))' does not match operand \(describeShape(operand.shape))") }
+            for (letter, size) in zip(term, operand.shape) {
+                guard sizes[letter] == nil || sizes[letter] == size else { throw node.error("letter '\(letter)' has two sizes") }
+                sizes[letter] = size
+            }
+        }
+        let counts = terms.flatMap { $0 }.reduce(into: [Character: Int]()) { $0[$1, default: 0] += 1 }
+        let output = parts.count == 2 ? Array(parts[1]) : counts.filter { $0.value == 1 }.keys.sorted()
+        guard output.allSatisfy({ sizes[$0] != nil }), Set(output).count == output.count else { throw node.error("invalid output '\(String(output))'") }
+        let summed = sizes.keys.filter { !output.contains($0) }.sorted()
+        let outShape = output.map { sizes[$0]! }, sumShape = summed.map { sizes[$0]! }
+        try ResourceLimits.checkAllocation(outShape, layer: node.label)
+        let (outCount, sumCount) = (outShape.reduce(1, *), sumShape.reduce(1, *))
+        guard outCount.multipliedReportingOverflow(by: sumCount).partialValue <= 1 << 34 else { throw node.error("too much work") }
+        let letters = output + summed
+        // For each operand, the stride of each letter (0 where the operand lacks it).
+        let operandStrides = zip(terms, operands).map { term, operand -> [Int] in
+            let st = strides(operand.shape)
+            return letters.map { letter in term.indices.filter { term[$0] == letter }.reduce(0) { $0 + st[$1] } }
+        }
+        let shape = outShape + sumShape, st = strides(shape)
+        var result = [S](repeating: 0, count: outCount)
+        for o in 0..<outCount {
+            var total = 0.0
+            for s in 0..<sumCount {
+                let flat = o * sumCount + s
+                var product = 1.0
+                for (operand, strides) in zip(operands, operandStrides) {
+                    var index = 0, rest = flat
+                    for d in 0..<shape.count {
+                        let coordinate = rest / st[d]
+                        rest %= st[d]
+                        index += coordinate * strides[d]
+                    }
+                    product *= operand.scalars[index].float64
+                }
+                total += product
+            }
+            result[o] = S(total)
+        }
+        return try Tensor(shape: outShape, scalars: result)
     }
 
     /// One-input element-wise functions, with the specification's default attributes.
