@@ -28,8 +28,11 @@ public struct Activation: Layer {
         }
     }
 
+    /// Element-wise, so any shape (as in PyTorch: the mapping MLPs of generators apply them to [B, F] vectors).
     public func outputShape(for input: [Int]) throws -> [Int] {
-        try requireNCHW(input, channels: nil)
+        guard input.allSatisfy({ $0 >= 0 }) else {
+            throw SpectraError.shapeMismatch(layer: "", expected: "a tensor shape", got: describeShape(input))
+        }
         return input
     }
 

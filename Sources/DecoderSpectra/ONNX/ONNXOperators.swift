@@ -243,7 +243,12 @@ enum ONNXOperators {
                         case .mul: for k in 0..<last { o[k] = p[k * stepA] * q[k * stepB] }
                         case .div: for k in 0..<last { o[k] = p[k * stepA] / q[k * stepB] }
                         case .mod: for k in 0..<last { o[k] = p[k * stepA].truncatingRemainder(dividingBy: q[k * stepB]) }  // fmod = 1
-                        case .pow: for k in 0..<last { o[k] = S.pow(p[k * stepA], q[k * stepB]) }
+                        // C's pow: a negative base with an integer exponent is defined ((x − μ)² in LayerNorm copies).
+                        case .pow:
+                            for k in 0..<last {
+                                let (base, exponent) = (p[k * stepA], q[k * stepB])
+                                o[k] = exponent == exponent.rounded() && Swift.abs(exponent) < S(1 << 30) ? S.pow(base, Int(exponent)) : S.pow(base, exponent)
+                            }
                         // NaN propagates, as onnxruntime's Max and Min do.
                         case .max: for k in 0..<last { o[k] = p[k * stepA].isNaN || q[k * stepB].isNaN ? .nan : Swift.max(p[k * stepA], q[k * stepB]) }
                         case .min: for k in 0..<last { o[k] = p[k * stepA].isNaN || q[k * stepB].isNaN ? .nan : Swift.min(p[k * stepA], q[k * stepB]) }
