@@ -51,11 +51,18 @@ struct Verify: ParsableCommand {
                                                passed: passed, layers: rows))
         } else {
             print("model \(trace.modelName), input \(source), precision \(S.precisionName)")
-            print(pad("#", 4) + pad("layer", 12) + pad("type", 17) + pad("output shape", 20) + pad("rule", 12) + pad("rel. error", 12) + "sim")
+            // Columns as wide as their longest entry: ONNX node names such as /decoder/up_blocks.0/resnets.1/conv2/Conv
+            // are shown in full.
+            func width(_ header: String, _ entries: [String]) -> Int { max(header.count, entries.map(\.count).max() ?? 0) + 2 }
+            let widths = (index: width("#", ["\(trace.stages.count)"]), name: width("layer", trace.stages.map(\.name)),
+                          type: width("type", trace.stages.map(\.type)),
+                          shape: width("output shape", trace.stages.map { describeShape($0.output.shape) }))
+            print(pad("#", widths.index) + pad("layer", widths.name) + pad("type", widths.type) + pad("output shape", widths.shape)
+                  + pad("rule", 13) + pad("rel. error", 12) + "sim")
             for (i, stage) in trace.stages.enumerated() {
                 let v = stage.verification
-                print(pad("\(i + 1)", 4) + pad(stage.name, 12) + pad(stage.type, 17)
-                      + pad(describeShape(stage.output.shape), 20) + pad(v.rule, 12)
+                print(pad("\(i + 1)", widths.index) + pad(stage.name, widths.name) + pad(stage.type, widths.type)
+                      + pad(describeShape(stage.output.shape), widths.shape) + pad(v.rule, 13)
                       + pad(v.relativeError.map { String(format: "%.2e", $0) } ?? "-", 12)
                       + (v.similarity.map { String(format: "%.6f", $0) } ?? "-"))
             }
