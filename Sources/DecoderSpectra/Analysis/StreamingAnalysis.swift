@@ -25,12 +25,15 @@ public enum StreamingAnalysis {
         _ model: ModelGraph, batches: InputBatches, until: String? = nil, precision: S.Type, workers: Int = 1,
         perStage: ((Int, AnalysisStage<S>) throws -> Void)? = nil, progress: ((Int) -> Void)? = nil
     ) throws -> AnalysisAccumulator {
-        let workers = perStage == nil ? max(1, workers) : 1
+        var workers = perStage == nil ? max(1, workers) : 1
         var result: AnalysisAccumulator?
         if batches.automaticBatchSize, let first = try batches.next() {
-            // One image first: its layers' sizes set the batch size of the rest.
+            // One image first: its layers' sizes set the batch size of the rest, and, where one image alone is over
+            // the budget (a 512×512 VAE decoder: 2^25 values in one stage), one worker, so that memory holds one
+            // image's tensors rather than one per core.
             result = try analyse(first, model: model, until: until, precision: S.self, perStage: perStage)
             batches.batchSize = automaticBatchSize(result!)
+            if largestStage(result!) > 1 << 23 { workers = 1 }
             progress?(result!.images)
         }
         if workers == 1 {
@@ -86,8 +89,12 @@ public enum StreamingAnalysis {
     /// 2^22 values (16 MiB of float32; its spectrum, prediction and the work buffers take several times that), at
     /// most 8. Measured on 2 cores, larger batches were no faster (the work per image dominates) and only cost memory.
     public static func automaticBatchSize(_ firstImage: AnalysisAccumulator) -> Int {
-        let largest = firstImage.stages.map { $0.imageShape.reduce(1, *) }.max() ?? 1
-        return min(8, max(1, (1 << 22) / max(1, largest)))
+        min(8, max(1, (1 << 22) / max(1, largestStage(firstImage))))
+    }
+
+    /// The most values one image has in one stage.
+    static func largestStage(_ accumulator: AnalysisAccumulator) -> Int {
+        accumulator.stages.map { $0.imageShape.reduce(1, *) }.max() ?? 1
     }
 
     /// The accumulators of one batch, traced stage by stage.
