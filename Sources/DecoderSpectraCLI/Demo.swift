@@ -195,10 +195,10 @@ struct AnalysisJob {
         let analysis: AnalysisAccumulator
         switch precision {
         case .float:
-            analysis = try StreamingAnalysis.run(model, batches: batches, until: until, precision: Float.self, workers: workers,
+            analysis = try StreamingAnalysis.run(model, batches: batches, until: until, precision: Float.self, workers: workers, singleThreadedBLAS: true,
                                                  perStage: saving ? { try perImage.append(stage: $1, at: $0, into: folder) } : nil, progress: progress)
         case .double:
-            analysis = try StreamingAnalysis.run(model, batches: batches, until: until, precision: Double.self, workers: workers,
+            analysis = try StreamingAnalysis.run(model, batches: batches, until: until, precision: Double.self, workers: workers, singleThreadedBLAS: true,
                                                  perStage: saving ? { try perImage.append(stage: $1, at: $0, into: folder) } : nil, progress: progress)
         }
         Console.endProgress()

@@ -16,14 +16,16 @@ public enum StreamingAnalysis {
     /// stream per-image files), `progress` the number of images done. Each batch is run stage by stage and folded as
     /// it goes, so memory holds one batch's live tensors per worker, not every stage.
     ///
-    /// `workers` > 1 traces that many batches at once (OpenBLAS then runs one thread per worker); the per-batch
-    /// accumulators are merged in input order, so the result is the single-worker one up to the order of Float64
-    /// additions. With `perStage` (which needs stages in order) one worker is used.
+    /// `workers` > 1 traces that many batches at once; the per-batch accumulators are merged in input order, so the
+    /// result is the single-worker one up to the order of Float64 additions. With `perStage` (which needs stages in
+    /// order) one worker is used. `singleThreadedBLAS` (the CLI's choice) runs OpenBLAS on one thread meanwhile, so that
+    /// its threads do not compete with the workers; it changes a process-wide setting, which a library caller running
+    /// other BLAS work at the same time may not want (the default leaves it alone).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func run<S: TensorScalar>(
         _ model: ModelGraph, batches: InputBatches, until: String? = nil, precision: S.Type, workers: Int = 1,
-        perStage: ((Int, AnalysisStage<S>) throws -> Void)? = nil, progress: ((Int) -> Void)? = nil
+        singleThreadedBLAS: Bool = false, perStage: ((Int, AnalysisStage<S>) throws -> Void)? = nil, progress: ((Int) -> Void)? = nil
     ) throws -> AnalysisAccumulator {
         var workers = perStage == nil ? max(1, workers) : 1
         var result: AnalysisAccumulator?
@@ -50,7 +52,7 @@ public enum StreamingAnalysis {
         var nextBatch = 0, nextToMerge = 0
         var pending: [Int: AnalysisAccumulator] = [:]
         var failure: Error?
-        BLASInfo.withThreads(1) {
+        BLASInfo.withThreads(singleThreadedBLAS ? 1 : BLASInfo.threads) {
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 while true {
                     lock.lock()
