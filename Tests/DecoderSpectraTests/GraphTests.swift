@@ -147,6 +147,22 @@ extension GraphTests {
     }
 }
 
+extension GraphTests {
+    /// A grouped ConvTranspose runs as one layer per group, and its rule is the per-group rule: exact for kernel =
+    /// stride and no padding (§2.4), to 1e-10 in Double.
+    @Test func groupedTransposedConvolutionHasThePerGroupRule() throws {
+        var builder = ONNXBuilder()
+        builder.inputShape = [2, 4, 3, 3]
+        builder.floats("w", shape: [4, 3, 2, 2], values: (0..<48).map { Float(($0 * 7) % 13) / 13 - 0.5 })
+        builder.node("ConvTranspose", ["x", "w"], ["y"], [ONNXBuilder.attribute("group", int: 2), ONNXBuilder.attribute("strides", ints: [2, 2])],
+                     name: "up")
+        let graph = try ModelGraph.load(onnx: try builder.write(to: temporaryFolder()))
+        let stage = try #require(try graph.trace(Tensor<Double>(shape: [2, 4, 3, 3]) { Double(($0 * 11) % 7) / 7 }).stages.first)
+        #expect(stage.output.shape == [2, 6, 6, 6])
+        #expect(stage.verification.rule == "exact" && (stage.verification.relativeError ?? 1) < 1e-10, "\(stage.verification)")
+    }
+}
+
 /// A built Conv2d with a 1×1 kernel and zero padding mode, for its rule alone.
 enum Conv2dRuleProbe {
     static func zeroPaddedOneByOne() -> SpectralRule {

@@ -71,4 +71,58 @@ extension ONNXNodeOperator {
             return conv
         }
     }
+
+    /// One ConvTranspose2d per group of a grouped ConvTranspose: input channels g·C/G ..< (g+1)·C/G with weight rows
+    /// of the same range ([C_in, C_out/G, kH, kW]) give output channels g·D/G ..< (g+1)·D/G.
+    func transposedGroupLayers(_ values: ONNXLookup) throws -> [ConvTranspose2d] {
+        guard case let .real(weight)? = values.value(node.inputs[1]), weight.rank == 4 else { throw node.error("needs a 4D weight") }
+        let groups = try node.int("group", default: 1)
+        guard groups > 0, weight.shape[0] % groups == 0 else { throw node.error("group \(groups) does not divide \(weight.shape[0]) input channels") }
+        let bias: Tensor<Float>? = node.inputs.count > 2 && !node.inputs[2].isEmpty ? {
+            if case let .real(b)? = values.value(node.inputs[2]) { return b } else { return nil }
+        }() : nil
+        let (inPer, outPer) = (weight.shape[0] / groups, weight.shape[1])
+        let per = inPer * outPer * weight.shape[2] * weight.shape[3]
+        return try (0..<groups).map { g in
+            let slice = try Tensor(shape: [inPer, outPer, weight.shape[2], weight.shape[3]], scalars: Array(weight.scalars[(g * per)..<((g + 1) * per)]))
+            let groupBias = try bias.map { try Tensor(shape: [outPer], scalars: Array($0.scalars[(g * outPer)..<((g + 1) * outPer)])) }
+            return try ONNXLayers.transposedLayer(node, weight: slice, bias: groupBias)
+        }
+    }
+
+    /// A grouped ConvTranspose: each group's layer on its slice of channels, outputs joined along the channels.
+    func groupedTransposedConvolution<S: TensorScalar>(_ inputs: [TensorValue<S>?], context: GraphContext<S>) throws -> Tensor<S> {
+        guard case let .real(x)? = inputs[0], x.rank == 4 else { throw node.error("needs a 4D input") }
+        let layers = try transposedGroupLayers(ONNXLookup(context))
+        guard x.channels == layers.count * layers[0].inChannels else {
+            throw node.error("input channels \(x.channels) do not match \(layers.count) groups of \(layers[0].inChannels)")
+        }
+        let parts = try layers.enumerated().map { g, layer -> Tensor<S> in
+            try ResourceLimits.checkAllocation(try layer.outputShape(for: [x.batch, layer.inChannels, x.height, x.width]), layer: node.label)
+            return try layer.forward(x.channelSlice((g * layer.inChannels)..<((g + 1) * layer.inChannels)))
+        }
+        return Tensor.concatenatingChannels(parts)
+    }
+}
+
+extension Tensor {
+    /// Channels `range` of every image (rank-4 tensors).
+    func channelSlice(_ range: Range<Int>) -> Tensor {
+        let plane = height * width
+        var values: [Scalar] = []
+        values.reserveCapacity(batch * range.count * plane)
+        for b in 0..<batch { values += scalars[((b * channels + range.lowerBound) * plane)..<((b * channels + range.upperBound) * plane)] }
+        return try! Tensor(shape: [batch, range.count, height, width], scalars: values)
+    }
+
+    /// Rank-4 tensors with the same batch and size, joined along the channel axis.
+    static func concatenatingChannels(_ parts: [Tensor]) -> Tensor {
+        var shape = parts[0].shape
+        shape[1] = parts.reduce(0) { $0 + $1.channels }
+        var values: [Scalar] = []
+        for b in 0..<shape[0] {
+            for p in parts { values += p.scalars[(b * p.channels * p.height * p.width)..<((b + 1) * p.channels * p.height * p.width)] }
+        }
+        return try! Tensor(shape: shape, scalars: values)
+    }
 }

@@ -27,19 +27,8 @@ enum ONNXLayers {
             return conv
         case "ConvTranspose":
             guard let weight = try constant(1), weight.rank == 4 else { throw node.error("needs a 4D weight (only 2D is supported)") }
-            guard try node.int("group", default: 1) == 1 else { throw node.error("group > 1 is not supported for ConvTranspose") }
-            try requireUnitDilations(node)
-            if node.has("output_shape") { throw node.error("the output_shape attribute is not supported (give pads instead)") }
-            let pads = node.ints("pads") ?? [0, 0, 0, 0]
-            guard pads.count == 4, pads[0] == pads[2], pads[1] == pads[3] else { throw node.error("asymmetric pads \(pads) are not supported") }
-            try ResourceLimits.checkHyperparameters(pads, name: "pads", layer: node.label, positive: false)
-            let stride = try node.pair("strides", default: 1), outputPadding = try node.pair("output_padding", default: 0, allowZero: true)
-            var layer = try ConvTranspose2d(
-                inChannels: weight.shape[0], outChannels: weight.shape[1], kernelSize: (weight.shape[2], weight.shape[3]),
-                stride: stride, padding: (pads[0], pads[1]), outputPadding: outputPadding,
-                bias: node.inputs.count > 2 && !node.inputs[2].isEmpty, generator: &generator)
-            try set(&layer, weight: weight, bias: try constant(2), node: node)
-            return layer
+            guard try node.int("group", default: 1) == 1 else { return nil }  // one layer per group (ONNXGroupedConvolution)
+            return try transposedLayer(node, weight: weight, bias: try constant(2))
         case "BatchNormalization":
             guard let scale = try constant(1), let bias = try constant(2), let mean = try constant(3), let variance = try constant(4) else {
                 throw node.error("needs scale, B, mean and var inputs")
@@ -60,6 +49,23 @@ enum ONNXLayers {
         default:
             return nil
         }
+    }
+
+    /// The ConvTranspose2d of a ConvTranspose node (or of one group of it) with the node's strides, pads and
+    /// output_padding; weight [C_in, C_out, kH, kW].
+    static func transposedLayer(_ node: ONNXNode, weight: Tensor<Float>, bias: Tensor<Float>?) throws -> ConvTranspose2d {
+        try requireUnitDilations(node)
+        if node.has("output_shape") { throw node.error("the output_shape attribute is not supported (give pads instead)") }
+        let pads = node.ints("pads") ?? [0, 0, 0, 0]
+        guard pads.count == 4, pads[0] == pads[2], pads[1] == pads[3] else { throw node.error("asymmetric pads \(pads) are not supported") }
+        try ResourceLimits.checkHyperparameters(pads, name: "pads", layer: node.label, positive: false)
+        let stride = try node.pair("strides", default: 1), outputPadding = try node.pair("output_padding", default: 0, allowZero: true)
+        var generator = SeededGenerator(seed: 0)  // placeholder weights, replaced below
+        var layer = try ConvTranspose2d(
+            inChannels: weight.shape[0], outChannels: weight.shape[1], kernelSize: (weight.shape[2], weight.shape[3]),
+            stride: stride, padding: (pads[0], pads[1]), outputPadding: outputPadding, bias: bias != nil, generator: &generator)
+        try set(&layer, weight: weight, bias: bias, node: node)
+        return layer
     }
 
     private static func set<L: Layer>(_ layer: inout L, weight: Tensor<Float>, bias: Tensor<Float>?, node: ONNXNode) throws {

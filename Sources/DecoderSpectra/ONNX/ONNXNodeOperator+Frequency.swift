@@ -76,6 +76,17 @@ extension ONNXNodeOperator {
             var parts: [Spectrum<S>] = []
             for (k, layer) in layers.enumerated() { parts.append(try layer.propagate(g.channels(k * inPer..<((k + 1) * inPer)))) }
             return FrequencyPrediction(rule, Spectrum.concatenatingChannels(parts))
+        case "ConvTranspose":
+            // Grouped: each group's rule (§2.4) on its channels, joined (the transfer is block-diagonal).
+            guard let g = spectra.first ?? nil else { return nil }
+            let layers = try transposedGroupLayers(ONNXLookup(context))
+            let inPer = layers[0].inChannels
+            guard g.channels == layers.count * inPer else { return nil }
+            let rule = layers[0].spectralRule(for: [g.batch, inPer, g.rows, g.columns])
+            if case .unavailable = rule { return FrequencyPrediction(rule, nil) }
+            var parts: [Spectrum<S>] = []
+            for (k, layer) in layers.enumerated() { parts.append(try layer.propagate(g.channels(k * inPer..<((k + 1) * inPer)))) }
+            return FrequencyPrediction(rule, Spectrum.concatenatingChannels(parts))
         case "InstanceNormalization", "GroupNormalization":
             // Per image and channel an affine map y = a·x + b, with a = scale/σ and b = bias − a·μ from that image's
             // statistics: H = a·G, plus M·N·b at DC (docs/theory.md §1.4, "Bias"). The prediction is exact given the

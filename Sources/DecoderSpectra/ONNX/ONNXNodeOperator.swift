@@ -18,6 +18,7 @@ struct ONNXNodeOperator: GraphOperator {
             return try LayerOperator(layer).forward(inputs, context: context)
         }
         if node.opType == "Conv" { return [.real(try groupedOrPaddedConvolution(inputs, context: context))] }
+        if node.opType == "ConvTranspose" { return [.real(try groupedTransposedConvolution(inputs, context: context))] }
         return try ONNXOperators.run(node, inputs, opset: opset)
     }
 }
