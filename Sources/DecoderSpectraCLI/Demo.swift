@@ -73,7 +73,7 @@ struct Analyze: ParsableCommand {
     @Option(help: "Read at most this many images.")
     var limit: Int?
 
-    @Option(help: "Centre-crop and resize every image to HxW (e.g. 64x64); by default all inputs must share one size.")
+    @Option(help: "Centre-crop and resize every image to HxW (e.g. 64x64, or 64 for 64x64); by default all inputs must share one size.")
     var size: String?
 
     @Option(help: "Output folder.")
@@ -83,7 +83,7 @@ struct Analyze: ParsableCommand {
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1 (it caps the number of images read)") }
-        if let size, parseSize(size) == nil { throw ValidationError("--size must look like 64x64, each side from 1 to 4096") }
+        if let size, parseSize(size) == nil { throw ValidationError("--size must look like 64x64 (or 64), each side from 1 to 4096") }
     }
 
     func run() throws {

@@ -53,10 +53,11 @@ struct InputOptions: ParsableArguments {
 }
 
 /// "HxW" (e.g. 64x64) as a pair; nil when malformed or outside 1…4096.
+/// `HxW` (64x64), or `N` for N×N as `experiment` and `train` take it; each side from 1 to 4096.
 func parseSize(_ text: String) -> (Int, Int)? {
-    let parts = text.lowercased().split(separator: "x").compactMap { Int($0) }
-    guard parts.count == 2, parts.allSatisfy({ $0 > 0 && $0 <= 4096 }) else { return nil }
-    return (parts[0], parts[1])
+    let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
+    guard (parts.count == 1 || parts.count == 2), parts.allSatisfy({ $0 != nil && $0! > 0 && $0! <= 4096 }) else { return nil }
+    return (parts[0]!, parts[parts.count - 1]!)
 }
 
 enum Precision: String, ExpressibleByArgument, CaseIterable {

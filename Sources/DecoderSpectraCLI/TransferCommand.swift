@@ -40,7 +40,7 @@ struct TransferCommand: ParsableCommand {
     @OptionGroup var style: OutputStyle
 
     func validate() throws {
-        guard parseSize(size) != nil else { throw ValidationError("--size must look like 64x64") }
+        guard parseSize(size) != nil else { throw ValidationError("--size must look like 64x64 (or 64)") }
         guard TransferExport.Anchor(rawValue: anchor) != nil else { throw ValidationError("--anchor must be pytorch or paper") }
     }
 

@@ -338,6 +338,8 @@ import Testing
     // MARK: 9. Usage errors exit 2
 
     @Test(arguments: [["analyze", "--model", "e8-k3", "--input", "x.npy", "--size", "0x0"],
+                      ["analyze", "--model", "e8-k3", "--input", "x.npy", "--size", "64x"],
+                      ["analyze", "--model", "e8-k3", "--input", "x.npy", "--size", "8x8x8"],
                       ["analyze", "--model", "e8-k3", "--input", "x.npy", "--limit", "0"],
                       ["verify", "--model", "e8-k3", "--images", "0"],
                       ["demo", "--images", "0"],
@@ -346,6 +348,17 @@ import Testing
     func usageErrorsExitWithStatus2(_ arguments: [String]) throws {
         let result = try runProcess(cliExecutable, arguments)
         #expect(result.status == 2, "\(arguments): \(result.stderr)")
+    }
+
+    /// `--size N` means N×N in `analyze`, as `experiment` and `train` take it.
+    @Test func analyzeTakesASquareSizeAsOneNumber() throws {
+        let out = temporaryFolder().appendingPathComponent("a")
+        let photo = fixturesURL.appendingPathComponent("images/photo.jpg").path
+        let result = try runProcess(cliExecutable, ["analyze", "--model", "e8-k3", "--input", photo, "--size", "8", "--out", out.path,
+                                                    "--json", "-q"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let summary = try JSONDecoder().decode(AnalysisSummary.self, from: Data(result.stdout.utf8))
+        #expect(summary.layers.first?.outputShape.suffix(2) == [8, 8], "\(summary.layers.first?.outputShape ?? [])")
     }
 }
 
