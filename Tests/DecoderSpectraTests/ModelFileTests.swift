@@ -83,6 +83,8 @@ import Testing
 
     @Test func unknownModelNamesAreReported() {
         #expect(throws: SpectraError.unknownModel("no-such-model")) { _ = try ModelResolver.resolve("no-such-model") }
+        #expect("\(SpectraError.unknownModel("e4-zero"))".contains("did you mean 'e4-zeros'?"))
+        #expect(!"\(SpectraError.unknownModel("no-such-model"))".contains("did you mean"))
     }
 }
 

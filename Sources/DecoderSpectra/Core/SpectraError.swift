@@ -28,7 +28,8 @@ public enum SpectraError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .invalidInput(reason):
             return "invalid input: \(reason)"
         case let .unknownModel(name):
-            return "unknown model '\(name)': not a built-in model (see `decoder-spectra models`) and no such file"
+            let suggestion = BuiltinModels.closestName(to: name).map { " (did you mean '\($0)'?)" } ?? ""
+            return "unknown model '\(name)': not a built-in model\(suggestion) and no such file; `decoder-spectra models` lists them"
         }
     }
 }
