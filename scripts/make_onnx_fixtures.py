@@ -171,7 +171,8 @@ def operator_zoo(name, opset):
              helper.make_tensor("axis_w", i64, [], [3]), helper.make_tensor("k1", i64, [], [1]),
              helper.make_tensor("keys", f32, [2, 3, 6, 5], [((i * 3) % 17) / 17 - 0.5 for i in range(180)]),
              helper.make_tensor("w_transposed", f32, [3, 2, 4, 4], [((i * 7) % 19) / 19 - 0.5 for i in range(96)]),
-             helper.make_tensor("b_transposed", f32, [6], [0.1, -0.1, 0.2, -0.2, 0.3, -0.3])]
+             helper.make_tensor("b_transposed", f32, [6], [0.1, -0.1, 0.2, -0.2, 0.3, -0.3]),
+             helper.make_tensor("w_deconv", f32, [3, 2, 3, 3], [((i * 5) % 17) / 17 - 0.5 for i in range(54)])]
     n = helper.make_node
     nodes = [n("Abs", ["input"], ["abs"]), n("Neg", ["input"], ["neg"]), n("Exp", ["input"], ["exp"]),
              n("Add", ["abs", "one"], ["abs1"]), n("Log", ["abs1"], ["log"]), n("Sqrt", ["abs"], ["sqrt"]),
@@ -216,7 +217,9 @@ def operator_zoo(name, opset):
              n("Einsum", ["input"], ["einsum_sum"], equation="bhqd->bq"),
              n("CumSum", ["input", "axis_w"], ["cumsum"]), n("CumSum", ["input", "axis_w"], ["cumsum_rev"], exclusive=1, reverse=1),
              n("Trilu", ["input", "k1"], ["triu"]), n("Trilu", ["input"], ["tril"], upper=0),
-             n("ConvTranspose", ["input", "w_transposed", "b_transposed"], ["deconv_grouped"], group=3, strides=[2, 2], pads=[1, 1, 1, 1])]
+             n("ConvTranspose", ["input", "w_transposed", "b_transposed"], ["deconv_grouped"], group=3, strides=[2, 2], pads=[1, 1, 1, 1]),
+             n("ConvTranspose", ["input", "w_deconv"], ["deconv_output_shape"], strides=[2, 2], output_shape=[8, 10]),
+             n("ConvTranspose", ["input", "w_deconv"], ["deconv_same"], strides=[2, 2], auto_pad="SAME_LOWER")]
     reductions = [("ReduceMean", "axes23", 1), ("ReduceMax", "axes_last", 1), ("ReduceMin", "axes12", 0), ("ReduceL2", "axes23", 1),
                   ("ReduceSumSquare", "axes3", 0)]
     for op, axes, keep in reductions:

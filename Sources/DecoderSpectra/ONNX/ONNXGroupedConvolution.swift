@@ -75,6 +75,8 @@ extension ONNXNodeOperator {
     /// One ConvTranspose2d per group of a grouped ConvTranspose: input channels g·C/G ..< (g+1)·C/G with weight rows
     /// of the same range ([C_in, C_out/G, kH, kW]) give output channels g·D/G ..< (g+1)·D/G.
     func transposedGroupLayers(_ values: ONNXLookup) throws -> [ConvTranspose2d] {
+        let inputShape = values.shape(node.inputs[0])
+        let inputSize = inputShape.flatMap { $0.count == 4 ? ($0[2], $0[3]) : nil }
         guard case let .real(weight)? = values.value(node.inputs[1]), weight.rank == 4 else { throw node.error("needs a 4D weight") }
         let groups = try node.int("group", default: 1)
         guard groups > 0, weight.shape[0] % groups == 0 else { throw node.error("group \(groups) does not divide \(weight.shape[0]) input channels") }
@@ -86,7 +88,7 @@ extension ONNXNodeOperator {
         return try (0..<groups).map { g in
             let slice = try Tensor(shape: [inPer, outPer, weight.shape[2], weight.shape[3]], scalars: Array(weight.scalars[(g * per)..<((g + 1) * per)]))
             let groupBias = try bias.map { try Tensor(shape: [outPer], scalars: Array($0.scalars[(g * outPer)..<((g + 1) * outPer)])) }
-            return try ONNXLayers.transposedLayer(node, weight: slice, bias: groupBias)
+            return try ONNXLayers.transposedLayer(node, weight: slice, bias: groupBias, inputSize: inputSize)
         }
     }
 

@@ -55,7 +55,10 @@ extension ModelGraph {
             let unpadded = (node.ints("pads") ?? [0, 0, 0, 0]).allSatisfy { $0 == 0 }
             guard node.string("auto_pad", default: "NOTSET") == "NOTSET",
                   !(unpadded && ["Concat", "Slice", "Pad"].contains(producerType(node.inputs.first ?? "") ?? "")) else { return nil }
-        case "ConvTranspose", "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Upsample":
+        case "ConvTranspose":
+            // output_shape and SAME padding depend on the input's size: built at run time.
+            guard !node.has("output_shape"), node.string("auto_pad", default: "NOTSET") == "NOTSET" else { return nil }
+        case "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid", "Tanh", "Upsample":
             break
         case "Resize":
             guard node.inputs.count < 4 || node.inputs[3].isEmpty else { return nil }  // sizes depend on the input

@@ -28,7 +28,9 @@ enum ONNXLayers {
         case "ConvTranspose":
             guard let weight = try constant(1), weight.rank == 4 else { throw node.error("needs a 4D weight (only 2D is supported)") }
             guard try node.int("group", default: 1) == 1 else { return nil }  // one layer per group (ONNXGroupedConvolution)
-            return try transposedLayer(node, weight: weight, bias: try constant(2))
+            let shape = values.shape(node.inputs[0])
+            return try transposedLayer(node, weight: weight, bias: try constant(2),
+                                       inputSize: shape.flatMap { $0.count == 4 ? ($0[2], $0[3]) : nil })
         case "BatchNormalization":
             guard let scale = try constant(1), let bias = try constant(2), let mean = try constant(3), let variance = try constant(4) else {
                 throw node.error("needs scale, B, mean and var inputs")
@@ -53,13 +55,35 @@ enum ONNXLayers {
 
     /// The ConvTranspose2d of a ConvTranspose node (or of one group of it) with the node's strides, pads and
     /// output_padding; weight [C_in, C_out, kH, kW].
-    static func transposedLayer(_ node: ONNXNode, weight: Tensor<Float>, bias: Tensor<Float>?) throws -> ConvTranspose2d {
+    static func transposedLayer(
+        _ node: ONNXNode, weight: Tensor<Float>, bias: Tensor<Float>?, inputSize: (Int, Int)? = nil
+    ) throws -> ConvTranspose2d {
         try requireUnitDilations(node)
-        if node.has("output_shape") { throw node.error("the output_shape attribute is not supported (give pads instead)") }
-        let pads = node.ints("pads") ?? [0, 0, 0, 0]
+        let stride = try node.pair("strides", default: 1)
+        var outputPadding = try node.pair("output_padding", default: 0, allowZero: true)
+        var pads = node.ints("pads") ?? [0, 0, 0, 0]
+        let autoPad = node.string("auto_pad", default: "NOTSET")
+        if node.has("output_shape") || autoPad == "SAME_UPPER" || autoPad == "SAME_LOWER" {
+            // The specification's padding for a requested output size (SAME: input × stride):
+            // total = stride·(in − 1) + output_padding + kernel − out, split begin ≥ end unless SAME_UPPER. PyTorch's
+            // form has begin = end = p and the difference as output_padding (so end ≤ begin < end + stride).
+            guard let size = inputSize else { throw node.error("needs the input's size for output_shape or auto_pad") }
+            let requested = node.ints("output_shape").map { Array($0.suffix(2)) } ?? [size.0 * stride.0, size.1 * stride.1]
+            guard requested.count == 2 else { throw node.error("output_shape must end with H and W") }
+            var begin: [Int] = [], end: [Int] = []
+            for (i, (n, s, k, op)) in [(size.0, stride.0, weight.shape[2], outputPadding.0), (size.1, stride.1, weight.shape[3], outputPadding.1)].enumerated() {
+                let total = s * (n - 1) + op + k - requested[i]
+                guard total >= 0 else { throw node.error("output_shape \(requested) is larger than this ConvTranspose can produce") }
+                let upper = autoPad == "SAME_UPPER"
+                begin.append(upper ? total / 2 : total - total / 2)
+                end.append(upper ? total - total / 2 : total / 2)
+            }
+            guard zip(begin, end).allSatisfy({ $0 >= $1 }) else { throw node.error("output_shape with more padding at the end is not supported") }
+            pads = [begin[0], begin[1], begin[0], begin[1]]
+            outputPadding = (outputPadding.0 + begin[0] - end[0], outputPadding.1 + begin[1] - end[1])
+        }
         guard pads.count == 4, pads[0] == pads[2], pads[1] == pads[3] else { throw node.error("asymmetric pads \(pads) are not supported") }
         try ResourceLimits.checkHyperparameters(pads, name: "pads", layer: node.label, positive: false)
-        let stride = try node.pair("strides", default: 1), outputPadding = try node.pair("output_padding", default: 0, allowZero: true)
         var generator = SeededGenerator(seed: 0)  // placeholder weights, replaced below
         var layer = try ConvTranspose2d(
             inChannels: weight.shape[0], outChannels: weight.shape[1], kernelSize: (weight.shape[2], weight.shape[3]),
