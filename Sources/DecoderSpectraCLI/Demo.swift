@@ -227,11 +227,14 @@ struct AnalysisJob {
             return
         }
         print("model \(summary.model.name) on \(summary.input.source)")
-        print("  input            p_low \(String(format: "%.4f", summary.input.pLow))")
+        // Names in full (ONNX node names such as /decoder/up_blocks.0/resnets.1/conv2/Conv), in a column as wide as the
+        // longest.
+        let width = max(12, summary.layers.map(\.name.count).max() ?? 0)
+        print("  " + "input".padding(toLength: width + 3, withPad: " ", startingAt: 0) + " p_low \(String(format: "%.4f", summary.input.pLow))")
         for layer in summary.layers {
             let check = layer.verification.relativeError.map { String(format: "rel.err %.1e", $0) } ?? "no rule"
             let sim = layer.verification.similarity.map { String(format: "sim %.3f", $0) } ?? ""
-            print("  \(String(format: "%2d", layer.index)) \(layer.name.padding(toLength: 12, withPad: " ", startingAt: 0))"
+            print("  \(String(format: "%2d", layer.index)) \(layer.name.padding(toLength: width, withPad: " ", startingAt: 0))"
                   + " p_low \(String(format: "%.4f", layer.pLow))  \(layer.verification.rule) \(check) \(sim)")
         }
         let folder = URL(fileURLWithPath: out).standardizedFileURL.path
