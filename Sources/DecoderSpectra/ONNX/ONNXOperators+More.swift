@@ -20,22 +20,8 @@ extension ONNXOperators {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     static func runMore<S: TensorScalar>(_ node: ONNXNode, _ inputs: [TensorValue<S>?], opset: Int) throws -> [TensorValue<S>]? {
-        func input(_ i: Int) throws -> TensorValue<S> {
-            guard i < inputs.count, let value = inputs[i] else { throw node.error("missing input \(i)") }
-            return value
-        }
-        func real(_ i: Int) throws -> Tensor<S> {
-            guard case let .real(t) = try input(i) else { throw node.error("input \(i) must be a float tensor") }
-            return t
-        }
-        func integers(_ i: Int) throws -> [Int]? {
-            guard i < inputs.count, let value = inputs[i] else { return nil }
-            switch value {
-            case let .int64(_, v): return v.map { Int($0) }
-            case let .real(t): return try t.scalars.map { try integer($0, node) }
-            }
-        }
-        if unaryOperators.contains(node.opType) { return [.real(try unary(node, try real(0)))] }
+        let args = ONNXInputs(node: node, values: inputs)
+        if unaryOperators.contains(node.opType) { return [.real(try unary(node, try args.real(0)))] }
         switch node.opType {
         case "Max", "Min", "Sum", "Mean":
             let values = inputs.compactMap { $0 }
@@ -49,7 +35,7 @@ extension ONNXOperators {
             }
             return [result]
         case "ConstantOfShape":
-            guard let shape = try integers(0), shape.allSatisfy({ $0 >= 0 }) else { throw node.error("needs a non-negative shape") }
+            guard let shape = try args.integers(0), shape.allSatisfy({ $0 >= 0 }) else { throw node.error("needs a non-negative shape") }
             try ResourceLimits.checkAllocation(shape, layer: node.label)
             let count = shape.reduce(1, *)
             if let t = node.tensor("value") {
@@ -61,33 +47,33 @@ extension ONNXOperators {
             return [.real(Tensor(zeros: shape))]
         case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2", "ReduceSumSquare":
             let axesAsInput = opset >= 18 || (node.opType == "ReduceSum" && opset >= 13)
-            let axes = axesAsInput ? try integers(1) : node.ints("axes")
-            return [.real(try reduce(node, try real(0), axes: axes ?? [], keepDimensions: try node.int("keepdims", default: 1) == 1,
+            let axes = axesAsInput ? try args.integers(1) : node.ints("axes")
+            return [.real(try reduce(node, try args.real(0), axes: axes ?? [], keepDimensions: try node.int("keepdims", default: 1) == 1,
                                      noopWhenEmpty: try node.int("noop_with_empty_axes", default: 0) == 1))]
         case "Softmax", "LogSoftmax":
-            return [.real(try softmax(node, try real(0), opset: opset, logarithm: node.opType == "LogSoftmax"))]
+            return [.real(try softmax(node, try args.real(0), opset: opset, logarithm: node.opType == "LogSoftmax"))]
         case "GlobalAveragePool", "GlobalMaxPool":
-            let x = try real(0)
+            let x = try args.real(0)
             guard x.rank >= 3 else { throw node.error("needs an input of rank 3 or more, got \(describeShape(x.shape))") }
             return [.real(try reduce(node, x, axes: Array(2..<x.rank), keepDimensions: true, noopWhenEmpty: false,
                                      kind: node.opType == "GlobalAveragePool" ? "ReduceMean" : "ReduceMax"))]
         case "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or":
-            return [try compare(node, try input(0), try input(1))]
+            return [try compare(node, try args.value(0), try args.value(1))]
         case "Not":
-            guard case let .int64(shape, v) = try input(0) else { throw node.error("input 0 must be a boolean tensor") }
+            guard case let .int64(shape, v) = try args.value(0) else { throw node.error("input 0 must be a boolean tensor") }
             return [.int64(shape: shape, values: v.map { $0 == 0 ? 1 : 0 })]
         case "Where":
-            return [try select(node, condition: try input(0), try input(1), try input(2))]
+            return [try select(node, condition: try args.value(0), try args.value(1), try args.value(2))]
         case "Expand":
-            guard let shape = try integers(1) else { throw node.error("needs a shape input") }
-            let x = try input(0)
+            guard let shape = try args.integers(1) else { throw node.error("needs a shape input") }
+            let x = try args.value(0)
             let (out, sources) = try broadcastShapes(node, [x.shape, shape])
             return [try gatherAll(node, try reshaped(node, x, to: sources[0]), ranges: out.indices.map { d in
                 sources[0][d] == 1 ? Array(repeating: 0, count: out[d]) : Array(0..<out[d])
             })]
         case "Tile":
-            let x = try input(0)
-            guard let repeats = try integers(1), repeats.count == x.shape.count, repeats.allSatisfy({ $0 >= 0 }) else {
+            let x = try args.value(0)
+            guard let repeats = try args.integers(1), repeats.count == x.shape.count, repeats.allSatisfy({ $0 >= 0 }) else {
                 throw node.error("repeats must have one non-negative value per dimension of \(describeShape(x.shape))")
             }
             guard let tiled = ResourceLimits.elementCount(zip(x.shape, repeats).map { $0 * $1 }), tiled <= maximumTensorElements else {
@@ -95,14 +81,14 @@ extension ONNXOperators {
             }
             return [try gatherAll(node, x, ranges: zip(x.shape, repeats).map { n, r in (0..<(n * r)).map { $0 % max(1, n) } })]
         case "Range":
-            return [try range(node, try input(0), try input(1), try input(2))]
+            return [try range(node, try args.value(0), try args.value(1), try args.value(2))]
         case "Split":
-            let x = try input(0)
+            let x = try args.value(0)
             var axis = try node.int("axis", default: 0)
             if axis < 0 { axis += x.shape.count }
             guard axis >= 0 && axis < x.shape.count else { throw node.error("axis out of range for \(describeShape(x.shape))") }
             let n = x.shape[axis]
-            var sizes = (opset >= 13 ? try integers(1) : node.ints("split")) ?? []
+            var sizes = (opset >= 13 ? try args.integers(1) : node.ints("split")) ?? []
             if sizes.isEmpty {
                 let parts = opset >= 18 ? try node.int("num_outputs", default: node.outputs.count) : node.outputs.count
                 guard parts > 0 else { throw node.error("needs at least one output") }
@@ -123,8 +109,8 @@ extension ONNXOperators {
                 return t
             }))]
         case "CumSum":
-            let x = try real(0)
-            guard var axis = try integers(1)?.first else { throw node.error("needs an axis input") }
+            let x = try args.real(0)
+            guard var axis = try args.integers(1)?.first else { throw node.error("needs an axis input") }
             if axis < 0 { axis += x.rank }
             guard axis >= 0 && axis < x.rank else { throw node.error("axis out of range for \(describeShape(x.shape))") }
             let (exclusive, reverse) = (try node.int("exclusive", default: 0) == 1, try node.int("reverse", default: 0) == 1)
@@ -144,9 +130,9 @@ extension ONNXOperators {
             }
             return [.real(y)]
         case "Trilu":
-            let x = try real(0)
+            let x = try args.real(0)
             guard x.rank >= 2 else { throw node.error("needs a tensor of rank 2 or more") }
-            let k = try integers(1)?.first ?? 0, upper = try node.int("upper", default: 1) == 1
+            let k = try args.integers(1)?.first ?? 0, upper = try node.int("upper", default: 1) == 1
             let (rows, columns) = (x.shape[x.rank - 2], x.shape[x.rank - 1])
             var y = x
             for flat in 0..<x.count {

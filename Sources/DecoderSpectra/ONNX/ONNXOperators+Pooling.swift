@@ -7,20 +7,17 @@ extension ONNXOperators {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     static func runPooling<S: TensorScalar>(_ node: ONNXNode, _ inputs: [TensorValue<S>?], opset: Int) throws -> [TensorValue<S>]? {
-        func real(_ i: Int) throws -> Tensor<S> {
-            guard i < inputs.count, case let .real(t)? = inputs[i] else { throw node.error("input \(i) must be a float tensor") }
-            return t
-        }
+        let args = ONNXInputs(node: node, values: inputs)
         switch node.opType {
-        case "MaxPool", "AveragePool": return [.real(try pool(node, try real(0)))]
+        case "MaxPool", "AveragePool": return [.real(try pool(node, try args.real(0)))]
         case "LayerNormalization":
-            let x = try real(0)
+            let x = try args.real(0)
             var axis = try node.int("axis", default: -1)
             if axis < 0 { axis += x.rank }
             guard axis >= 0 && axis < x.rank else { throw node.error("axis out of range for \(describeShape(x.shape))") }
             let inner = x.shape[axis...].reduce(1, *), epsilon = Double(node.float("epsilon", default: 1e-5))
-            let scale = try real(1)
-            let bias = inputs.count > 2 && inputs[2] != nil ? try real(2) : nil
+            let scale = try args.real(1)
+            let bias = inputs.count > 2 && inputs[2] != nil ? try args.real(2) : nil
             guard scale.count == inner, bias == nil || bias!.count == inner else {
                 throw node.error("scale and bias must hold \(inner) values (the normalised dimensions of \(describeShape(x.shape)))")
             }
@@ -38,7 +35,7 @@ extension ONNXOperators {
             }
             return [.real(y)]
         case "PRelu":
-            let x = try real(0), slope = try real(1)
+            let x = try args.real(0), slope = try args.real(1)
             let (out, padded) = try broadcastShapes(node, [x.shape, slope.shape])
             let indices = broadcastIndices(out, padded)
             return [.real(try Tensor(shape: out, scalars: (0..<out.reduce(1, *)).map { i in
@@ -46,7 +43,7 @@ extension ONNXOperators {
                 return v < 0 ? slope.scalars[indices[1][i]] * v : v
             }))]
         case "SpaceToDepth":
-            let x = try real(0), b = try node.int("blocksize")
+            let x = try args.real(0), b = try node.int("blocksize")
             try ResourceLimits.checkHyperparameters([b], name: "blocksize", layer: node.label)
             guard x.rank == 4, x.height % b == 0, x.width % b == 0 else { throw node.error("needs NCHW with H and W divisible by the blocksize") }
             let (n, c, h, w) = (x.batch, x.channels, x.height / b, x.width / b)
@@ -65,7 +62,7 @@ extension ONNXOperators {
             }
             return [.real(y)]
         case "ArgMax":
-            let x = try real(0)
+            let x = try args.real(0)
             var axis = try node.int("axis", default: 0)
             if axis < 0 { axis += x.rank }
             guard axis >= 0 && axis < x.rank, x.shape[axis] > 0 else { throw node.error("axis out of range for \(describeShape(x.shape))") }
@@ -86,7 +83,7 @@ extension ONNXOperators {
             if try node.int("keepdims", default: 1) == 1 { shape[axis] = 1 } else { shape.remove(at: axis) }
             return [.int64(shape: shape, values: result)]
         case "GatherElements":
-            let x = try real(0)
+            let x = try args.real(0)
             guard inputs.count > 1, case let .int64(indexShape, index)? = inputs[1], indexShape.count == x.rank else {
                 throw node.error("indices must be an integer tensor of the data's rank")
             }

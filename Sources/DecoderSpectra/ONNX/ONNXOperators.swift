@@ -2,6 +2,33 @@ import RealModule
 
 /// The ONNX operators that are not layers: shape arithmetic, element-wise and normalisation ops, padding, matrix
 /// products, re-arrangements. Semantics follow the ONNX operator specification; every error names the node.
+/// A node's inputs with typed access; every error names the node.
+struct ONNXInputs<S: TensorScalar> {
+    let node: ONNXNode
+    let values: [TensorValue<S>?]
+
+    /// Input `i`; throws when it is missing or omitted.
+    func value(_ i: Int) throws -> TensorValue<S> {
+        guard i < values.count, let value = values[i] else { throw node.error("missing input \(i)") }
+        return value
+    }
+
+    /// Input `i` as a real tensor.
+    func real(_ i: Int) throws -> Tensor<S> {
+        guard case let .real(t) = try value(i) else { throw node.error("input \(i) must be a float tensor") }
+        return t
+    }
+
+    /// Input `i` as integers (int64, or whole reals), or nil when it is omitted.
+    func integers(_ i: Int) throws -> [Int]? {
+        guard i < values.count, let value = values[i] else { return nil }
+        switch value {
+        case let .int64(_, v): return v.map { Int($0) }
+        case let .real(t): return try t.scalars.map { try ONNXOperators.integer($0, node) }
+        }
+    }
+}
+
 enum ONNXOperators {
     static let supported: Set<String> = Set([
         "Conv", "ConvTranspose", "Resize", "Upsample", "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid", "Tanh",
@@ -13,56 +40,42 @@ enum ONNXOperators {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     static func run<S: TensorScalar>(_ node: ONNXNode, _ inputs: [TensorValue<S>?], opset: Int) throws -> [TensorValue<S>] {
-        func input(_ i: Int) throws -> TensorValue<S> {
-            guard i < inputs.count, let value = inputs[i] else { throw node.error("missing input \(i)") }
-            return value
-        }
-        func float(_ i: Int) throws -> Tensor<S> {
-            guard case let .real(t) = try input(i) else { throw node.error("input \(i) must be a float tensor") }
-            return t
-        }
-        func ints(_ i: Int) throws -> [Int]? {
-            guard i < inputs.count, let value = inputs[i] else { return nil }
-            switch value {
-            case let .int64(_, v): return v.map { Int($0) }
-            case let .real(t): return try t.scalars.map { try integer($0, node) }
-            }
-        }
+        let args = ONNXInputs(node: node, values: inputs)
         switch node.opType {
         case "Identity", "Dropout":
-            return [try input(0)]
+            return [try args.value(0)]
         case "Constant":
             return [try constant(node)]
         case "Add", "Sub", "Mul", "Div", "Mod":
-            return [try broadcast(node, try input(0), try input(1), op: node.opType)]
+            return [try broadcast(node, try args.value(0), try args.value(1), op: node.opType)]
         case "Clip":
-            var t = try float(0)
+            var t = try args.real(0)
             let low = opset >= 11 ? try (inputs.count > 1 ? inputs[1] : nil).map(scalar(node)) ?? -.infinity : S(node.float("min", default: -.infinity))
             let high = opset >= 11 ? try (inputs.count > 2 ? inputs[2] : nil).map(scalar(node)) ?? .infinity : S(node.float("max", default: .infinity))
             for i in t.scalars.indices { t.scalars[i] = min(max(t.scalars[i], low), high) }
             return [.real(t)]
         case "DepthToSpace":
-            return [.real(try depthToSpace(node, try float(0)))]
+            return [.real(try depthToSpace(node, try args.real(0)))]
         case "InstanceNormalization":
-            return [.real(try instanceNorm(node, try float(0), scale: try float(1), bias: try float(2), groups: nil))]
+            return [.real(try instanceNorm(node, try args.real(0), scale: try args.real(1), bias: try args.real(2), groups: nil))]
         case "GroupNormalization":
-            return [.real(try instanceNorm(node, try float(0), scale: try float(1), bias: try float(2),
+            return [.real(try instanceNorm(node, try args.real(0), scale: try args.real(1), bias: try args.real(2),
                                             groups: try node.int("num_groups"), perGroupAffine: opset < 21))]
         case "Pad":
-            let pads = opset >= 11 ? try ints(1) : node.ints("pads")
+            let pads = opset >= 11 ? try args.integers(1) : node.ints("pads")
             var value = S(node.float("value", default: 0))
             if opset >= 11, inputs.count > 2, let v = inputs[2] { value = try scalar(node)(v) }
-            return [.real(try pad(node, try float(0), pads: pads ?? [], value: value))]
+            return [.real(try pad(node, try args.real(0), pads: pads ?? [], value: value))]
         case "Gemm":
-            return [.real(try gemm(node, try float(0), try float(1), inputs.count > 2 ? inputs[2] : nil))]
+            return [.real(try gemm(node, try args.real(0), try args.real(1), inputs.count > 2 ? inputs[2] : nil))]
         case "MatMul":
-            return [.real(try matmul(node, try float(0), try float(1)))]
+            return [.real(try matmul(node, try args.real(0), try args.real(1)))]
         case "Reshape":
-            let value = try input(0)
-            guard let requested = opset >= 5 ? try ints(1) : node.ints("shape") else { throw node.error("missing the shape input") }
+            let value = try args.value(0)
+            guard let requested = opset >= 5 ? try args.integers(1) : node.ints("shape") else { throw node.error("missing the shape input") }
             return [try reshaped(node, value, to: try resolveShape(node, requested, of: value.shape, allowZero: try node.int("allowzero", default: 0) == 1))]
         case "Flatten":
-            let value = try input(0)
+            let value = try args.value(0)
             var axis = try node.int("axis", default: 1)
             if axis < 0 { axis += value.shape.count }
             guard axis >= 0 && axis <= value.shape.count else { throw node.error("axis \(axis) out of range") }
@@ -70,7 +83,7 @@ enum ONNXOperators {
         case "Concat":
             return [try concat(node, inputs.compactMap { $0 }, axis: try node.int("axis"))]
         case "Shape":
-            let shape = try input(0).shape
+            let shape = try args.value(0).shape
             var start = try node.int("start", default: 0), end = try node.int("end", default: shape.count)
             if start < 0 { start += shape.count }
             if end < 0 { end += shape.count }
@@ -79,14 +92,14 @@ enum ONNXOperators {
             let slice = Array(shape[start..<end])
             return [.int64(shape: [slice.count], values: slice.map(Int64.init))]
         case "Unsqueeze", "Squeeze":
-            let value = try input(0)
-            let axes = opset >= 13 ? try ints(1) : node.ints("axes")
+            let value = try args.value(0)
+            let axes = opset >= 13 ? try args.integers(1) : node.ints("axes")
             return [try reshaped(node, value, to: try squeezeShape(node, value.shape, axes: axes, unsqueeze: node.opType == "Unsqueeze"))]
         case "Gather":
-            return [try gather(node, try input(0), indices: try input(1), axis: try node.int("axis", default: 0))]
+            return [try gather(node, try args.value(0), indices: try args.value(1), axis: try node.int("axis", default: 0))]
         case "Cast":
             let to = try node.int("to")
-            switch (try input(0), to) {
+            switch (try args.value(0), to) {
             case let (.real(t), 1), let (.real(t), 11), let (.real(t), 10): return [.real(t)]
             case let (.real(t), _): return [.int64(shape: t.shape, values: try t.scalars.map { Int64(try integer($0, node)) })]
             case let (.int64(shape, v), 1), let (.int64(shape, v), 10), let (.int64(shape, v), 11):
@@ -94,12 +107,12 @@ enum ONNXOperators {
             case let (value, _): return [value]
             }
         case "Slice":
-            return [try slice(node, try input(0), starts: try ints(1) ?? node.ints("starts") ?? [], ends: try ints(2) ?? node.ints("ends") ?? [],
-                              axes: try ints(3) ?? node.ints("axes"), steps: try ints(4))]
+            return [try slice(node, try args.value(0), starts: try args.integers(1) ?? node.ints("starts") ?? [], ends: try args.integers(2) ?? node.ints("ends") ?? [],
+                              axes: try args.integers(3) ?? node.ints("axes"), steps: try args.integers(4))]
         case "Transpose":
-            return [try transpose(node, try input(0), permutation: node.ints("perm"))]
+            return [try transpose(node, try args.value(0), permutation: node.ints("perm"))]
         case "Pow":
-            return [try broadcast(node, try input(0), try input(1), op: "Pow")]
+            return [try broadcast(node, try args.value(0), try args.value(1), op: "Pow")]
         case "Resize", "Upsample":
             return [.real(try resize(node, inputs, opset: opset))]
         default:
