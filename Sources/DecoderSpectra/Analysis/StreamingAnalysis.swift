@@ -52,7 +52,7 @@ public enum StreamingAnalysis {
         var nextBatch = 0, nextToMerge = 0
         var pending: [Int: AnalysisAccumulator] = [:]
         var failure: Error?
-        BLASInfo.withThreads(singleThreadedBLAS ? 1 : BLASInfo.threads) {
+        let runWorkers = {
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 while true {
                     lock.lock()
@@ -82,6 +82,7 @@ public enum StreamingAnalysis {
                 }
             }
         }
+        if singleThreadedBLAS { BLASInfo.withThreads(1, runWorkers) } else { runWorkers() }
         if let failure { throw failure }
         guard let result else { throw SpectraError.invalidInput("the input holds no images") }
         return result

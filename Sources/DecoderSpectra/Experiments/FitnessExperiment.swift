@@ -77,8 +77,9 @@ struct FitnessExperiment: Experiment {
         }
         _ = try graph.forEachStage(input, mode: .cascade) { i, stage in
             if ends.contains(i), let state = stage.prediction {
-                result.cascade.append(SpectrumStatistics.cosineSimilarityPerImage(stage.spectrum, state))
-                result.cascadeError.append(Spectrum.relativeError(state, reference: stage.spectrum))
+                let comparison = SpectrumStatistics.comparison(stage.spectrum, state)
+                result.cascade.append(comparison.similarityPerImage)
+                result.cascadeError.append(comparison.relativeError)
             }
         }
         return result

@@ -31,8 +31,7 @@ extension ModelGraph {
     @_specialize(where S == Double)
     func evaluate<S: TensorScalar>(_ node: GraphNode, values: [String: TensorValue<S>]) throws -> [TensorValue<S>] {
         let context = GraphContext(node: node, graph: self, values: values, spectra: [:])
-        let inputs = node.inputs.map { $0.isEmpty ? nil : context.value($0) }
-        return try naming(node) { try node.op.forward(inputs, context: context) }
+        return try naming(node) { try node.op.forward(context.inputs, context: context) }
     }
 
     /// The input as the graph takes it: a [B, F] graph input is read from an [H, W] file as [batch, features];

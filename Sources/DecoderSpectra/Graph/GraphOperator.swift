@@ -44,6 +44,9 @@ public struct GraphContext<Scalar: TensorScalar> {
     public func value(_ name: String) -> TensorValue<Scalar>? {
         values[name] ?? graph.constants[name]?.converted(to: Scalar.self)
     }
+
+    /// The node's inputs in order (nil where an optional input is omitted).
+    var inputs: [TensorValue<Scalar>?] { node.inputs.map { $0.isEmpty ? nil : value($0) } }
 }
 
 /// A DecoderSpectra layer (Conv2d, ConvTranspose2d, Upsample, BatchNorm2d, activations, ...) as a graph operator:

@@ -36,13 +36,15 @@ extension ModelGraph {
         var stageIndex = 0
         for node in nodes.prefix(last + 1) {
             progress?(node.index + 1, last + 1, node.name)
-            let outputs = try evaluate(node, values: values)
+            // One context, and one gathering of the inputs, for both halves: the frequency half reads only the node's
+            // inputs and earlier values and spectra.
+            let context = GraphContext(node: node, graph: self, values: values, spectra: state)
+            let inputs = context.inputs
+            let outputs = try naming(node) { try node.op.forward(inputs, context: context) }
             for (name, value) in zip(node.outputs, outputs) where !name.isEmpty { values[name] = value }
             if let outputName = node.outputs.first, case let .real(output)? = outputs.first, output.rank == 4 {
                 let actual = FFT2D.forward(output)
                 state[outputName] = actual
-                let context = GraphContext(node: node, graph: self, values: values, spectra: state)
-                let inputs = node.inputs.map { $0.isEmpty ? nil : context.value($0) }
                 let prediction = try naming(node) { try node.op.predict(node.inputs.map { state[$0] }, inputs: inputs, context: context) }
                 let verification = LayerVerification(prediction, actual: actual, typeName: node.typeName)
                 let predicted = prediction?.spectrum.flatMap { $0.shape == actual.shape ? $0 : nil }
