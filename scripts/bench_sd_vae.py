@@ -13,6 +13,7 @@ import subprocess
 import numpy as np
 import torch
 from diffusers import AutoencoderKL
+from make_real_decoders import Decode  # scripts/ is on the path when this runs as a script
 
 ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
@@ -29,16 +30,8 @@ def main():
         vae = AutoencoderKL(in_channels=3, out_channels=3, latent_channels=4, layers_per_block=2, norm_num_groups=32,
                             block_out_channels=(128, 256, 512, 512), down_block_types=("DownEncoderBlock2D",) * 4,
                             up_block_types=("UpDecoderBlock2D",) * 4, sample_size=512).eval()
-
-        class Decode(torch.nn.Module):
-            def __init__(self):
-                super().__init__()
-                self.vae = vae
-
-            def forward(self, z):
-                return self.vae.decode(z).sample
         with torch.no_grad():
-            torch.onnx.export(Decode(), (torch.randn(1, 4, 64, 64),), model_path, dynamo=False, opset_version=17,
+            torch.onnx.export(Decode(vae), (torch.randn(1, 4, 64, 64),), model_path, dynamo=False, opset_version=17,
                               input_names=["input"], output_names=["output"])
     latents = os.path.join(a.work, "latents.npy")
     np.save(latents, np.random.default_rng(0).standard_normal((a.images, 4, 64, 64)).astype(np.float32))

@@ -44,6 +44,17 @@ def randomize_norms(module):
                 m.running_var.uniform_(0.5, 1.5)
 
 
+class Decode(nn.Module):
+    """A diffusers autoencoder's decode path (latents -> image) as a module of its own, for export."""
+
+    def __init__(self, autoencoder):
+        super().__init__()
+        self.autoencoder = autoencoder
+
+    def forward(self, z):
+        return self.autoencoder.decode(z).sample
+
+
 # ---- diffusers ----------------------------------------------------------------------------------------------------
 
 @model("sd-vae-decoder", "diffusers AutoencoderKL (Stable Diffusion VAE layout: GroupNorm, SiLU, mid-block attention, nearest x2)")
@@ -51,30 +62,14 @@ def sd_vae():
     from diffusers import AutoencoderKL
     vae = AutoencoderKL(block_out_channels=(16, 32), layers_per_block=1, latent_channels=4, norm_num_groups=8,
                         down_block_types=("DownEncoderBlock2D",) * 2, up_block_types=("UpDecoderBlock2D",) * 2)
-
-    class Decode(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.vae = vae
-
-        def forward(self, z):
-            return self.vae.decode(z).sample
-    return Decode(), torch.randn(1, 4, 8, 8)
+    return Decode(vae), torch.randn(1, 4, 8, 8)
 
 
 @model("taesd-decoder", "diffusers AutoencoderTiny decoder (TAESD: clamp, ReLU blocks, nearest x2)")
 def taesd():
     from diffusers import AutoencoderTiny
     tiny = AutoencoderTiny(encoder_block_out_channels=(8, 8, 8, 8), decoder_block_out_channels=(8, 8, 8, 8), latent_channels=4)
-
-    class Decode(nn.Module):
-        def __init__(self):
-            super().__init__()
-            self.decoder = tiny.decoder
-
-        def forward(self, z):
-            return self.decoder(z)
-    return Decode(), torch.randn(1, 4, 4, 4)
+    return tiny.decoder, torch.randn(1, 4, 4, 4)
 
 
 # ---- faithful copies ------------------------------------------------------------------------------------------------
