@@ -32,8 +32,11 @@ struct ExperimentCommand: ParsableCommand {
     @Option(help: "Square image size; files are centre-cropped and resized to it. Default: each experiment's own.")
     var size: Int?
 
-    @Option(help: "Seed of weights and built-in images.")
+    @Option(help: "Seed of weights and built-in images; weight draw d uses seed + d.")
     var seed: UInt64 = 0
+
+    @Option(help: "Independent weight initialisations per compared network (padding, weight-mean, placement, kernel-size): verdicts are decided on the across-draw mean with its 95 % interval.")
+    var draws: Int = 16
 
     @Option(help: "Your model (built-in name, model JSON or .onnx) for fitness, depth and upsampling.")
     var model: String?
@@ -55,6 +58,7 @@ struct ExperimentCommand: ParsableCommand {
             throw ValidationError("unknown experiment '\(name)'; choose one of \(Experiments.all.map(\.name).joined(separator: ", ")), all")
         }
         guard images > 0, images <= 65536 else { throw ValidationError("--images must be between 1 and 65536") }
+        guard draws >= 2, draws <= 4096 else { throw ValidationError("--draws must be between 2 and 4096 (a confidence interval needs two)") }
         if let size, size < 4 || size > 2048 { throw ValidationError("--size must be between 4 and 2048") }
     }
 
@@ -65,6 +69,7 @@ struct ExperimentCommand: ParsableCommand {
             var settings = ExperimentSettings()
             settings.seed = seed
             settings.images = images
+            settings.draws = draws
             settings.data = data
             settings.size = size
             settings.quick = quick
@@ -91,9 +96,7 @@ struct ExperimentCommand: ParsableCommand {
             try AtomicFile.write(html, to: folder.url("report.html"))
             try folder.commit()
             if json { print(String(decoding: try JSONFormatting.encode(reports), as: UTF8.self)) }
-            let held = reports.flatMap(\.rows).filter { $0.holds == true }.count
-            let failed = reports.flatMap(\.rows).filter { $0.holds == false }.count
-            Console.note("\(held) claims hold, \(failed) do not; results in \(folder.destination.path)")
+            Console.note("\(VerdictCounts(reports.flatMap(\.rows)).summary); results in \(folder.destination.path)")
         }
     }
 
@@ -101,8 +104,7 @@ struct ExperimentCommand: ParsableCommand {
         print("\n\(report.title)  [\(report.reference)]")
         print("claim | setting | measured | predicted | holds?")
         for row in report.rows {
-            let verdict = row.holds.map { $0 ? "yes" : "NO" } ?? "n/a"
-            print("\(row.claim) | \(row.setting) | \(row.measured) | \(row.predicted) | \(verdict)")
+            print("\(row.claim) | \(row.setting) | \(row.measured) | \(row.predicted) | \(row.verdictText)")
         }
     }
 }

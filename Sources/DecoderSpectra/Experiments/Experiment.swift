@@ -8,10 +8,60 @@ public struct ClaimRow: Codable, Sendable {
     public var predicted: String
     /// nil where the row reports a number without a verdict.
     public var holds: Bool?
+    /// Evidence for the paper's claim, or a check of this implementation (an identity that holds by construction).
+    /// nil: evidence.
+    public var kind: ClaimKind?
+    /// The metric that decides the verdict and why it is the one the paper's figure shows (replicated rows).
+    public var decidedBy: String?
+    /// Every metric measured for the row, summarised across weight draws (the deciding one among them).
+    public var statistics: [String: DrawSummary]?
 
-    public init(claim: String, setting: String, measured: String, predicted: String, holds: Bool?) {
+    public init(claim: String, setting: String, measured: String, predicted: String, holds: Bool?, kind: ClaimKind? = nil) {
         (self.claim, self.setting, self.measured, self.predicted, self.holds) = (claim, setting, measured, predicted, holds)
+        self.kind = kind
     }
+}
+
+extension ClaimRow {
+    /// Whether the row is an implementation check rather than evidence.
+    public var isCheck: Bool { kind == .implementationCheck }
+
+    /// The verdict column of tables: "yes", "NO", "n/a"; checks read "check ok" / "check FAILED".
+    public var verdictText: String {
+        guard let holds else { return "n/a" }
+        if isCheck { return holds ? "check ok" : "check FAILED" }
+        return holds ? "yes" : "NO"
+    }
+}
+
+/// Counts of a verdict table: evidence rows that hold or not, checks that pass or fail.
+public struct VerdictCounts: Sendable {
+    public var hold = 0, fail = 0, unverdicted = 0, checksPassed = 0, checksFailed = 0
+
+    public init(_ rows: [ClaimRow]) {
+        for row in rows {
+            switch (row.holds, row.isCheck) {
+            case (nil, _): unverdicted += 1
+            case (true?, false): hold += 1
+            case (false?, false): fail += 1
+            case (true?, true): checksPassed += 1
+            case (false?, true): checksFailed += 1
+            }
+        }
+    }
+
+    /// "12 claims hold, 3 do not; 9 implementation checks pass, 0 fail".
+    public var summary: String {
+        "\(hold) claims hold, \(fail) do not; \(checksPassed) implementation checks pass, \(checksFailed) fail"
+    }
+}
+
+/// Whether a row is evidence for a claim or a check that the implementation computes what it says.
+public enum ClaimKind: String, Codable, Sendable {
+    case evidence
+    /// An identity of the theory or the code (e.g. a product of independent factors against its own factors):
+    /// it cannot fail unless the code is wrong, so it is no evidence for the paper.
+    case implementationCheck = "implementation-check"
 }
 
 /// Everything an experiment produced: the verdict rows, every number (for users' own plots) and its figures.
@@ -97,6 +147,8 @@ public struct ExperimentSettings: Codable, Sendable {
     /// Overrides the experiment's image size (square).
     public var size: Int?
     public var quick = false
+    /// Independent weight initialisations per compared network (the unit of replication; seeds seed … seed + draws − 1).
+    public var draws = 16
     /// A user's model (built-in name, model JSON or .onnx) for the experiments that measure one network
     /// (fitness, depth, upsampling); nil runs the paper's networks.
     public var model: String?
@@ -155,6 +207,11 @@ public final class ExperimentContext {
     }
 
     public func model(_ name: String) throws -> Sequential { try BuiltinModels.model(named: name, seed: settings.seed) }
+
+    /// Weight draw `draw` of a built-in network: seed `settings.seed + draw` (draw 0 is `model(_:)`).
+    public func model(_ name: String, draw: Int) throws -> Sequential {
+        try BuiltinModels.model(named: name, seed: settings.seed &+ UInt64(draw))
+    }
 
     /// The user's model (`settings.model`) and an input batch for it: images of its input size, or seeded standard
     /// normal latents when its input is a vector ([B, F]) or a 1×1 map (a generator's noise).

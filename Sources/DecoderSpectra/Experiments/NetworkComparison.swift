@@ -1,78 +1,120 @@
 import Foundation
 
-/// Runs several built-in networks on the same images and measures the low-frequency ratio p_low (docs/theory.md §7) of their
-/// outputs and of every conv block; shared by the padding (E4), weight-mean (E6), placement (E7) and kernel-size
-/// (E8) experiments, which differ only in the networks compared and the claimed order.
+/// Runs several built-in networks on the same images, over independent weight draws, and measures the band metrics
+/// of their outputs (docs/theory.md §7, §8 "Replication"); shared by the padding (E4), weight-mean (E6), placement
+/// (E7) and kernel-size (E8) experiments, which differ only in the networks compared, the claimed order and the
+/// metric that the paper's figure shows.
 struct NetworkComparison {
     struct Entry {
         let label: String
         let model: String
-        /// p_low of the network output, per image.
-        let outputPLowPerImage: [Double]
-        /// p_low after each conv block (conv + its activation), averaged over images.
+        /// Band powers of the network output, per draw, per image.
+        let outputBands: [[BandPowers]]
+        /// p_low after each conv block (conv + its activation), averaged over images and draws.
         let blockPLow: [Double]
+        /// The output spectrum of the first draw (for the figures).
         let outputSpectrum: Spectrum<Float>
 
-        var outputPLow: Double { outputPLowPerImage.reduce(0, +) / Double(outputPLowPerImage.count) }
+        /// The image mean of `metric` in every draw.
+        func drawMeans(_ metric: BandMetric) -> [Double] {
+            outputBands.map { images in images.map(metric.value).reduce(0, +) / Double(images.count) }
+        }
+
+        func mean(_ metric: BandMetric) -> Double {
+            let values = drawMeans(metric)
+            return values.reduce(0, +) / Double(values.count)
+        }
     }
 
     let entries: [Entry]
+    let draws: Int
+    let images: Int
 
     init(_ networks: [(label: String, model: String)], size: Int, context: ExperimentContext) throws {
-        var entries: [Entry] = []
+        let draws = max(1, context.settings.draws)
+        self.draws = draws
+        var entries: [Entry] = [], imageCount = 0
         for (label, name) in networks {
-            context.progress("running \(name)")
-            let model = try context.model(name)
-            let input = try context.input(channels: model.inputChannels, size: size)
-            let outputs = try model.forwardCapturingAll(input)
-            let blockPLow = NetworkComparison.blockEnds(model).map { SpectrumStatistics.lowFrequencyRatio(FFT2D.forward(outputs[$0])) }
-            let spectrum = FFT2D.forward(outputs.last!)
-            let perImage = SpectrumStatistics.lowFrequencyRatioPerImage(spectrum)
-            entries.append(Entry(label: label, model: name, outputPLowPerImage: perImage, blockPLow: blockPLow, outputSpectrum: spectrum))
+            var bands: [[BandPowers]] = [], blockSums: [Double] = [], first: Spectrum<Float>?
+            for draw in 0..<draws {
+                context.progress("running \(name), weight draw \(draw + 1)/\(draws)")
+                let model = try context.model(name, draw: draw)
+                let input = try context.input(channels: model.inputChannels, size: size)
+                imageCount = input.batch
+                let outputs = try model.forwardCapturingAll(input)
+                let blockPLow = NetworkComparison.blockEnds(model).map {
+                    SpectrumStatistics.lowFrequencyRatio(FFT2D.forward(outputs[$0]))
+                }
+                blockSums = blockSums.isEmpty ? blockPLow : zip(blockSums, blockPLow).map { $0 + $1 }
+                let spectrum = FFT2D.forward(outputs.last!)
+                bands.append(BandPowers.perImage(spectrum))
+                if first == nil { first = spectrum }
+            }
+            entries.append(Entry(label: label, model: name, outputBands: bands,
+                                 blockPLow: blockSums.map { $0 / Double(draws) }, outputSpectrum: first!))
         }
         self.entries = entries
+        images = imageCount
     }
 
     /// Index of the last layer of every conv block: the Conv2d, or the activation right after it.
     static func blockEnds(_ model: Sequential) -> [Int] {
-        model.layers.indices.filter { model.layers[$0].layer is Conv2d }.map { i in i + 1 < model.layers.count && model.layers[i + 1].layer is Activation ? i + 1 : i }
+        model.layers.indices.filter { model.layers[$0].layer is Conv2d }.map { i in
+            i + 1 < model.layers.count && model.layers[i + 1].layer is Activation ? i + 1 : i
+        }
     }
 
     func entry(_ label: String) -> Entry { entries.first { $0.label == label }! }
 
-    /// "p_low(a) > p_low(b)" as a verdict row: the paired difference over images, holding when it exceeds two of its
-    /// standard errors (so that a verdict is not one image's noise).
-    func greaterRow(claim: String, _ a: String, _ b: String, predicted: String) -> ClaimRow {
+    /// The per-draw effect of network a over b on `metric`, summarised across draws.
+    func effect(_ a: String, over b: String, _ metric: BandMetric, predictedSign: Double = 1) -> DrawSummary {
         let (x, y) = (entry(a), entry(b))
-        let differences = zip(x.outputPLowPerImage, y.outputPLowPerImage).map { $0 - $1 }
-        let n = Double(differences.count)
-        let mean = differences.reduce(0, +) / n
-        let sd = n > 1 ? (differences.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / (n - 1)).squareRoot() : 0
-        let se = sd / n.squareRoot()
-        return ClaimRow(
-            claim: claim, setting: "\(x.model) vs \(y.model), \(differences.count) images",
-            measured: "p_low \(format(x.outputPLow)) vs \(format(y.outputPLow)); diff \(format(mean)) ± \(format(se))",
-            predicted: predicted, holds: mean > 2 * se && mean > 0)
+        return DrawSummary((0..<draws).map { metric.effect(x.outputBands[$0], over: y.outputBands[$0]) }, predictedSign: predictedSign)
     }
 
-    /// The numbers every comparison reports.
+    /// "network a has more low-frequency energy than b" as a verdict row, decided by `metric` over weight draws;
+    /// every other band metric is measured beside it (in `statistics` and as one sign per metric in the table).
+    func comparisonRow(claim: String, _ a: String, over b: String, decidedBy metric: BandMetric, because reason: String,
+                       predicted: String) -> ClaimRow {
+        var statistics: [String: DrawSummary] = [:]
+        for m in BandMetric.allCases { statistics[m.rawValue] = effect(a, over: b, m) }
+        let decisive = statistics[metric.rawValue]!
+        let others = BandMetric.allCases.filter { $0 != metric }.map { m -> String in
+            let s = statistics[m.rawValue]!
+            return "\(m.rawValue) \(s.verdict == .holds ? "+" : s.verdict == .reversed ? "−" : "~")"
+        }
+        let (x, y) = (entry(a), entry(b))
+        var row = ClaimRow(
+            claim: claim, setting: "\(x.model) vs \(y.model), \(draws) weight draws × \(images) images",
+            measured: "\(metric.rawValue) \(format(x.mean(metric))) vs \(format(y.mean(metric))); "
+                + "\(metric.isRatio ? "diff" : "log ratio") \(decisive.text) (\(decisive.verdict.rawValue)); "
+                + "others: " + others.joined(separator: ", "),
+            predicted: predicted, holds: decisive.verdict.holds)
+        row.decidedBy = "\(metric.rawValue): \(reason)"
+        row.statistics = statistics
+        return row
+    }
+
+    /// The numbers every comparison reports: per network, each band metric's image mean in every draw.
     var numbers: [String: JSONValue] {
-        var result: [String: JSONValue] = [:]
+        var result: [String: JSONValue] = ["draws": .int(draws), "images_per_draw": .int(images)]
         for e in entries {
-            result[e.label] = .object([
-                "model": .string(e.model), "output_p_low": .double(e.outputPLow),
-                "output_p_low_per_image": json(e.outputPLowPerImage), "block_p_low": json(e.blockPLow),
-            ])
+            var object: [String: JSONValue] = ["model": .string(e.model), "block_p_low": json(e.blockPLow)]
+            for m in BandMetric.allCases { object["\(m.rawValue)_per_draw"] = json(e.drawMeans(m)) }
+            result[e.label] = .object(object)
         }
         return result
     }
 
-    /// Bars of output p_low, curves of p_low per block, and each network's output magnitude map.
+    /// Bars of output p_low, curves of p_low per block, and each network's output magnitude map (first draw).
     func writeFigures(_ context: ExperimentContext, prefix: String) throws {
-        try context.figure(SpectrumFigure.bars(entries.map { ($0.label, $0.outputPLow) }, title: "\(prefix): P_LOW OF THE OUTPUT",
-                                               yLabel: "P_LOW"), "\(prefix)-p-low")
+        for (metric, title) in [(BandMetric.lowRatio, "P_LOW"), (.lowRatioWithoutDC, "P_LOW WITHOUT DC")] {
+            try context.figure(SpectrumFigure.bars(entries.map { ($0.label, $0.mean(metric)) },
+                                                   title: "\(prefix): \(title) OF THE OUTPUT", yLabel: title),
+                               "\(prefix)-\(metric.rawValue.replacingOccurrences(of: "_", with: "-"))")
+        }
         try context.chart(ChartData(
-            title: "\(prefix): p_low after each conv block", xLabel: "layer", yLabel: "p_low", logY: false,
+            title: "\(prefix): p_low after each conv block (mean of \(draws) draws)", xLabel: "layer", yLabel: "p_low", logY: false,
             series: entries.map { e in (e.label, e.blockPLow.indices.map { Double($0 + 1) }, e.blockPLow) }), "\(prefix)-p-low-per-layer")
         // One colour scale for all networks of the comparison.
         let range = SpectrumFigure.sharedLogRange(entries.map { SpectrumStatistics.meanMagnitudeMap($0.outputSpectrum) })

@@ -55,14 +55,14 @@ public enum HTMLReport {
         var body = "<h1>DecoderSpectra experiments</h1>"
         body += meta(command: command, version: DecoderSpectraVersion.current, extra: [])
         let all = reports.flatMap(\.rows)
-        body += "<p>\(all.filter { $0.holds == true }.count) claims hold, \(all.filter { $0.holds == false }.count) do not, "
-            + "\(all.filter { $0.holds == nil }.count) are reported without a verdict.</p>"
+        let counts = VerdictCounts(all)
+        body += "<p>\(counts.summary); \(counts.unverdicted) rows are reported without a verdict.</p>"
         for (report, prefix) in zip(reports, prefixes) {
             body += "<h2>\(HTML.escape(report.title))</h2><p class=\"meta\">\(HTML.escape(report.reference)); "
                 + "\(report.settings.images) images from \(HTML.escape(report.settings.data)), seed \(report.settings.seed)</p>"
             body += HTML.table(
                 header: ["claim", "setting", "measured", "predicted", "holds?"],
-                rows: report.rows.map { [$0.claim, $0.setting, $0.measured, $0.predicted, $0.holds.map { $0 ? "yes" : "NO" } ?? "n/a"] },
+                rows: report.rows.map { [$0.claim, $0.setting, $0.measured, $0.predicted, $0.verdictText] },
                 rowClasses: report.rows.map { $0.holds.map { $0 ? "holds" : "fails" } ?? "" })
             for chart in report.charts { body += chart.svg }
             body += "<div class=\"figures\">"

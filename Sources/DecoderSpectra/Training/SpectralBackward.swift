@@ -38,12 +38,24 @@ public enum SpectralBackward {
         }
     }
 
+    /// Where Eq. 5 takes the gradient at each conv output from.
+    public enum GradientSource: String, Sendable, Codable {
+        /// Carried down from the network output through conj(T) of the upper layers (Eq. 23), activations passed
+        /// through as identity: the paper's derivation, exact for linear circular nets.
+        case spectralChain = "spectral-chain"
+        /// The real gradient at each conv output (backpropagation through the real ReLUs): isolates Eq. 5 itself
+        /// from the ReLU-as-identity approximation of Eq. 23.
+        case measured
+    }
+
     /// One SGD step of size `learningRate` on the summed squared error to `target`, for a network of Conv2d layers
     /// (stride 1, size-preserving) and activations, in Float64. The prediction follows Eq. 5 literally: the output
     /// gradient's spectrum FFT2(∇L)/MN is carried down through conj(T) of the upper layers (Eq. 23; activations
     /// are passed through, as the theory has none), combined with the conjugated spectra of each layer's actual
     /// input, and summed over all [u', v'] with χ (Eq. 22), in the layers' own anchor convention.
-    public static func compare(_ model: Sequential, input: Tensor<Double>, target: Tensor<Double>, learningRate: Double) throws -> [LayerComparison] {
+    /// With `gradients: .measured` the gradient at each conv output is the real one instead (see `GradientSource`).
+    public static func compare(_ model: Sequential, input: Tensor<Double>, target: Tensor<Double>, learningRate: Double,
+                               gradients source: GradientSource = .spectralChain) throws -> [LayerComparison] {
         let pass = try model.backwardPass(input, target: target, loss: MSELoss(reduction: .sum), training: false)
         let (m, n) = (input.height, input.width)
         let mn = Double(m * n)
@@ -55,6 +67,10 @@ public enum SpectralBackward {
             guard let conv = model.layers[index].layer as? Conv2d else { continue }  // activations: identity (§2.5)
             guard conv.stride == (1, 1), (try conv.outputShape(for: [1, conv.inChannels, m, n]))[2...] == [m, n] else {
                 throw SpectraError.invalidLayer(layer: model.layers[index].name, reason: "Eq. 5 needs stride-1, size-preserving convolutions")
+            }
+            if source == .measured {
+                gradientSpectrum = FFT2D.forward(pass.inputGradients[index + 1])
+                for i in gradientSpectrum.values.indices { gradientSpectrum.values[i] = gradientSpectrum.values[i].divided(by: mn) }
             }
             let layerInput = index == 0 ? input : pass.outputs[index - 1]
             let g = FFT2D.forward(layerInput)
