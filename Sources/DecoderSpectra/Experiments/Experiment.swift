@@ -71,6 +71,9 @@ public struct ExperimentReport: Codable, Sendable {
     /// Where the claim comes from in docs/theory.md.
     public var reference: String
     public var settings: ExperimentSettings
+    /// The number of images the experiment actually read (a folder may hold fewer than `settings.images`); nil when
+    /// it read none (theory).
+    public var imagesUsed: Int?
     public var rows: [ClaimRow]
     public var numbers: [String: JSONValue]
     public var figures: [String]
@@ -179,6 +182,8 @@ public final class ExperimentContext {
     private var inputs: [String: Tensor<Float>] = [:]
     private(set) var figures: [String] = []
     private(set) var charts: [ChartData] = []
+    /// The largest batch of images served by `input` (what results report as the image count).
+    private(set) var imagesUsed: Int?
 
     /// Files go to `folder` under `prefix` (e.g. "padding/" when `experiment all` writes every experiment).
     public init(settings: ExperimentSettings, folder: StagedDirectory?, prefix: String = "", progress: @escaping (String) -> Void = { _ in }) {
@@ -203,6 +208,7 @@ public final class ExperimentContext {
             tensor = try InputLoader.load(settings.data, channels: channels, size: (size, size), limit: settings.images).tensor
         }
         inputs[key] = tensor
+        imagesUsed = max(imagesUsed ?? 0, tensor.batch)
         return tensor
     }
 
@@ -221,10 +227,12 @@ public final class ExperimentContext {
         var generator = SeededGenerator(seed: settings.seed)
         if let declared = model.declaredInputShape, declared.count == 2 {
             let features = declared[1] ?? 1
+            imagesUsed = settings.images
             return (model, Tensor(shape: [1, 1, settings.images, features]) { _ in Float(generator.nextNormal()) })
         }
         let (h, w) = model.inputSize
         if h == 1 && w == 1 {
+            imagesUsed = settings.images
             return (model, Tensor(shape: [settings.images, model.inputChannels, 1, 1]) { _ in Float(generator.nextNormal()) })
         }
         return (model, try input(channels: model.inputChannels, size: settings.size ?? h))
@@ -280,7 +288,7 @@ public enum Experiments {
         let context = ExperimentContext(settings: settings, folder: folder, prefix: prefix, progress: progress)
         let (rows, numbers) = try experiment.run(context)
         let report = ExperimentReport(name: experiment.name, title: experiment.title, reference: experiment.reference,
-                                      settings: settings, rows: rows, numbers: numbers, figures: context.figures,
+                                      settings: settings, imagesUsed: context.imagesUsed, rows: rows, numbers: numbers, figures: context.figures,
                                       charts: context.charts)
         if let folder { try AtomicFile.write(try JSONFormatting.encode(report), to: folder.url(prefix + "results.json")) }
         return report

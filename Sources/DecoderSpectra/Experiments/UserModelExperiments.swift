@@ -56,7 +56,7 @@ enum UserModelExperiments {
     static func upsampling(_ model: ModelGraph, _ input: Tensor<Float>, context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
         let trace = try model.trace(input)
         var previous = (trace.inputSpectrum.rows, trace.inputSpectrum.columns)
-        var contrasts: [Double] = [], names: [String] = []
+        var contrasts: [GridContrast] = [], names: [String] = []
         var lastPeriod: (Int, Int)?
         for stage in trace.stages {
             let size = (stage.spectrum.rows, stage.spectrum.columns)
@@ -65,7 +65,7 @@ enum UserModelExperiments {
                 lastPeriod = previous
             }
             if let period = lastPeriod, period.0 < size.0 {
-                contrasts.append(UpsamplingExperiment.gridContrast(stage.spectrum, period: period))
+                contrasts.append(GridContrast(stage.spectrum, period: period))
                 names.append(stage.name)
             }
             previous = size
@@ -75,10 +75,10 @@ enum UserModelExperiments {
                               measured: "no stage enlarges the feature map", predicted: "needs an upsampling model", holds: nil)], [:])
         }
         try context.spectrumFigure(trace.stages.last!.spectrum, title: "\(model.name) OUTPUT", name: "upsampling-user-model-output")
-        return ([ClaimRow(claim: "decoder spectra show bright peaks on the grid", setting: "\(model.name), \(contrasts.count) stages after upsampling",
-                          measured: "grid contrast " + contrasts.map(format).joined(separator: ", "),
-                          predicted: "> 1 (peaks at multiples of the pre-upsampling size)", holds: contrasts.last! > 1)],
-                ["stages": .array(names.map { .string($0) }), "grid_contrast": json(contrasts)])
+        return ([UpsamplingExperiment.gridRow(contrasts, setting: "\(model.name), \(contrasts.count) stages after upsampling, \(input.batch) inputs",
+                                              predicted: "> 1 at every stage (peaks at multiples of the pre-upsampling size)")],
+                ["stages": .array(names.map { .string($0) }), "grid_contrast_off_axes": json(contrasts.map { $0.offAxes ?? .nan }),
+                 "grid_contrast_on_axes": json(contrasts.map { $0.onAxes ?? .nan })])
     }
 
     private static func stageNumbers(_ trace: AnalysisTrace<Float>) -> JSONValue {

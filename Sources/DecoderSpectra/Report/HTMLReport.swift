@@ -59,7 +59,8 @@ public enum HTMLReport {
         body += "<p>\(counts.summary); \(counts.unverdicted) rows are reported without a verdict.</p>"
         for (report, prefix) in zip(reports, prefixes) {
             body += "<h2>\(HTML.escape(report.title))</h2><p class=\"meta\">\(HTML.escape(report.reference)); "
-                + "\(report.settings.images) images from \(HTML.escape(report.settings.data)), seed \(report.settings.seed)</p>"
+                + (report.imagesUsed.map { "\($0) images from \(HTML.escape(report.settings.data)), " } ?? "")
+                + "seed \(report.settings.seed)</p>"
             body += HTML.table(
                 header: ["claim", "setting", "measured", "predicted", "holds?"],
                 rows: report.rows.map { [$0.claim, $0.setting, $0.measured, $0.predicted, $0.verdictText] },
