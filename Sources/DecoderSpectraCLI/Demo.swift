@@ -24,7 +24,7 @@ struct Demo: ParsableCommand {
     @Option(help: "Number of synthetic images.")
     var images: Int = 4
 
-    @Option(help: "Built-in images: dead-leaves or pink-noise.")
+    @Option(help: "Built-in images: dead-leaves, pink-noise or white-noise.")
     var data: String = SyntheticImages.Kind.deadLeaves.rawValue
 
     @Option(help: "Output folder.")

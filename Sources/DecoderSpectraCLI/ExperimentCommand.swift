@@ -22,7 +22,7 @@ struct ExperimentCommand: ParsableCommand {
     @Argument(help: "Experiment name, or all.")
     var name: String
 
-    @Option(help: "Images: dead-leaves, pink-noise, or a path (folder of PNG/JPEG/.npy, a CIFAR-10 .bin batch, a .npy array).")
+    @Option(help: "Images: dead-leaves, pink-noise, white-noise, or a path (folder of PNG/JPEG/.npy, a CIFAR-10 .bin batch, a .npy array).")
     var data: String = SyntheticImages.Kind.deadLeaves.rawValue
 
     @Option(name: [.customLong("images"), .customLong("limit")],

@@ -21,7 +21,7 @@ struct InputOptions: ParsableArguments {
     @Option(name: .long, help: "A .npy array, PNG/JPEG image, CIFAR-10 .bin batch, or a folder of them. Default: built-in synthetic images.")
     var input: String?
 
-    @Option(name: .long, help: "Built-in images when no --input is given: dead-leaves or pink-noise.")
+    @Option(name: .long, help: "Built-in images when no --input is given: dead-leaves, pink-noise or white-noise.")
     var data: String = SyntheticImages.Kind.deadLeaves.rawValue
 
     @Option(name: .long, help: "Number of built-in images, or the most files read from an --input folder.")

@@ -20,7 +20,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Model to train: built-in name, model JSON, or an .onnx file whose graph is a chain of layers.")
     var model: String = "ae-small"
 
-    @Option(help: "Images: dead-leaves (default), pink-noise, or a path (folder of PNG/JPEG/.npy, CIFAR-10 .bin, .npy). With --resume: the checkpoint's.")
+    @Option(help: "Images: dead-leaves (default), pink-noise, white-noise, or a path (folder of PNG/JPEG/.npy, CIFAR-10 .bin, .npy). With --resume: the checkpoint's.")
     var data: String?
 
     @Option(name: [.customLong("images"), .customLong("limit")], help: "Number of training images (default 256). With --resume: the checkpoint's.")

@@ -3,7 +3,8 @@ import ComplexModule
 import RealModule
 
 /// Built-in natural-like images, deterministic from a seed, so that the default run needs no downloads.
-/// Natural images have power spectra falling roughly as 1/f² (docs/theory.md §4.5, B.4); both generators reproduce that.
+/// Natural images have power spectra falling roughly as 1/f² (docs/theory.md §4.5, B.4); dead leaves and pink noise
+/// reproduce that; white noise is the flat-spectrum control.
 public enum SyntheticImages {
     public enum Kind: String, CaseIterable, Sendable {
         /// The dead-leaves model: opaque discs with power-law radii (density ∝ r⁻³) painted over each other,
@@ -11,6 +12,9 @@ public enum SyntheticImages {
         case deadLeaves = "dead-leaves"
         /// Gaussian noise shaped to a 1/f amplitude spectrum (smooth, no edges).
         case pinkNoise = "pink-noise"
+        /// Independent pixels, N(0.5, 0.15²) clipped to [0, 1]: a flat spectrum, the control where the data favour no
+        /// frequency band (E3).
+        case whiteNoise = "white-noise"
     }
 
     /// A [count, channels, height, width] batch in [0, 1].
@@ -44,6 +48,8 @@ public enum SyntheticImages {
         switch kind {
         case .deadLeaves: return deadLeaves(channels: channels, height: height, width: width, generator: &generator)
         case .pinkNoise: return pinkNoise(channels: channels, height: height, width: width, generator: &generator)
+        case .whiteNoise:
+            return (0..<(channels * height * width)).map { _ in Float(min(1, max(0, 0.5 + 0.15 * generator.nextNormal()))) }
         }
     }
 
