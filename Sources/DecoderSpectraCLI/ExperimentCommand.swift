@@ -41,8 +41,11 @@ struct ExperimentCommand: ParsableCommand {
     @Option(help: "Your model (built-in name, model JSON or .onnx) for fitness, depth and upsampling.")
     var model: String?
 
-    @Flag(help: "Fewer Monte Carlo samples (theory); the other experiments are already small.")
+    @Flag(help: "A smaller run: fewer Monte Carlo samples, training steps, seeds and networks (for smoke tests).")
     var quick = false
+
+    @Flag(help: "The paper's sizes where the default scales them down (shift: 64x64 maps, 64 kernels); slow.")
+    var full = false
 
     @Option(help: "Output folder (default: experiments-output/<name>, or experiments-output for all).")
     var out: String?
@@ -73,6 +76,7 @@ struct ExperimentCommand: ParsableCommand {
             settings.data = data
             settings.size = size
             settings.quick = quick
+            settings.full = full
             settings.model = model
             let selected = name == "all" ? Experiments.all : [Experiments.named(name)!]
             let folder = try StagedDirectory(URL(fileURLWithPath: out ?? (name == "all" ? "experiments-output" : "experiments-output/\(name)")), force: force)

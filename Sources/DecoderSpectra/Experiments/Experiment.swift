@@ -150,6 +150,8 @@ public struct ExperimentSettings: Codable, Sendable {
     /// Overrides the experiment's image size (square).
     public var size: Int?
     public var quick = false
+    /// The paper's sizes where they differ from the default quick-to-run settings (E9: 64×64 maps, 64 kernels).
+    public var full = false
     /// Independent weight initialisations per compared network (the unit of replication; seeds seed … seed + draws − 1).
     public var draws = 16
     /// A user's model (built-in name, model JSON or .onnx) for the experiments that measure one network
