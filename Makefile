@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test build deps bench fixtures fuzz clean
+.PHONY: demo test build deps bench fixtures fuzz seed-blocks clean
 
 ## make demo: install missing system packages, build in release, run the main job on the built-in default.
 demo: build
@@ -22,6 +22,10 @@ deps:
 ## make bench: timings of the release build (see scripts/bench.sh).
 bench: build
 	scripts/bench.sh
+
+## make seed-blocks: `experiment all` on seeds 0-15 and 16-31 must give the same verdict table (release build, ~5 min).
+seed-blocks: build
+	scripts/compare_seed_blocks.sh
 
 ## make fuzz: libFuzzer + AddressSanitizer on the file readers, FUZZ_SECONDS per target (see scripts/fuzz.sh).
 FUZZ_SECONDS ?= 60

@@ -9,13 +9,16 @@ struct ExperimentCommand: ParsableCommand {
         discussion: """
             Experiments: \(Experiments.all.map(\.name).joined(separator: ", ")), or all.
             Each prints a table "claim | setting | measured | predicted | holds?" and writes results.json (every number) \
-            and figures/*.png into --out. A claim that does not hold is reported as not holding.
+            and figures/*.png into --out. A claim that does not hold is reported as not holding. Comparisons run over \
+            --draws independent weight initialisations and decide on the across-draw mean with its 95 % interval; each \
+            row names the metric that decides it. Rows marked "check" are implementation checks, not evidence.
 
             Examples:
               decoder-spectra experiment theory
               decoder-spectra experiment padding --data ~/datasets/broden/images --size 64 --images 32
               decoder-spectra experiment kernel-size --data cifar-10-batches-bin/test_batch.bin --size 32
-              decoder-spectra experiment all --quick
+              decoder-spectra experiment all                      (about 2 minutes on 2 cores)
+              decoder-spectra experiment all --full --out paper-run (hours; after a kill, add --resume)
               decoder-spectra experiment upsampling --model generator.onnx
             """)
 
@@ -26,8 +29,8 @@ struct ExperimentCommand: ParsableCommand {
     var data: String = SyntheticImages.Kind.deadLeaves.rawValue
 
     @Option(name: [.customLong("images"), .customLong("limit")],
-            help: "Number of images (--limit is the same option; files are read in name order).")
-    var images: Int = 16
+            help: "Number of images (--limit is the same option; files are read in name order). Default 16, 64 with --full.")
+    var images: Int?
 
     @Option(help: "Square image size; files are centre-cropped and resized to it. Default: each experiment's own.")
     var size: Int?
@@ -35,8 +38,8 @@ struct ExperimentCommand: ParsableCommand {
     @Option(help: "Seed of weights and built-in images; weight draw d uses seed + d.")
     var seed: UInt64 = 0
 
-    @Option(help: "Independent weight initialisations per compared network (padding, weight-mean, placement, kernel-size): verdicts are decided on the across-draw mean with its 95 % interval.")
-    var draws: Int = 16
+    @Option(help: "Independent weight initialisations per compared network (padding, weight-mean, placement, kernel-size, depth): verdicts are decided on the across-draw mean with its 95 % interval. Default 16, 32 with --full.")
+    var draws: Int?
 
     @Option(help: "Your model (built-in name, model JSON or .onnx) for fitness, depth and upsampling.")
     var model: String?
@@ -44,8 +47,11 @@ struct ExperimentCommand: ParsableCommand {
     @Flag(help: "A smaller run: fewer Monte Carlo samples, training steps, seeds and networks (for smoke tests).")
     var quick = false
 
-    @Flag(help: "The paper's sizes where the default scales them down (shift: 64x64 maps, 64 kernels); slow.")
+    @Flag(help: "The paper's sizes and longer runs (shift at 64x64 with 64 kernels, more samples, steps, draws and images); can take hours, see --resume.")
     var full = false
+
+    @Flag(help: "With all: keep the experiments that a killed run with the same settings finished (kept beside --out until the run completes).")
+    var resume = false
 
     @Option(help: "Output folder (default: experiments-output/<name>, or experiments-output for all).")
     var out: String?
@@ -60,8 +66,10 @@ struct ExperimentCommand: ParsableCommand {
         guard name == "all" || Experiments.named(name) != nil else {
             throw ValidationError("unknown experiment '\(name)'; choose one of \(Experiments.all.map(\.name).joined(separator: ", ")), all")
         }
-        guard images > 0, images <= 65536 else { throw ValidationError("--images must be between 1 and 65536") }
-        guard draws >= 2, draws <= 4096 else { throw ValidationError("--draws must be between 2 and 4096 (a confidence interval needs two)") }
+        if let images, images < 1 || images > 65536 { throw ValidationError("--images must be between 1 and 65536") }
+        if let draws, draws < 2 || draws > 4096 { throw ValidationError("--draws must be between 2 and 4096 (a confidence interval needs two)") }
+        if resume && name != "all" { throw ValidationError("--resume applies to 'experiment all'") }
+        if quick && full { throw ValidationError("--quick and --full contradict each other; choose one") }
         if let size, size < 4 || size > 2048 { throw ValidationError("--size must be between 4 and 2048") }
     }
 
@@ -71,8 +79,8 @@ struct ExperimentCommand: ParsableCommand {
         try Console.run(style) {
             var settings = ExperimentSettings()
             settings.seed = seed
-            settings.images = images
-            settings.draws = draws
+            settings.images = images ?? (full ? 64 : 16)
+            settings.draws = draws ?? (full ? 32 : 16)
             settings.data = data
             settings.size = size
             settings.quick = quick
@@ -81,14 +89,32 @@ struct ExperimentCommand: ParsableCommand {
             let selected = name == "all" ? Experiments.all : [Experiments.named(name)!]
             let folder = try StagedDirectory(URL(fileURLWithPath: out ?? (name == "all" ? "experiments-output" : "experiments-output/\(name)")), force: force)
             var reports: [ExperimentReport] = []
+            let checkpoint = name == "all" ? ExperimentCheckpoint(for: folder.destination) : nil
+            if !resume { checkpoint?.remove() }
+            let runStart = Date()
+            var ran = 0, ranSeconds = 0.0
             for (index, experiment) in selected.enumerated() {
                 let start = Date()
                 let prefix = name == "all" ? experiment.name + "/" : ""
-                let report = try Experiments.run(experiment, settings: settings, folder: folder, prefix: prefix) { message in
-                    Console.progress("[\(index + 1)/\(selected.count) \(experiment.name)] \(message)")
+                let report: ExperimentReport
+                if resume, let checkpoint, let saved = checkpoint.restore(experiment.name, settings: settings,
+                                                                          into: folder.staging.appendingPathComponent(experiment.name)) {
+                    report = saved
+                    Console.note("\(experiment.name): kept from the interrupted run (\(checkpoint.folder.path))")
+                } else {
+                    report = try Experiments.run(experiment, settings: settings, folder: folder, prefix: prefix) { message in
+                        Console.progress("[\(index + 1)/\(selected.count) \(experiment.name)] \(message)")
+                    }
+                    Console.endProgress()
+                    try checkpoint?.save(experiment.name, from: folder.staging.appendingPathComponent(experiment.name))
+                    ran += 1
+                    ranSeconds += Date().timeIntervalSince(start)
+                    let left = selected.count - index - 1
+                    let eta = left > 0 ? String(format: "; %d left, rough ETA %.0f s (mean of those run so far)", left,
+                                                ranSeconds / Double(ran) * Double(left)) : ""
+                    Console.note("\(experiment.name): done in \(String(format: "%.1f", Date().timeIntervalSince(start))) s"
+                                 + (name == "all" ? String(format: " (%.0f s in all)", Date().timeIntervalSince(runStart)) + eta : ""))
                 }
-                Console.endProgress()
-                Console.note("\(experiment.name): done in \(String(format: "%.1f", Date().timeIntervalSince(start))) s")
                 reports.append(report)
                 if !json { printTable(report) }
             }
@@ -99,6 +125,7 @@ struct ExperimentCommand: ParsableCommand {
                                               command: invocation)
             try AtomicFile.write(html, to: folder.url("report.html"))
             try folder.commit()
+            checkpoint?.remove()
             if json { print(String(decoding: try JSONFormatting.encode(reports), as: UTF8.self)) }
             Console.note("\(VerdictCounts(reports.flatMap(\.rows)).summary); results in \(folder.destination.path)")
         }

@@ -11,6 +11,7 @@ import Testing
         settings.images = 2
         settings.size = 16
         settings.quick = true
+        settings.draws = 2
         return settings
     }
 
@@ -24,18 +25,26 @@ import Testing
         #expect(!report.numbers.isEmpty)
     }
 
-    /// Claims that are theorems of exact arithmetic must hold on any data.
-    @Test func exactClaimsHold() throws {
-        let settings = Self.tinySettings()
-        let theory = try Experiments.run(Experiments.named("theory")!, settings: settings, folder: nil)
-        for row in theory.rows where row.claim.hasPrefix("Thm 4.4") || row.claim.hasPrefix("§2.4") || row.claim.hasPrefix("Thm 3.2")
-            || row.claim.hasPrefix("Eq. 17") {
-            #expect(row.holds == true, "\(row.claim): \(row.measured)")
+    /// Implementation checks (identities of exact arithmetic, seeded Monte Carlo of products) must pass on any data;
+    /// every experiment that has them labels at least one.
+    @Test(arguments: ["theory", "upsampling", "fitness", "backward", "depth", "weight-mean"])
+    func implementationChecksPass(name: String) throws {
+        let report = try Experiments.run(Experiments.named(name)!, settings: Self.tinySettings(), folder: nil)
+        let checks = report.rows.filter(\.isCheck)
+        #expect(!checks.isEmpty)
+        for row in checks { #expect(row.holds == true, "\(row.claim): \(row.measured)") }
+    }
+
+    /// Replicated rows name their deciding metric and carry an across-draw summary for each metric.
+    @Test func comparisonRowsCarryTheirStatistics() throws {
+        let report = try Experiments.run(Experiments.named("padding")!, settings: Self.tinySettings(), folder: nil)
+        for row in report.rows {
+            #expect(row.decidedBy?.hasPrefix(BandMetric.lowEnergy.rawValue) == true)
+            let statistics = try #require(row.statistics)
+            #expect(Set(statistics.keys) == Set(BandMetric.allCases.map(\.rawValue)))
+            #expect(statistics.values.allSatisfy { $0.draws == 2 })
+            #expect(row.holds == statistics[BandMetric.lowEnergy.rawValue]!.verdict.holds)
         }
-        let upsampling = try Experiments.run(Experiments.named("upsampling")!, settings: settings, folder: nil)
-        #expect(upsampling.rows[0].holds == true)
-        let fitness = try Experiments.run(Experiments.named("fitness")!, settings: settings, folder: nil)
-        #expect(fitness.rows[0].holds == true, "\(fitness.rows[0].measured)")
     }
 
     /// With an output folder: results.json and every listed figure exist; data can come from files.

@@ -150,7 +150,8 @@ public struct ExperimentSettings: Codable, Sendable {
     /// Overrides the experiment's image size (square).
     public var size: Int?
     public var quick = false
-    /// The paper's sizes where they differ from the default quick-to-run settings (E9: 64×64 maps, 64 kernels).
+    /// The paper's sizes and longer runs where the default scales them down (E9: 64×64 maps and 64 kernels; more
+    /// Monte Carlo samples, training steps and trained networks); the CLI also raises images and draws.
     public var full = false
     /// Independent weight initialisations per compared network (the unit of replication; seeds seed … seed + draws − 1).
     public var draws = 16

@@ -14,10 +14,10 @@ struct IndependenceExperiment: Experiment {
         let size = context.settings.size ?? 32
         let data = try context.input(channels: 3, size: size)
         let pairs = quick ? 200 : 1000
-        let steps = quick ? 20 : 500
+        let steps = quick ? 20 : context.settings.full ? 1500 : 500
         // Each draw trains its own network (weights and batches from seed + draw): r varies more between trained
         // networks than between entry pairs, so the verdict reads the across-draw mean.
-        let draws = min(max(2, context.settings.draws), quick ? 2 : 4)
+        let draws = min(max(2, context.settings.draws), quick ? 2 : context.settings.full ? 16 : 4)
         var raw: [[(mean: Double, standardError: Double)]] = [], normalised = raw, names: [String] = []
         for draw in 0..<draws {
             let layers = try deltaT(data: data, steps: steps, draw: draw, draws: draws, context: context)

@@ -27,7 +27,7 @@ struct LearningOrderExperiment: Experiment {
 
     func run(_ context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
         let size = context.settings.size ?? 32
-        let steps = context.settings.quick ? 60 : 300
+        let steps = context.settings.quick ? 60 : context.settings.full ? 1000 : 300
         let data = try context.input(channels: 3, size: size)
         let curve = try train(data, steps: steps, label: context.settings.data, context: context, keepPictures: true)
         // The control: the same training on white noise, whose spectrum favours no band.

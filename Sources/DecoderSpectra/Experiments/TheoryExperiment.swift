@@ -7,7 +7,7 @@ struct TheoryExperiment: Experiment {
     let reference = "docs/theory.md §2.2, §2.4, §4.2–§4.4, §4.6, §5, §6.2, §10, §12"
 
     func run(_ context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
-        let samples = context.settings.quick ? 4000 : 40000
+        let samples = context.settings.quick ? 4000 : context.settings.full ? 160_000 : 40000
         let seed = context.settings.seed
         var rows: [ClaimRow] = [], checks: [MonteCarloCheck] = []
         func add(_ claim: String, _ group: [MonteCarloCheck], kind: ClaimKind? = nil) {
@@ -37,7 +37,7 @@ struct TheoryExperiment: Experiment {
         let channels = [3, 4, 4, 3]
         let multiLaws = Array(repeating: WeightLaw(mean: 0.3, std: 0.3, kernel: 3), count: 3)
         // Enough samples that the simulation itself separates Eq. 32 from the exact moment (about 1 % apart at [4,4]).
-        let cascadeSamples = context.settings.quick ? 20000 : 250_000
+        let cascadeSamples = context.settings.quick ? 20000 : context.settings.full ? 1_000_000 : 250_000
         for (u, v) in [(0, 1), (4, 4)] {
             let check = MonteCarlo.multiChannelCascade(multiLaws, channels: channels, u: u, v: v, rows: 16, columns: 16,
                                                        samples: cascadeSamples, seed: seed &+ 200)

@@ -8,8 +8,9 @@ import RealModule
 /// moves with the DC share; and zero padding adds a border "cross" of energy on the axes (Theorem 4.3's τ is
 /// largest there), which can dominate a comparison that is meant to be about the shape of the spectrum.
 ///
-/// Powers are channel-mean |H|² divided by M·N, so that by Parseval the sum of all parts is the mean square of the
-/// image's feature values (comparable across map sizes).
+/// Powers are channel-mean |H|² divided by (M·N)², so that by Parseval the sum of all parts is the mean square of the
+/// image's feature values and the DC part the channel mean of each channel's squared mean (comparable across map
+/// sizes).
 public struct BandPowers: Sendable, Equatable {
     public var dc = 0.0
     public var lowOnAxes = 0.0
@@ -29,7 +30,7 @@ public struct BandPowers: Sendable, Equatable {
     @_specialize(where S == Double)
     public static func perImage<S: TensorScalar>(_ spectrum: Spectrum<S>) -> [BandPowers] {
         let (m, n, plane) = (spectrum.rows, spectrum.columns, spectrum.planeSize)
-        let scale = 1 / (Double(plane) * Double(spectrum.channels))
+        let scale = 1 / (Double(plane) * Double(plane) * Double(spectrum.channels))
         return spectrum.values.withUnsafeBufferPointer { values in
             (0..<spectrum.batch).map { b in
                 var parts = BandPowers()
