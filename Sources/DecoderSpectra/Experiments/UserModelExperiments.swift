@@ -55,21 +55,7 @@ enum UserModelExperiments {
     /// E10 on any model: after every stage that enlarges the map, the grid contrast at multiples of the size before it.
     static func upsampling(_ model: ModelGraph, _ input: Tensor<Float>, context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
         let trace = try model.trace(input)
-        var previous = (trace.inputSpectrum.rows, trace.inputSpectrum.columns)
-        var contrasts: [GridContrast] = [], names: [String] = []
-        var lastPeriod: (Int, Int)?
-        for stage in trace.stages {
-            let size = (stage.spectrum.rows, stage.spectrum.columns)
-            // An enlargement from a map of at least 2×2 (a latent 1×1 "map" has no grid to repeat).
-            if previous.0 > 1 && previous.1 > 1 && size.0 > previous.0 && size.0 % previous.0 == 0 && size.1 % previous.1 == 0 {
-                lastPeriod = previous
-            }
-            if let period = lastPeriod, period.0 < size.0 {
-                contrasts.append(GridContrast(stage.spectrum, period: period))
-                names.append(stage.name)
-            }
-            previous = size
-        }
+        let (names, contrasts) = gridContrasts(trace)
         guard !contrasts.isEmpty else {
             return ([ClaimRow(claim: "decoder spectra show bright peaks on the grid", setting: model.name,
                               measured: "no stage enlarges the feature map", predicted: "needs an upsampling model", holds: nil)], [:])
@@ -79,6 +65,26 @@ enum UserModelExperiments {
                                               predicted: "> 1 at every stage (peaks at multiples of the pre-upsampling size)")],
                 ["stages": .array(names.map { .string($0) }), "grid_contrast_off_axes": json(contrasts.map { $0.offAxes ?? .nan }),
                  "grid_contrast_on_axes": json(contrasts.map { $0.onAxes ?? .nan })])
+    }
+
+    /// The grid contrast of every stage after the first enlargement of the feature map (from at least 2×2: a latent
+    /// 1×1 "map" has no grid to repeat), with the size before the latest enlargement as the period.
+    static func gridContrasts<S: TensorScalar>(_ trace: AnalysisTrace<S>) -> (names: [String], contrasts: [GridContrast]) {
+        var previous = (trace.inputSpectrum.rows, trace.inputSpectrum.columns)
+        var contrasts: [GridContrast] = [], names: [String] = []
+        var lastPeriod: (Int, Int)?
+        for stage in trace.stages {
+            let size = (stage.spectrum.rows, stage.spectrum.columns)
+            if previous.0 > 1 && previous.1 > 1 && size.0 > previous.0 && size.0 % previous.0 == 0 && size.1 % previous.1 == 0 {
+                lastPeriod = previous
+            }
+            if let period = lastPeriod, period.0 < size.0 {
+                contrasts.append(GridContrast(stage.spectrum, period: period))
+                names.append(stage.name)
+            }
+            previous = size
+        }
+        return (names, contrasts)
     }
 
     private static func stageNumbers(_ trace: AnalysisTrace<Float>) -> JSONValue {
