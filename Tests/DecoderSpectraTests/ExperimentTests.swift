@@ -102,3 +102,32 @@ import Testing
             throws: { "\($0)".contains("does not take --model") }
     }
 }
+
+/// `experiment all --resume`: a finished experiment is kept beside the output and restored only for the same settings.
+@Suite struct ExperimentCheckpointTests {
+    @Test func restoresAFinishedExperimentWithTheSameSettingsOnly() throws {
+        let root = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: root) }
+        let out = root.appendingPathComponent("run")
+        let settings = ExperimentTests.tinySettings()
+        let checkpoint = ExperimentCheckpoint(for: out)
+        let report: ExperimentReport
+        do {
+            let folder = try StagedDirectory(out, force: false)
+            report = try Experiments.run(Experiments.named("kernel-size")!, settings: settings, folder: folder, prefix: "kernel-size/")
+            try checkpoint.save("kernel-size", from: folder.staging.appendingPathComponent("kernel-size"))
+            // The run is killed here: the staging folder goes, the checkpoint stays.
+        }
+        let folder = try StagedDirectory(out, force: false)
+        let target = folder.staging.appendingPathComponent("kernel-size")
+        let restored = try #require(checkpoint.restore("kernel-size", settings: settings, into: target))
+        #expect(restored.rows.map(\.measured) == report.rows.map(\.measured))
+        for figure in report.figures { #expect(FileManager.default.fileExists(atPath: target.appendingPathComponent(figure).path)) }
+        var other = settings
+        other.seed = 5
+        #expect(checkpoint.restore("kernel-size", settings: other, into: target) == nil)
+        #expect(checkpoint.restore("padding", settings: settings, into: folder.staging.appendingPathComponent("padding")) == nil)
+        checkpoint.remove()
+        #expect(!FileManager.default.fileExists(atPath: checkpoint.folder.path))
+    }
+}
