@@ -14,11 +14,13 @@ let package = Package(
     ],
     targets: [
         // System libraries, found through pkg-config (Debian: libfftw3-dev, libopenblas-dev, libpng-dev, zlib1g-dev,
-        // libturbojpeg0-dev).
+        // libturbojpeg0-dev, libcairo2-dev).
         .systemLibrary(name: "CFFTW", pkgConfig: "fftw3", providers: [.apt(["libfftw3-dev"])]),
         .systemLibrary(name: "COpenBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
         .systemLibrary(name: "CPNG", pkgConfig: "libpng", providers: [.apt(["libpng-dev", "zlib1g-dev"])]),
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
+        // Figures: vector drawing with anti-aliased text (DejaVu Sans through fontconfig), written as PNG, SVG, PDF.
+        .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev", "fonts-dejavu-core"])]),
         // The one system call Swift's Glibc module does not expose (renameat2, for atomic folder replacement).
         .target(name: "CSystemShims"),
         // Hot loops Swift does not vectorise (square roots of arrays).
@@ -26,7 +28,7 @@ let package = Package(
         .target(
             name: "DecoderSpectra",
             dependencies: [
-                "CFFTW", "COpenBLAS", "CPNG", "CTurboJPEG", "CSystemShims", "CVectorKernels",
+                "CFFTW", "COpenBLAS", "CPNG", "CTurboJPEG", "CCairo", "CSystemShims", "CVectorKernels",
                 .product(name: "Numerics", package: "swift-numerics"),
                 .product(name: "SwiftProtobuf", package: "swift-protobuf"),
             ]

@@ -15,7 +15,7 @@ if [ "${1:-}" = "--browser" ]; then
   exit 0
 fi
 
-packages=(libfftw3-dev libopenblas-dev libpng-dev zlib1g-dev libturbojpeg0-dev pkg-config)
+packages=(libfftw3-dev libopenblas-dev libpng-dev zlib1g-dev libturbojpeg0-dev libcairo2-dev fonts-dejavu-core pkg-config)
 missing=()
 for p in "${packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

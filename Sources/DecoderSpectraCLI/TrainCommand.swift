@@ -227,9 +227,9 @@ struct TrainCommand: ParsableCommand {
         let output = FFT2D.forward(try trainer.model.forward(fixed))
         let target = FFT2D.forward(fixed)
         let name = String(format: "snapshots/step-%06d.png", trainer.step)
-        let canvas = SpectrumFigure.heatmap(magnitudes: SpectrumStatistics.meanMagnitudeMap(output), rows: output.rows, columns: output.columns,
-                                            title: "OUTPUT AT STEP \(trainer.step)")
-        try canvas.writePNG(to: folder.appendingPathComponent(name))
+        let figure = SpectrumFigure.heatmap(magnitudes: SpectrumStatistics.meanMagnitudeMap(output), rows: output.rows, columns: output.columns,
+                                            title: "Output spectrum at step \(trainer.step)")
+        try figure.writePNG(to: folder.appendingPathComponent(name))
         log.snapshots.append(TrainingSnapshot(step: trainer.step, loss: trainer.losses.last,
                                               pLow: SpectrumStatistics.lowFrequencyRatio(output),
                                               bandErrors: TrainingSnapshot.bandErrors(output, target: target), figure: name))

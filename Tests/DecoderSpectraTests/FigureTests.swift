@@ -1,4 +1,4 @@
-import DecoderSpectra
+@testable import DecoderSpectra
 import Foundation
 import Testing
 
@@ -18,36 +18,65 @@ import Testing
         }
     }
 
-    /// A shared log range gives equal values the same colour in two figures (one scale per comparison).
-    @Test func sharedRangeMakesColoursComparable() {
+    /// A shared log range gives equal values the same colour in two figures (one scale per comparison); drawing is
+    /// deterministic.
+    @Test func sharedRangeMakesColoursComparable() throws {
         let a = [100.0, 1, 1, 1], b = [100.0, 10, 10, 10]
         let range = SpectrumFigure.sharedLogRange([a, b])
         let fa = SpectrumFigure.heatmap(magnitudes: a, rows: 2, columns: 2, title: "A", logRange: range)
-        let fb = SpectrumFigure.heatmap(magnitudes: b, rows: 2, columns: 2, title: "B", logRange: range)
-        // The centred DC cell (clamped to the second-largest value: 1 in a, 10 in b) differs; the [0,1] cells too.
-        func pixel(_ c: Canvas, _ x: Int, _ y: Int) -> [UInt8] { Array(c.pixels[((y * c.width) + x) * 3..<((y * c.width) + x) * 3 + 3]) }
+        let fb = SpectrumFigure.heatmap(magnitudes: b, rows: 2, columns: 2, title: "A", logRange: range)
         #expect(fa.width == fb.width && fa.height == fb.height)
-        #expect(pixel(fa, 20, 30) != pixel(fb, 20, 30))
-        let same = SpectrumFigure.heatmap(magnitudes: b, rows: 2, columns: 2, title: "B", logRange: range)
-        #expect(same.pixels == fb.pixels)
+        #expect(fa.pngData() != fb.pngData())
+        let same = SpectrumFigure.heatmap(magnitudes: b, rows: 2, columns: 2, title: "A", logRange: range)
+        #expect(same.pngData() == fb.pngData())
     }
 
-    /// The DC clamp is for display only: the map given to the figure is not changed, and the written PNG reads back.
-    @Test func heatmapWritesAReadablePNG() throws {
+    /// PNG (at 2 pixels per point) reads back at the figure's size; SVG and PDF are what they say.
+    @Test func figuresWritePNGSVGAndPDF() throws {
         var generator = SeededGenerator(seed: 3)
         let map = (0..<64).map { _ in abs(generator.nextNormal()) + 0.01 }
-        let canvas = SpectrumFigure.heatmap(magnitudes: map, rows: 8, columns: 8, title: "TEST")
-        let url = temporaryFolder().appendingPathComponent("h.png")
-        try canvas.writePNG(to: url)
-        let back = try PNGImage.read(url)
-        #expect(back.height == canvas.height && back.width == canvas.width)
-        #expect(back.scalars.map { UInt8(($0 * 255).rounded()) } == reorderToPlanes(canvas))
+        let figure = SpectrumFigure.heatmap(magnitudes: map, rows: 8, columns: 8, title: "Test")
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try figure.write(base: folder.appendingPathComponent("h"), pdf: true)
+        let back = try PNGImage.read(folder.appendingPathComponent("h.png"))
+        #expect(back.width == Int((figure.width * 2).rounded()) && back.height == Int((figure.height * 2).rounded()))
+        let svg = try String(contentsOf: folder.appendingPathComponent("h.svg"), encoding: .utf8)
+        #expect(svg.contains("<svg") && svg.contains("width=\"\(Int(figure.width))"))
+        let pdf = try Data(contentsOf: folder.appendingPathComponent("h.pdf"))
+        #expect(pdf.starts(with: Array("%PDF".utf8)))
     }
 
-    private func reorderToPlanes(_ canvas: Canvas) -> [UInt8] {
-        var planes = [UInt8](repeating: 0, count: canvas.pixels.count)
-        let n = canvas.width * canvas.height
-        for i in 0..<n { for c in 0..<3 { planes[c * n + i] = canvas.pixels[i * 3 + c] } }
-        return planes
+    /// The repeat grid of Theorem 4.4 is drawn where the axes put the predicted frequencies: a white ring around
+    /// [M0, 0] of a map tiled 4 times, and no ring half a period away.
+    @Test func repeatGridSitsAtThePredictedPositions() throws {
+        let (m, m0) = (32, 8)
+        let map = (0..<(m * m)).map { i in (i / m) % m0 == 0 && (i % m) % m0 == 0 ? 100.0 : 1.0 }
+        let figure = SpectrumFigure.heatmap(magnitudes: map, rows: m, columns: m, title: "grid", repeatGrid: (m0, m0))
+        let axes = SpectrumFigure.mapAxes(rows: m, columns: m)
+        let folder = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: folder) }
+        try figure.writePNG(to: folder.appendingPathComponent("g.png"))
+        let image = try PNGImage.read(folder.appendingPathComponent("g.png"))
+        func brightness(_ x: Double, _ y: Double) -> Float {
+            let (px, py) = (Int((x * 2).rounded()), Int((y * 2).rounded()))
+            let plane = image.height * image.width
+            return (0..<3).map { image.scalars[$0 * plane + py * image.width + px] }.reduce(0, +) / 3
+        }
+        // Vertical frequency M0/M = 0.25, horizontal 0: the ring (radius 4 pt) passes 4 pt to the right of the centre.
+        let (cx, cy) = (axes.px(0), axes.py(0.25))
+        let ring = [-0.5, 0, 0.5].flatMap { dx in [-0.5, 0, 0.5].map { dy in brightness(cx + 4 + dx, cy + dy) } }.max()!
+        #expect(ring > 0.9)
+        // Half a period away (0.125) there is no grid point and so no ring: a dark viridis cell.
+        #expect(brightness(axes.px(0) + 4, axes.py(0.125)) < 0.5)
+    }
+
+    /// Nice ticks at 1, 2, 2.5, 5 × 10^k and short labels.
+    @Test func niceTicksAndLabels() {
+        #expect(NiceTicks.linear(0, 1) == [0, 0.25, 0.5, 0.75, 1])
+        #expect(NiceTicks.linear(-0.3, 0.7, count: 6) == [-0.2, 0, 0.2, 0.4, 0.6])
+        #expect(NiceTicks.logarithmic(3e-4, 20) == [1e-3, 1e-2, 1e-1, 1, 10])
+        #expect(NiceTicks.label(1000) == "1000" && NiceTicks.label(0.25) == "0.25" && NiceTicks.label(1e-5) == "1e-5")
+        #expect(NiceTicks.label(-40) == "-40" && NiceTicks.label(2.5e6) == "2.5e6")
     }
 }

@@ -83,7 +83,7 @@ public struct AnalysisWriter {
     ) throws -> AnalysisSummary {
         let saved = try perImage?.finish() ?? []
         let inputFigure = options.saveFigures ? "figures/00-input.png" : nil
-        if let inputFigure { try figure(analysis.input, title: "INPUT", to: folder.url(inputFigure)) }
+        if inputFigure != nil { try figure(analysis.input, title: "Input", base: folder.url("figures/00-input")) }
         let inputRadial = analysis.input.radialProfile
         var layers: [AnalysisSummary.LayerInfo] = []
         var curves: [(label: String, x: [Double], y: [Double])] = [("input", inputRadial.frequency, inputRadial.power)]
@@ -102,14 +102,14 @@ public struct AnalysisWriter {
             if index < saved.count { (info.spectrumFile, info.featureFile) = saved[index] }
             if options.saveFigures {
                 info.figure = "figures/\(stem).png"
-                try figure(stage, title: "\(index + 1) \(stage.name) (\(stage.type)) \(stage.rows)X\(stage.columns)", to: folder.url(info.figure!))
+                try figure(stage, title: "\(index + 1) \(stage.name) (\(stage.type)) \(stage.rows)×\(stage.columns)", base: folder.url("figures/\(stem)"))
             }
             curves.append((stage.name, radial.frequency, radial.power))
             layers.append(info)
         }
         if options.saveFigures {
-            try SpectrumFigure.curves(curves, title: "RADIAL POWER SPECTRUM PER LAYER", xLabel: "CYCLES PER PIXEL",
-                                      yLabel: "E|H|^2").writePNG(to: folder.url("figures/radial-spectra.png"))
+            try SpectrumFigure.curves(curves, title: "Radial power spectrum per layer", xLabel: "cycles per pixel",
+                                      yLabel: "E|H|²").write(base: folder.url("figures/radial-spectra"))
         }
         // p_low of every image: row 0 the input, row i stage i.
         let pLowRows = [analysis.input.pLow] + analysis.stages.map(\.pLow)
@@ -142,8 +142,9 @@ public struct AnalysisWriter {
                          progress: progress)
     }
 
-    private func figure(_ stage: StageAccumulator, title: String, to url: URL) throws {
+    /// The stage's mean spectrum map as PNG and SVG beside each other.
+    private func figure(_ stage: StageAccumulator, title: String, base: URL) throws {
         try SpectrumFigure.heatmap(magnitudes: stage.meanMagnitudeMap, rows: stage.rows, columns: stage.columns, title: title)
-            .writePNG(to: url)
+            .write(base: base)
     }
 }

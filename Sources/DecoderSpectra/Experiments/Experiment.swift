@@ -128,10 +128,9 @@ public struct ChartData: Codable, Sendable {
         self.series = series.map { Series(label: $0.label, x: $0.x, y: $0.y) }
     }
 
-    /// The chart as a PNG canvas.
-    public var canvas: Canvas {
-        SpectrumFigure.curves(series.map { ($0.label, $0.x, $0.y) }, title: title.uppercased(), xLabel: xLabel.uppercased(),
-                              yLabel: yLabel.uppercased(), logY: logY)
+    /// The chart as a figure (PNG, SVG, PDF).
+    public var drawing: Figure {
+        SpectrumFigure.curves(series.map { ($0.label, $0.x, $0.y) }, title: title, xLabel: xLabel, yLabel: yLabel, logY: logY)
     }
 
     /// The chart as inline SVG.
@@ -241,12 +240,12 @@ public final class ExperimentContext {
         return (model, try input(channels: model.inputChannels, size: settings.size ?? h))
     }
 
-    /// Writes a figure (when the run has an output folder) and returns its relative path.
+    /// Writes a figure as PNG and SVG (when the run has an output folder) and returns the PNG's relative path.
     @discardableResult
-    public func figure(_ canvas: Canvas, _ name: String) throws -> String {
+    public func figure(_ figure: Figure, _ name: String) throws -> String {
         let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
         let path = "figures/\(safe).png"
-        if let folder { try canvas.writePNG(to: folder.url(prefix + path)) }
+        if let folder { try figure.write(base: folder.url(prefix + "figures/\(safe)")) }
         figures.append(path)
         return path
     }
@@ -255,18 +254,20 @@ public final class ExperimentContext {
     @discardableResult
     public func chart(_ data: ChartData, _ name: String) throws -> String {
         var data = data
-        data.figure = try figure(data.canvas, name)
+        data.figure = try figure(data.drawing, name)
         charts.append(data)
         return data.figure!
     }
 
-    /// A centred magnitude heatmap of a spectrum (channel- and batch-averaged), as in the paper's figures.
+    /// A centred spectrum map (channel- and batch-averaged magnitude, in dB), as in the paper's figures; `repeatGrid`
+    /// marks the multiples of the size before upsampling (Theorem 4.4).
     @discardableResult
     public func spectrumFigure<S: TensorScalar>(
-        _ spectrum: Spectrum<S>, title: String, name: String, logRange: (low: Double, high: Double)? = nil
+        _ spectrum: Spectrum<S>, title: String, name: String, logRange: (low: Double, high: Double)? = nil,
+        repeatGrid: (rows: Int, columns: Int)? = nil
     ) throws -> String {
         try figure(SpectrumFigure.heatmap(magnitudes: SpectrumStatistics.meanMagnitudeMap(spectrum), rows: spectrum.rows,
-                                          columns: spectrum.columns, title: title, logRange: logRange), name)
+                                          columns: spectrum.columns, title: title, logRange: logRange, repeatGrid: repeatGrid), name)
     }
 }
 

@@ -44,7 +44,8 @@ struct UpsamplingExperiment: Experiment {
                 "detected": .array(top.map { .array([.int($0 / h.columns), .int($0 % h.columns)]) }),
                 "predicted": .array(grid.sorted().map { .array([.int($0 / h.columns), .int($0 % h.columns)]) }),
             ]))
-            try context.spectrumFigure(h, title: "ZERO INSERTION X\(1 << (index + 1))", name: "upsampling-zeros-\(index + 1)")
+            try context.spectrumFigure(h, title: "Zero insertion ×\(1 << (index + 1)) (circles: Theorem 4.4 repeat grid)", name: "upsampling-zeros-\(index + 1)",
+                                       repeatGrid: (m0, n0))
         }
         rows.append(ClaimRow(claim: "zero insertion tiles the spectrum exactly (Thm 4.4)", setting: "4 cascaded x2 zero insertions, float64",
                              measured: "max rel. error " + format(tilingErrors.max()!), predicted: "0 (rounding)",

@@ -134,8 +134,7 @@ public enum HTMLReport {
         } else {
             return nil
         }
-        let canvas = SpectrumFigure.heatmap(magnitudes: map.magnitudes, rows: map.rows, columns: map.columns, title: title.uppercased())
-        guard let png = try? PNGImage.encodeRGB(canvas.pixels, width: canvas.width, height: canvas.height) else { return nil }
+        let png = SpectrumFigure.heatmap(magnitudes: map.magnitudes, rows: map.rows, columns: map.columns, title: title).pngData()
         return "<img alt=\"\(HTML.escape(title))\" src=\"data:image/png;base64,\(png.base64EncodedString())\"/>"
     }
 

@@ -34,9 +34,9 @@ public enum SVGChart {
         for i in 0...4 {
             let fx = xMin + (xMax - xMin) * Double(i) / 4, fy = yMin + (yMax - yMin) * Double(i) / 4
             svg += "<line x1=\"\(px(fx))\" y1=\"\(top + plotH)\" x2=\"\(px(fx))\" y2=\"\(top + plotH + 5)\" stroke=\"#333\"/>"
-            svg += "<text x=\"\(px(fx))\" y=\"\(top + plotH + 18)\" text-anchor=\"middle\">\(formatTick(fx))</text>"
+            svg += "<text x=\"\(px(fx))\" y=\"\(top + plotH + 18)\" text-anchor=\"middle\">\(NiceTicks.label(fx))</text>"
             svg += "<line x1=\"\(left - 5)\" y1=\"\(py(fy))\" x2=\"\(left)\" y2=\"\(py(fy))\" stroke=\"#333\"/>"
-            svg += "<text x=\"\(left - 8)\" y=\"\(py(fy) + 4)\" text-anchor=\"end\">\(formatTick(logY ? Double.pow(10, fy) : fy))</text>"
+            svg += "<text x=\"\(left - 8)\" y=\"\(py(fy) + 4)\" text-anchor=\"end\">\(NiceTicks.label(logY ? Double.pow(10, fy) : fy))</text>"
         }
         svg += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 6)\" text-anchor=\"middle\">\(HTML.escape(xLabel))</text>"
         svg += "<text transform=\"translate(14 \(top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\">"
