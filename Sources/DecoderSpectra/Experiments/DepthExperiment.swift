@@ -60,10 +60,10 @@ struct DepthExperiment: Experiment {
         try context.chart(ChartData(
             title: "E5 control: linear circular, same weights", xLabel: "layer", yLabel: "SOM", logY: true,
             series: frequencies.indices.map { f in (labels[f], x, controlSOM.map { Double.exp($0[f]) }) }), "depth-som-control")
-        try context.spectrumFigure(FFT2D.forward(try context.input(channels: 3, size: size)), title: "INPUT", name: "depth-input")
+        try context.spectrumFigure(FFT2D.forward(try context.input(channels: 3, size: size)), title: "Input spectrum", name: "depth-input")
         let range = SpectrumFigure.sharedLogRange(reluSpectra.map { SpectrumStatistics.meanMagnitudeMap($0.1) })
         for (layer, spectrum) in reluSpectra {
-            try context.spectrumFigure(spectrum, title: "LAYER \(layer + 1)", name: "depth-layer\(layer + 1)", logRange: range)
+            try context.spectrumFigure(spectrum, title: "e5-depth50, layer \(layer + 1) (first draw)", name: "depth-layer\(layer + 1)", logRange: range)
         }
 
         let controlSlopes = controlFits.map(\.slope)

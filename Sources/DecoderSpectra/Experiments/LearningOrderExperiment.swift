@@ -48,8 +48,8 @@ struct LearningOrderExperiment: Experiment {
                                         + (0..<3).map { k in ("white noise: " + labels[k], control.steps, control.bandsWithoutDC.map { $0[k] }) }),
                           "learning-order-bands")
         for (step, spectrum, output) in curve.pictures {
-            try context.spectrumFigure(spectrum, title: "OUTPUT SPECTRUM, STEP \(step)", name: "learning-order-spectrum-\(step)")
-            try context.figure(ImageFigure.grid(output, title: "DECODED, STEP \(step)"), "learning-order-images-\(step)")
+            try context.spectrumFigure(spectrum, title: "ae-small output spectrum, step \(step)", name: "learning-order-spectrum-\(step)")
+            try context.figure(ImageFigure.grid(output, title: "Decoded images, step \(step)"), "learning-order-images-\(step)")
         }
         func finite(_ v: [Double]) -> [Double] { v.map { $0.isFinite ? $0 : Double(steps) } }
         let halfways = curves.map { finite($0.halfway($0.bandsWithoutDC)) }

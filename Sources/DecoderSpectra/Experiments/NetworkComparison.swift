@@ -108,9 +108,9 @@ struct NetworkComparison {
 
     /// Bars of output p_low, curves of p_low per block, and each network's output magnitude map (first draw).
     func writeFigures(_ context: ExperimentContext, prefix: String) throws {
-        for (metric, title) in [(BandMetric.lowRatio, "P_LOW"), (.lowRatioWithoutDC, "P_LOW WITHOUT DC")] {
+        for (metric, title) in [(BandMetric.lowRatio, "p_low"), (.lowRatioWithoutDC, "p_low without DC")] {
             try context.figure(SpectrumFigure.bars(entries.map { ($0.label, $0.mean(metric)) },
-                                                   title: "\(prefix): \(title) OF THE OUTPUT", yLabel: title),
+                                                   title: "\(prefix): \(title) of the output (mean of \(draws) draws)", yLabel: title),
                                "\(prefix)-\(metric.rawValue.replacingOccurrences(of: "_", with: "-"))")
         }
         try context.chart(ChartData(
@@ -119,7 +119,7 @@ struct NetworkComparison {
         // One colour scale for all networks of the comparison.
         let range = SpectrumFigure.sharedLogRange(entries.map { SpectrumStatistics.meanMagnitudeMap($0.outputSpectrum) })
         for e in entries {
-            try context.spectrumFigure(e.outputSpectrum, title: "\(e.model) OUTPUT", name: "\(prefix)-output-\(e.label)", logRange: range)
+            try context.spectrumFigure(e.outputSpectrum, title: "\(e.model): output spectrum (first draw)", name: "\(prefix)-output-\(e.label)", logRange: range)
         }
     }
 }

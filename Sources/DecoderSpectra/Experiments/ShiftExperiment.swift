@@ -156,7 +156,7 @@ struct ShiftExperiment: Experiment {
         let maps = runs.map { $0[0].absoluteError }
         for (k, du) in shifts.enumerated() {
             try context.figure(SpectrumFigure.spatialHeatmap(maps[k], rows: size, columns: size,
-                                                             title: "|DELTA X| PER PIXEL, SHIFT \(du)"), "shift-error-\(du)")
+                                                             title: "|Δx| per pixel, shift Δu = \(du) (first seed)"), "shift-error-\(du)")
         }
         // Histogram of |Δx| per shift (Fig. 1(c.2)), on common bins.
         let largest = max(maps.flatMap { $0 }.max() ?? 1, 1e-12)

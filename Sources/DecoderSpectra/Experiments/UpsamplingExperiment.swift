@@ -70,7 +70,7 @@ struct UpsamplingExperiment: Experiment {
                 imageCount = x.batch
                 let outputs = try decoder.forwardCapturingAll(x)
                 perDraw.append(NetworkComparison.blockEnds(decoder).map { GridContrast(FFT2D.forward(outputs[$0]), period: (x.height, x.width)) })
-                if draw == 0 { try context.spectrumFigure(FFT2D.forward(outputs.last!), title: "\(model) OUTPUT", name: "upsampling-\(label)-output") }
+                if draw == 0 { try context.spectrumFigure(FFT2D.forward(outputs.last!), title: "\(model): output spectrum (first draw)", name: "upsampling-\(label)-output") }
             }
             numbers["decoder_\(label)"] = .object([
                 "model": .string(model), "draws": .int(draws),

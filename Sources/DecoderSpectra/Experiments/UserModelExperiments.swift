@@ -60,7 +60,7 @@ enum UserModelExperiments {
             return ([ClaimRow(claim: "decoder spectra show bright peaks on the grid", setting: model.name,
                               measured: "no stage enlarges the feature map", predicted: "needs an upsampling model", holds: nil)], [:])
         }
-        try context.spectrumFigure(trace.stages.last!.spectrum, title: "\(model.name) OUTPUT", name: "upsampling-user-model-output")
+        try context.spectrumFigure(trace.stages.last!.spectrum, title: "\(model.name): output spectrum", name: "upsampling-user-model-output")
         return ([UpsamplingExperiment.gridRow(contrasts, setting: "\(model.name), \(contrasts.count) stages after upsampling, \(input.batch) inputs",
                                               predicted: "> 1 at every stage (peaks at multiples of the pre-upsampling size)")],
                 ["stages": .array(names.map { .string($0) }), "grid_contrast_off_axes": json(contrasts.map { $0.offAxes ?? .nan }),
