@@ -78,11 +78,38 @@ import Testing
         #expect(abs(error - (difference / norm).squareRoot()) < 1e-14)
     }
 
+    /// A constant map c is all DC, in its own bin, at |MN c|²/(MN) = MN c² (all its energy in one frequency); the bins
+    /// stop at Nyquist.
     @Test func radialProfileOfAConstantMapIsAllDC() {
         let x = Tensor<Double>(shape: [1, 1, 8, 8]) { _ in 2 }
-        let profile = SpectrumStatistics.radialProfile(FFT2D.forward(x), bins: 8)
-        #expect(profile.power[0] > 0)
+        let profile = SpectrumStatistics.radialProfile(FFT2D.forward(x))
+        #expect(abs(profile.power[0] - 64 * 4) < 1e-10 && profile.frequency[0] == 0)
         #expect(profile.power.dropFirst().allSatisfy { $0 < 1e-20 })
+        #expect(profile.frequency == [0, 0.125, 0.25, 0.375, 0.5])
+    }
+
+    /// Per pixel, white noise reads its variance at every radius, whatever the map size (the mean over many draws
+    /// is within a few per cent of σ² in every bin off DC); a naive per-bin average of |H|²/(MN) agrees exactly.
+    @Test func radialProfileIsPowerPerPixel() {
+        var generator = SeededGenerator(seed: 12)
+        for (m, n) in [(16, 16), (32, 24)] {
+            let x = Tensor<Double>(shape: [64, 1, m, n]) { _ in 0.5 * generator.nextNormal() }
+            let spectrum = FFT2D.forward(x)
+            let profile = SpectrumStatistics.radialProfile(spectrum)
+            #expect(profile.frequency.last! <= 0.5 && profile.frequency.count == max(m, n) / 2 + 1)
+            for power in profile.power.dropFirst() { #expect(abs(power / 0.25 - 1) < 0.25, "\(m)x\(n): \(profile.power)") }
+            // Bin 2 by explicit loops.
+            var sum = 0.0, count = 0
+            for u in 0..<m {
+                for v in 0..<n {
+                    let fu = Double(u <= m / 2 ? u : u - m) / Double(m), fv = Double(v <= n / 2 ? v : v - n) / Double(n)
+                    guard ((fu * fu + fv * fv).squareRoot() * Double(max(m, n))).rounded() == 2 else { continue }
+                    for b in 0..<64 { sum += spectrum.values[(b * m + u) * n + v].lengthSquared / Double(m * n) / 64 }
+                    count += 1
+                }
+            }
+            #expect(abs(profile.power[2] - sum / Double(count)) <= 1e-12 * profile.power[2])
+        }
     }
 
     /// The output folder holds what summary.json says, and the spectra are the DFTs of the layer outputs.
@@ -161,7 +188,7 @@ import Testing
             #expect(a == SyntheticImages.generate(kind, count: 2, channels: 3, height: 32, width: 32, seed: 9))
             #expect(a != SyntheticImages.generate(kind, count: 2, channels: 3, height: 32, width: 32, seed: 10))
             #expect(a.scalars.allSatisfy { $0 >= 0 && $0 <= 1 })
-            let profile = SpectrumStatistics.radialProfile(FFT2D.forward(a), bins: 8)
+            let profile = SpectrumStatistics.radialProfile(FFT2D.forward(a))
             if kind == .whiteNoise {
                 let offDC = profile.power.dropFirst()
                 #expect(offDC.max()! < 2 * offDC.min()!, "\(profile.power)")

@@ -94,32 +94,36 @@ public enum SpectrumStatistics {
         }
     }
 
-    /// Radially averaged power: mean of E_c|H|² over frequencies whose normalised radius
-    /// r = √((u'/M)² + (v'/N)²) (signed u', v') falls in each of `bins` equal bins over [0, √0.5].
+    /// Radially averaged power per pixel (docs/theory.md §7, "Radial profile"): the mean of E_c|H|²/(MN) over the
+    /// frequencies whose radius r = √((u'/M)² + (v'/N)²) (signed u', v', cycles/pixel) rounds to k/L, L = max(M, N),
+    /// for k = 0 … ⌊L/2⌋: bins one frequency step wide, DC alone in bin 0, nothing beyond Nyquist (the corners past
+    /// r = 1/2 would otherwise show a false cliff). Per pixel, white noise of variance σ² reads σ² at every radius
+    /// whatever the map size, so layers of different sizes share one axis.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public static func radialProfile<S: TensorScalar>(_ spectrum: Spectrum<S>, bins: Int = 32) -> (frequency: [Double], power: [Double]) {
-        radialProfile(powerMap: secondOrderMoment(spectrum), rows: spectrum.rows, columns: spectrum.columns, bins: bins)
+    public static func radialProfile<S: TensorScalar>(_ spectrum: Spectrum<S>) -> (frequency: [Double], power: [Double]) {
+        radialProfile(powerMap: secondOrderMoment(spectrum), rows: spectrum.rows, columns: spectrum.columns)
     }
 
     /// The radial profile of a power map E|H|² [rows × columns] (un-shifted), e.g. one averaged over a whole dataset.
-    public static func radialProfile(powerMap som: [Double], rows m: Int, columns n: Int, bins: Int = 32) -> (frequency: [Double], power: [Double]) {
-        let maxRadius = 0.5.squareRoot()
+    public static func radialProfile(powerMap som: [Double], rows m: Int, columns n: Int) -> (frequency: [Double], power: [Double]) {
+        let side = max(m, n), bins = max(m, n) / 2 + 1
         var sums = [Double](repeating: 0, count: bins), counts = [Int](repeating: 0, count: bins)
         for u in 0..<m {
             let fu = Double(signedFrequency(u, size: m)) / Double(m)
             for v in 0..<n {
                 let fv = Double(signedFrequency(v, size: n)) / Double(n)
-                let bin = min(bins - 1, Int((fu * fu + fv * fv).squareRoot() / maxRadius * Double(bins)))
+                let r = (fu * fu + fv * fv).squareRoot()
+                guard r <= 0.5 + 1e-12 else { continue }
+                let bin = min(bins - 1, Int((r * Double(side)).rounded()))
                 sums[bin] += som[u * n + v]
                 counts[bin] += 1
             }
         }
-        let centres = (0..<bins).map { (Double($0) + 0.5) * maxRadius / Double(bins) }
         var frequency: [Double] = [], power: [Double] = []
-        for i in 0..<bins where counts[i] > 0 {
-            frequency.append(centres[i])
-            power.append(sums[i] / Double(counts[i]))
+        for k in 0..<bins where counts[k] > 0 {
+            frequency.append(Double(k) / Double(side))
+            power.append(sums[k] / Double(counts[k]) / Double(m * n))
         }
         return (frequency, power)
     }
