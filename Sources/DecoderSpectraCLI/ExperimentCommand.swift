@@ -64,7 +64,9 @@ struct ExperimentCommand: ParsableCommand {
 
     func validate() throws {
         guard name == "all" || Experiments.named(name) != nil else {
-            throw ValidationError("unknown experiment '\(name)'; choose one of \(Experiments.all.map(\.name).joined(separator: ", ")), all")
+            let names = Experiments.all.map(\.name) + ["all"]
+            let hint = NameSuggestion.closest(to: name, among: names).map { " (did you mean '\($0)'?)" } ?? ""
+            throw ValidationError("unknown experiment '\(name)'\(hint); choose one of \(names.joined(separator: ", "))")
         }
         if let images, images < 1 || images > 65536 { throw ValidationError("--images must be between 1 and 65536") }
         if let draws, draws < 2 || draws > 4096 { throw ValidationError("--draws must be between 2 and 4096 (a confidence interval needs two)") }

@@ -65,6 +65,15 @@ import Testing
         for figure in report.figures { #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(figure).path)) }
     }
 
+    /// A mistyped experiment name gets the registered name within two edits, or none.
+    @Test func mistypedExperimentNamesGetASuggestion() {
+        let names = Experiments.all.map(\.name)
+        #expect(NameSuggestion.closest(to: "paddin", among: names) == "padding")
+        #expect(NameSuggestion.closest(to: "Kernel-Size", among: names) == "kernel-size")
+        #expect(NameSuggestion.closest(to: "upsamp", among: names) == "upsampling")
+        #expect(NameSuggestion.closest(to: "frequency", among: names) == nil)
+    }
+
     @Test func unreadableDataIsAClearError() {
         var settings = Self.tinySettings()
         settings.data = "/nonexistent/dataset"

@@ -108,8 +108,8 @@ public struct AnalysisWriter {
             layers.append(info)
         }
         if options.saveFigures {
-            try SpectrumFigure.curves(curves, title: "Radial power spectrum per layer", xLabel: "cycles per pixel",
-                                      yLabel: "E|H|²").write(base: folder.url("figures/radial-spectra"))
+            try SpectrumFigure.curves(curves, title: "Radial power spectrum per layer", xLabel: "radius (cycles/pixel)",
+                                      yLabel: "power per pixel, E|H|²/MN").write(base: folder.url("figures/radial-spectra"))
         }
         // p_low of every image: row 0 the input, row i stage i.
         let pLowRows = [analysis.input.pLow] + analysis.stages.map(\.pLow)

@@ -16,20 +16,7 @@ public enum BuiltinModels {
     public static func entry(named name: String) -> Entry? { all.first { $0.name == name } }
 
     /// The built-in name closest to a mistyped one (at most 2 edits, or a prefix of the name), for error messages.
-    public static func closestName(to name: String) -> String? {
-        func distance(_ a: [Character], _ b: [Character]) -> Int {
-            var previous = Array(0...b.count)
-            for (i, x) in a.enumerated() {
-                var current = [i + 1]
-                for (j, y) in b.enumerated() { current.append(min(previous[j + 1] + 1, current[j] + 1, previous[j] + (x == y ? 0 : 1))) }
-                previous = current
-            }
-            return previous[b.count]
-        }
-        let typed = Array(name.lowercased())
-        let scored = all.map { ($0.name, distance(typed, Array($0.name))) }.filter { $0.1 <= 2 || $0.0.hasPrefix(name.lowercased()) && !name.isEmpty }
-        return scored.min { $0.1 < $1.1 }?.0
-    }
+    public static func closestName(to name: String) -> String? { NameSuggestion.closest(to: name, among: all.map(\.name)) }
 
     /// A built-in model by name; `seed` overrides the default seed (0) of the initialisation.
     public static func model(named name: String, seed: UInt64? = nil) throws -> Sequential {
