@@ -88,6 +88,8 @@ struct TrainCommand: ParsableCommand {
 
     struct Log: Codable {
         var model: String
+        /// Every command that ran this training (the first, then each --resume); the data source is `config.data`.
+        var commands: [String]?
         var config: TrainingConfig
         var losses: [Double]
         var snapshots: [TrainingSnapshot]
@@ -113,8 +115,9 @@ struct TrainCommand: ParsableCommand {
                 resumed.config = config
                 trainer = try Trainer(resuming: resumed, model: saved, data: data)
                 log = (try? JSONDecoder().decode(Log.self, from: Data(contentsOf: folder.appendingPathComponent("training.json"))))
-                    ?? Log(model: saved.name, config: config, losses: state.losses, snapshots: [])
+                    ?? Log(model: saved.name, commands: [], config: config, losses: state.losses, snapshots: [])
                 log.config = config
+                log.commands = (log.commands ?? []) + [invocation]
                 Console.note("resuming \(saved.name) at step \(state.step) of \(config.steps)")
             } else {
                 // Everything that can fail on bad input happens before the output folder is touched.
@@ -130,7 +133,7 @@ struct TrainCommand: ParsableCommand {
                 config.seed = seed
                 (config.data, config.images, config.size) = (source, data.batch, data.height)
                 trainer = try Trainer(model: network, data: data, config: config)
-                log = Log(model: network.name, config: config, losses: [], snapshots: [])
+                log = Log(model: network.name, commands: [invocation], config: config, losses: [], snapshots: [])
                 try prepare(folder)
                 createdFolder = true
                 // Until the first checkpoint exists, an interrupted or failed run leaves no folder behind.

@@ -62,7 +62,17 @@ import Testing
         try folder.commit()
         let decoded = try JSONDecoder().decode(ExperimentReport.self, from: Data(contentsOf: out.appendingPathComponent("results.json")))
         #expect(decoded.rows.count == report.rows.count)
-        for figure in report.figures { #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(figure).path)) }
+        for figure in report.figures {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(figure).path))
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(figure.dropLast(4) + ".svg").path))
+        }
+        // Every chart has its data beside it as CSV: a header and one row per point.
+        for chart in report.charts {
+            let csv = try String(contentsOf: out.appendingPathComponent(chart.figure!.dropLast(4) + ".csv"), encoding: .utf8)
+            let lines = csv.split(separator: "\n")
+            #expect(lines.first?.hasPrefix("series,") == true)
+            #expect(lines.count == 1 + chart.series.map(\.x.count).reduce(0, +))
+        }
     }
 
     /// A mistyped experiment name gets the registered name within two edits, or none.

@@ -108,8 +108,10 @@ public struct AnalysisWriter {
             layers.append(info)
         }
         if options.saveFigures {
-            try SpectrumFigure.curves(curves, title: "Radial power spectrum per layer", xLabel: "radius (cycles/pixel)",
-                                      yLabel: "power per pixel, E|H|²/MN").write(base: folder.url("figures/radial-spectra"))
+            let chart = ChartData(title: "Radial power spectrum per layer", xLabel: "radius (cycles/pixel)",
+                                  yLabel: "power per pixel, E|H|²/MN", logY: true, series: curves)
+            try chart.drawing.write(base: folder.url("figures/radial-spectra"))
+            try AtomicFile.write(Data(chart.csv.utf8), to: folder.url("figures/radial-spectra.csv"))
         }
         // p_low of every image: row 0 the input, row i stage i.
         let pLowRows = [analysis.input.pLow] + analysis.stages.map(\.pLow)

@@ -128,6 +128,16 @@ public struct ChartData: Codable, Sendable {
         self.series = series.map { Series(label: $0.label, x: $0.x, y: $0.y) }
     }
 
+    /// The chart's data as CSV: one row per point, "series,x,y" (labels quoted; empty y where there is no value).
+    public var csv: String {
+        func quoted(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
+        var lines = ["series,\(quoted(xLabel)),\(quoted(yLabel))"]
+        for s in series {
+            for (x, y) in zip(s.x, s.y) { lines.append("\(quoted(s.label)),\(x),\(y.isFinite ? "\(y)" : "")") }
+        }
+        return lines.joined(separator: "\n") + "\n"
+    }
+
     /// The chart as a figure (PNG, SVG, PDF).
     public var drawing: Figure {
         SpectrumFigure.curves(series.map { ($0.label, $0.x, $0.y) }, title: title, xLabel: xLabel, yLabel: yLabel, logY: logY)
@@ -250,11 +260,12 @@ public final class ExperimentContext {
         return path
     }
 
-    /// A curve chart: written as a PNG figure and kept as data for the report.
+    /// A curve chart: written as PNG and SVG figures with its data as CSV beside them, and kept for the report.
     @discardableResult
     public func chart(_ data: ChartData, _ name: String) throws -> String {
         var data = data
         data.figure = try figure(data.drawing, name)
+        if let folder { try AtomicFile.write(Data(data.csv.utf8), to: folder.url(prefix + data.figure!.dropLast(4) + ".csv")) }
         charts.append(data)
         return data.figure!
     }
