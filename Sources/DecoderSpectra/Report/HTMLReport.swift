@@ -25,12 +25,21 @@ public enum HTMLReport {
         body += "<h2>Charts</h2>"
         body += SVGChart.lines([.init(label: "input", x: summary.input.radialSpectrum.frequency, y: summary.input.radialSpectrum.power)]
             + summary.layers.map { .init(label: $0.name, x: $0.radialSpectrum.frequency, y: $0.radialSpectrum.power) },
-            title: "Radially averaged power spectrum per layer", xLabel: "cycles per pixel", yLabel: "E|H|²", logY: true)
-        // SOM across depth (Fig. 5 style) at three normalised radii, read off each layer's radial profile.
-        let bands: [(String, Double)] = [("low (0.05 cyc/px)", 0.05), ("mid (0.25 cyc/px)", 0.25), ("high (0.5 cyc/px)", 0.5)]
-        body += SVGChart.lines(bands.map { label, radius in
-            .init(label: label, x: x, y: summary.layers.map { power(at: radius, in: $0.radialSpectrum) })
-        }, title: "Power across depth at three frequencies", xLabel: "layer", yLabel: "E|H|²", logY: true)
+            title: "Radially averaged power spectrum per layer", xLabel: "cycles per pixel of each layer", yLabel: "power per pixel, E|H|²/MN",
+            logY: true)
+        // Power across depth (Fig. 5 style) at three frequencies on one grid, cycles per output pixel: a pattern of f cycles
+        // per output pixel is f · S_out / S_l cycles per pixel on a layer of side S_l (so upsampled layers are compared at
+        // the same physical frequency). The three are 0.1, 0.5 and 1 × the smallest map's Nyquist, so every layer has them.
+        let sides = summary.layers.map { layerSide($0.outputShape) }
+        if let outputSide = sides.last, let smallest = sides.filter({ $0 > 1 }).min() {
+            let common = [0.1, 0.5, 1.0].map { $0 * 0.5 * Double(smallest) / Double(outputSide) }
+            body += SVGChart.lines(common.map { radius in
+                .init(label: "\(fmt(radius)) cyc/output px", x: x, y: zip(summary.layers, sides).map { layer, side in
+                    side > 1 ? powerOffDC(at: radius * Double(outputSide) / Double(side), in: layer.radialSpectrum) : .nan
+                })
+            }, title: "Power across depth at three frequencies (cycles per output pixel)", xLabel: "layer", yLabel: "power per pixel",
+               logY: true)
+        }
         body += SVGChart.lines([.init(label: "p_low", x: x, y: summary.layers.map(\.pLow))],
                                title: "Low-frequency ratio p_low per layer", xLabel: "layer", yLabel: "p_low", logY: false)
         body += SVGChart.lines([.init(label: "sim(H*, H)", x: x, y: summary.layers.map { $0.verification.similarity ?? .nan })],
@@ -145,7 +154,14 @@ public enum HTMLReport {
 
     private static func fmt(_ value: Double) -> String { format(value) }
 
-    private static func power(at radius: Double, in spectrum: AnalysisSummary.RadialSpectrum) -> Double {
-        SpectrumStatistics.power(atRadius: radius, frequency: spectrum.frequency, power: spectrum.power)
+    /// The power of the non-DC bin nearest to `radius` (a small radius on a small map must not read DC).
+    private static func powerOffDC(at radius: Double, in spectrum: AnalysisSummary.RadialSpectrum) -> Double {
+        let bins = (0..<min(spectrum.frequency.count, spectrum.power.count)).filter { spectrum.frequency[$0] > 0 }
+        guard let index = bins.min(by: { abs(spectrum.frequency[$0] - radius) < abs(spectrum.frequency[$1] - radius) }) else { return .nan }
+        return spectrum.power[index]
     }
+
+    /// The long side of a [B, C, M, N] output (1 for vectors).
+    private static func layerSide(_ shape: [Int]) -> Int { shape.count == 4 ? max(shape[2], shape[3]) : 1 }
+
 }

@@ -14,7 +14,11 @@ public enum SVGChart {
         }
     }
 
-    static let palette = ["#440154", "#31688e", "#35b779", "#fde725", "#b5367a", "#fb8761", "#21918c", "#90d743", "#3b528b", "#000004"]
+    /// The figures' series colours (tab10 up to 10 series, viridis by order beyond) as SVG hex.
+    static func colour(_ index: Int, of count: Int) -> String {
+        let c = SpectrumFigure.seriesColour(index, of: count)
+        return String(format: "#%02x%02x%02x", Int(c.red * 255), Int(c.green * 255), Int(c.blue * 255))
+    }
 
     public static func lines(_ series: [Series], title: String, xLabel: String, yLabel: String, logY: Bool) -> String {
         let (width, height, left, right, top, bottom) = (640.0, 360.0, 70.0, 170.0, 30.0, 45.0)
@@ -31,10 +35,14 @@ public enum SVGChart {
             + "width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(HTML.escape(title))\">"
         svg += "<text x=\"\(left)\" y=\"18\" class=\"title\">\(HTML.escape(title))</text>"
         svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"none\" stroke=\"#333\"/>"
-        for i in 0...4 {
-            let fx = xMin + (xMax - xMin) * Double(i) / 4, fy = yMin + (yMax - yMin) * Double(i) / 4
+        // Ticks at nice numbers (decades on a log axis), as in the PNG/SVG figures.
+        for fx in NiceTicks.linear(xMin, xMax) {
             svg += "<line x1=\"\(px(fx))\" y1=\"\(top + plotH)\" x2=\"\(px(fx))\" y2=\"\(top + plotH + 5)\" stroke=\"#333\"/>"
             svg += "<text x=\"\(px(fx))\" y=\"\(top + plotH + 18)\" text-anchor=\"middle\">\(NiceTicks.label(fx))</text>"
+        }
+        let yTicks = logY ? NiceTicks.logarithmic(Double.pow(10, yMin), Double.pow(10, yMax)).map { Double.log10($0) }
+            : NiceTicks.linear(yMin, yMax)
+        for fy in yTicks {
             svg += "<line x1=\"\(left - 5)\" y1=\"\(py(fy))\" x2=\"\(left)\" y2=\"\(py(fy))\" stroke=\"#333\"/>"
             svg += "<text x=\"\(left - 8)\" y=\"\(py(fy) + 4)\" text-anchor=\"end\">\(NiceTicks.label(logY ? Double.pow(10, fy) : fy))</text>"
         }
@@ -42,7 +50,7 @@ public enum SVGChart {
         svg += "<text transform=\"translate(14 \(top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\">"
             + "\(HTML.escape(yLabel + (logY ? " (log)" : "")))</text>"
         for (index, s) in series.enumerated() {
-            let colour = palette[index % palette.count]
+            let colour = Self.colour(index, of: series.count)
             let points = zip(s.x, s.y).compactMap { x, y in ty(y).map { String(format: "%.2f,%.2f", px(x), py($0)) } }
             if !points.isEmpty {
                 svg += "<polyline class=\"series\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.6\" points=\"\(points.joined(separator: " "))\"/>"
