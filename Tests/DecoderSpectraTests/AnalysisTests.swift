@@ -88,6 +88,23 @@ import Testing
         #expect(profile.frequency == [0, 0.125, 0.25, 0.375, 0.5])
     }
 
+    /// Angular slices read the rays of the power map: the axes (0°, 90°) of a map with a bright cross stand above the
+    /// diagonal; each point is the mean of [u, v] and its mirror, per pixel, up to Nyquist.
+    @Test func angularSlicesReadTheRays() {
+        let (m, n) = (8, 12)
+        var map = (0..<(m * n)).map { Double($0 % 5) + 1 }
+        for u in 0..<m { map[u * n] += 100 }
+        for v in 0..<n { map[v] += 100 }
+        let horizontal = SpectrumStatistics.angularSlice(powerMap: map, rows: m, columns: n, degrees: 0)
+        let vertical = SpectrumStatistics.angularSlice(powerMap: map, rows: m, columns: n, degrees: 90)
+        let diagonal = SpectrumStatistics.angularSlice(powerMap: map, rows: m, columns: n, degrees: 45)
+        #expect(horizontal.frequency.count == n / 2 + 1 && vertical.frequency.count == m / 2 + 1)
+        #expect(abs(horizontal.power[3] - (map[3] + map[n - 3]) / 2 / Double(m * n)) < 1e-15)
+        #expect(abs(horizontal.frequency[3] - 3.0 / 12) < 1e-15 && abs(vertical.frequency[2] - 2.0 / 8) < 1e-15)
+        #expect(diagonal.power.dropFirst().allSatisfy { $0 < horizontal.power[1] && $0 < vertical.power[1] })
+        #expect(diagonal.frequency.allSatisfy { $0 <= 0.5.squareRoot() + 1e-12 })
+    }
+
     /// Per pixel, white noise reads its variance at every radius, whatever the map size (the mean over many draws
     /// is within a few per cent of σ² in every bin off DC); a naive per-bin average of |H|²/(MN) agrees exactly.
     @Test func radialProfileIsPowerPerPixel() {

@@ -45,6 +45,8 @@ public struct AnalysisSummary: Codable, Sendable {
         public var outputShape: [Int]
         public var pLow: Double
         public var radialSpectrum: RadialSpectrum
+        /// Power per pixel along the 0°, 45° and 90° rays ("0", "45", "90"), from the dataset-averaged power map.
+        public var angularSlices: [String: RadialSpectrum]?
         public var verification: LayerVerification
         /// The dataset-averaged power map E|H|² (float64 [M, N], un-shifted).
         public var powerFile: String?
@@ -56,6 +58,7 @@ public struct AnalysisSummary: Codable, Sendable {
             case outputShape = "output_shape"
             case pLow = "p_low"
             case radialSpectrum = "radial_spectrum"
+            case angularSlices = "angular_slices"
             case powerFile = "power_file"
             case spectrumFile = "spectrum_file"
             case featureFile = "feature_file"

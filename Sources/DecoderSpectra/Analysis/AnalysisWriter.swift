@@ -95,6 +95,16 @@ public struct AnalysisWriter {
                 index: index + 1, name: stage.name, type: stage.type, outputShape: [analysis.images] + stage.imageShape,
                 pLow: stage.meanLowFrequencyRatio, radialSpectrum: .init(frequency: radial.frequency, power: radial.power),
                 verification: stage.verification ?? LayerVerification(rule: "unavailable", detail: ""))
+            let slices = [0, 45, 90].map { ($0, SpectrumStatistics.angularSlice(powerMap: stage.meanPowerMap, rows: stage.rows,
+                                                                                columns: stage.columns, degrees: $0)) }
+            info.angularSlices = Dictionary(uniqueKeysWithValues: slices.map { ("\($0.0)", .init(frequency: $0.1.frequency, power: $0.1.power)) })
+            if index == analysis.stages.count - 1 && options.saveFigures {
+                let chart = ChartData(title: "Angular slices of the output's power (\(stage.name))", xLabel: "radius (cycles/pixel)",
+                                      yLabel: "power per pixel, E|H|²/MN", logY: true,
+                                      series: slices.map { ("\($0.0)°", $0.1.frequency, $0.1.power) })
+                try chart.drawing.write(base: folder.url("figures/angular-slices"))
+                try AtomicFile.write(Data(chart.csv.utf8), to: folder.url("figures/angular-slices.csv"))
+            }
             if options.savePowerMaps {
                 info.powerFile = "spectra/\(stem).power.npy"
                 try NpyFile.writeFloat64(stage.meanPowerMap, shape: [stage.rows, stage.columns], to: folder.url(info.powerFile!))

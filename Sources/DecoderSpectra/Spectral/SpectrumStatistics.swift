@@ -128,6 +128,30 @@ public enum SpectrumStatistics {
         return (frequency, power)
     }
 
+    /// An angular slice of a power map E|H|² [rows × columns] (un-shifted): the power per pixel E|H|²/(MN) along the
+    /// ray at `degrees` ∈ {0, 45, 90} (0: horizontal frequencies [0, k]; 90: vertical [k, 0]; 45: the diagonal
+    /// [k·M/L, k·N/L] rounded, L = max(M, N)), k = 0 … up to Nyquist, each point averaged with its mirror [−u, −v]
+    /// (equal for real inputs); frequency is the radius √((u'/M)² + (v'/N)²) in cycles/pixel. Directional artefacts
+    /// (the zero-padding cross on the axes, a grid from strided layers) show up as differences between slices.
+    public static func angularSlice(powerMap som: [Double], rows m: Int, columns n: Int, degrees: Int) -> (frequency: [Double], power: [Double]) {
+        let side = max(m, n)
+        var frequency: [Double] = [], power: [Double] = []
+        var seen = Set<Int>()
+        for k in 0...(side / 2) {
+            let (su, sv): (Int, Int)
+            switch degrees {
+            case 0: (su, sv) = (0, k)
+            case 90: (su, sv) = (k, 0)
+            default: (su, sv) = (Int((Double(k * m) / Double(side)).rounded()), Int((Double(k * n) / Double(side)).rounded()))
+            }
+            guard 2 * su <= m, 2 * sv <= n, seen.insert(su * n + sv).inserted else { continue }
+            let (u, v) = (su % m, sv % n), (mu, mv) = ((m - su) % m, (n - sv) % n)
+            frequency.append((Double(su * su) / Double(m * m) + Double(sv * sv) / Double(n * n)).squareRoot())
+            power.append((som[u * n + v] + som[mu * n + mv]) / 2 / Double(m * n))
+        }
+        return (frequency, power)
+    }
+
     /// The power of the radial-profile bin whose centre is nearest to `radius` (cycles per pixel); NaN for an empty
     /// profile. Profiles read from files may hold arrays of different lengths: only the common prefix is used.
     public static func power(atRadius radius: Double, frequency: [Double], power: [Double]) -> Double {
