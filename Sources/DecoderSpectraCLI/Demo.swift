@@ -131,6 +131,12 @@ struct RunOptions: ParsableArguments {
     @Flag(help: "Do not write the dataset-averaged power maps (spectra/NN-<layer>.power.npy).")
     var noSpectra = false
 
+    @Flag(help: "One colour scale (dB re the largest value of all layers) for every layer's spectrum map, so that maps compare across depth; default: each map its own.")
+    var sharedColourScale = false
+
+    @Option(help: "Dynamic range of the spectrum maps in dB below their maximum (e.g. 80); default: down to the 1st percentile, at most 160 dB.")
+    var dbRange: Double?
+
     @Option(help: "Analyse only the i-th of n contiguous slices of the inputs (i/n, 1 <= i <= n) and write its partial results (shard.json) into --out; `decoder-spectra merge` combines the n shards.")
     var shard: String?
 
@@ -146,6 +152,7 @@ struct RunOptions: ParsableArguments {
     func validate() throws {
         if let batchSize, batchSize < 1 || batchSize > 65536 { throw ValidationError("--batch-size must be between 1 and 65536") }
         if let workers, workers < 1 || workers > 256 { throw ValidationError("--workers must be between 1 and 256") }
+        if let dbRange, !(dbRange >= 1 && dbRange <= 400) { throw ValidationError("--db-range must be between 1 and 400 dB") }
         guard saveImages >= 1 else { throw ValidationError("--save-images must be at least 1") }
         if shard != nil {
             guard let (i, n) = shardPair, n >= 1, n <= 65536, i >= 1, i <= n else {
@@ -161,6 +168,8 @@ struct RunOptions: ParsableArguments {
         options.saveFeatures = saveFeatures
         options.savedImages = saveImages
         options.savePowerMaps = !noSpectra
+        options.sharedColourScale = sharedColourScale
+        options.dynamicRangeDB = dbRange
         return options
     }
 }

@@ -26,6 +26,25 @@ import Testing
         #expect(invalid.status == 2 && invalid.stderr.contains("unknown experiment"))
         let missing = try cli(["analyze", "--model", "e8-k1"])
         #expect(missing.status == 2 && missing.stderr.contains("--input"))
+        let typo = try cli(["experiment", "paddin"])
+        #expect(typo.status == 2 && typo.stderr.contains("did you mean 'padding'?"))
+        let range = try cli(["demo", "--db-range", "0", "--out", temporaryFolder().appendingPathComponent("d").path])
+        #expect(range.status == 2 && range.stderr.contains("--db-range"))
+    }
+
+    /// One colour scale for every layer's map (and a fixed dB range): the figures are written and differ from the
+    /// per-layer scale's.
+    @Test func sharedColourScaleChangesTheMaps() throws {
+        let work = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let (own, shared) = (work.appendingPathComponent("own"), work.appendingPathComponent("shared"))
+        let common = ["demo", "--images", "2", "-q"]
+        #expect(try cli(common + ["--out", own.path]).status == 0)
+        #expect(try cli(common + ["--out", shared.path, "--shared-colour-scale", "--db-range", "80"]).status == 0)
+        let name = "figures/01-up1.png"
+        let a = try Data(contentsOf: own.appendingPathComponent(name)), b = try Data(contentsOf: shared.appendingPathComponent(name))
+        #expect(!a.isEmpty && a != b)
+        #expect(FileManager.default.fileExists(atPath: shared.appendingPathComponent("figures/01-up1.svg").path))
     }
 
     @Test func failuresExitOneWithAClearMessage() throws {

@@ -16,6 +16,10 @@ public struct AnalysisWriter {
         /// The dataset-averaged power maps (`--no-spectra` turns them off).
         public var savePowerMaps = true
         public var saveFigures = true
+        /// One colour range for the spectrum maps of every stage (and the input) instead of one per map.
+        public var sharedColourScale = false
+        /// The maps' colour range in dB below their maximum; nil: down to the 1st percentile, at most 160 dB.
+        public var dynamicRangeDB: Double?
         public var command = ""
         public var seed: UInt64?
         public init() {}
@@ -83,7 +87,9 @@ public struct AnalysisWriter {
     ) throws -> AnalysisSummary {
         let saved = try perImage?.finish() ?? []
         let inputFigure = options.saveFigures ? "figures/00-input.png" : nil
-        if inputFigure != nil { try figure(analysis.input, title: "Input", base: folder.url("figures/00-input")) }
+        let range = options.sharedColourScale
+            ? colourRange([analysis.input.meanMagnitudeMap] + analysis.stages.map(\.meanMagnitudeMap)) : nil
+        if inputFigure != nil { try figure(analysis.input, title: "Input", base: folder.url("figures/00-input"), range: range) }
         let inputRadial = analysis.input.radialProfile
         var layers: [AnalysisSummary.LayerInfo] = []
         var curves: [(label: String, x: [Double], y: [Double])] = [("input", inputRadial.frequency, inputRadial.power)]
@@ -112,7 +118,8 @@ public struct AnalysisWriter {
             if index < saved.count { (info.spectrumFile, info.featureFile) = saved[index] }
             if options.saveFigures {
                 info.figure = "figures/\(stem).png"
-                try figure(stage, title: "\(index + 1) \(stage.name) (\(stage.type)) \(stage.rows)×\(stage.columns)", base: folder.url("figures/\(stem)"))
+                try figure(stage, title: "\(index + 1) \(stage.name) (\(stage.type)) \(stage.rows)×\(stage.columns)", base: folder.url("figures/\(stem)"),
+                           range: range)
             }
             curves.append((stage.name, radial.frequency, radial.power))
             layers.append(info)
@@ -154,9 +161,17 @@ public struct AnalysisWriter {
                          progress: progress)
     }
 
-    /// The stage's mean spectrum map as PNG and SVG beside each other.
-    private func figure(_ stage: StageAccumulator, title: String, base: URL) throws {
-        try SpectrumFigure.heatmap(magnitudes: stage.meanMagnitudeMap, rows: stage.rows, columns: stage.columns, title: title)
-            .write(base: base)
+    /// The stage's mean spectrum map as PNG and SVG beside each other, on `range` (log10 magnitude) when shared.
+    private func figure(_ stage: StageAccumulator, title: String, base: URL, range: (low: Double, high: Double)?) throws {
+        let logRange = range ?? colourRange([stage.meanMagnitudeMap])
+        try SpectrumFigure.heatmap(magnitudes: stage.meanMagnitudeMap, rows: stage.rows, columns: stage.columns, title: title,
+                                   logRange: logRange).write(base: base)
+    }
+
+    /// The colour range of some maps: the shared default, or `dynamicRangeDB` below their maximum.
+    private func colourRange(_ maps: [[Double]]) -> (low: Double, high: Double) {
+        let range = SpectrumFigure.sharedLogRange(maps)
+        guard let decibels = options.dynamicRangeDB else { return range }
+        return (range.high - decibels / 20, range.high)
     }
 }
