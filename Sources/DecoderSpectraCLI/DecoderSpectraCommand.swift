@@ -23,7 +23,7 @@ struct DecoderSpectraCommand: ParsableCommand {
               decoder-spectra bench
             """,
         version: DecoderSpectraVersion.current,
-        subcommands: [Demo.self, Analyze.self, MergeCommand.self, Verify.self, ExperimentCommand.self, TrainCommand.self, ReportCommand.self, TransferCommand.self, Models.self, Bench.self]
+        subcommands: [Demo.self, Analyze.self, MergeCommand.self, Verify.self, ExperimentCommand.self, TrainCommand.self, ReportCommand.self, CompareCommand.self, TransferCommand.self, Models.self, Bench.self]
     )
 
     static func main() {

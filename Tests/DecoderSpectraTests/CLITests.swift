@@ -32,6 +32,36 @@ import Testing
         #expect(range.status == 2 && range.stderr.contains("--db-range"))
     }
 
+    /// `compare A B`: a run against itself differs by exactly 0 dB everywhere; against another seed, p_low of each
+    /// side equals its own summary.json, and every matched layer has a difference map (PNG and SVG).
+    @Test func compareRuns() throws {
+        let work = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let (a, b) = (work.appendingPathComponent("a"), work.appendingPathComponent("b"))
+        #expect(try cli(["demo", "--images", "2", "-q", "--out", a.path]).status == 0)
+        #expect(try cli(["demo", "--images", "2", "--seed", "5", "-q", "--out", b.path]).status == 0)
+        let same = try cli(["compare", a.path, a.path, "--out", work.appendingPathComponent("same").path, "--json", "-q"])
+        #expect(same.status == 0)
+        let identical = try JSONDecoder().decode(RunComparison.self, from: Data(same.stdout.utf8))
+        #expect(!identical.layers.isEmpty && identical.unmatchedA.isEmpty)
+        for layer in identical.layers {
+            #expect(layer.radialDifferenceDB == 0 && layer.mapMaxAbsDB == 0 && layer.pLowA == layer.pLowB, "\(layer.name)")
+        }
+        let out = work.appendingPathComponent("ab")
+        #expect(try cli(["compare", a.path, b.path, "--out", out.path, "-q"]).status == 0)
+        let comparison = try JSONDecoder().decode(RunComparison.self, from: Data(contentsOf: out.appendingPathComponent("compare.json")))
+        let summaryB = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: b.appendingPathComponent("summary.json")))
+        #expect(comparison.layers.map(\.pLowB) == summaryB.layers.map(\.pLow))
+        for layer in comparison.layers {
+            let figure = try #require(layer.figure)
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(figure).path))
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(figure.dropLast(4) + ".svg").path))
+        }
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.html").path))
+        let notARun = try cli(["compare", a.path, work.path, "--out", work.appendingPathComponent("x").path])
+        #expect(notARun.status == 1 && notARun.stderr.contains("no summary.json"))
+    }
+
     /// One colour scale for every layer's map (and a fixed dB range): the figures are written and differ from the
     /// per-layer scale's.
     @Test func sharedColourScaleChangesTheMaps() throws {

@@ -2,9 +2,21 @@
 /// published tables (within 5 levels of 255 of matplotlib's values in each channel; checked in FigureTests).
 public enum Colormap: String, Sendable, CaseIterable {
     case viridis, magma
+    /// Diverging blue – white – red (as matplotlib's RdBu reversed), for signed differences centred on 0.
+    case balance
+
+    /// Blue (#2166ac) at 0, white at 1/2, red (#b2182b) at 1, linear in between.
+    private static func diverging(_ x: Double) -> (UInt8, UInt8, UInt8) {
+        let (blue, red) = ((33.0, 102.0, 172.0), (178.0, 24.0, 43.0))
+        let (end, f) = x < 0.5 ? (blue, 1 - 2 * x) : (red, 2 * x - 1)
+        func mix(_ e: Double) -> UInt8 { UInt8((255 + (e - 255) * f).rounded()) }
+        return (mix(end.0), mix(end.1), mix(end.2))
+    }
 
     private var coefficients: [(Double, Double, Double)] {
         switch self {
+        case .balance:
+            return []
         case .viridis:
             return [(0.2777273272234177, 0.005407344544966578, 0.3340998053353061),
                     (0.1050930431085774, 1.404613529898575, 1.384590162594685),
@@ -27,6 +39,7 @@ public enum Colormap: String, Sendable, CaseIterable {
     /// The colour at t ∈ [0, 1] (clamped) as 8-bit RGB.
     public func colour(at t: Double) -> (UInt8, UInt8, UInt8) {
         let x = t.isFinite ? min(1, max(0, t)) : 0
+        if self == .balance { return Self.diverging(x) }
         var r = 0.0, g = 0.0, b = 0.0
         for c in coefficients.reversed() {
             r = r * x + c.0

@@ -75,6 +75,17 @@ public enum SpectrumFigure {
         return figure.figure
     }
 
+    /// A signed map of dB differences (un-shifted, rows × columns), centred on cycles/pixel axes, on a diverging scale
+    /// symmetric about 0 (±`limit` dB; default: the largest |difference|).
+    public static func differenceMap(decibels: [Double], rows: Int, columns: Int, title: String, limit: Double? = nil) -> Figure {
+        let centred = SpectrumStatistics.centred(decibels, rows: rows, columns: columns)
+        let flipped = (0..<rows).reversed().flatMap { r in centred[(r * columns)..<((r + 1) * columns)] }
+        let largest = limit ?? max(decibels.filter(\.isFinite).map(abs).max() ?? 1, 1e-6)
+        return drawMap(flipped, rows: rows, columns: columns, title: title, colormap: .balance, colourRange: (-largest, largest),
+                       xRange: frequencyRange(columns), yRange: frequencyRange(rows), xLabel: "horizontal frequency (cycles/pixel)",
+                       yLabel: "vertical frequency (cycles/pixel)", barLabel: "B − A (dB)").figure
+    }
+
     /// A spatial map (e.g. a per-pixel error, Fig. 1(c.1)) on a linear colour scale, image orientation, no DC clamp.
     public static func spatialHeatmap(_ values: [Double], rows: Int, columns: Int, title: String, colormap: Colormap = .magma) -> Figure {
         let finite = values.filter(\.isFinite)

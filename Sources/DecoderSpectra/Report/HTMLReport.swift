@@ -87,6 +87,30 @@ public enum HTMLReport {
         return HTML.page(title: "DecoderSpectra experiments", body: body)
     }
 
+    /// The page of `compare`: the per-layer table, the overlaid charts and the dB difference maps (files in `folder`).
+    public static func comparison(_ c: RunComparison, folder: URL, command: String) -> String {
+        var body = "<h1>DecoderSpectra: \(HTML.escape(c.modelA)) (A) against \(HTML.escape(c.modelB)) (B)</h1>"
+        body += meta(command: command, version: DecoderSpectraVersion.current, extra: ["A: \(c.a)", "B: \(c.b)"])
+        func cell(_ value: Double?) -> String { value.map(fmt) ?? "–" }
+        body += "<h2>Layers</h2><p>Matched by name, else by position. dB differences are 10 log10 of power B over A: radial is "
+            + "the mean over the radial bins both have; map is over every frequency of the dataset-averaged power maps.</p>"
+        body += HTML.table(header: ["layer", "# A", "# B", "p_low A", "p_low B", "radial dB", "map max |dB|", "map RMS dB"],
+                           rows: c.layers.map { [$0.name, String($0.indexA), String($0.indexB), fmt($0.pLowA), fmt($0.pLowB),
+                                                 cell($0.radialDifferenceDB), cell($0.mapMaxAbsDB), cell($0.mapRMSDB)] })
+        if !c.unmatchedA.isEmpty || !c.unmatchedB.isEmpty {
+            body += "<p>Unmatched: A \(HTML.escape(c.unmatchedA.joined(separator: ", "))); B \(HTML.escape(c.unmatchedB.joined(separator: ", ")))</p>"
+        }
+        body += "<h2>Figures</h2><div class=\"figures\">"
+        for (file, caption) in [("figures/radial-last-layer.png", "radial power, last layer"), ("figures/p-low.png", "p_low per layer")]
+            + c.layers.compactMap({ l in l.figure.map { ($0, l.name) } }) {
+            if let image = HTML.embeddedImage(folder.appendingPathComponent(file), alt: caption) {
+                body += "<figure>\(image)<figcaption>\(HTML.escape(caption))</figcaption></figure>"
+            }
+        }
+        body += "</div>"
+        return HTML.page(title: "DecoderSpectra: compare", body: body)
+    }
+
     // MARK: Rebuilding
 
     /// Rebuilds `report.html` in a run folder from its summary.json, results.json or all-results.json.
