@@ -145,6 +145,19 @@ enum Console {
         if isTerminal && level != .quiet { FileHandle.standardError.write(Data("\r\u{1B}[K".utf8)) }
     }
 
+    /// What the user can do about an error, in the CLI's words (the library's messages name no options).
+    static func hint(for error: SpectraError) -> String {
+        switch error {
+        case let .inputShapeMismatch(_, _, declared, got) where declared.count == 4 && got.count == 4:
+            if let h = declared[2], let w = declared[3], got[1] == declared[1] ?? got[1] {
+                return "; add --size \(h)x\(w) to centre-crop and resize the inputs to it"
+            }
+            return ""
+        default:
+            return ""
+        }
+    }
+
     /// Runs a command body with the chosen output style; library errors become "error: …" on stderr and exit 1.
     static func run(_ style: OutputStyle, _ body: () throws -> Void) throws {
         style.apply()
@@ -152,7 +165,7 @@ enum Console {
             try body()
         } catch let error as SpectraError {
             endProgress()
-            FileHandle.standardError.write(Data("error: \(TemporaryPaths.shared.publicMessage("\(error)"))\n".utf8))
+            FileHandle.standardError.write(Data("error: \(TemporaryPaths.shared.publicMessage("\(error)"))\(hint(for: error))\n".utf8))
             throw ExitCode.failure
         } catch let error as ExitCode {
             throw error

@@ -84,6 +84,18 @@ import Testing
         #expect(result.stdout.isEmpty)
     }
 
+    /// Inputs of the wrong size for an ONNX model with a fixed input: the error names both shapes and says how to fix it.
+    @Test func wrongInputSizeGetsAHint() throws {
+        let work = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let input = work.appendingPathComponent("x.npy")
+        try SyntheticImages.generate(.pinkNoise, count: 1, channels: 3, height: 20, width: 20, seed: 1).writeNpy(input)
+        let model = fixturesURL.appendingPathComponent("real-decoders/cyclegan-resnet/model.onnx").path
+        let result = try cli(["analyze", "--model", model, "--input", input.path, "--out", work.appendingPathComponent("o").path])
+        #expect(result.status == 1)
+        #expect(result.stderr.contains("fixed shape [1, 3, 16, 16]") && result.stderr.contains("add --size 16x16"), "\(result.stderr)")
+    }
+
     @Test func verifyJSONIsValidAndPasses() throws {
         let result = try cli(["verify", "--model", "circular-upconv-decoder", "--images", "2", "--precision", "double", "--json", "-q"])
         #expect(result.status == 0)

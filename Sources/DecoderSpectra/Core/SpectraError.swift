@@ -14,6 +14,9 @@ public enum SpectraError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidInput(String)
     /// A model name that is neither built in nor a file.
     case unknownModel(String)
+    /// The inputs do not have the shape a model declares for its input (an ONNX graph with fixed sizes): shapes as
+    /// numbers (nil: any size), so that a front end can say how to fix it.
+    case inputShapeMismatch(model: String, input: String, declared: [Int?], got: [Int])
 
     public var description: String {
         switch self {
@@ -27,6 +30,9 @@ public enum SpectraError: Error, CustomStringConvertible, Equatable, Sendable {
             return "file '\(file)': \(reason)"
         case let .invalidInput(reason):
             return "invalid input: \(reason)"
+        case let .inputShapeMismatch(model, input, declared, got):
+            let expected = "[" + declared.map { $0.map(String.init) ?? "?" }.joined(separator: ", ") + "]"
+            return "model '\(model)': its input '\(input)' has the fixed shape \(expected), the inputs are \(describeShape(got))"
         case let .unknownModel(name):
             let suggestion = BuiltinModels.closestName(to: name).map { " (did you mean '\($0)'?)" } ?? ""
             return "unknown model '\(name)': not a built-in model\(suggestion) and no such file; `decoder-spectra models` lists them"

@@ -53,10 +53,7 @@ extension ModelGraph {
             guard input.rank == declared.count,
                   zip(input.shape, declared).enumerated().allSatisfy({ i, pair in i == 0 || pair.1 == nil || pair.1 == pair.0 })
             else {
-                throw SpectraError.shapeMismatch(
-                    layer: "input '\(inputName)' of \(source)",
-                    expected: "[" + declared.map { $0.map(String.init) ?? "?" }.joined(separator: ", ") + "]",
-                    got: describeShape(input.shape))
+                throw SpectraError.inputShapeMismatch(model: source, input: inputName, declared: declared, got: input.shape)
             }
         }
         return input
