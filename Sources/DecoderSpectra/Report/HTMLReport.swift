@@ -38,12 +38,14 @@ public enum HTMLReport {
                     side > 1 ? powerOffDC(at: radius * Double(outputSide) / Double(side), in: layer.radialSpectrum) : .nan
                 })
             }, title: "Power across depth at three frequencies (cycles per output pixel)", xLabel: "layer", yLabel: "power per pixel",
-               logY: true)
+               logY: true, xNames: summary.layers.map(\.name))
         }
         body += SVGChart.lines([.init(label: "p_low", x: x, y: summary.layers.map(\.pLow))],
-                               title: "Low-frequency ratio p_low per layer", xLabel: "layer", yLabel: "p_low", logY: false)
+                               title: "Low-frequency ratio p_low per layer", xLabel: "layer", yLabel: "p_low", logY: false,
+                               xNames: summary.layers.map(\.name))
         body += SVGChart.lines([.init(label: "sim(H*, H)", x: x, y: summary.layers.map { $0.verification.similarity ?? .nan })],
-                               title: "Similarity of propagated and real spectra", xLabel: "layer", yLabel: "sim", logY: false)
+                               title: "Similarity of propagated and real spectra", xLabel: "layer", yLabel: "sim", logY: false,
+                               xNames: summary.layers.map(\.name))
         body += "<h2>Spectra</h2><p>Channel- and batch-averaged magnitude, centred (low frequencies in the middle), log colour "
             + "scale; the DC value is clamped to the second largest for display only.</p><div class=\"figures\">"
         let figures = [(summary.input.figure, nil as String?, nil as String?, "input")]

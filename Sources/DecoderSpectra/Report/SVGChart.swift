@@ -20,8 +20,11 @@ public enum SVGChart {
         return String(format: "#%02x%02x%02x", Int(c.red * 255), Int(c.green * 255), Int(c.blue * 255))
     }
 
-    public static func lines(_ series: [Series], title: String, xLabel: String, yLabel: String, logY: Bool) -> String {
-        let (width, height, left, right, top, bottom) = (640.0, 360.0, 70.0, 170.0, 30.0, 45.0)
+    /// `xNames`: labels for x = 1, 2, … (stage names on a depth axis), written at an angle; long lists are thinned.
+    public static func lines(_ series: [Series], title: String, xLabel: String, yLabel: String, logY: Bool, xNames: [String]? = nil) -> String {
+        let names = xNames ?? []
+        let nameHeight = names.isEmpty ? 0.0 : min(110, 6.0 * Double(names.map(\.count).max() ?? 0) * 0.75 + 10)
+        let (width, height, left, right, top, bottom) = (640.0, 360.0 + nameHeight, 70.0, 170.0, 30.0, 45.0 + nameHeight)
         let plotW = width - left - right, plotH = height - top - bottom
         func ty(_ y: Double) -> Double? { !y.isFinite ? nil : logY ? (y > 0 ? Double.log10(y) : nil) : y }
         let xs = series.flatMap(\.x).filter(\.isFinite)
@@ -35,8 +38,15 @@ public enum SVGChart {
             + "width=\"\(Int(width))\" height=\"\(Int(height))\" role=\"img\" aria-label=\"\(HTML.escape(title))\">"
         svg += "<text x=\"\(left)\" y=\"18\" class=\"title\">\(HTML.escape(title))</text>"
         svg += "<rect x=\"\(left)\" y=\"\(top)\" width=\"\(plotW)\" height=\"\(plotH)\" fill=\"none\" stroke=\"#333\"/>"
-        // Ticks at nice numbers (decades on a log axis), as in the PNG/SVG figures.
-        for fx in NiceTicks.linear(xMin, xMax) {
+        // Ticks at nice numbers (decades on a log axis), as in the PNG/SVG figures; stage names instead where given.
+        let every = max(1, names.count / 40)
+        for (k, name) in names.enumerated() where k % every == 0 {
+            let x = px(Double(k + 1))
+            let label = name.count > 18 ? String(name.prefix(8)) + "…" + String(name.suffix(9)) : name
+            svg += "<line x1=\"\(x)\" y1=\"\(top + plotH)\" x2=\"\(x)\" y2=\"\(top + plotH + 4)\" stroke=\"#333\"/>"
+            svg += "<text transform=\"translate(\(x + 3) \(top + plotH + 8)) rotate(45)\" font-size=\"9\">\(HTML.escape(label))</text>"
+        }
+        for fx in names.isEmpty ? NiceTicks.linear(xMin, xMax) : [] {
             svg += "<line x1=\"\(px(fx))\" y1=\"\(top + plotH)\" x2=\"\(px(fx))\" y2=\"\(top + plotH + 5)\" stroke=\"#333\"/>"
             svg += "<text x=\"\(px(fx))\" y=\"\(top + plotH + 18)\" text-anchor=\"middle\">\(NiceTicks.label(fx))</text>"
         }
