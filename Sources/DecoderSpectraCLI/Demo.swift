@@ -137,6 +137,9 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Dynamic range of the spectrum maps in dB below their maximum (e.g. 80); default: down to the 1st percentile, at most 160 dB.")
     var dbRange: Double?
 
+    @Option(help: "Kinds of layers the charts over depth and the radial chart show, as type prefixes (e.g. conv,upsample keeps Conv2d, ConvTranspose2d, ONNX Conv and Upsample); default: every layer. Every layer is still analysed.")
+    var layers: String?
+
     @Option(help: "Analyse only the i-th of n contiguous slices of the inputs (i/n, 1 <= i <= n) and write its partial results (shard.json) into --out; `decoder-spectra merge` combines the n shards.")
     var shard: String?
 
@@ -153,6 +156,9 @@ struct RunOptions: ParsableArguments {
         if let batchSize, batchSize < 1 || batchSize > 65536 { throw ValidationError("--batch-size must be between 1 and 65536") }
         if let workers, workers < 1 || workers > 256 { throw ValidationError("--workers must be between 1 and 256") }
         if let dbRange, !(dbRange >= 1 && dbRange <= 400) { throw ValidationError("--db-range must be between 1 and 400 dB") }
+        if let layers, layers.split(separator: ",").isEmpty || layers.split(separator: ",", omittingEmptySubsequences: false).contains(where: \.isEmpty) {
+            throw ValidationError("--layers takes a comma-separated list of layer kinds, e.g. conv,upsample")
+        }
         guard saveImages >= 1 else { throw ValidationError("--save-images must be at least 1") }
         if shard != nil {
             guard let (i, n) = shardPair, n >= 1, n <= 65536, i >= 1, i <= n else {
@@ -170,6 +176,7 @@ struct RunOptions: ParsableArguments {
         options.savePowerMaps = !noSpectra
         options.sharedColourScale = sharedColourScale
         options.dynamicRangeDB = dbRange
+        options.chartedKinds = layers.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
         return options
     }
 }

@@ -75,6 +75,14 @@ import Testing
         let a = try Data(contentsOf: own.appendingPathComponent(name)), b = try Data(contentsOf: shared.appendingPathComponent(name))
         #expect(!a.isEmpty && a != b)
         #expect(FileManager.default.fileExists(atPath: shared.appendingPathComponent("figures/01-up1.svg").path))
+        // --layers keeps some kinds in the charts over depth (every layer is still analysed).
+        let kept = work.appendingPathComponent("kept")
+        #expect(try cli(common + ["--out", kept.path, "--layers", "conv"]).status == 0)
+        let csv = try String(contentsOf: kept.appendingPathComponent("figures/radial-spectra.csv"), encoding: .utf8)
+        let series = Set(csv.split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) })
+        #expect(series == ["\"input\"", "\"conv1\"", "\"conv2\"", "\"conv3\"", "\"conv4\"", "\"conv_out\""])
+        let summary = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: kept.appendingPathComponent("summary.json")))
+        #expect(summary.layers.count == 17 && summary.chartedLayers.allSatisfy { $0.type == "Conv2d" } && summary.chartedLayers.count == 5)
     }
 
     @Test func failuresExitOneWithAClearMessage() throws {

@@ -77,10 +77,22 @@ public struct AnalysisSummary: Codable, Sendable {
     public var images: Int?
     /// p_low of every image: float64 [1 + layers, images], row 0 the input.
     public var pLowFile: String?
+    /// The kinds of layers the charts over depth show (`--layers conv,upsample`); nil: every layer.
+    public var chartedKinds: [String]?
 
     enum CodingKeys: String, CodingKey {
         case schema, tool, command, precision, seed, model, input, layers, images
         case pLowFile = "p_low_file"
+        case chartedKinds = "charted_kinds"
+    }
+
+    /// The layers the charts over depth show: those whose type starts with one of `chartedKinds` (case-insensitive:
+    /// "conv" keeps Conv2d, ConvTranspose2d and ONNX Conv), or all.
+    public var chartedLayers: [LayerInfo] { layers.filter { Self.isCharted($0.type, kinds: chartedKinds) } }
+
+    public static func isCharted(_ type: String, kinds: [String]?) -> Bool {
+        guard let kinds, !kinds.isEmpty else { return true }
+        return kinds.contains { type.lowercased().hasPrefix($0.lowercased()) }
     }
 
     public init(command: String, precision: String, seed: UInt64?, model: ModelInfo, input: InputInfo, layers: [LayerInfo]) {

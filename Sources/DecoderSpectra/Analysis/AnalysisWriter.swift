@@ -20,6 +20,8 @@ public struct AnalysisWriter {
         public var sharedColourScale = false
         /// The maps' colour range in dB below their maximum; nil: down to the 1st percentile, at most 160 dB.
         public var dynamicRangeDB: Double?
+        /// Kinds of layers shown in the charts over depth and the radial chart (type prefixes); nil: all.
+        public var chartedKinds: [String]?
         public var command = ""
         public var seed: UInt64?
         public init() {}
@@ -121,7 +123,7 @@ public struct AnalysisWriter {
                 try figure(stage, title: "\(index + 1) \(stage.name) (\(stage.type)) \(stage.rows)×\(stage.columns)", base: folder.url("figures/\(stem)"),
                            range: range)
             }
-            curves.append((stage.name, radial.frequency, radial.power))
+            if AnalysisSummary.isCharted(stage.type, kinds: options.chartedKinds) { curves.append((stage.name, radial.frequency, radial.power)) }
             layers.append(info)
         }
         if options.saveFigures {
@@ -143,6 +145,7 @@ public struct AnalysisWriter {
             layers: layers)
         summary.images = analysis.images
         summary.pLowFile = "p_low.npy"
+        summary.chartedKinds = options.chartedKinds
         try AtomicFile.write(try JSONFormatting.encode(summary), to: folder.url("summary.json"))
         try AtomicFile.write(HTMLReport.analysis(summary, folder: folder.staging), to: folder.url("report.html"))
         return summary

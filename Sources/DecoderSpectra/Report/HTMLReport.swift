@@ -21,33 +21,36 @@ public enum HTMLReport {
                  l.verification.relativeError.map(fmt) ?? "–", l.verification.similarity.map(fmt) ?? "–", l.verification.detail]
             }
         body += HTML.table(header: ["#", "layer", "type", "output shape", "p_low", "rule", "rel. error", "sim", "rule detail"], rows: rows)
-        let x = summary.layers.map { Double($0.index) }
+        // The charts over depth show the layers of the kinds asked for (`--layers`), at their positions in the network.
+        let charted = summary.chartedLayers
+        let x = charted.indices.map { Double($0 + 1) }
         body += "<h2>Charts</h2>"
         body += SVGChart.lines([.init(label: "input", x: summary.input.radialSpectrum.frequency, y: summary.input.radialSpectrum.power)]
-            + summary.layers.map { .init(label: $0.name, x: $0.radialSpectrum.frequency, y: $0.radialSpectrum.power) },
+            + charted.map { .init(label: $0.name, x: $0.radialSpectrum.frequency, y: $0.radialSpectrum.power) },
             title: "Radially averaged power spectrum per layer", xLabel: "cycles per pixel of each layer", yLabel: "power per pixel, E|H|²/MN",
             logY: true)
         // Power across depth (Fig. 5 style) at three frequencies on one grid, cycles per output pixel: a pattern of f cycles
         // per output pixel is f · S_out / S_l cycles per pixel on a layer of side S_l (so upsampled layers are compared at
         // the same physical frequency). The three are 0.1, 0.5 and 1 × the smallest map's Nyquist, so every layer has them.
-        let sides = summary.layers.map { layerSide($0.outputShape) }
+        let sides = charted.map { layerSide($0.outputShape) }
         if let outputSide = sides.last, let smallest = sides.filter({ $0 > 1 }).min() {
             let common = [0.1, 0.5, 1.0].map { $0 * 0.5 * Double(smallest) / Double(outputSide) }
             body += SVGChart.lines(common.map { radius in
-                .init(label: "\(fmt(radius)) cyc/output px", x: x, y: zip(summary.layers, sides).map { layer, side in
+                .init(label: "\(fmt(radius)) cyc/output px", x: x, y: zip(charted, sides).map { layer, side in
                     side > 1 ? powerOffDC(at: radius * Double(outputSide) / Double(side), in: layer.radialSpectrum) : .nan
                 })
             }, title: "Power across depth at three frequencies (cycles per output pixel)", xLabel: "layer", yLabel: "power per pixel",
-               logY: true, xNames: summary.layers.map(\.name))
+               logY: true, xNames: charted.map(\.name))
         }
-        body += SVGChart.lines([.init(label: "p_low", x: x, y: summary.layers.map(\.pLow))],
+        body += SVGChart.lines([.init(label: "p_low", x: x, y: charted.map(\.pLow))],
                                title: "Low-frequency ratio p_low per layer", xLabel: "layer", yLabel: "p_low", logY: false,
-                               xNames: summary.layers.map(\.name))
-        body += SVGChart.lines([.init(label: "sim(H*, H)", x: x, y: summary.layers.map { $0.verification.similarity ?? .nan })],
+                               xNames: charted.map(\.name))
+        body += SVGChart.lines([.init(label: "sim(H*, H)", x: x, y: charted.map { $0.verification.similarity ?? .nan })],
                                title: "Similarity of propagated and real spectra", xLabel: "layer", yLabel: "sim", logY: false,
-                               xNames: summary.layers.map(\.name))
-        body += "<h2>Spectra</h2><p>Channel- and batch-averaged magnitude, centred (low frequencies in the middle), log colour "
-            + "scale; the DC value is clamped to the second largest for display only.</p><div class=\"figures\">"
+                               xNames: charted.map(\.name))
+        body += "<h2>Spectra</h2><p>Channel- and batch-averaged magnitude, centred (low frequencies in the middle), on axes in "
+            + "cycles/pixel, colour in dB of power below the map's maximum; the DC value is clamped to the second largest for "
+            + "display only.</p><div class=\"figures\">"
         let figures = [(summary.input.figure, nil as String?, nil as String?, "input")]
             + summary.layers.map { ($0.figure, $0.spectrumFile, $0.powerFile, "\($0.index) \($0.name)") }
         for (figure, spectrum, power, caption) in figures {
