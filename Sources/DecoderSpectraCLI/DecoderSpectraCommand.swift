@@ -29,6 +29,10 @@ struct DecoderSpectraCommand: ParsableCommand {
     static func main() {
         MemoryTuning.keepFreedMemoryMapped()
         TemporaryPaths.shared.installSignalHandlers()  // Ctrl-C and SIGTERM leave no staging folder behind
+        if let message = misspelledOption(in: Array(CommandLine.arguments.dropFirst())) {
+            FileHandle.standardError.write(Data((message + "\n").utf8))
+            Foundation.exit(2)
+        }
         do {
             var command = try parseAsRoot()
             try command.run()
@@ -40,5 +44,28 @@ struct DecoderSpectraCommand: ParsableCommand {
             }
             exit(withError: error)
         }
+    }
+
+    /// "Error: unknown option '--modle' (did you mean '--model'?)" for an option that the subcommand does not have but
+    /// one of its options is within two edits of; nil otherwise (ArgumentParser then reports what it finds). The
+    /// subcommand's options are read off its own help text, so the list cannot drift from the declarations.
+    static func misspelledOption(in arguments: [String]) -> String? {
+        guard let name = arguments.first,
+              let sub = configuration.subcommands.first(where: { $0._commandName == name }) else { return nil }
+        let help = sub.helpMessage(columns: 400)
+        var known = Set(["--help", "--version"])
+        var rest = Substring(help)
+        while let range = rest.range(of: "--") {
+            let word = rest[range.lowerBound...].prefix { $0.isLetter || $0.isNumber || $0 == "-" }
+            if word.count > 2 { known.insert(String(word)) }
+            rest = rest[range.upperBound...]
+        }
+        for argument in arguments.dropFirst() where argument.hasPrefix("--") && argument.count > 2 {
+            let option = String(argument.split(separator: "=", maxSplits: 1)[0])
+            guard !known.contains(option), let close = NameSuggestion.closest(to: option, among: Array(known)), close != option else { continue }
+            return "Error: unknown option '\(option)' (did you mean '\(close)'?)\n"
+                + "Usage: see 'decoder-spectra \(name) --help'."
+        }
+        return nil
     }
 }

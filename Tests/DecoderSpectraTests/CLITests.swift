@@ -26,6 +26,8 @@ import Testing
         #expect(invalid.status == 2 && invalid.stderr.contains("unknown experiment"))
         let missing = try cli(["analyze", "--model", "e8-k1"])
         #expect(missing.status == 2 && missing.stderr.contains("--input"))
+        let option = try cli(["analyze", "--modle", "e8-k1", "--input", "x.npy"])
+        #expect(option.status == 2 && option.stderr.contains("unknown option '--modle' (did you mean '--model'?)"), "\(option.stderr)")
         let typo = try cli(["experiment", "paddin"])
         #expect(typo.status == 2 && typo.stderr.contains("did you mean 'padding'?"))
         let range = try cli(["demo", "--db-range", "0", "--out", temporaryFolder().appendingPathComponent("d").path])
