@@ -110,8 +110,7 @@ public struct AnalysisWriter {
                 let chart = ChartData(title: "Angular slices of the output's power (\(stage.name))", xLabel: "radius (cycles/pixel)",
                                       yLabel: "power per pixel, E|H|²/MN", logY: true,
                                       series: slices.map { ("\($0.0)°", $0.1.frequency, $0.1.power) })
-                try chart.drawing.write(base: folder.url("figures/angular-slices"))
-                try AtomicFile.write(Data(chart.csv.utf8), to: folder.url("figures/angular-slices.csv"))
+                try chart.write(base: folder.url("figures/angular-slices"))
             }
             if options.savePowerMaps {
                 info.powerFile = "spectra/\(stem).power.npy"
@@ -129,8 +128,7 @@ public struct AnalysisWriter {
         if options.saveFigures {
             let chart = ChartData(title: "Radial power spectrum per layer", xLabel: "radius (cycles/pixel)",
                                   yLabel: "power per pixel, E|H|²/MN", logY: true, series: curves)
-            try chart.drawing.write(base: folder.url("figures/radial-spectra"))
-            try AtomicFile.write(Data(chart.csv.utf8), to: folder.url("figures/radial-spectra.csv"))
+            try chart.write(base: folder.url("figures/radial-spectra"))
         }
         // p_low of every image: row 0 the input, row i stage i.
         let pLowRows = [analysis.input.pLow] + analysis.stages.map(\.pLow)

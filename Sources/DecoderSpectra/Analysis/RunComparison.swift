@@ -77,13 +77,11 @@ public struct RunComparison: Codable, Sendable {
                                    yLabel: "power per pixel, E|H|²/MN", logY: true,
                                    series: [("A: \(summaryA.model.name)", x.radialSpectrum.frequency, x.radialSpectrum.power),
                                             ("B: \(summaryB.model.name)", y.radialSpectrum.frequency, y.radialSpectrum.power)])
-            try radial.drawing.write(base: folder.url("figures/radial-last-layer"))
-            try AtomicFile.write(Data(radial.csv.utf8), to: folder.url("figures/radial-last-layer.csv"))
+            try radial.write(base: folder.url("figures/radial-last-layer"))
             let order = result.layers.indices.map { Double($0 + 1) }
             let pLow = ChartData(title: "p_low per matched layer", xLabel: "matched layer", yLabel: "p_low", logY: false,
                                  series: [("A", order, result.layers.map(\.pLowA)), ("B", order, result.layers.map(\.pLowB))])
-            try pLow.drawing.write(base: folder.url("figures/p-low"))
-            try AtomicFile.write(Data(pLow.csv.utf8), to: folder.url("figures/p-low.csv"))
+            try pLow.write(base: folder.url("figures/p-low"))
         }
         return result
     }

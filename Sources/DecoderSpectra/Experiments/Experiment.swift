@@ -138,6 +138,12 @@ public struct ChartData: Codable, Sendable {
         return lines.joined(separator: "\n") + "\n"
     }
 
+    /// Writes `<base>.png`, `<base>.svg` and the data as `<base>.csv`.
+    public func write(base: URL) throws {
+        try drawing.write(base: base)
+        try AtomicFile.write(Data(csv.utf8), to: base.appendingPathExtension("csv"))
+    }
+
     /// The chart as a figure (PNG, SVG, PDF).
     public var drawing: Figure {
         SpectrumFigure.curves(series.map { ($0.label, $0.x, $0.y) }, title: title, xLabel: xLabel, yLabel: yLabel, logY: logY)
@@ -253,21 +259,27 @@ public final class ExperimentContext {
     /// Writes a figure as PNG and SVG (when the run has an output folder) and returns the PNG's relative path.
     @discardableResult
     public func figure(_ figure: Figure, _ name: String) throws -> String {
-        let safe = String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
-        let path = "figures/\(safe).png"
-        if let folder { try figure.write(base: folder.url(prefix + "figures/\(safe)")) }
-        figures.append(path)
-        return path
+        let base = Self.figureBase(name)
+        if let folder { try figure.write(base: folder.url(prefix + base)) }
+        figures.append(base + ".png")
+        return base + ".png"
     }
 
     /// A curve chart: written as PNG and SVG figures with its data as CSV beside them, and kept for the report.
     @discardableResult
     public func chart(_ data: ChartData, _ name: String) throws -> String {
         var data = data
-        data.figure = try figure(data.drawing, name)
-        if let folder { try AtomicFile.write(Data(data.csv.utf8), to: folder.url(prefix + data.figure!.dropLast(4) + ".csv")) }
+        let base = Self.figureBase(name)
+        if let folder { try data.write(base: folder.url(prefix + base)) }
+        data.figure = base + ".png"
+        figures.append(base + ".png")
         charts.append(data)
-        return data.figure!
+        return base + ".png"
+    }
+
+    /// "figures/<name>" with the name made safe for a file name.
+    private static func figureBase(_ name: String) -> String {
+        "figures/" + String(name.map { $0.isLetter || $0.isNumber || $0 == "-" || $0 == "_" || $0 == "." ? $0 : "-" })
     }
 
     /// A centred spectrum map (channel- and batch-averaged magnitude, in dB), as in the paper's figures; `repeatGrid`
