@@ -158,22 +158,20 @@ public final class Figure {
     }
 
     /// The figure as SVG (vector; maps embedded as images).
-    public func svgData() -> Data {
-        let sink = ByteSink()
-        let svg = cairo_svg_surface_create_for_stream(ByteSink.write, Unmanaged.passUnretained(sink).toOpaque(), width, height)!
-        replay(onto: svg, scale: 1)
-        cairo_surface_finish(svg)
-        cairo_surface_destroy(svg)
-        return sink.data
-    }
+    public func svgData() -> Data { vectorData { cairo_svg_surface_create_for_stream($0, $1, $2, $3) } }
 
     /// The figure as a one-page PDF.
-    public func pdfData() -> Data {
+    public func pdfData() -> Data { vectorData { cairo_pdf_surface_create_for_stream($0, $1, $2, $3) } }
+
+    /// Replays the figure onto a streaming vector surface made by `create` (write function, closure, width, height).
+    private func vectorData(
+        _ create: (cairo_write_func_t, UnsafeMutableRawPointer, Double, Double) -> OpaquePointer?
+    ) -> Data {
         let sink = ByteSink()
-        let pdf = cairo_pdf_surface_create_for_stream(ByteSink.write, Unmanaged.passUnretained(sink).toOpaque(), width, height)!
-        replay(onto: pdf, scale: 1)
-        cairo_surface_finish(pdf)
-        cairo_surface_destroy(pdf)
+        let target = create(ByteSink.write, Unmanaged.passUnretained(sink).toOpaque(), width, height)!
+        replay(onto: target, scale: 1)
+        cairo_surface_finish(target)
+        cairo_surface_destroy(target)
         return sink.data
     }
 
