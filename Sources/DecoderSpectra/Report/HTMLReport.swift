@@ -37,7 +37,8 @@ public enum HTMLReport {
             let common = [0.1, 0.5, 1.0].map { $0 * 0.5 * Double(smallest) / Double(outputSide) }
             body += SVGChart.lines(common.map { radius in
                 .init(label: "\(fmt(radius)) cyc/output px", x: x, y: zip(charted, sides).map { layer, side in
-                    side > 1 ? powerOffDC(at: radius * Double(outputSide) / Double(side), in: layer.radialSpectrum) : .nan
+                    side > 1 ? SpectrumStatistics.power(atRadius: radius * Double(outputSide) / Double(side), frequency: layer.radialSpectrum.frequency,
+                                                        power: layer.radialSpectrum.power, excludingDC: true) : .nan
                 })
             }, title: "Power across depth at three frequencies (cycles per output pixel)", xLabel: "layer", yLabel: "power per pixel",
                logY: true, xNames: charted.map(\.name))
@@ -182,13 +183,6 @@ public enum HTMLReport {
     }
 
     private static func fmt(_ value: Double) -> String { format(value) }
-
-    /// The power of the non-DC bin nearest to `radius` (a small radius on a small map must not read DC).
-    private static func powerOffDC(at radius: Double, in spectrum: AnalysisSummary.RadialSpectrum) -> Double {
-        let bins = (0..<min(spectrum.frequency.count, spectrum.power.count)).filter { spectrum.frequency[$0] > 0 }
-        guard let index = bins.min(by: { abs(spectrum.frequency[$0] - radius) < abs(spectrum.frequency[$1] - radius) }) else { return .nan }
-        return spectrum.power[index]
-    }
 
     /// The long side of a [B, C, M, N] output (1 for vectors).
     private static func layerSide(_ shape: [Int]) -> Int { shape.count == 4 ? max(shape[2], shape[3]) : 1 }

@@ -154,8 +154,9 @@ public enum SpectrumStatistics {
 
     /// The power of the radial-profile bin whose centre is nearest to `radius` (cycles per pixel); NaN for an empty
     /// profile. Profiles read from files may hold arrays of different lengths: only the common prefix is used.
-    public static func power(atRadius radius: Double, frequency: [Double], power: [Double]) -> Double {
-        let bins = 0..<min(frequency.count, power.count)
+    /// `excludingDC`: only bins off DC (a small radius on a small map must not read the DC bin).
+    public static func power(atRadius radius: Double, frequency: [Double], power: [Double], excludingDC: Bool = false) -> Double {
+        let bins = (0..<min(frequency.count, power.count)).filter { !excludingDC || frequency[$0] > 0 }
         guard let index = bins.min(by: { abs(frequency[$0] - radius) < abs(frequency[$1] - radius) }) else { return .nan }
         return power[index]
     }
