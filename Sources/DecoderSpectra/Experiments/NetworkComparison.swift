@@ -42,11 +42,12 @@ struct NetworkComparison {
                 let input = try context.input(channels: model.inputChannels, size: size)
                 imageCount = input.batch
                 let outputs = try model.forwardCapturingAll(input)
-                let blockPLow = NetworkComparison.blockEnds(model).map {
-                    SpectrumStatistics.lowFrequencyRatio(FFT2D.forward(outputs[$0]))
-                }
+                // One FFT per block end; the output's is reused when the last block ends the network.
+                let ends = NetworkComparison.blockEnds(model)
+                let blockSpectra = ends.map { FFT2D.forward(outputs[$0]) }
+                let blockPLow = blockSpectra.map(SpectrumStatistics.lowFrequencyRatio)
                 blockSums = blockSums.isEmpty ? blockPLow : zip(blockSums, blockPLow).map { $0 + $1 }
-                let spectrum = FFT2D.forward(outputs.last!)
+                let spectrum = ends.last == outputs.count - 1 ? blockSpectra.last! : FFT2D.forward(outputs.last!)
                 bands.append(BandPowers.perImage(spectrum))
                 if first == nil { first = spectrum }
             }
