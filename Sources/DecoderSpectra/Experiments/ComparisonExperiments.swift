@@ -94,10 +94,8 @@ struct PlacementExperiment: Experiment {
         let effects = (1...5).map { l in (0..<comparison.draws).map { d in
             metric.effect(comparison.entry("layer\(l)").outputBands[d], over: comparison.entry("unbiased").outputBands[d])
         } }
-        let trend = DrawSummary((0..<comparison.draws).map { d -> Double in
-            let ys = effects.map { $0[d] }
-            let my = ys.reduce(0, +) / 5
-            return 4 * zip(1...5, ys).map { (Double($0) - 3) * ($1 - my) }.reduce(0, +) / 10
+        let trend = DrawSummary((0..<comparison.draws).map { d in
+            4 * DepthExperiment.fit(column: 0, of: effects.map { [$0[d]] }).slope
         })
         let gap = effects.flatMap { $0 }.reduce(0, +) / Double(5 * comparison.draws)
         let means = (1...5).map { comparison.entry("layer\($0)").mean(metric) }
