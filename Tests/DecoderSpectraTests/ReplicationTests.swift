@@ -1,4 +1,3 @@
-import ComplexModule
 import DecoderSpectra
 import Foundation
 import Testing

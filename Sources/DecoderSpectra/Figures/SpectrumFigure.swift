@@ -56,12 +56,8 @@ public enum SpectrumFigure {
         logRange: (low: Double, high: Double)? = nil, repeatGrid: (rows: Int, columns: Int)? = nil
     ) -> Figure {
         let (low, high) = logRange ?? sharedLogRange([magnitudes])
-        let decibels = SpectrumStatistics.centred(displayLogs(magnitudes), rows: rows, columns: columns).map { 20 * ($0 - high) }
-        // Rows drawn bottom-up, so that the vertical frequency grows upward as on the horizontal axis.
-        let flipped = (0..<rows).reversed().flatMap { r in decibels[(r * columns)..<((r + 1) * columns)] }
-        let figure = drawMap(flipped, rows: rows, columns: columns, title: title, colormap: colormap, colourRange: (20 * (low - high), 0),
-                             xRange: frequencyRange(columns), yRange: frequencyRange(rows), xLabel: "horizontal frequency (cycles/pixel)",
-                             yLabel: "vertical frequency (cycles/pixel)", barLabel: "power (dB re max)")
+        let figure = frequencyMap(displayLogs(magnitudes).map { 20 * ($0 - high) }, rows: rows, columns: columns, title: title,
+                                  colormap: colormap, colourRange: (20 * (low - high), 0), barLabel: "power (dB re max)")
         if let grid = repeatGrid, grid.rows > 0, grid.columns > 0, grid.rows < rows || grid.columns < columns {
             let axes = figure.axes
             for u in stride(from: 0, to: rows, by: grid.rows) {
@@ -78,12 +74,22 @@ public enum SpectrumFigure {
     /// A signed map of dB differences (un-shifted, rows × columns), centred on cycles/pixel axes, on a diverging scale
     /// symmetric about 0 (±`limit` dB; default: the largest |difference|).
     public static func differenceMap(decibels: [Double], rows: Int, columns: Int, title: String, limit: Double? = nil) -> Figure {
-        let centred = SpectrumStatistics.centred(decibels, rows: rows, columns: columns)
-        let flipped = (0..<rows).reversed().flatMap { r in centred[(r * columns)..<((r + 1) * columns)] }
         let largest = limit ?? max(decibels.filter(\.isFinite).map(abs).max() ?? 1, 1e-6)
-        return drawMap(flipped, rows: rows, columns: columns, title: title, colormap: .balance, colourRange: (-largest, largest),
+        return frequencyMap(decibels, rows: rows, columns: columns, title: title, colormap: .balance, colourRange: (-largest, largest),
+                            barLabel: "B − A (dB)").figure
+    }
+
+    /// An un-shifted frequency-domain map drawn centred on cycles/pixel axes, rows bottom-up so that the vertical
+    /// frequency grows upward as the horizontal one grows rightward.
+    private static func frequencyMap(
+        _ values: [Double], rows: Int, columns: Int, title: String, colormap: Colormap, colourRange: (low: Double, high: Double),
+        barLabel: String
+    ) -> (figure: Figure, axes: Axes) {
+        let centred = SpectrumStatistics.centred(values, rows: rows, columns: columns)
+        let flipped = (0..<rows).reversed().flatMap { r in centred[(r * columns)..<((r + 1) * columns)] }
+        return drawMap(flipped, rows: rows, columns: columns, title: title, colormap: colormap, colourRange: colourRange,
                        xRange: frequencyRange(columns), yRange: frequencyRange(rows), xLabel: "horizontal frequency (cycles/pixel)",
-                       yLabel: "vertical frequency (cycles/pixel)", barLabel: "B − A (dB)").figure
+                       yLabel: "vertical frequency (cycles/pixel)", barLabel: barLabel)
     }
 
     /// A spatial map (e.g. a per-pixel error, Fig. 1(c.1)) on a linear colour scale, image orientation, no DC clamp.
