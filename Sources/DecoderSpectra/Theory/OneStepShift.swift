@@ -44,25 +44,13 @@ public enum OneStepShift {
     static func target(alpha: Double) -> (input: [Double], target: [Double]) {
         var x = [Double](repeating: 0, count: size * size)
         x[0] = 1
-        var spectrum = [Complex<Double>](repeating: Complex(1, 0), count: size * size)
+        var spectrum = Spectrum<Double>(zeros: [1, 1, size, size])
+        for i in spectrum.values.indices { spectrum.values[i] = Complex(1, 0) }
         for (u, v, factor) in [(0, 1, 1 - alpha), (1, 0, 1 + alpha)] {
-            spectrum[u * size + v] = Complex(factor, 0)
-            spectrum[((size - u) % size) * size + (size - v) % size] = Complex(factor, 0)
+            spectrum.values[u * size + v] = Complex(factor, 0)
+            spectrum.values[((size - u) % size) * size + (size - v) % size] = Complex(factor, 0)
         }
-        // Inverse DFT (1/MN convention), real by Hermitian symmetry.
-        var y = [Double](repeating: 0, count: size * size)
-        for m in 0..<size {
-            for n in 0..<size {
-                var sum = 0.0
-                for u in 0..<size {
-                    for v in 0..<size {
-                        let angle = 2 * Double.pi * Double(u * m + v * n) / Double(size)
-                        sum += spectrum[u * size + v].real * Double.cos(angle) - spectrum[u * size + v].imaginary * Double.sin(angle)
-                    }
-                }
-                y[m * size + n] = sum / Double(size * size)
-            }
-        }
+        let y = FFT2D.inverse(spectrum).scalars  // real by Hermitian symmetry
         return (x, y)
     }
 
