@@ -67,14 +67,8 @@ struct IndependenceExperiment: Experiment {
     private func deltaT(data: Tensor<Float>, steps: Int, draw: Int, draws: Int, context: ExperimentContext) throws
         -> (names: [String], samples: [[TransferMatrices<Double>]])
     {
-        var config = TrainingConfig(steps: steps, batchSize: min(16, data.batch), optimizer: "adam", learningRate: 2e-3)
-        config.seed = context.settings.seed &+ UInt64(draw)
-        var trainer = try Trainer(model: try context.model("ae-small", draw: draw), data: data, config: config)
-        while trainer.step < config.steps {
-            try trainer.trainStep()
-            context.progress("network \(draw + 1)/\(draws): training step \(trainer.step)/\(config.steps)")
-        }
-        let model = trainer.model
+        let model = try TrainedAutoencoder.train(data, steps: steps, draw: draw, label: "network \(draw + 1)/\(draws)",
+                                                 context: context).model
         let decoderConvs = model.layers.indices.filter { model.layers[$0].name.hasPrefix("dec_conv") }
         var perLayer = [[TransferMatrices<Double>]](repeating: [], count: decoderConvs.count)
         for b in 0..<data.batch {

@@ -95,26 +95,21 @@ struct LearningOrderExperiment: Experiment {
     /// Trains a fresh ae-small on `data` and records the band errors of its first (up to) 4 images.
     private func train(_ data: Tensor<Float>, steps: Int, draw: Int, label: String, context: ExperimentContext, keepPictures: Bool) throws -> Curve {
         let every = context.settings.quick ? 5 : 10
-        var config = TrainingConfig(steps: steps, batchSize: min(16, data.batch), optimizer: "adam", learningRate: 2e-3)
-        config.seed = context.settings.seed &+ UInt64(draw)
-        var trainer = try Trainer(model: try context.model("ae-small", draw: draw), data: data, config: config)
         let fixed = data.batchSlice(0..<min(4, data.batch))
         let target = FFT2D.forward(fixed)
         var curve = Curve()
         let show = Set([0, steps / 10, steps / 3, steps])
-        func record() throws {
-            let output = try trainer.model.forward(fixed)
+        func record(_ model: Sequential, step: Int) throws {
+            let output = try model.forward(fixed)
             let spectrum = FFT2D.forward(output)
-            curve.steps.append(Double(trainer.step))
+            curve.steps.append(Double(step))
             curve.bands.append(TrainingSnapshot.bandErrors(spectrum, target: target))
             curve.bandsWithoutDC.append(TrainingSnapshot.bandErrors(spectrum, target: target, includingDC: false))
-            if keepPictures && show.contains(trainer.step) { curve.pictures.append((trainer.step, spectrum, output)) }
+            if keepPictures && show.contains(step) { curve.pictures.append((step, spectrum, output)) }
         }
-        try record()
-        while trainer.step < steps {
-            try trainer.trainStep()
-            if trainer.step % every == 0 || trainer.step == steps { try record() }
-            context.progress("\(label): step \(trainer.step)/\(steps), loss \(format(trainer.losses.last!))")
+        try record(try context.model("ae-small", draw: draw), step: 0)
+        let trainer = try TrainedAutoencoder.train(data, steps: steps, draw: draw, label: label, context: context) { trainer in
+            if trainer.step % every == 0 || trainer.step == steps { try record(trainer.model, step: trainer.step) }
         }
         curve.losses = trainer.losses
         return curve

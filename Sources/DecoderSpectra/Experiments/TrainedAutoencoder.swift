@@ -12,14 +12,24 @@ struct TrainedAutoencoder {
         steps = settings.quick ? 40 : settings.full ? 1000 : 300
         images = try context.input(channels: 3, size: size)
         untrained = try context.model("ae-small")
-        var config = TrainingConfig(steps: steps, batchSize: min(16, images.batch), optimizer: "adam", learningRate: 2e-3)
-        config.seed = settings.seed
-        var trainer = try Trainer(model: untrained, data: images, config: config)
+        trained = try Self.train(images, steps: steps, draw: 0, label: "training ae-small", context: context).model
+    }
+
+    /// Trains weight draw `draw` of ae-small on `data` as every experiment that trains it does: MSE, Adam at lr 2e-3,
+    /// batches of up to 16, batch order from seed + draw. `afterStep` sees the trainer after each step.
+    static func train(
+        _ data: Tensor<Float>, steps: Int, draw: Int, label: String, context: ExperimentContext,
+        afterStep: (Trainer) throws -> Void = { _ in }
+    ) throws -> Trainer {
+        var config = TrainingConfig(steps: steps, batchSize: min(16, data.batch), optimizer: "adam", learningRate: 2e-3)
+        config.seed = context.settings.seed &+ UInt64(draw)
+        var trainer = try Trainer(model: try context.model("ae-small", draw: draw), data: data, config: config)
         while trainer.step < steps {
             try trainer.trainStep()
-            context.progress("training ae-small, step \(trainer.step)/\(steps)")
+            try afterStep(trainer)
+            context.progress("\(label): step \(trainer.step)/\(steps), loss \(format(trainer.losses.last!))")
         }
-        trained = trainer.model
+        return trainer
     }
 
     /// "ae-small after 300 Adam steps on 16 images 32x32".
