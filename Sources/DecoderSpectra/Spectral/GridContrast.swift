@@ -31,36 +31,28 @@ public struct GridContrast: Sendable, Codable, Equatable {
                 ringCount[ring(x, y)] += 1
             }
         }
+        // An axis grid point against the off-grid points of its own axis within half a period: `index(k)` is the map
+        // index of position k along the axis (size `size`, period `period`), `at` the grid point's position.
+        func axisReference(at k0: Int, size: Int, period: Int, index: (Int) -> Int) -> Double? {
+            let centre = signed(k0, size)
+            let neighbours = (1..<max(size, 1)).filter { $0 % period != 0 && abs(signed($0, size) - centre) <= period / 2 }
+            return neighbours.isEmpty ? nil : neighbours.map { map[index($0)] }.reduce(0, +) / Double(neighbours.count)
+        }
         var offGrid = 0.0, offRing = 0.0, onGrid_ = 0.0, onLine = 0.0
         var offCount = 0, axisCount = 0
         for u in stride(from: 0, to: m, by: p) {
             for v in stride(from: 0, to: n, by: q) where u != 0 || v != 0 {
-                var sum = 0.0, count = 0
                 if u != 0 && v != 0 {
-                    (sum, count) = (ringSum[ring(u, v)], ringCount[ring(u, v)])
+                    let count = ringCount[ring(u, v)]
                     guard count > 0 else { continue }
                     offGrid += map[u * n + v]
-                    offRing += sum / Double(count)
+                    offRing += ringSum[ring(u, v)] / Double(count)
                     offCount += 1
-                } else if u == 0 {
-                    let centre = signed(v, n)
-                    for y in 1..<n where y % q != 0 && abs(signed(y, n) - centre) <= q / 2 {
-                        sum += map[y]
-                        count += 1
-                    }
-                    guard count > 0 else { continue }
-                    onGrid_ += map[v]
-                    onLine += sum / Double(count)
-                    axisCount += 1
                 } else {
-                    let centre = signed(u, m)
-                    for x in 1..<m where x % p != 0 && abs(signed(x, m) - centre) <= p / 2 {
-                        sum += map[x * n]
-                        count += 1
-                    }
-                    guard count > 0 else { continue }
-                    onGrid_ += map[u * n]
-                    onLine += sum / Double(count)
+                    let reference = u == 0 ? axisReference(at: v, size: n, period: q) { $0 } : axisReference(at: u, size: m, period: p) { $0 * n }
+                    guard let reference else { continue }
+                    onGrid_ += map[u * n + v]
+                    onLine += reference
                     axisCount += 1
                 }
             }
