@@ -98,12 +98,13 @@ public struct AnalysisWriter {
         for (index, stage) in analysis.stages.enumerated() {
             progress?("writing layer \(index + 1)/\(analysis.stages.count) \(stage.name)")
             let stem = Self.stem(index, stage.name)
-            let radial = stage.radialProfile
+            let power = stage.meanPowerMap  // derived once: the radial profile, the slices and the .npy all read it
+            let radial = SpectrumStatistics.radialProfile(powerMap: power, rows: stage.rows, columns: stage.columns)
             var info = AnalysisSummary.LayerInfo(
                 index: index + 1, name: stage.name, type: stage.type, outputShape: [analysis.images] + stage.imageShape,
                 pLow: stage.meanLowFrequencyRatio, radialSpectrum: .init(frequency: radial.frequency, power: radial.power),
                 verification: stage.verification ?? LayerVerification(rule: "unavailable", detail: ""))
-            let slices = [0, 45, 90].map { ($0, SpectrumStatistics.angularSlice(powerMap: stage.meanPowerMap, rows: stage.rows,
+            let slices = [0, 45, 90].map { ($0, SpectrumStatistics.angularSlice(powerMap: power, rows: stage.rows,
                                                                                 columns: stage.columns, degrees: $0)) }
             info.angularSlices = Dictionary(uniqueKeysWithValues: slices.map { ("\($0.0)", .init(frequency: $0.1.frequency, power: $0.1.power)) })
             if index == analysis.stages.count - 1 && options.saveFigures {
@@ -114,7 +115,7 @@ public struct AnalysisWriter {
             }
             if options.savePowerMaps {
                 info.powerFile = "spectra/\(stem).power.npy"
-                try NpyFile.writeFloat64(stage.meanPowerMap, shape: [stage.rows, stage.columns], to: folder.url(info.powerFile!))
+                try NpyFile.writeFloat64(power, shape: [stage.rows, stage.columns], to: folder.url(info.powerFile!))
             }
             if index < saved.count { (info.spectrumFile, info.featureFile) = saved[index] }
             if options.saveFigures {
@@ -164,8 +165,9 @@ public struct AnalysisWriter {
 
     /// The stage's mean spectrum map as PNG and SVG beside each other, on `range` (log10 magnitude) when shared.
     private func figure(_ stage: StageAccumulator, title: String, base: URL, range: (low: Double, high: Double)?) throws {
-        let logRange = range ?? colourRange([stage.meanMagnitudeMap])
-        try SpectrumFigure.heatmap(magnitudes: stage.meanMagnitudeMap, rows: stage.rows, columns: stage.columns, title: title,
+        let magnitudes = stage.meanMagnitudeMap
+        let logRange = range ?? colourRange([magnitudes])
+        try SpectrumFigure.heatmap(magnitudes: magnitudes, rows: stage.rows, columns: stage.columns, title: title,
                                    logRange: logRange).write(base: base)
     }
 
