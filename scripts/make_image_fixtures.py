@@ -56,3 +56,13 @@ with open(os.path.join(ROOT, "truncated.png"), "wb") as f:
 with open(os.path.join(ROOT, "not-a-png.png"), "wb") as f:
     f.write(b"this is not an image\n")
 print("wrote image fixtures to", os.path.normpath(ROOT))
+
+# Pillow's resize on float images ("F" mode, no rounding): BOX when shrinking, BILINEAR when enlarging, at integer and
+# non-integer ratios. resize-source.npy [2, 13, 17]; resize-<filter>-HxW.npy [2, H, W] (FileFormatTests).
+rs = np.random.default_rng(11)
+source = rs.random((2, 13, 17), dtype=np.float32)
+np.save(os.path.join(ROOT, "resize-source.npy"), source)
+for filter_name, pil_filter, (th, tw) in [("box", Image.BOX, (5, 7)), ("box", Image.BOX, (4, 9)), ("box", Image.BOX, (6, 8)),
+                                          ("bilinear", Image.BILINEAR, (20, 31)), ("bilinear", Image.BILINEAR, (26, 34))]:
+    planes = [np.asarray(Image.fromarray(p, "F").resize((tw, th), pil_filter), dtype=np.float32) for p in source]
+    np.save(os.path.join(ROOT, f"resize-{filter_name}-{th}x{tw}.npy"), np.stack(planes))

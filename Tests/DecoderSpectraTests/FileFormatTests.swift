@@ -149,6 +149,19 @@ import Testing
         #expect(up.shape == [1, 1, 4, 4] && up.scalars[0] == 0 && up.scalars[15] == 3)
     }
 
+    /// Pillow's `Image.resize` on float ("F") images, written by scripts/make_image_fixtures.py: BOX when shrinking,
+    /// BILINEAR when enlarging, at integer and non-integer ratios. Tolerance 1e-6: Pillow accumulates in float32.
+    @Test func resamplingMatchesPillow() throws {
+        let source = try Tensor<Float>.readNpy(images.appendingPathComponent("resize-source.npy"))
+        let planes = try Tensor<Float>(shape: [2, 1, 13, 17], scalars: source.scalars)
+        for name in ["box-5x7", "box-4x9", "box-6x8", "bilinear-20x31", "bilinear-26x34"] {
+            let expected = try Tensor<Float>.readNpy(images.appendingPathComponent("resize-\(name).npy"))
+            let resized = Resampling.resize(planes, height: expected.shape[1], width: expected.shape[2])
+            let worst = zip(resized.scalars, expected.scalars).map { abs($0 - $1) }.max() ?? .infinity
+            #expect(resized.scalars.count == expected.scalars.count && worst < 1e-6, "\(name): \(worst)")
+        }
+    }
+
     @Test func foldersOfMixedImagesAreResizedToOneSize() throws {
         let folder = temporaryFolder()
         for name in ["rgb8.png", "photo.jpg", "cifar-mini.bin"] {
