@@ -12,7 +12,8 @@ struct DecoderSpectraCommand: ParsableCommand {
             an exact frequency rule (circular Conv2d: Theorem 3.2; zero-insertion and nearest upsampling: Theorem 4.4, §2.4) \
             are propagated without spatial convolution; the others are measured.
 
-            Exit status: 0 on success, 1 on failure (bad input, failed verification), 2 on a usage error.
+            Exit status: 0 on success, 1 on failure (bad input, failed verification), 2 on a usage error (an unknown \
+            option, or a model, experiment or layer name that does not exist; a close name is suggested).
 
             Examples:
               decoder-spectra demo
@@ -67,5 +68,15 @@ struct DecoderSpectraCommand: ParsableCommand {
                 + "Usage: see 'decoder-spectra \(name) --help'."
         }
         return nil
+    }
+}
+
+extension SpectraError {
+    /// A name typed on the command line that does not exist (a usage mistake: exit status 2, like an unknown option).
+    var isMisspelledName: Bool {
+        switch self {
+        case .unknownModel, .unknownLayer: return true
+        default: return false
+        }
     }
 }

@@ -158,7 +158,8 @@ enum Console {
         }
     }
 
-    /// Runs a command body with the chosen output style; library errors become "error: …" on stderr and exit 1.
+    /// Runs a command body with the chosen output style; library errors become "error: …" on stderr and exit 1, or 2
+    /// for a misspelled model or layer name (a usage mistake, like an unknown option).
     static func run(_ style: OutputStyle, _ body: () throws -> Void) throws {
         style.apply()
         do {
@@ -166,7 +167,7 @@ enum Console {
         } catch let error as SpectraError {
             endProgress()
             FileHandle.standardError.write(Data("error: \(TemporaryPaths.shared.publicMessage("\(error)"))\(hint(for: error))\n".utf8))
-            throw ExitCode.failure
+            throw error.isMisspelledName ? ExitCode(2) : ExitCode.failure
         } catch let error as ExitCode {
             throw error
         } catch let error as ValidationError {

@@ -88,10 +88,21 @@ import Testing
     }
 
     @Test func failuresExitOneWithAClearMessage() throws {
-        let result = try cli(["verify", "--model", "no-such-model"])
+        let result = try cli(["analyze", "--model", "e8-k1", "--input", "/no/such/file.npy", "--out",
+                              temporaryFolder().appendingPathComponent("r").path])
         #expect(result.status == 1)
-        #expect(result.stderr.hasPrefix("error: unknown model 'no-such-model'"))
+        #expect(result.stderr.hasPrefix("error: ") && result.stderr.contains("/no/such/file.npy"), "\(result.stderr)")
         #expect(result.stdout.isEmpty)
+    }
+
+    /// A model or layer name that does not exist is a usage mistake (status 2, as an unknown option) with the close
+    /// name suggested and the names the model has listed.
+    @Test func unknownModelAndLayerNamesExitTwoWithASuggestion() throws {
+        let model = try cli(["verify", "--model", "e8-k"])
+        #expect(model.status == 2 && model.stderr.hasPrefix("error: unknown model 'e8-k'") && model.stderr.contains("did you mean 'e8-k1'?"))
+        let layer = try cli(["verify", "--model", "e8-k1", "--until", "conv"])
+        #expect(layer.status == 2 && layer.stderr.contains("no layer or node named 'conv' (did you mean 'conv1'?)"), "\(layer.stderr)")
+        #expect(layer.stderr.contains("it has: conv1, relu1"))
     }
 
     /// Inputs of the wrong size for an ONNX model with a fixed input: the error names both shapes and says how to fix it.

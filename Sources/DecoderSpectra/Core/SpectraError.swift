@@ -14,6 +14,8 @@ public enum SpectraError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidInput(String)
     /// A model name that is neither built in nor a file.
     case unknownModel(String)
+    /// A layer or node name (`--until`, `--layer`) that the model does not have; `known` lists the names it has.
+    case unknownLayer(model: String, name: String, known: [String])
     /// The inputs do not have the shape a model declares for its input (an ONNX graph with fixed sizes): shapes as
     /// numbers (nil: any size), so that a front end can say how to fix it.
     case inputShapeMismatch(model: String, input: String, declared: [Int?], got: [Int])
@@ -36,6 +38,10 @@ public enum SpectraError: Error, CustomStringConvertible, Equatable, Sendable {
         case let .unknownModel(name):
             let suggestion = BuiltinModels.closestName(to: name).map { " (did you mean '\($0)'?)" } ?? ""
             return "unknown model '\(name)': not a built-in model\(suggestion) and no such file; `decoder-spectra models` lists them"
+        case let .unknownLayer(model, name, known):
+            let suggestion = NameSuggestion.closest(to: name, among: known).map { " (did you mean '\($0)'?)" } ?? ""
+            let list = known.prefix(12).joined(separator: ", ") + (known.count > 12 ? ", … (\(known.count) in all)" : "")
+            return "model '\(model)': no layer or node named '\(name)'\(suggestion); it has: \(list)"
         }
     }
 }

@@ -80,10 +80,7 @@ public struct ModelGraph: Sendable {
     /// The node called `name` (or producing a value called `name`), for `--until` and `transfer`.
     public func nodeIndex(named name: String) throws -> Int {
         if let i = nodes.firstIndex(where: { $0.name == name || $0.outputs.contains(name) }) { return i }
-        let names = nodes.map(\.name)
-        throw SpectraError.invalidModel(
-            file: source, reason: "no layer or node named '\(name)' (\(chain == nil ? "nodes" : "layers"): "
-                + names.prefix(12).joined(separator: ", ") + (names.count > 12 ? ", …" : "") + ")")
+        throw SpectraError.unknownLayer(model: source, name: name, known: nodes.map(\.name))
     }
 
     /// For each value name, the index of the last node (up to `last`) that reads it, directly or through an

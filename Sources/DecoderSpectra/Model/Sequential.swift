@@ -85,7 +85,7 @@ extension Sequential {
     public func truncated(after name: String?) throws -> Sequential {
         guard let name else { return self }
         guard let index = layers.firstIndex(where: { $0.name == name }) else {
-            throw SpectraError.invalidModel(file: self.name, reason: "no layer named '\(name)' (layers: \(layers.map(\.name).joined(separator: ", ")))")
+            throw SpectraError.unknownLayer(model: self.name, name: name, known: layers.map(\.name))
         }
         var copy = self
         copy.layers = Array(layers[...index])
