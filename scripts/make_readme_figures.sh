@@ -16,6 +16,7 @@ mkdir -p docs/figures
 cp "$work/e10/figures/upsampling-zeros-2.png" docs/figures/spectrum-map-repeat-grid.png
 cp "$work/a/figures/radial-spectra.png" docs/figures/radial-spectra.png
 cp "$work/a/figures/angular-slices.png" docs/figures/angular-slices.png
+cp "$work/a/figures/radial-spread.png" docs/figures/radial-spread.png
 cp "$work/compare/figures/13-up4.difference.png" docs/figures/compare-difference.png
 cp "$work/e8/figures/kernel-size-p-low-per-layer.png" docs/figures/curves.png
 cp "$work/e9/figures/shift-error-1.png" docs/figures/spatial-map.png

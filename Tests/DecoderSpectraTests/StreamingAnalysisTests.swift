@@ -63,6 +63,32 @@ import Testing
 
     /// Without a batch size, the first image alone sets it from the largest stage (2^22 values per batch, at most 8);
     /// the result is the fixed-batch one, with one worker and with two.
+    /// The spread band: each quantile of the histograms lies within one level (0.5 dB) of the same quantile of the
+    /// images' own radial profiles, computed here image by image from the traced outputs (an independent path: one
+    /// FFT per image, `radialProfile` of that image alone). Batches of 4 and of 23 give the same histograms.
+    @Test func radialSpreadQuantilesMatchThePerImageProfiles() throws {
+        let model = try ModelGraph.load("e4-zeros")
+        let streamed = try StreamingAnalysis.run(model, batches: try batches(4), precision: Double.self)
+        let once = try StreamingAnalysis.run(model, batches: try batches(Self.count), precision: Double.self)
+        #expect(streamed.stages.map(\.radialSpread) == once.stages.map(\.radialSpread))
+        let whole = try model.trace(images().converted(to: Double.self))
+        let output = whole.stages.last!.output
+        let profiles = (0..<Self.count).map { b in
+            SpectrumStatistics.radialProfile(FFT2D.forward(output.batchSlice(b..<(b + 1)))).power
+        }
+        let spread = try #require(streamed.stages.last!.radialSpread)
+        #expect(spread.images == Self.count)
+        let levelRatio = pow(10, RadialSpread.step / 10) * (1 + 1e-9)
+        for q in [0.1, 0.5, 0.9] {
+            let estimate = try #require(spread.quantile(q))
+            for bin in estimate.indices {
+                let sorted = profiles.map { $0[bin] }.sorted()
+                let exact = sorted[max(0, Int((q * Double(Self.count)).rounded(.up)) - 1)]
+                #expect(estimate[bin] <= exact * levelRatio && estimate[bin] >= exact / levelRatio, "q \(q) bin \(bin)")
+            }
+        }
+    }
+
     @Test func automaticBatchSizeFollowsTheLargestStage() throws {
         let model = try ModelGraph.load("e4-zeros")
         let fixed = try StreamingAnalysis.run(model, batches: try batches(5), precision: Double.self)

@@ -27,6 +27,9 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
     public var similaritySum = 0.0, similarityCount = 0
     /// Output values that were NaN or infinite.
     public var nonFiniteValues = 0
+    /// Histograms of every image's radial profile (the spread band of the radial chart); nil in accumulators written
+    /// before it existed.
+    public var radialSpread: RadialSpread?
 
     public init(name: String, type: String, imageShape: [Int]) {
         self.name = name
@@ -52,6 +55,9 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
             SpectrumStatistics.isLowFrequency(u: $0 / columns, v: $0 % columns, rows: spectrum.rows, columns: columns) ? 1.0 : 0.0
         }
         var imagePower = [Double](repeating: 0, count: plane)
+        let radialBins = RadialBins(rows: spectrum.rows, columns: columns)
+        if radialSpread == nil && images == 0 { radialSpread = RadialSpread(bins: radialBins.frequency.count) }
+        var imageProfiles: [[Double]] = []
         var channelPower = [Double](repeating: 0, count: plane)
         let inverseChannels = 1 / Double(channels)
         var batchPower = 0.0
@@ -78,6 +84,7 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
                                 }
                                 batchPower += all
                                 pLow.append(all > 0 ? low / all : 0)
+                                imageProfiles.append(radialBins.profile(of: Array(image)).map { $0 * inverseChannels })
                             }
                         }
                       }
@@ -86,6 +93,7 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
             }
         }
         images += spectrum.batch
+        for profile in imageProfiles { radialSpread?.add(profile: profile) }
         guard let verification else { return }
         rule = verification.rule
         detail = verification.detail
@@ -114,6 +122,7 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
         similaritySum += other.similaritySum
         similarityCount += other.similarityCount
         nonFiniteValues += other.nonFiniteValues
+        if let theirs = other.radialSpread { radialSpread?.merge(theirs) } else { radialSpread = nil }
         rule = rule ?? other.rule
         detail = detail ?? other.detail
     }
@@ -137,6 +146,18 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
 
     public var radialProfile: (frequency: [Double], power: [Double]) {
         SpectrumStatistics.radialProfile(powerMap: meanPowerMap, rows: rows, columns: columns)
+    }
+
+    /// The quantiles of the spread band (10th, 50th, 90th percentile of the images' own profiles).
+    public static let spreadQuantiles = [0.1, 0.5, 0.9]
+
+    /// The dataset radial profile with the spread across images (nil spread without histograms).
+    func radialSpectrum(powerMap: [Double]) -> AnalysisSummary.RadialSpectrum {
+        let radial = SpectrumStatistics.radialProfile(powerMap: powerMap, rows: rows, columns: columns)
+        let quantiles = Self.spreadQuantiles.compactMap { radialSpread?.quantile($0) }
+        let spread = quantiles.count == Self.spreadQuantiles.count
+            ? AnalysisSummary.RadialSpectrum.Spread(quantiles: Self.spreadQuantiles, power: quantiles) : nil
+        return .init(frequency: radial.frequency, power: radial.power, spread: spread)
     }
 
     /// The verification over the whole dataset (nil for the input).

@@ -22,6 +22,18 @@ public struct AnalysisSummary: Codable, Sendable {
         public var frequency: [Double]
         /// Mean of E_c|H|² over the frequencies of each bin (averaged over images too).
         public var power: [Double]
+        /// The spread across images: quantiles of each image's own profile (from `RadialSpread`, within 0.5 dB).
+        public var spread: Spread?
+
+        public struct Spread: Codable, Sendable {
+            public var quantiles: [Double]
+            /// power[k][bin]: quantile k of the per-image power per pixel.
+            public var power: [[Double]]
+        }
+
+        public init(frequency: [Double], power: [Double], spread: Spread? = nil) {
+            (self.frequency, self.power, self.spread) = (frequency, power, spread)
+        }
     }
 
     public struct InputInfo: Codable, Sendable {

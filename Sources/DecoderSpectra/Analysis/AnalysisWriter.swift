@@ -92,17 +92,17 @@ public struct AnalysisWriter {
         let range = options.sharedColourScale
             ? colourRange([analysis.input.meanMagnitudeMap] + analysis.stages.map(\.meanMagnitudeMap)) : nil
         if inputFigure != nil { try figure(analysis.input, title: "Input", base: folder.url("figures/00-input"), range: range) }
-        let inputRadial = analysis.input.radialProfile
+        let inputRadial = analysis.input.radialSpectrum(powerMap: analysis.input.meanPowerMap)
         var layers: [AnalysisSummary.LayerInfo] = []
         var curves: [(label: String, x: [Double], y: [Double])] = [("input", inputRadial.frequency, inputRadial.power)]
         for (index, stage) in analysis.stages.enumerated() {
             progress?("writing layer \(index + 1)/\(analysis.stages.count) \(stage.name)")
             let stem = Self.stem(index, stage.name)
             let power = stage.meanPowerMap  // derived once: the radial profile, the slices and the .npy all read it
-            let radial = SpectrumStatistics.radialProfile(powerMap: power, rows: stage.rows, columns: stage.columns)
+            let radial = stage.radialSpectrum(powerMap: power)
             var info = AnalysisSummary.LayerInfo(
                 index: index + 1, name: stage.name, type: stage.type, outputShape: [analysis.images] + stage.imageShape,
-                pLow: stage.meanLowFrequencyRatio, radialSpectrum: .init(frequency: radial.frequency, power: radial.power),
+                pLow: stage.meanLowFrequencyRatio, radialSpectrum: radial,
                 verification: stage.verification ?? LayerVerification(rule: "unavailable", detail: ""))
             let slices = [0, 45, 90].map { ($0, SpectrumStatistics.angularSlice(powerMap: power, rows: stage.rows,
                                                                                 columns: stage.columns, degrees: $0)) }
@@ -112,6 +112,8 @@ public struct AnalysisWriter {
                                       yLabel: "power per pixel, E|H|²/MN", logY: true,
                                       series: slices.map { ("\($0.0)°", $0.1.frequency, $0.1.power) })
                 try chart.write(base: folder.url("figures/angular-slices"))
+                try spreadChart([("input", inputRadial), ("output (\(stage.name))", radial)])?
+                    .write(base: folder.url("figures/radial-spread"))
             }
             if options.savePowerMaps {
                 info.powerFile = "spectra/\(stem).power.npy"
@@ -140,7 +142,7 @@ public struct AnalysisWriter {
                          layerCount: analysis.stages.count),
             input: .init(source: source, files: files, shape: [analysis.images] + analysis.input.imageShape,
                          pLow: analysis.input.meanLowFrequencyRatio,
-                         radialSpectrum: .init(frequency: inputRadial.frequency, power: inputRadial.power), figure: inputFigure),
+                         radialSpectrum: inputRadial, figure: inputFigure),
             layers: layers)
         summary.images = analysis.images
         summary.pLowFile = "p_low.npy"
@@ -161,6 +163,17 @@ public struct AnalysisWriter {
         try perImage.append(trace, into: folder)
         return try write(analysis, source: source, files: files, precision: S.precisionName, into: folder, perImage: perImage,
                          progress: progress)
+    }
+
+    /// Median radial profiles with the band between the 10th and 90th percentiles across images (nil without spread).
+    private func spreadChart(_ profiles: [(String, AnalysisSummary.RadialSpectrum)]) -> ChartData? {
+        let spreads = profiles.compactMap { $0.1.spread }
+        guard spreads.count == profiles.count else { return nil }
+        var chart = ChartData(title: "Radial power across images: median, 10th–90th percentile band", xLabel: "radius (cycles/pixel)",
+                              yLabel: "power per pixel, E|H|²/MN", logY: true,
+                              series: zip(profiles, spreads).map { ($0.0.0, $0.0.1.frequency, $0.1.power[1]) })
+        for (index, spread) in spreads.enumerated() { chart = chart.withBand(series: index, lower: spread.power[0], upper: spread.power[2]) }
+        return chart
     }
 
     /// The stage's mean spectrum map as PNG and SVG beside each other, on `range` (log10 magnitude) when shared.

@@ -88,20 +88,26 @@ public struct ChartData: Codable, Sendable {
         public var x: [Double]
         /// Non-finite values (no measurement at that point) are written as JSON null.
         public var y: [Double]
+        /// A band around the curve (e.g. the 10th and 90th percentiles across images), drawn translucent.
+        public var lower: [Double]?, upper: [Double]?
 
-        init(label: String, x: [Double], y: [Double]) {
+        init(label: String, x: [Double], y: [Double], lower: [Double]? = nil, upper: [Double]? = nil) {
             self.label = label
             self.x = x
             self.y = y
+            self.lower = lower
+            self.upper = upper
         }
 
-        enum CodingKeys: String, CodingKey { case label, x, y }
+        enum CodingKeys: String, CodingKey { case label, x, y, lower, upper }
 
         public init(from decoder: Decoder) throws {
             let container = try decoder.container(keyedBy: CodingKeys.self)
             label = try container.decode(String.self, forKey: .label)
             x = try container.decode([Double].self, forKey: .x)
             y = try container.decode([Double?].self, forKey: .y).map { $0 ?? .nan }
+            lower = try container.decodeIfPresent([Double?].self, forKey: .lower)?.map { $0 ?? .nan }
+            upper = try container.decodeIfPresent([Double?].self, forKey: .upper)?.map { $0 ?? .nan }
         }
 
         public func encode(to encoder: Encoder) throws {
@@ -109,6 +115,8 @@ public struct ChartData: Codable, Sendable {
             try container.encode(label, forKey: .label)
             try container.encode(x, forKey: .x)
             try container.encode(y.map { $0.isFinite ? $0 : nil }, forKey: .y)
+            try container.encodeIfPresent(lower?.map { $0.isFinite ? $0 : nil }, forKey: .lower)
+            try container.encodeIfPresent(upper?.map { $0.isFinite ? $0 : nil }, forKey: .upper)
         }
     }
 
@@ -128,12 +136,26 @@ public struct ChartData: Codable, Sendable {
         self.series = series.map { Series(label: $0.label, x: $0.x, y: $0.y) }
     }
 
-    /// The chart's data as CSV: one row per point, "series,x,y" (labels quoted; empty y where there is no value).
+    /// Adds a band (lower and upper curves on the same x) to series `index`.
+    public func withBand(series index: Int, lower: [Double], upper: [Double]) -> ChartData {
+        var copy = self
+        copy.series[index].lower = lower
+        copy.series[index].upper = upper
+        return copy
+    }
+
+    /// The chart's data as CSV: one row per point, "series,x,y" (labels quoted; empty y where there is no value), and
+    /// "lower,upper" columns when a series has a band.
     public var csv: String {
         func quoted(_ s: String) -> String { "\"" + s.replacingOccurrences(of: "\"", with: "\"\"") + "\"" }
-        var lines = ["series,\(quoted(xLabel)),\(quoted(yLabel))"]
+        func number(_ v: Double?) -> String { v.map { $0.isFinite ? "\($0)" : "" } ?? "" }
+        let banded = series.contains { $0.lower != nil }
+        var lines = ["series,\(quoted(xLabel)),\(quoted(yLabel))" + (banded ? ",lower,upper" : "")]
         for s in series {
-            for (x, y) in zip(s.x, s.y) { lines.append("\(quoted(s.label)),\(x),\(y.isFinite ? "\(y)" : "")") }
+            for (i, (x, y)) in zip(s.x, s.y).enumerated() {
+                let band = banded ? ",\(number(s.lower?[i])),\(number(s.upper?[i]))" : ""
+                lines.append("\(quoted(s.label)),\(x),\(number(y))" + band)
+            }
         }
         return lines.joined(separator: "\n") + "\n"
     }
@@ -146,7 +168,12 @@ public struct ChartData: Codable, Sendable {
 
     /// The chart as a figure (PNG, SVG, PDF).
     public var drawing: Figure {
-        SpectrumFigure.curves(series.map { ($0.label, $0.x, $0.y) }, title: title, xLabel: xLabel, yLabel: yLabel, logY: logY)
+        let bands = Dictionary(uniqueKeysWithValues: series.indices.compactMap { i -> (Int, (lower: [Double], upper: [Double]))? in
+            guard let lower = series[i].lower, let upper = series[i].upper else { return nil }
+            return (i, (lower, upper))
+        })
+        return SpectrumFigure.curves(series.map { ($0.label, $0.x, $0.y) }, title: title, xLabel: xLabel, yLabel: yLabel,
+                                     logY: logY, bands: bands)
     }
 
     /// The chart as inline SVG.

@@ -65,6 +65,16 @@ public final class Figure {
         cairo_set_dash(context, nil, 0, 0)
     }
 
+    /// A filled polygon, `opacity` < 1 for translucent bands (e.g. the spread across images under a median curve).
+    public func polygon(_ points: [(Double, Double)], colour: Colour, opacity: Double = 1) {
+        guard points.count > 2 else { return }
+        cairo_set_source_rgba(context, colour.red, colour.green, colour.blue, opacity)
+        cairo_move_to(context, points[0].0, points[0].1)
+        for p in points.dropFirst() { cairo_line_to(context, p.0, p.1) }
+        cairo_close_path(context)
+        cairo_fill(context)
+    }
+
     public func circle(x: Double, y: Double, radius: Double, colour: Colour, lineWidth: Double = 1) {
         setColour(colour)
         cairo_set_line_width(context, lineWidth)

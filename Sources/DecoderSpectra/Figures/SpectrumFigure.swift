@@ -167,11 +167,13 @@ public enum SpectrumFigure {
     /// Curves y(x) with axes, nice ticks, axis labels and a legend; `logY` puts y on a log10 axis (radial spectra,
     /// SOM across depth). Beyond 10 series the colour runs along viridis and the legend names the first and last.
     public static func curves(
-        _ curves: [(label: String, x: [Double], y: [Double])], title: String, xLabel: String, yLabel: String, logY: Bool = true
+        _ curves: [(label: String, x: [Double], y: [Double])], title: String, xLabel: String, yLabel: String, logY: Bool = true,
+        bands: [Int: (lower: [Double], upper: [Double])] = [:]
     ) -> Figure {
         // Non-finite values (a stage without a measurement) and, on a log axis, non-positive ones are not drawn.
         func drawable(_ y: Double) -> Bool { y.isFinite && (!logY || y > 0) }
-        let xs = curves.flatMap(\.x).filter(\.isFinite), ys = curves.flatMap(\.y).filter(drawable)
+        let xs = curves.flatMap(\.x).filter(\.isFinite)
+        let ys = (curves.flatMap(\.y) + bands.values.flatMap { $0.lower + $0.upper }).filter(drawable)
         let many = curves.count > 10
         let legend = many ? [curves.first, curves.last].compactMap { $0 }.map(\.label) : curves.map(\.label)
         let legendWidth = min(200, max(many ? 90 : 0, (legend.map { Double($0.count) * 5.2 }.max() ?? 0) + 28))
@@ -187,6 +189,13 @@ public enum SpectrumFigure {
         }
         let axes = Axes(x: left, y: top, width: plotW, height: plotH, xRange: (xs.min() ?? 0, xs.max() ?? 1), yRange: (yLow, yHigh), logY: logY)
         axes.draw(on: figure, xLabel: xLabel, yLabel: yLabel)
+        for (index, band) in bands.sorted(by: { $0.key < $1.key }) where index < curves.count {
+            let x = curves[index].x
+            let keep = x.indices.filter { x[$0].isFinite && drawable(band.lower[$0]) && drawable(band.upper[$0]) }
+            let outline = keep.map { (axes.px(x[$0]), axes.py(band.upper[$0])) }
+                + keep.reversed().map { (axes.px(x[$0]), axes.py(band.lower[$0])) }
+            figure.polygon(outline, colour: seriesColour(index, of: curves.count), opacity: 0.18)
+        }
         for (index, curve) in curves.enumerated() {
             let points = zip(curve.x, curve.y).filter { $0.0.isFinite && drawable($0.1) }.map { (axes.px($0.0), axes.py($0.1)) }
             figure.line(points, colour: seriesColour(index, of: curves.count), lineWidth: many ? 0.9 : 1.4)

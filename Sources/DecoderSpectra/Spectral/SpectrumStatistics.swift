@@ -107,25 +107,8 @@ public enum SpectrumStatistics {
 
     /// The radial profile of a power map E|H|² [rows × columns] (un-shifted), e.g. one averaged over a whole dataset.
     public static func radialProfile(powerMap som: [Double], rows m: Int, columns n: Int) -> (frequency: [Double], power: [Double]) {
-        let side = max(m, n), bins = max(m, n) / 2 + 1
-        var sums = [Double](repeating: 0, count: bins), counts = [Int](repeating: 0, count: bins)
-        for u in 0..<m {
-            let fu = Double(signedFrequency(u, size: m)) / Double(m)
-            for v in 0..<n {
-                let fv = Double(signedFrequency(v, size: n)) / Double(n)
-                let r = (fu * fu + fv * fv).squareRoot()
-                guard r <= 0.5 + 1e-12 else { continue }
-                let bin = min(bins - 1, Int((r * Double(side)).rounded()))
-                sums[bin] += som[u * n + v]
-                counts[bin] += 1
-            }
-        }
-        var frequency: [Double] = [], power: [Double] = []
-        for k in 0..<bins where counts[k] > 0 {
-            frequency.append(Double(k) / Double(side))
-            power.append(sums[k] / Double(counts[k]) / Double(m * n))
-        }
-        return (frequency, power)
+        let bins = RadialBins(rows: m, columns: n)
+        return (bins.frequency, bins.profile(of: som))
     }
 
     /// An angular slice of a power map E|H|² [rows × columns] (un-shifted): the power per pixel E|H|²/(MN) along the

@@ -1,0 +1,55 @@
+/// The radial bins of an M × N frequency grid (docs/theory.md §7, "Radial profile"): frequency [u, v] belongs to bin
+/// k when its radius r = √((u'/M)² + (v'/N)²) (signed u', v', cycles/pixel) rounds to k/L, L = max(M, N), for
+/// k = 0 … ⌊L/2⌋; DC is alone in bin 0 and frequencies beyond Nyquist (r > ½, the corners) belong to none. Bins that
+/// no frequency reaches (possible when M ≠ N) are dropped, so `frequency` and every profile have one entry per
+/// occupied bin. Computed once per map size and shared by the dataset profile and the per-image spread.
+public struct RadialBins: Sendable {
+    public let rows: Int, columns: Int
+    /// For each frequency (row-major, un-shifted), its index into `frequency`, or −1 beyond Nyquist.
+    public let binOfFrequency: [Int32]
+    /// Bin centres k/L in cycles per pixel, occupied bins only.
+    public let frequency: [Double]
+    /// How many frequencies fall in each bin.
+    public let counts: [Int]
+
+    public init(rows m: Int, columns n: Int) {
+        rows = m
+        columns = n
+        let side = max(m, n), all = side / 2 + 1
+        var raw = [Int](repeating: -1, count: m * n), rawCounts = [Int](repeating: 0, count: all)
+        for u in 0..<m {
+            let fu = Double(SpectrumStatistics.signedFrequency(u, size: m)) / Double(m)
+            for v in 0..<n {
+                let fv = Double(SpectrumStatistics.signedFrequency(v, size: n)) / Double(n)
+                let r = (fu * fu + fv * fv).squareRoot()
+                guard r <= 0.5 + 1e-12 else { continue }
+                let bin = min(all - 1, Int((r * Double(side)).rounded()))
+                raw[u * n + v] = bin
+                rawCounts[bin] += 1
+            }
+        }
+        var compact = [Int](repeating: -1, count: all)
+        var frequency: [Double] = [], counts: [Int] = []
+        for k in 0..<all where rawCounts[k] > 0 {
+            compact[k] = frequency.count
+            frequency.append(Double(k) / Double(side))
+            counts.append(rawCounts[k])
+        }
+        binOfFrequency = raw.map { Int32($0 < 0 ? -1 : compact[$0]) }
+        self.frequency = frequency
+        self.counts = counts
+    }
+
+    /// The mean of `map` / (M·N) over each bin: power per pixel when `map` is E|H|².
+    public func profile(of map: [Double]) -> [Double] {
+        precondition(map.count == rows * columns)
+        var sums = [Double](repeating: 0, count: frequency.count)
+        map.withUnsafeBufferPointer { values in
+            binOfFrequency.withUnsafeBufferPointer { bins in
+                for f in 0..<values.count where bins[f] >= 0 { sums[Int(bins[f])] += values[f] }
+            }
+        }
+        let pixels = Double(rows * columns)
+        return zip(sums, counts).map { $0 / Double($1) / pixels }
+    }
+}
