@@ -137,6 +137,18 @@ struct RunOptions: ParsableArguments {
     @Option(help: "Dynamic range of the spectrum maps in dB below their maximum (e.g. 80); default: down to the 1st percentile, at most 160 dB.")
     var dbRange: Double?
 
+    @Option(help: "Taper applied to every map before the DFT of the figures (none, hann, kaiser or kaiser:BETA; default none). For display only: p_low, the verification and spectra/*.power.npy stay exact.")
+    var window: String = "none"
+
+    @Option(help: "Zero-pad every map to this many times its size before the DFT of the figures (1-8; default 1: none). For display only, like --window.")
+    var zeroPad: Int = 1
+
+    /// --window and --zero-pad (nil when neither changes anything).
+    var displayWindow: SpectralWindow? {
+        guard let window = try? SpectralWindow(parsing: window, zeroPadding: zeroPad), !window.isIdentity else { return nil }
+        return window
+    }
+
     @Option(help: "Kinds of layers the charts over depth and the radial chart show, as type prefixes (e.g. conv,upsample keeps Conv2d, ConvTranspose2d, ONNX Conv and Upsample); default: every layer. Every layer is still analysed.")
     var layers: String?
 
@@ -160,6 +172,9 @@ struct RunOptions: ParsableArguments {
             throw ValidationError("--layers takes a comma-separated list of layer kinds, e.g. conv,upsample")
         }
         guard saveImages >= 1 else { throw ValidationError("--save-images must be at least 1") }
+        do { _ = try SpectralWindow(parsing: window, zeroPadding: zeroPad) } catch {
+            throw ValidationError("--window/--zero-pad: \(error)".replacingOccurrences(of: "invalid input: ", with: ""))
+        }
         if shard != nil {
             guard let (i, n) = shardPair, n >= 1, n <= 65536, i >= 1, i <= n else {
                 throw ValidationError("--shard must look like i/n with 1 <= i <= n (e.g. 2/4)")
@@ -211,10 +226,12 @@ struct AnalysisJob {
         let analysis: AnalysisAccumulator
         switch precision {
         case .float:
-            analysis = try StreamingAnalysis.run(model, batches: batches, until: until, precision: Float.self, workers: workers, singleThreadedBLAS: true,
+            analysis = try StreamingAnalysis.run(model, batches: batches, until: until, precision: Float.self, workers: workers,
+                                                 display: settings.displayWindow, singleThreadedBLAS: true,
                                                  perStage: saving ? { try perImage.append(stage: $1, at: $0, into: folder) } : nil, progress: progress)
         case .double:
-            analysis = try StreamingAnalysis.run(model, batches: batches, until: until, precision: Double.self, workers: workers, singleThreadedBLAS: true,
+            analysis = try StreamingAnalysis.run(model, batches: batches, until: until, precision: Double.self, workers: workers,
+                                                 display: settings.displayWindow, singleThreadedBLAS: true,
                                                  perStage: saving ? { try perImage.append(stage: $1, at: $0, into: folder) } : nil, progress: progress)
         }
         Console.endProgress()

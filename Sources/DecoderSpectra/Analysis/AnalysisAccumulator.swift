@@ -181,6 +181,42 @@ public struct AnalysisAccumulator: Codable, Sendable {
     public var inputChannels: Int
     public var input: StageAccumulator
     public var stages: [StageAccumulator]
+    /// The same statistics of windowed and zero-padded maps, for the figures only (`SpectralWindow`); nil: the
+    /// figures show the exact spectra.
+    public var display: DisplayAccumulators?
+
+    /// Accumulators of the display spectra: the input and every stage, tapered and padded by `window`.
+    public struct DisplayAccumulators: Codable, Sendable {
+        public var window: SpectralWindow
+        public var input: StageAccumulator?
+        public var stages: [StageAccumulator] = []
+
+        public init(window: SpectralWindow) { self.window = window }
+
+        /// Folds in the display spectrum of `output` as stage `index` (nil: the input).
+        @_specialize(where S == Float)
+        @_specialize(where S == Double)
+        mutating func add<S: TensorScalar>(_ output: Tensor<S>, at index: Int?, name: String, type: String) throws {
+            let spectrum = FFT2D.forward(window.apply(output))
+            let shape = Array(spectrum.shape.dropFirst())
+            if let index {
+                if index == stages.count { stages.append(StageAccumulator(name: name, type: type, imageShape: shape)) }
+                guard index < stages.count else { throw SpectraError.invalidInput("display stage \(index) has no accumulator") }
+                try stages[index].add(spectrum, verification: nil)
+            } else {
+                if input == nil { input = StageAccumulator(name: name, type: type, imageShape: shape) }
+                try input!.add(spectrum, verification: nil)
+            }
+        }
+
+        mutating func merge(_ other: DisplayAccumulators) throws {
+            guard other.window == window, other.stages.count == stages.count else {
+                throw SpectraError.invalidInput("cannot merge display spectra made with \(other.window) into ones made with \(window)")
+            }
+            if let theirs = other.input { if input == nil { input = theirs } else { try input!.merge(theirs) } }
+            for index in stages.indices { try stages[index].merge(other.stages[index]) }
+        }
+    }
 
     /// Empty accumulators; stages are added as the first batch reaches them (`add(stage:at:)`).
     public init(modelName: String, modelSummary: String, inputChannels: Int, inputShape: [Int]) {
@@ -240,6 +276,15 @@ public struct AnalysisAccumulator: Codable, Sendable {
         }
         try input.merge(other.input)
         for index in stages.indices { try stages[index].merge(other.stages[index]) }
+        switch (display, other.display) {
+        case (nil, nil): break
+        case let (mine?, theirs?):
+            var merged = mine
+            try merged.merge(theirs)
+            display = merged
+        default:
+            throw SpectraError.invalidInput("cannot merge an analysis with display windows into one without (use the same --window and --zero-pad)")
+        }
     }
 
     /// The number of images analysed.

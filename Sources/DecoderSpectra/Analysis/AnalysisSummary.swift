@@ -59,6 +59,8 @@ public struct AnalysisSummary: Codable, Sendable {
         public var radialSpectrum: RadialSpectrum
         /// Power per pixel along the 0°, 45° and 90° rays ("0", "45", "90"), from the dataset-averaged power map.
         public var angularSlices: [String: RadialSpectrum]?
+        /// The radial profile of the windowed, zero-padded maps the figures show (`--window`, `--zero-pad`); nil without.
+        public var displayRadialSpectrum: RadialSpectrum?
         public var verification: LayerVerification
         /// The dataset-averaged power map E|H|² (float64 [M, N], un-shifted).
         public var powerFile: String?
@@ -71,6 +73,7 @@ public struct AnalysisSummary: Codable, Sendable {
             case pLow = "p_low"
             case radialSpectrum = "radial_spectrum"
             case angularSlices = "angular_slices"
+            case displayRadialSpectrum = "display_radial_spectrum"
             case powerFile = "power_file"
             case spectrumFile = "spectrum_file"
             case featureFile = "feature_file"
@@ -91,11 +94,14 @@ public struct AnalysisSummary: Codable, Sendable {
     public var pLowFile: String?
     /// The kinds of layers the charts over depth show (`--layers conv,upsample`); nil: every layer.
     public var chartedKinds: [String]?
+    /// The window and zero padding of the figures' spectra (`--window`, `--zero-pad`); nil: the exact spectra.
+    public var displayWindow: SpectralWindow?
 
     enum CodingKeys: String, CodingKey {
         case schema, tool, command, precision, seed, model, input, layers, images
         case pLowFile = "p_low_file"
         case chartedKinds = "charted_kinds"
+        case displayWindow = "display_window"
     }
 
     /// The layers the charts over depth show: those whose type starts with one of `chartedKinds` (case-insensitive:

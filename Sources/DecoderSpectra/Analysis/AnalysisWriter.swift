@@ -88,13 +88,19 @@ public struct AnalysisWriter {
         perImage: PerImageFiles? = nil, progress: ((String) -> Void)? = nil
     ) throws -> AnalysisSummary {
         let saved = try perImage?.finish() ?? []
+        // Figures read the display spectra when a window or zero padding was asked for; the numbers stay exact.
+        let display = analysis.display
+        let shownInput = display?.input ?? analysis.input
+        let shownStages = display.map { $0.stages.count == analysis.stages.count ? $0.stages : analysis.stages } ?? analysis.stages
+        let windowNote = display.map { " (\($0.window))" } ?? ""
         let inputFigure = options.saveFigures ? "figures/00-input.png" : nil
         let range = options.sharedColourScale
-            ? colourRange([analysis.input.meanMagnitudeMap] + analysis.stages.map(\.meanMagnitudeMap)) : nil
-        if inputFigure != nil { try figure(analysis.input, title: "Input", base: folder.url("figures/00-input"), range: range) }
+            ? colourRange([shownInput.meanMagnitudeMap] + shownStages.map(\.meanMagnitudeMap)) : nil
+        if inputFigure != nil { try figure(shownInput, title: "Input" + windowNote, base: folder.url("figures/00-input"), range: range) }
         let inputRadial = analysis.input.radialSpectrum(powerMap: analysis.input.meanPowerMap)
+        let shownInputRadial = display == nil ? inputRadial : shownInput.radialSpectrum(powerMap: shownInput.meanPowerMap)
         var layers: [AnalysisSummary.LayerInfo] = []
-        var curves: [(label: String, x: [Double], y: [Double])] = [("input", inputRadial.frequency, inputRadial.power)]
+        var curves: [(label: String, x: [Double], y: [Double])] = [("input", shownInputRadial.frequency, shownInputRadial.power)]
         for (index, stage) in analysis.stages.enumerated() {
             progress?("writing layer \(index + 1)/\(analysis.stages.count) \(stage.name)")
             let stem = Self.stem(index, stage.name)
@@ -104,15 +110,19 @@ public struct AnalysisWriter {
                 index: index + 1, name: stage.name, type: stage.type, outputShape: [analysis.images] + stage.imageShape,
                 pLow: stage.meanLowFrequencyRatio, radialSpectrum: radial,
                 verification: stage.verification ?? LayerVerification(rule: "unavailable", detail: ""))
-            let slices = [0, 45, 90].map { ($0, SpectrumStatistics.angularSlice(powerMap: power, rows: stage.rows,
-                                                                                columns: stage.columns, degrees: $0)) }
+            let shown = shownStages[index]
+            let shownPower = display == nil ? power : shown.meanPowerMap
+            let shownRadial = display == nil ? radial : shown.radialSpectrum(powerMap: shownPower)
+            if display != nil { info.displayRadialSpectrum = shownRadial }
+            let slices = [0, 45, 90].map { ($0, SpectrumStatistics.angularSlice(powerMap: shownPower, rows: shown.rows,
+                                                                                columns: shown.columns, degrees: $0)) }
             info.angularSlices = Dictionary(uniqueKeysWithValues: slices.map { ("\($0.0)", .init(frequency: $0.1.frequency, power: $0.1.power)) })
             if index == analysis.stages.count - 1 && options.saveFigures {
-                let chart = ChartData(title: "Angular slices of the output's power (\(stage.name))", xLabel: "radius (cycles/pixel)",
+                let chart = ChartData(title: "Angular slices of the output's power (\(stage.name))" + windowNote, xLabel: "radius (cycles/pixel)",
                                       yLabel: "power per pixel, E|H|²/MN", logY: true,
                                       series: slices.map { ("\($0.0)°", $0.1.frequency, $0.1.power) })
                 try chart.write(base: folder.url("figures/angular-slices"))
-                try spreadChart([("input", inputRadial), ("output (\(stage.name))", radial)])?
+                try spreadChart([("input", shownInputRadial), ("output (\(stage.name))", shownRadial)], note: windowNote)?
                     .write(base: folder.url("figures/radial-spread"))
             }
             if options.savePowerMaps {
@@ -122,14 +132,14 @@ public struct AnalysisWriter {
             if index < saved.count { (info.spectrumFile, info.featureFile) = saved[index] }
             if options.saveFigures {
                 info.figure = "figures/\(stem).png"
-                try figure(stage, title: "\(index + 1) \(stage.name) (\(stage.type)) \(stage.rows)×\(stage.columns)", base: folder.url("figures/\(stem)"),
-                           range: range)
+                try figure(shown, title: "\(index + 1) \(stage.name) (\(stage.type)) \(stage.rows)×\(stage.columns)" + windowNote,
+                           base: folder.url("figures/\(stem)"), range: range)
             }
-            if AnalysisSummary.isCharted(stage.type, kinds: options.chartedKinds) { curves.append((stage.name, radial.frequency, radial.power)) }
+            if AnalysisSummary.isCharted(stage.type, kinds: options.chartedKinds) { curves.append((stage.name, shownRadial.frequency, shownRadial.power)) }
             layers.append(info)
         }
         if options.saveFigures {
-            let chart = ChartData(title: "Radial power spectrum per layer", xLabel: "radius (cycles/pixel)",
+            let chart = ChartData(title: "Radial power spectrum per layer" + windowNote, xLabel: "radius (cycles/pixel)",
                                   yLabel: "power per pixel, E|H|²/MN", logY: true, series: curves)
             try chart.write(base: folder.url("figures/radial-spectra"))
         }
@@ -147,6 +157,7 @@ public struct AnalysisWriter {
         summary.images = analysis.images
         summary.pLowFile = "p_low.npy"
         summary.chartedKinds = options.chartedKinds
+        summary.displayWindow = display?.window
         try AtomicFile.write(try JSONFormatting.encode(summary), to: folder.url("summary.json"))
         try AtomicFile.write(HTMLReport.analysis(summary, folder: folder.staging), to: folder.url("report.html"))
         return summary
@@ -166,10 +177,10 @@ public struct AnalysisWriter {
     }
 
     /// Median radial profiles with the band between the 10th and 90th percentiles across images (nil without spread).
-    private func spreadChart(_ profiles: [(String, AnalysisSummary.RadialSpectrum)]) -> ChartData? {
+    private func spreadChart(_ profiles: [(String, AnalysisSummary.RadialSpectrum)], note: String) -> ChartData? {
         let spreads = profiles.compactMap { $0.1.spread }
         guard spreads.count == profiles.count else { return nil }
-        var chart = ChartData(title: "Radial power across images: median, 10th–90th percentile band", xLabel: "radius (cycles/pixel)",
+        var chart = ChartData(title: "Radial power across images: median, 10th–90th percentile band" + note, xLabel: "radius (cycles/pixel)",
                               yLabel: "power per pixel, E|H|²/MN", logY: true,
                               series: zip(profiles, spreads).map { ($0.0.0, $0.0.1.frequency, $0.1.power[1]) })
         for (index, spread) in spreads.enumerated() { chart = chart.withBand(series: index, lower: spread.power[0], upper: spread.power[2]) }
