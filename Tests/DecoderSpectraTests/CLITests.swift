@@ -60,8 +60,61 @@ import Testing
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(figure.dropLast(4) + ".svg").path))
         }
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.html").path))
-        let notARun = try cli(["compare", a.path, work.path, "--out", work.appendingPathComponent("x").path])
-        #expect(notARun.status == 1 && notARun.stderr.contains("no summary.json"))
+        let empty = work.appendingPathComponent("empty")
+        try FileManager.default.createDirectory(at: empty, withIntermediateDirectories: true)
+        let notARun = try cli(["compare", a.path, empty.path, "--out", work.appendingPathComponent("x").path])
+        #expect(notARun.status == 1 && notARun.stderr.contains(empty.path), "\(notARun.stderr)")
+        #expect(!FileManager.default.fileExists(atPath: work.appendingPathComponent("x").path))
+    }
+
+    /// `compare` on two models analyses both on the same built-in images: each side's p_low is the one `demo` finds
+    /// for that model alone; a dataset against a model compares the images with the model's output at its size.
+    @Test func compareModelsAndADatasetDirectly() throws {
+        let work = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let demo = work.appendingPathComponent("demo")
+        #expect(try cli(["demo", "--model", "e10-upconv-decoder-zeros", "--images", "3", "-q", "--out", demo.path]).status == 0)
+        let out = work.appendingPathComponent("models")
+        let models = try cli(["compare", "e10-upconv-decoder", "e10-upconv-decoder-zeros", "--images", "3", "--out", out.path, "-q"])
+        #expect(models.status == 0, "\(models.stderr)")
+        let comparison = try JSONDecoder().decode(RunComparison.self, from: Data(contentsOf: out.appendingPathComponent("compare.json")))
+        let alone = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: demo.appendingPathComponent("summary.json")))
+        #expect(comparison.a == "e10-upconv-decoder" && comparison.layers.count == alone.layers.count)
+        #expect(comparison.layers.map(\.pLowB) == alone.layers.map(\.pLow))
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("a/summary.json").path))
+
+        let images = work.appendingPathComponent("images")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        for name in ["photo.jpg", "rgb8.png"] {
+            try FileManager.default.copyItem(at: fixturesURL.appendingPathComponent("images/\(name)"), to: images.appendingPathComponent(name))
+        }
+        let dataOut = work.appendingPathComponent("data")
+        #expect(try cli(["compare", images.path, "e10-upconv-decoder", "--images", "3", "--out", dataOut.path, "-q"]).status == 0)
+        let data = try JSONDecoder().decode(RunComparison.self, from: Data(contentsOf: dataOut.appendingPathComponent("compare.json")))
+        #expect(data.layers.count == 1 && data.layers[0].name == "images / conv_out" && data.layers[0].mapMaxAbsDB != nil)
+        let dataSide = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: dataOut.appendingPathComponent("a/summary.json")))
+        #expect(dataSide.input.shape == [2, 3] + Array(alone.layers.last!.outputShape.suffix(2)))  // resized to the output
+    }
+
+    /// Two checkpoints of `train` (a train folder or its checkpoint/): the same checkpoint both ways differs by 0 dB,
+    /// two steps more of training by something.
+    @Test func compareCheckpoints() throws {
+        let work = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let (early, late) = (work.appendingPathComponent("early"), work.appendingPathComponent("late"))
+        for (folder, steps) in [(early, "2"), (late, "4")] {
+            #expect(try cli(["train", "--model", "ae-small", "--steps", steps, "--images", "4", "--batch-size", "4", "--out", folder.path, "-q"]).status == 0)
+        }
+        func compare(_ a: String, _ b: String, _ name: String) throws -> RunComparison {
+            let out = work.appendingPathComponent(name)
+            let result = try cli(["compare", a, b, "--images", "2", "--out", out.path, "-q"])
+            #expect(result.status == 0, "\(result.stderr)")
+            return try JSONDecoder().decode(RunComparison.self, from: Data(contentsOf: out.appendingPathComponent("compare.json")))
+        }
+        let same = try compare(early.path, early.appendingPathComponent("checkpoint").path, "same")
+        #expect(!same.layers.isEmpty && same.layers.allSatisfy { $0.mapMaxAbsDB == 0 && $0.pLowA == $0.pLowB })
+        let trained = try compare(early.path, late.path, "trained")
+        #expect(trained.layers.count == same.layers.count && trained.layers.contains { ($0.mapMaxAbsDB ?? 0) > 0 })
     }
 
     /// One colour scale for every layer's map (and a fixed dB range): the figures are written and differ from the

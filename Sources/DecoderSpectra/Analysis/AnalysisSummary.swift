@@ -43,10 +43,13 @@ public struct AnalysisSummary: Codable, Sendable {
         public var pLow: Double
         public var radialSpectrum: RadialSpectrum
         public var figure: String?
+        /// The dataset-averaged power map of the inputs (float64 [M, N], un-shifted), as for layers.
+        public var powerFile: String?
         enum CodingKeys: String, CodingKey {
             case source, files, shape, figure
             case pLow = "p_low"
             case radialSpectrum = "radial_spectrum"
+            case powerFile = "power_file"
         }
     }
 

@@ -1,7 +1,8 @@
 import Foundation
 
 /// Writes the results of an analysis into an output folder (the main job of `demo` and `analyze`): `summary.json`,
-/// `spectra/NN-<layer>.power.npy` (the dataset-averaged power map E|H|², float64 [M, N], un-shifted), `p_low.npy`
+/// `spectra/NN-<layer>.power.npy` (the dataset-averaged power map E|H|², float64 [M, N], un-shifted; 00 the input),
+/// `p_low.npy`
 /// (p_low of every image and stage), `figures/*.png`, `report.html`, and on request the per-image files
 /// `spectra/NN-<layer>.npy` (complex64 [B, C, M, N]) and `features/NN-<layer>.npy` (float32 [B, C, H, W]), streamed
 /// batch by batch (`PerImageFiles`). Everything goes through a `StagedDirectory`, so a failure leaves nothing.
@@ -154,6 +155,11 @@ public struct AnalysisWriter {
                          pLow: analysis.input.meanLowFrequencyRatio,
                          radialSpectrum: inputRadial, figure: inputFigure),
             layers: layers)
+        if options.savePowerMaps {
+            summary.input.powerFile = "spectra/00-input.power.npy"
+            try NpyFile.writeFloat64(analysis.input.meanPowerMap, shape: [analysis.input.rows, analysis.input.columns],
+                                     to: folder.url("spectra/00-input.power.npy"))
+        }
         summary.images = analysis.images
         summary.pLowFile = "p_low.npy"
         summary.chartedKinds = options.chartedKinds

@@ -4,7 +4,8 @@ import RealModule
 /// Two analysis runs side by side (`decoder-spectra compare A B`): two models, two checkpoints or two datasets, each
 /// analysed first. Layers are matched by name, and by position where no name matches; per matched layer the p_low of
 /// both, the mean dB difference of their radial profiles, and, where both runs saved power maps of the same shape,
-/// the dB difference map 10 log10(P_B / P_A).
+/// the dB difference map 10 log10(P_B / P_A). A run without layers (the analysis of a dataset on its own) is compared
+/// through its input spectrum with the other run's last layer: data against a model's outputs.
 public struct RunComparison: Codable, Sendable {
     public struct LayerDifference: Codable, Sendable {
         public var name: String
@@ -43,11 +44,28 @@ public struct RunComparison: Codable, Sendable {
 
     /// Compares the analysis folders `a` and `b` (each with its summary.json); writes the difference figures and the
     /// overlaid charts into `folder` when given.
-    public static func compare(_ a: URL, _ b: URL, into folder: StagedDirectory? = nil) throws -> RunComparison {
-        let (summaryA, summaryB) = (try summary(a), try summary(b))
-        var result = RunComparison(a: a.path, b: b.path, modelA: summaryA.model.name, modelB: summaryB.model.name, layers: [],
-                                   unmatchedA: [], unmatchedB: [])
-        let pairs = match(summaryA.layers.map(\.name), summaryB.layers.map(\.name))
+    /// `names` (what the user typed for each side) replaces the folder paths in the result when given.
+    public static func compare(_ a: URL, _ b: URL, into folder: StagedDirectory? = nil, names: (String, String)? = nil) throws -> RunComparison {
+        var (summaryA, summaryB) = (try summary(a), try summary(b))
+        var result = RunComparison(a: names?.0 ?? a.path, b: names?.1 ?? b.path, modelA: summaryA.model.name, modelB: summaryB.model.name,
+                                   layers: [], unmatchedA: [], unmatchedB: [])
+        let datasetSide = summaryA.layers.isEmpty || summaryB.layers.isEmpty
+        for index in [0, 1] {
+            let summary = index == 0 ? summaryA : summaryB
+            guard summary.layers.isEmpty else { continue }
+            // A dataset alone: its input stands for its output.
+            let input = summary.input
+            let images = AnalysisSummary.LayerInfo(
+                index: 0, name: "images", type: "input", outputShape: input.shape, pLow: input.pLow,
+                radialSpectrum: input.radialSpectrum, verification: LayerVerification(rule: "unavailable", detail: "the images themselves"))
+            var withImages = summary
+            withImages.layers = [images]
+            withImages.layers[0].powerFile = input.powerFile
+            if index == 0 { summaryA = withImages } else { summaryB = withImages }
+        }
+        let pairs = datasetSide
+            ? [(summaryA.layers.count - 1, summaryB.layers.count - 1)]
+            : match(summaryA.layers.map(\.name), summaryB.layers.map(\.name))
         for (i, j) in pairs {
             let (x, y) = (summaryA.layers[i], summaryB.layers[j])
             var difference = LayerDifference(name: x.name == y.name ? x.name : "\(x.name) / \(y.name)", indexA: x.index, indexB: y.index,
@@ -84,6 +102,16 @@ public struct RunComparison: Codable, Sendable {
             try pLow.write(base: folder.url("figures/p-low"))
         }
         return result
+    }
+
+    /// The output shape [B, C, M, N] of a run's last layer (its input for a run without layers).
+    public static func outputShape(of folder: URL) throws -> [Int] {
+        let run = try summary(folder)
+        let shape = run.layers.last?.outputShape ?? run.input.shape
+        guard shape.count == 4 else {
+            throw SpectraError.invalidFile(file: folder.path, reason: "the last layer's output \(describeShape(shape)) is not a batch of images")
+        }
+        return shape
     }
 
     /// Index pairs: equal names first (in order), then the remaining layers by position.
