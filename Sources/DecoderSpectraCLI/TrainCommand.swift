@@ -8,8 +8,9 @@ struct TrainCommand: ParsableCommand {
         abstract: "Train an auto-encoder (target = input) with MSE; checkpoints, resume and spectrum snapshots.",
         discussion: """
             Writes into --out: checkpoint/ (model JSON + weights + optimiser state, replaced atomically), training.json \
-            (loss per step; per snapshot p_low and the reconstruction error per frequency band) and snapshots/*.png \
-            (centred output spectra). The same seed gives the same weights; --resume continues from checkpoint/.
+            (the commands, the data source, loss per step; per snapshot p_low and the reconstruction error per frequency \
+            band), snapshots/*.png (centred output spectra), figures/ (loss, band errors and p_low as PNG, SVG and CSV) \
+            and report.html, all rewritten at every checkpoint. The same seed gives the same weights; --resume continues from checkpoint/.
 
             Examples:
               decoder-spectra train --model ae-small --steps 300 --batch-size 32 --lr 1e-3
@@ -86,14 +87,7 @@ struct TrainCommand: ParsableCommand {
         if resume && force { throw ValidationError("--resume continues a run and --force replaces it: give one of them") }
     }
 
-    struct Log: Codable {
-        var model: String
-        /// Every command that ran this training (the first, then each --resume); the data source is `config.data`.
-        var commands: [String]?
-        var config: TrainingConfig
-        var losses: [Double]
-        var snapshots: [TrainingSnapshot]
-    }
+    typealias Log = TrainingLog
 
     func run() throws {
         try Console.run(style) {
@@ -151,7 +145,8 @@ struct TrainCommand: ParsableCommand {
             if json { try Console.printJSON(log) } else {
                 print("trained \(log.model) for \(trainer.step) steps: loss \(String(format: "%.5f", log.losses.first ?? .nan)) -> "
                       + String(format: "%.5f", log.losses.last ?? .nan))
-                print("results: \(folder.path)/training.json, checkpoint in \(checkpointFolder.path), snapshots in \(folder.path)/snapshots")
+                print("results: \(folder.path)/report.html (open it in a browser), training.json, checkpoint in \(checkpointFolder.path), "
+                      + "snapshots in \(folder.path)/snapshots")
             }
         }
     }
@@ -173,11 +168,22 @@ struct TrainCommand: ParsableCommand {
             if trainer.step % snapshotEvery == 0 || trainer.step == trainer.config.steps { try snapshot(&trainer, &log, folder) }
             if trainer.step % checkpointEvery == 0 || trainer.step == trainer.config.steps {
                 try Checkpoint.write(trainer.checkpoint, model: trainer.model, to: checkpointFolder)
-                try AtomicFile.write(try JSONFormatting.encode(log), to: folder.appendingPathComponent("training.json"))
+                try writeLog(log, into: folder)
                 TemporaryPaths.shared.unregister(folder: folder.path)
             }
         }
         Console.endProgress()
+    }
+
+    /// training.json, the charts (PNG, SVG and CSV in figures/) and report.html, each replaced atomically.
+    private func writeLog(_ log: Log, into folder: URL) throws {
+        try AtomicFile.write(try JSONFormatting.encode(log), to: folder.appendingPathComponent("training.json"))
+        let charts = log.charts
+        try FileManager.default.createDirectory(at: folder.appendingPathComponent("figures"), withIntermediateDirectories: true)
+        try charts.loss.write(base: folder.appendingPathComponent("figures/loss"))
+        try charts.bands.write(base: folder.appendingPathComponent("figures/band-errors"))
+        try charts.pLow.write(base: folder.appendingPathComponent("figures/p-low"))
+        try AtomicFile.write(HTMLReport.training(log, folder: folder), to: folder.appendingPathComponent("report.html"))
     }
 
     /// With --resume, the data flags may be left out (the checkpoint's are used) but may not contradict it.

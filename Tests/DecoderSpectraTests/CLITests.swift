@@ -117,6 +117,34 @@ import Testing
         #expect(trained.layers.count == same.layers.count && trained.layers.contains { ($0.mapMaxAbsDB ?? 0) > 0 })
     }
 
+    /// `train` writes report.html, the charts (PNG, SVG, CSV from the same numbers as training.json) and records the
+    /// command and data source; `report` rebuilds the page from training.json.
+    @Test func trainWritesAReport() throws {
+        let out = temporaryFolder().appendingPathComponent("train")
+        defer { try? FileManager.default.removeItem(at: out.deletingLastPathComponent()) }
+        let result = try cli(["train", "--model", "ae-small", "--steps", "6", "--snapshot-every", "3", "--images", "8", "--batch-size", "4",
+                              "--out", out.path, "-q"])
+        #expect(result.status == 0, "\(result.stderr)")
+        let log = try JSONDecoder().decode(TrainingLog.self, from: Data(contentsOf: out.appendingPathComponent("training.json")))
+        #expect(log.commands?.first?.contains("--snapshot-every 3") == true && log.config.data == "dead-leaves")
+        #expect(log.snapshots.map(\.step) == [0, 3, 6] && log.losses.count == 6)
+        let csv = try String(contentsOf: out.appendingPathComponent("figures/band-errors.csv"), encoding: .utf8)
+        #expect(csv.split(separator: "\n").count == 1 + 3 * 3)  // header + 3 bands × 3 snapshots
+        let firstBand = csv.split(separator: "\n")[1].split(separator: ",")
+        #expect(Double(firstBand.last!) == log.snapshots[0].bandErrors[0])
+        for name in ["loss", "band-errors", "p-low"] {
+            for ext in ["png", "svg", "csv"] {
+                #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("figures/\(name).\(ext)").path), "\(name).\(ext)")
+            }
+        }
+        let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
+        #expect(html.contains("Reconstruction error per frequency band") && html.contains("data: dead-leaves"))
+        #expect(html.components(separatedBy: "data:image/png;base64").count - 1 == 3)  // the three snapshots
+        try FileManager.default.removeItem(at: out.appendingPathComponent("report.html"))
+        #expect(try cli(["report", out.path, "-q"]).status == 0)
+        #expect(try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8) == html)
+    }
+
     /// One colour scale for every layer's map (and a fixed dB range): the figures are written and differ from the
     /// per-layer scale's.
     @Test func sharedColourScaleChangesTheMaps() throws {

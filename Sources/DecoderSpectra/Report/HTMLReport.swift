@@ -119,7 +119,7 @@ public enum HTMLReport {
 
     // MARK: Rebuilding
 
-    /// Rebuilds `report.html` in a run folder from its summary.json, results.json or all-results.json.
+    /// Rebuilds `report.html` in a run folder from its summary.json, results.json, all-results.json or training.json.
     @discardableResult
     public static func rebuild(_ folder: URL) throws -> URL {
         let fm = FileManager.default
@@ -135,11 +135,13 @@ public enum HTMLReport {
         } else if fm.fileExists(atPath: folder.appendingPathComponent("all-results.json").path) {
             let reports = try decode([ExperimentReport].self, "all-results.json")
             html = experiments(reports, folder: folder, prefixes: reports.map { $0.name + "/" }, command: "decoder-spectra experiment all")
+        } else if fm.fileExists(atPath: folder.appendingPathComponent("training.json").path) {
+            html = training(try decode(TrainingLog.self, "training.json"), folder: folder)
         } else if fm.fileExists(atPath: folder.appendingPathComponent("results.json").path) {
             let report = try decode(ExperimentReport.self, "results.json")
             html = experiments([report], folder: folder, prefixes: [""], command: "decoder-spectra experiment \(report.name)")
         } else {
-            throw SpectraError.invalidFile(file: folder.path, reason: "no summary.json, results.json or all-results.json: not a run folder")
+            throw SpectraError.invalidFile(file: folder.path, reason: "no summary.json, results.json, all-results.json or training.json: not a run folder")
         }
         let url = folder.appendingPathComponent("report.html")
         try AtomicFile.write(html, to: url)
