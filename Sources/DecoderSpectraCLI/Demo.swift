@@ -128,6 +128,9 @@ struct RunOptions: ParsableArguments {
     @Option(help: "With --save-spectra/--save-features: save the first N images only.")
     var saveImages: Int = 64
 
+    @Flag(help: "Also keep every channel's power map (spectra/NN-<layer>.channel-power.npy, float64 [C, M, N]) and add a channel browser to the report. Memory grows with the channels, not with the images.")
+    var perChannel = false
+
     @Flag(help: "Do not write the dataset-averaged power maps (spectra/NN-<layer>.power.npy).")
     var noSpectra = false
 
@@ -227,11 +230,11 @@ struct AnalysisJob {
         switch precision {
         case .float:
             analysis = try StreamingAnalysis.run(model, batches: batches, until: until, precision: Float.self, workers: workers,
-                                                 display: settings.displayWindow, singleThreadedBLAS: true,
+                                                 display: settings.displayWindow, perChannel: settings.perChannel, singleThreadedBLAS: true,
                                                  perStage: saving ? { try perImage.append(stage: $1, at: $0, into: folder) } : nil, progress: progress)
         case .double:
             analysis = try StreamingAnalysis.run(model, batches: batches, until: until, precision: Double.self, workers: workers,
-                                                 display: settings.displayWindow, singleThreadedBLAS: true,
+                                                 display: settings.displayWindow, perChannel: settings.perChannel, singleThreadedBLAS: true,
                                                  perStage: saving ? { try perImage.append(stage: $1, at: $0, into: folder) } : nil, progress: progress)
         }
         Console.endProgress()

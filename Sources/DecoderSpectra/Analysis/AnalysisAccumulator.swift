@@ -27,6 +27,9 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
     public var similaritySum = 0.0, similarityCount = 0
     /// Output values that were NaN or infinite.
     public var nonFiniteValues = 0
+    /// Σ over images of |H_c(u, v)|² for every channel ([C·M·N], un-shifted), when asked for (`--per-channel`: the
+    /// report's channel browser and `spectra/NN-<layer>.channel-power.npy`); nil otherwise.
+    public var channelPowerSum: [Double]?
     /// Histograms of every image's radial profile (the spread band of the radial chart); nil in accumulators written
     /// before it existed.
     public var radialSpread: RadialSpread?
@@ -61,6 +64,10 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
         var channelPower = [Double](repeating: 0, count: plane)
         let inverseChannels = 1 / Double(channels)
         var batchPower = 0.0
+        var channelSums = channelPowerSum ?? []  // moved out (and back below) so that it is mutated in place
+        channelPowerSum = nil
+        defer { if !channelSums.isEmpty { channelPowerSum = channelSums } }
+        channelSums.withUnsafeMutableBufferPointer { perChannel in
         spectrum.values.withUnsafeBufferPointer { values in
             powerSum.withUnsafeMutableBufferPointer { power in
                 magnitudeSum.withUnsafeMutableBufferPointer { magnitude in
@@ -73,6 +80,9 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
                                     let z = values.baseAddress! + (b * channels + c) * plane
                                     SpectrumStatistics.powers(z, plane, into: scratch.baseAddress!)
                                     for f in 0..<plane { image[f] += scratch[f] }
+                                    if !perChannel.isEmpty {
+                                        for f in 0..<plane { perChannel[c * plane + f] += scratch[f] }
+                                    }
                                     ds_square_roots(scratch.baseAddress!, scratch.baseAddress!, plane)
                                     for f in 0..<plane { magnitude[f] += scratch[f] * inverseChannels }
                                 }
@@ -91,6 +101,7 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
                     }
                 }
             }
+        }
         }
         images += spectrum.batch
         for profile in imageProfiles { radialSpread?.add(profile: profile) }
@@ -122,6 +133,11 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
         similaritySum += other.similaritySum
         similarityCount += other.similarityCount
         nonFiniteValues += other.nonFiniteValues
+        if let theirs = other.channelPowerSum, channelPowerSum?.count == theirs.count {
+            for i in theirs.indices { channelPowerSum![i] += theirs[i] }
+        } else if channelPowerSum != nil || other.channelPowerSum != nil {
+            throw SpectraError.invalidInput("cannot merge the per-channel power of '\(name)' from a run without --per-channel")
+        }
         if let theirs = other.radialSpread { radialSpread?.merge(theirs) } else { radialSpread = nil }
         rule = rule ?? other.rule
         detail = detail ?? other.detail
@@ -131,6 +147,9 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
 
     public var rows: Int { imageShape.count == 3 ? imageShape[1] : 0 }
     public var columns: Int { imageShape.count == 3 ? imageShape[2] : 0 }
+
+    /// E|H_c|² over images for each channel, [C·M·N] un-shifted (nil without `--per-channel`).
+    public var meanChannelPowerMaps: [Double]? { channelPowerSum.map { sums in sums.map { $0 / Double(max(1, images)) } } }
 
     /// E|H|² over images and channels, [M·N] un-shifted (the dataset-averaged power map).
     public var meanPowerMap: [Double] {
@@ -184,6 +203,8 @@ public struct AnalysisAccumulator: Codable, Sendable {
     /// The same statistics of windowed and zero-padded maps, for the figures only (`SpectralWindow`); nil: the
     /// figures show the exact spectra.
     public var display: DisplayAccumulators?
+    /// Whether stages keep their per-channel power maps (`StageAccumulator.channelPowerSum`).
+    public var perChannel: Bool?
 
     /// Accumulators of the display spectra: the input and every stage, tapered and padded by `window`.
     public struct DisplayAccumulators: Codable, Sendable {
@@ -232,7 +253,9 @@ public struct AnalysisAccumulator: Codable, Sendable {
     @_specialize(where S == Double)
     public mutating func add<S: TensorScalar>(stage: AnalysisStage<S>, at index: Int) throws {
         if index == stages.count {
-            stages.append(StageAccumulator(name: stage.name, type: stage.type, imageShape: Array(stage.spectrum.shape.dropFirst())))
+            var accumulator = StageAccumulator(name: stage.name, type: stage.type, imageShape: Array(stage.spectrum.shape.dropFirst()))
+            if perChannel == true { accumulator.channelPowerSum = [Double](repeating: 0, count: accumulator.imageShape.reduce(1, *)) }
+            stages.append(accumulator)
         }
         guard index < stages.count else { throw SpectraError.invalidInput("stage \(index) of a batch has no accumulator") }
         try stages[index].add(stage.spectrum, verification: stage.verification)

@@ -67,6 +67,8 @@ public struct AnalysisSummary: Codable, Sendable {
         public var verification: LayerVerification
         /// The dataset-averaged power map E|H|² (float64 [M, N], un-shifted).
         public var powerFile: String?
+        /// E|H_c|² over images per channel (float64 [C, M, N], un-shifted), with `--per-channel`.
+        public var channelPowerFile: String?
         public var spectrumFile: String?
         public var featureFile: String?
         public var figure: String?
@@ -78,6 +80,7 @@ public struct AnalysisSummary: Codable, Sendable {
             case angularSlices = "angular_slices"
             case displayRadialSpectrum = "display_radial_spectrum"
             case powerFile = "power_file"
+            case channelPowerFile = "channel_power_file"
             case spectrumFile = "spectrum_file"
             case featureFile = "feature_file"
         }

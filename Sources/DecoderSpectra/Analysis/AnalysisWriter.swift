@@ -130,6 +130,10 @@ public struct AnalysisWriter {
                 info.powerFile = "spectra/\(stem).power.npy"
                 try NpyFile.writeFloat64(power, shape: [stage.rows, stage.columns], to: folder.url(info.powerFile!))
             }
+            if let channels = stage.meanChannelPowerMaps {
+                info.channelPowerFile = "spectra/\(stem).channel-power.npy"
+                try NpyFile.writeFloat64(channels, shape: stage.imageShape, to: folder.url(info.channelPowerFile!))
+            }
             if index < saved.count { (info.spectrumFile, info.featureFile) = saved[index] }
             if options.saveFigures {
                 info.figure = "figures/\(stem).png"

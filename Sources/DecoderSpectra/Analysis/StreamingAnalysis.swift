@@ -25,7 +25,7 @@ public enum StreamingAnalysis {
     @_specialize(where S == Double)
     public static func run<S: TensorScalar>(
         _ model: ModelGraph, batches: InputBatches, until: String? = nil, precision: S.Type, workers: Int = 1,
-        display: SpectralWindow? = nil, singleThreadedBLAS: Bool = false, perStage: ((Int, AnalysisStage<S>) throws -> Void)? = nil, progress: ((Int) -> Void)? = nil
+        display: SpectralWindow? = nil, perChannel: Bool = false, singleThreadedBLAS: Bool = false, perStage: ((Int, AnalysisStage<S>) throws -> Void)? = nil, progress: ((Int) -> Void)? = nil
     ) throws -> AnalysisAccumulator {
         var workers = perStage == nil ? max(1, workers) : 1
         var result: AnalysisAccumulator?
@@ -33,14 +33,14 @@ public enum StreamingAnalysis {
             // One image first: its layers' sizes set the batch size of the rest, and, where one image alone is over
             // the budget (a 512×512 VAE decoder: 2^25 values in one stage), one worker, so that memory holds one
             // image's tensors rather than one per core.
-            result = try analyse(first, model: model, until: until, precision: S.self, display: display, perStage: perStage)
+            result = try analyse(first, model: model, until: until, precision: S.self, display: display, perChannel: perChannel, perStage: perStage)
             batches.batchSize = automaticBatchSize(result!)
             if largestStage(result!) > 1 << 23 { workers = 1 }
             progress?(result!.images)
         }
         if workers == 1 {
             while let batch = try batches.next() {
-                let partial = try analyse(batch, model: model, until: until, precision: S.self, display: display, perStage: perStage)
+                let partial = try analyse(batch, model: model, until: until, precision: S.self, display: display, perChannel: perChannel, perStage: perStage)
                 if result == nil { result = partial } else { try result!.merge(partial) }
                 progress?(result!.images)
             }
@@ -64,7 +64,7 @@ public enum StreamingAnalysis {
                     lock.unlock()
                     guard let batch else { return }
                     do {
-                        let partial = try analyse(batch, model: model, until: until, precision: S.self, display: display, perStage: nil)
+                        let partial = try analyse(batch, model: model, until: until, precision: S.self, display: display, perChannel: perChannel, perStage: nil)
                         lock.lock()
                         defer { lock.unlock() }
                         pending[index] = partial
@@ -105,10 +105,11 @@ public enum StreamingAnalysis {
     @_specialize(where S == Double)
     static func analyse<S: TensorScalar>(
         _ batch: Tensor<Float>, model: ModelGraph, until: String?, precision: S.Type, display window: SpectralWindow? = nil,
-        perStage: ((Int, AnalysisStage<S>) throws -> Void)?
+        perChannel: Bool = false, perStage: ((Int, AnalysisStage<S>) throws -> Void)?
     ) throws -> AnalysisAccumulator {
         var accumulator = AnalysisAccumulator(modelName: model.name, modelSummary: model.summary, inputChannels: model.inputChannels,
                                               inputShape: [])
+        if perChannel { accumulator.perChannel = true }
         var display = window.flatMap { $0.isIdentity ? nil : AnalysisAccumulator.DisplayAccumulators(window: $0) }
         let (input, spectrum) = try model.forEachStage(batch.converted(to: S.self), until: until) { index, stage in
             try accumulator.add(stage: stage, at: index)

@@ -20,7 +20,9 @@ public enum HTMLReport {
                 [String(l.index), l.name, l.type, describeShape(l.outputShape), fmt(l.pLow), l.verification.rule,
                  l.verification.relativeError.map(fmt) ?? "–", l.verification.similarity.map(fmt) ?? "–", l.verification.detail]
             }
-        body += HTML.table(header: ["#", "layer", "type", "output shape", "p_low", "rule", "rel. error", "sim", "rule detail"], rows: rows)
+        body += HTML.table(header: ["#", "layer", "type", "output shape", "p_low", "rule", "rel. error", "sim", "rule detail"], rows: rows,
+                           rowClasses: ["layer-0"] + summary.layers.map { "layer-\($0.index)" })
+        body += layerPicker(summary)
         // The charts over depth show the layers of the kinds asked for (`--layers`), at their positions in the network.
         let charted = summary.chartedLayers
         let x = charted.indices.map { Double($0 + 1) }
@@ -52,15 +54,16 @@ public enum HTMLReport {
         body += "<h2>Spectra</h2><p>Channel- and batch-averaged magnitude, centred (low frequencies in the middle), on axes in "
             + "cycles/pixel, colour in dB of power below the map's maximum; the DC value is clamped to the second largest for "
             + "display only.</p><div class=\"figures\">"
-        let figures = [(summary.input.figure, nil as String?, nil as String?, "input")]
-            + summary.layers.map { ($0.figure, $0.spectrumFile, $0.powerFile, "\($0.index) \($0.name)") }
-        for (figure, spectrum, power, caption) in figures {
+        let figures = [(summary.input.figure, nil as String?, nil as String?, "input", 0)]
+            + summary.layers.map { ($0.figure, $0.spectrumFile, $0.powerFile, "\($0.index) \($0.name)", $0.index) }
+        for (figure, spectrum, power, caption, index) in figures {
             if let image = image(figure: figure, spectrum: spectrum, power: power, folder: folder, title: caption) {
-                body += "<figure>\(image)<figcaption>\(HTML.escape(caption))</figcaption></figure>"
+                body += "<figure data-layer=\"\(index)\">\(image)<figcaption>\(HTML.escape(caption))</figcaption></figure>"
             }
         }
         body += "</div>"
-        return HTML.page(title: "DecoderSpectra: \(summary.model.name)", body: body)
+        body += ChannelBrowser.section(summary, folder: folder)
+        return HTML.page(title: "DecoderSpectra: \(summary.model.name)", body: body + "<script>\(layerPickerScript)</script>")
     }
 
     // MARK: Experiments
@@ -149,6 +152,27 @@ public enum HTMLReport {
     }
 
     // MARK: Pieces
+
+    /// A layer picker: choosing a layer highlights its table row, dims the other series of every chart and shows only
+    /// its spectrum map (plain JavaScript in the page; no network access).
+    private static func layerPicker(_ summary: AnalysisSummary) -> String {
+        let options = [("all", "every layer", "")] + [("0", "input", "input")]
+            + summary.layers.map { (String($0.index), "\($0.index) \($0.name)", $0.name) }
+        return "<p class=\"picker\"><label>Show layer<select id=\"layer-picker\">"
+            + options.map { "<option value=\"\($0.0)\" data-name=\"\(HTML.escape($0.2))\">\(HTML.escape($0.1))</option>" }.joined()
+            + "</select></label> (hover a chart's line for its values)</p>"
+    }
+
+    static let layerPickerScript = """
+        (function(){var p=document.getElementById('layer-picker');if(!p)return;p.addEventListener('change',function(){
+        var v=p.value,n=p.options[p.selectedIndex].getAttribute('data-name');
+        document.querySelectorAll('figure[data-layer]').forEach(function(f){f.style.display=(v==='all'||f.getAttribute('data-layer')===v)?'':'none';});
+        document.querySelectorAll('tr.picked').forEach(function(r){r.classList.remove('picked');});
+        if(v!=='all')document.querySelectorAll('tr.layer-'+v).forEach(function(r){r.classList.add('picked');});
+        document.querySelectorAll('svg.chart').forEach(function(c){var g=c.querySelectorAll('g.series'),has=false;
+        g.forEach(function(s){if(s.getAttribute('data-label')===n)has=true;});
+        g.forEach(function(s){s.classList.toggle('dim',v!=='all'&&has&&s.getAttribute('data-label')!==n);});});});})();
+        """
 
     private static func meta(command: String, version: String, extra: [String]) -> String {
         "<p class=\"meta\">" + (["decoder-spectra \(version)", "command: <code>\(HTML.escape(command))</code>"]

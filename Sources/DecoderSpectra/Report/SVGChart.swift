@@ -59,12 +59,26 @@ public enum SVGChart {
         svg += "<text x=\"\(left + plotW / 2)\" y=\"\(height - 6)\" text-anchor=\"middle\">\(HTML.escape(xLabel))</text>"
         svg += "<text transform=\"translate(14 \(top + plotH / 2)) rotate(-90)\" text-anchor=\"middle\">"
             + "\(HTML.escape(yLabel + (logY ? " (log)" : "")))</text>"
+        // Hover: every point carries its values in a <title> (the browser's tooltip), on an invisible marker that shows
+        // under the pointer; charts with very many points keep the lines only.
+        let hover = series.reduce(0) { $0 + $1.x.count } <= 6000
         for (index, s) in series.enumerated() {
             let colour = Self.colour(index, of: series.count)
+            let label = HTML.escape(s.label)
             let points = zip(s.x, s.y).compactMap { x, y in ty(y).map { String(format: "%.2f,%.2f", px(x), py($0)) } }
+            svg += "<g class=\"series\" data-label=\"\(label)\">"
             if !points.isEmpty {
-                svg += "<polyline class=\"series\" fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.6\" points=\"\(points.joined(separator: " "))\"/>"
+                svg += "<polyline fill=\"none\" stroke=\"\(colour)\" stroke-width=\"1.6\" points=\"\(points.joined(separator: " "))\"/>"
             }
+            if hover {
+                for (k, (x, y)) in zip(s.x, s.y).enumerated() {
+                    guard let yy = ty(y), x.isFinite else { continue }
+                    let name = k < names.count && names.count == s.x.count ? names[k] : NiceTicks.label(x)
+                    svg += String(format: "<circle class=\"pt\" cx=\"%.2f\" cy=\"%.2f\" r=\"4\" fill=\"%@\">", px(x), py(yy), colour)
+                        + "<title>\(label): \(HTML.escape(xLabel)) \(HTML.escape(name)), \(HTML.escape(yLabel)) \(format(y))</title></circle>"
+                }
+            }
+            svg += "</g>"
             let ly = top + 12 + Double(index) * 16
             svg += "<line x1=\"\(left + plotW + 12)\" y1=\"\(ly - 4)\" x2=\"\(left + plotW + 32)\" y2=\"\(ly - 4)\" stroke=\"\(colour)\" stroke-width=\"3\"/>"
             svg += "<text x=\"\(left + plotW + 36)\" y=\"\(ly)\">\(HTML.escape(s.label))</text>"
@@ -116,6 +130,8 @@ public enum HTML {
         th{background:#f3f3f3}tr.holds td:last-child{background:#e3f6e3}tr.fails td:last-child{background:#fbe0e0;font-weight:bold}
         .figures{display:flex;flex-wrap:wrap;gap:12px}.figures figure{margin:0}.figures img{max-width:360px;border:1px solid #eee}
         figcaption{font-size:.8em;color:#555}.chart text{font-size:11px;fill:#222}.chart .title{font-size:13px;font-weight:bold}
+        .chart .pt{opacity:0}.chart .pt:hover{opacity:1}.chart g.dim{opacity:.12}tr.picked td{background:#fff6cc}
+        .picker{margin:8px 0;font-size:.95em}.picker select,.picker input{margin-left:6px}
         code,pre{background:#f6f6f6;padding:2px 4px}.meta{color:#555;font-size:.9em}
         """
 
