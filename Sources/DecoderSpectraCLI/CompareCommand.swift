@@ -132,6 +132,7 @@ struct CompareCommand: ParsableCommand {
                                                  workers: ProcessInfo.processInfo.activeProcessorCount, singleThreadedBLAS: true,
                                                  progress: { Console.progress("\(label.uppercased()): \($0) images") })
         Console.endProgress()
+        for note in batches.notes { Console.note("\(label.uppercased()): \(note)") }
         var options = AnalysisWriter.Options()
         options.command = invocation
         options.seed = seed

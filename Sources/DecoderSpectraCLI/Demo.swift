@@ -238,6 +238,7 @@ struct AnalysisJob {
                                                  perStage: saving ? { try perImage.append(stage: $1, at: $0, into: folder) } : nil, progress: progress)
         }
         Console.endProgress()
+        for note in batches.notes { Console.note(note) }
         let traced = Date().timeIntervalSince(start)
         Console.detail(String(format: "traced %d images in %.2f s (%.1f img/s, %d workers, %@ precision)", analysis.images, traced,
                               Double(analysis.images) / max(traced, 1e-9), workers, precision.rawValue))

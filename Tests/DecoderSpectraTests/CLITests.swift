@@ -145,6 +145,24 @@ import Testing
         #expect(try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8) == html)
     }
 
+    /// Files skipped in a folder, pixel layouts converted and images resized are reported, one note each.
+    @Test func skippedAndConvertedFilesAreReported() throws {
+        let work = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let images = work.appendingPathComponent("images")
+        try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
+        for name in ["rgb8.png", "gray8.png", "rgba8.png", "photo.jpg"] {
+            try FileManager.default.copyItem(at: fixturesURL.appendingPathComponent("images/\(name)"), to: images.appendingPathComponent(name))
+        }
+        try Data("not an image".utf8).write(to: images.appendingPathComponent("notes.txt"))
+        let result = try cli(["analyze", "--model", "e4-zeros", "--input", images.path, "--size", "16", "--out",
+                              work.appendingPathComponent("out").path])  // notes are on stderr unless --quiet
+        #expect(result.status == 0, "\(result.stderr)")
+        #expect(result.stderr.contains("skipped 1 file that is not .png, .jpg, .npy or .bin: notes.txt"), "\(result.stderr)")
+        #expect(result.stderr.contains("converted 1 image grey → RGB") && result.stderr.contains("converted 1 image RGBA → RGB"))
+        #expect(result.stderr.contains("resized 4 images from 6×9 to 16×16"))
+    }
+
     /// One colour scale for every layer's map (and a fixed dB range): the figures are written and differ from the
     /// per-layer scale's.
     @Test func sharedColourScaleChangesTheMaps() throws {

@@ -27,6 +27,30 @@ public final class InputBatches {
         if case .files = source { return filesRead }
         return nil
     }
+    /// What the reader did to the files beyond reading them, one sentence each (for the CLI to print): files of a
+    /// folder it skipped, pixel layouts it converted (grey → RGB, RGBA → RGB, palette), images it resized.
+    public var notes: [String] {
+        var notes: [String] = []
+        if !skippedFiles.isEmpty {
+            let shown = skippedFiles.prefix(5).joined(separator: ", ") + (skippedFiles.count > 5 ? ", …" : "")
+            notes.append("skipped \(skippedFiles.count) file\(skippedFiles.count == 1 ? "" : "s") that \(skippedFiles.count == 1 ? "is" : "are") "
+                         + "not .png, .jpg, .npy or .bin: \(shown)")
+        }
+        for (conversion, count) in conversions.sorted(by: { $0.key < $1.key }) {
+            notes.append("converted \(count) image\(count == 1 ? "" : "s") \(conversion)")
+        }
+        if resizedImages > 0, let size {
+            let from = resizedFrom.sorted { ($0.h, $0.w) < ($1.h, $1.w) }.prefix(4).map { "\($0.h)×\($0.w)" }.joined(separator: ", ")
+            notes.append("resized \(resizedImages) image\(resizedImages == 1 ? "" : "s") from \(from)\(resizedFrom.count > 4 ? ", …" : "") "
+                         + "to \(size.0)×\(size.1) (centre crop, Pillow's BOX/BILINEAR resampling)")
+        }
+        return notes
+    }
+    private var skippedFiles: [String] = []
+    private var conversions: [String: Int] = [:]
+    private var resizedImages = 0
+    private var resizedFrom = Set<Pair>()
+    private struct Pair: Hashable { let h: Int, w: Int; init(_ h: Int, _ w: Int) { (self.h, self.w) = (h, w) } }
     private let source: Source
     private let channels: Int?
     private let size: (Int, Int)?
@@ -68,6 +92,10 @@ public final class InputBatches {
         case let .files(path):
             pendingFiles = try InputLoader.files(at: path)
             if shard != nil { total = try pendingFiles.reduce(0) { $0 + (try InputLoader.imageCount(of: $1)) } }
+            var isFolder: ObjCBool = false
+            if FileManager.default.fileExists(atPath: path, isDirectory: &isFolder), isFolder.boolValue {
+                skippedFiles = InputLoader.inputFiles(in: URL(fileURLWithPath: path)).skipped
+            }
         case let .synthetic(kind, count, c, h, w, seed):
             guard count > 0, c > 0, h > 0, w > 0 else {
                 throw SpectraError.invalidInput("built-in images need a positive count, channel count and size")
@@ -150,10 +178,16 @@ public final class InputBatches {
                     filesRead.append(file.path)
                     continue
                 }
-                tensor = try InputLoader.loadOne(file, channels: channels)
+                let (loaded, conversion) = try InputLoader.loadOneNoting(file, channels: channels)
+                tensor = loaded
+                if let conversion { conversions[conversion, default: 0] += loaded.batch }
                 filesRead.append(file.path)
             }
-            if let size { tensor = Resampling.centreCropAndResize(tensor, height: size.0, width: size.1) }
+            if let size, (tensor.height, tensor.width) != size {
+                resizedImages += tensor.batch
+                resizedFrom.insert(Pair(tensor.height, tensor.width))
+                tensor = Resampling.centreCropAndResize(tensor, height: size.0, width: size.1)
+            }
             let shape = Array(tensor.shape.dropFirst())
             if let expected = imageShape, expected != shape {
                 throw SpectraError.invalidFile(

@@ -32,13 +32,25 @@ public enum InputLoader {
             throw SpectraError.invalidFile(file: path, reason: "no such file or folder")
         }
         guard isDirectory.boolValue else { return [url] }
-        let names = (try? FileManager.default.contentsOfDirectory(atPath: url.path)) ?? []
-        let files = names.sorted().filter { fileExtensions.contains(($0 as NSString).pathExtension.lowercased()) }
-            .map { url.appendingPathComponent($0) }
+        let files = inputFiles(in: url).files
         guard !files.isEmpty else {
             throw SpectraError.invalidFile(file: path, reason: "folder holds no .png, .jpg, .npy or .bin files")
         }
         return files
+    }
+
+    /// A folder's input files (image, .npy and .bin files in name order) and the names it skips (other files; hidden
+    /// files and subfolders are not counted).
+    static func inputFiles(in folder: URL) -> (files: [URL], skipped: [String]) {
+        let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
+        var files: [URL] = [], skipped: [String] = []
+        for name in names where !name.hasPrefix(".") {
+            var isFolder: ObjCBool = false
+            FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path, isDirectory: &isFolder)
+            if fileExtensions.contains((name as NSString).pathExtension.lowercased()) { files.append(folder.appendingPathComponent(name)) }
+            else if !isFolder.boolValue { skipped.append(name) }
+        }
+        return (files, skipped)
     }
 
     /// The number of images a file holds, read without decoding it (headers and file sizes only).
@@ -57,11 +69,24 @@ public enum InputLoader {
         }
     }
 
-    static func loadOne(_ url: URL, channels: Int?) throws -> Tensor<Float> {
+    static func loadOne(_ url: URL, channels: Int?) throws -> Tensor<Float> { try loadOneNoting(url, channels: channels).tensor }
+
+    /// One file as [N, C, H, W], and the conversion its pixels went through ("RGBA → RGB", "grey → RGB"; nil: none).
+    static func loadOneNoting(_ url: URL, channels: Int?) throws -> (tensor: Tensor<Float>, conversion: String?) {
+        let target = channels ?? 3
+        func noting(_ decoded: (tensor: Tensor<Float>, layout: String)) -> (Tensor<Float>, String?) {
+            let wanted = target == 3 ? "RGB" : "grey"
+            guard decoded.layout != wanted else { return (decoded.tensor, nil) }
+            let how = decoded.layout.contains("A") || decoded.layout.contains("alpha") ? " (alpha composited on black)"
+                : target == 1 ? " (luma)" : ""
+            return (decoded.tensor, "\(decoded.layout) → \(wanted)\(how)")
+        }
         switch url.pathExtension.lowercased() {
-        case "png": return try PNGImage.read(url, channels: channels ?? 3)
-        case "jpg", "jpeg": return try JPEGImage.read(url, channels: channels ?? 3)
-        case "bin": return try readCIFAR10(url, channels: channels ?? 3)
+        case "png":
+            return noting(try PNGImage.decodeWithLayout(try ImageTensor.readImageFile(url, channels: target), channels: target, file: url))
+        case "jpg", "jpeg":
+            return noting(try JPEGImage.decodeWithLayout(try ImageTensor.readImageFile(url, channels: target), channels: target, file: url))
+        case "bin": return (try readCIFAR10(url, channels: target), target == 1 ? "RGB → grey (luma)" : nil)
         default: break
         }
         var tensor = try Tensor<Float>.readNpy(url)
@@ -72,7 +97,7 @@ public enum InputLoader {
         default:
             throw SpectraError.invalidFile(file: url.path, reason: "array of shape \(describeShape(tensor.shape)) is not [B, C, H, W], [C, H, W] or [H, W]")
         }
-        return try checked(tensor, file: url, channels: channels)
+        return (try checked(tensor, file: url, channels: channels), nil)
     }
 
     /// An [N, C, H, W] input after the checks every input gets: the model's channel count, not empty, finite.

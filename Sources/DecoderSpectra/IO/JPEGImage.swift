@@ -11,6 +11,11 @@ public enum JPEGImage {
 
     /// Decodes JPEG bytes (`file` names them in errors); the size is checked before any pixel is decoded.
     public static func decode(_ data: Data, channels: Int = 3, file url: URL) throws -> Tensor<Float> {
+        try decodeWithLayout(data, channels: channels, file: url).tensor
+    }
+
+    /// The tensor and the file's own colour space ("grey", "RGB", "CMYK"), so that a conversion can be reported.
+    static func decodeWithLayout(_ data: Data, channels: Int, file url: URL) throws -> (tensor: Tensor<Float>, layout: String) {
         guard channels == 1 || channels == 3 else {
             throw SpectraError.invalidInput("images can feed models with 1 or 3 input channels, not \(channels)")
         }
@@ -29,7 +34,9 @@ public enum JPEGImage {
         if status != 0 && tjGetErrorCode(handle) != Int32(TJERR_WARNING.rawValue) {
             throw SpectraError.invalidFile(file: url.path, reason: "corrupt JPEG: \(message(handle))")
         }
-        return ImageTensor.fromInterleaved(pixels, width: Int(width), height: Int(height), channels: channels)
+        let layout = colorspace == Int32(TJCS_GRAY.rawValue) ? "grey"
+            : colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue) ? "CMYK" : "RGB"
+        return (ImageTensor.fromInterleaved(pixels, width: Int(width), height: Int(height), channels: channels), layout)
     }
 
     private static func message(_ handle: tjhandle) -> String {

@@ -15,6 +15,12 @@ public enum PNGImage {
 
     /// Decodes PNG bytes (`file` names them in errors); the size is checked before any pixel is decoded.
     public static func decode(_ data: Data, channels: Int = 3, file url: URL) throws -> Tensor<Float> {
+        try decodeWithLayout(data, channels: channels, file: url).tensor
+    }
+
+    /// The tensor and the file's own pixel layout ("grey", "grey + alpha", "RGB", "RGBA", "palette"), so that a
+    /// conversion to `channels` can be reported.
+    static func decodeWithLayout(_ data: Data, channels: Int, file url: URL) throws -> (tensor: Tensor<Float>, layout: String) {
         guard channels == 1 || channels == 3 else {
             throw SpectraError.invalidInput("images can feed models with 1 or 3 input channels, not \(channels)")
         }
@@ -25,6 +31,9 @@ public enum PNGImage {
             png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count)
         }
         guard began != 0 else { throw SpectraError.invalidFile(file: url.path, reason: "not a readable PNG: \(message(of: image))") }
+        // libpng's format flags: 1 alpha, 2 colour, 8 colour map.
+        let source = image.format
+        let layout = source & 8 != 0 ? "palette" : (source & 2 != 0 ? "RGB" : "grey") + (source & 1 != 0 ? (source & 2 != 0 ? "A" : " + alpha") : "")
         image.format = channels == 3 ? formatRGB : formatGray
         let (width, height) = (Int(image.width), Int(image.height))
         try ImageTensor.checkSize(width: width, height: height, channels: channels, url: url)
@@ -33,7 +42,7 @@ public enum PNGImage {
             pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
         }
         guard finished != 0 else { throw SpectraError.invalidFile(file: url.path, reason: "corrupt PNG: \(message(of: image))") }
-        return ImageTensor.fromInterleaved(pixels, width: width, height: height, channels: channels)
+        return (ImageTensor.fromInterleaved(pixels, width: width, height: height, channels: channels), layout)
     }
 
     /// Encodes 8-bit RGB pixels (row-major, 3 bytes per pixel) as PNG bytes.
