@@ -70,7 +70,7 @@ struct Analyze: ParsableCommand {
     @Option(help: "A .npy array ([B,C,H,W], [C,H,W] or [H,W]), a PNG image, or a folder of them (sorted by name).")
     var input: String
 
-    @Option(help: "Read at most this many images.")
+    @Option(name: [.customLong("limit"), .customLong("images")], help: "Read at most this many images (--images is the same option).")
     var limit: Int?
 
     @Option(help: "Centre-crop and resize every image to HxW (e.g. 64x64, or 64 for 64x64); by default all inputs must share one size.")

@@ -32,8 +32,9 @@ struct ExperimentCommand: ParsableCommand {
             help: "Number of images (--limit is the same option; files are read in name order). Default 16, 64 with --full.")
     var images: Int?
 
-    @Option(help: "Square image size; files are centre-cropped and resized to it. Default: each experiment's own.")
-    var size: Int?
+    @Option(name: .customLong("size"), help: "Square image size, 64 or 64x64; files are centre-cropped and resized to it. Default: each experiment's own.")
+    var sizeOption: SquareSize?
+    var size: Int? { sizeOption?.side }
 
     @Option(help: "Seed of weights and built-in images; weight draw d uses seed + d.")
     var seed: UInt64 = 0

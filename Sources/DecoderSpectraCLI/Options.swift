@@ -52,6 +52,18 @@ struct InputOptions: ParsableArguments {
 
 }
 
+/// The side of a square image size, typed `64` or `64x64` as everywhere else (`train`, `experiment`).
+struct SquareSize: ExpressibleByArgument {
+    let side: Int
+
+    init?(argument: String) {
+        guard let (h, w) = parseSize(argument), h == w else { return nil }
+        side = h
+    }
+
+    static var defaultCompletionKind: CompletionKind { .default }
+}
+
 /// "HxW" (e.g. 64x64) as a pair; nil when malformed or outside 1…4096.
 /// `HxW` (64x64), or `N` for N×N as `experiment` and `train` take it; each side from 1 to 4096.
 func parseSize(_ text: String) -> (Int, Int)? {

@@ -27,8 +27,9 @@ struct TrainCommand: ParsableCommand {
     @Option(name: [.customLong("images"), .customLong("limit")], help: "Number of training images (default 256). With --resume: the checkpoint's.")
     var images: Int?
 
-    @Option(help: "Square image size (default: the model's input size). With --resume: the checkpoint's.")
-    var size: Int?
+    @Option(name: .customLong("size"), help: "Square image size, 32 or 32x32 (default: the model's input size). With --resume: the checkpoint's.")
+    var sizeOption: SquareSize?
+    var size: Int? { sizeOption?.side }
 
     @Option(help: "Number of optimisation steps.")
     var steps: Int?

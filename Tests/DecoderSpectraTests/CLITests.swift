@@ -163,6 +163,26 @@ import Testing
         #expect(result.stderr.contains("resized 4 images from 6×9 to 16×16"))
     }
 
+    /// `--size` takes 32 and 32x32 in every command (square-only commands refuse 32x16 with status 2); `analyze`
+    /// takes --images as well as --limit.
+    @Test func sizeAndImageCountHaveOneSpellingEverywhere() throws {
+        let work = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let out = work.appendingPathComponent("t")
+        #expect(try cli(["train", "--model", "ae-small", "--size", "16x16", "--steps", "1", "--images", "2", "--batch-size", "2",
+                         "--out", out.path, "-q"]).status == 0)
+        let log = try JSONDecoder().decode(TrainingLog.self, from: Data(contentsOf: out.appendingPathComponent("training.json")))
+        #expect(log.config.size == 16)
+        let oblong = try cli(["train", "--size", "32x16", "--steps", "1", "--out", work.appendingPathComponent("u").path])
+        #expect(oblong.status == 2 && oblong.stderr.contains("--size"))
+        let npy = work.appendingPathComponent("x.npy")
+        try SyntheticImages.generate(.pinkNoise, count: 5, channels: 3, height: 8, width: 8, seed: 1).writeNpy(npy)
+        let analysed = work.appendingPathComponent("a")
+        #expect(try cli(["analyze", "--model", "e4-zeros", "--input", npy.path, "--images", "3", "--out", analysed.path, "-q"]).status == 0)
+        let summary = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: analysed.appendingPathComponent("summary.json")))
+        #expect(summary.images == 3)
+    }
+
     /// One colour scale for every layer's map (and a fixed dB range): the figures are written and differ from the
     /// per-layer scale's.
     @Test func sharedColourScaleChangesTheMaps() throws {
