@@ -31,19 +31,23 @@ public enum HTMLReport {
             + charted.map { .init(label: $0.name, x: $0.radialSpectrum.frequency, y: $0.radialSpectrum.power) },
             title: "Radially averaged power spectrum per layer", xLabel: "cycles per pixel of each layer", yLabel: "power per pixel, E|H|²/MN",
             logY: true)
-        // Power across depth (Fig. 5 style) at three frequencies on one grid, cycles per output pixel: a pattern of f cycles
-        // per output pixel is f · S_out / S_l cycles per pixel on a layer of side S_l (so upsampled layers are compared at
-        // the same physical frequency). The three are 0.1, 0.5 and 1 × the smallest map's Nyquist, so every layer has them.
+        // Change of power across depth (Fig. 5 style) at three frequencies on one grid, cycles per output pixel: a
+        // pattern of f cycles per output pixel is f · S_out / S_l cycles per pixel on a layer of side S_l (so upsampled
+        // layers are compared at the same physical frequency). The three are 0.1, 0.5 and 1 × the smallest map's
+        // Nyquist, so every layer has them; each curve is in dB relative to the first charted layer.
         let sides = charted.map { layerSide($0.outputShape) }
         if let outputSide = sides.last, let smallest = sides.filter({ $0 > 1 }).min() {
             let common = [0.1, 0.5, 1.0].map { $0 * 0.5 * Double(smallest) / Double(outputSide) }
             body += SVGChart.lines(common.map { radius in
-                .init(label: "\(fmt(radius)) cyc/output px", x: x, y: zip(charted, sides).map { layer, side in
+                let power = zip(charted, sides).map { layer, side in
                     side > 1 ? SpectrumStatistics.power(atRadius: radius * Double(outputSide) / Double(side), frequency: layer.radialSpectrum.frequency,
                                                         power: layer.radialSpectrum.power, excludingDC: true) : .nan
-                })
-            }, title: "Power across depth at three frequencies (cycles per output pixel)", xLabel: "layer", yLabel: "power per pixel",
-               logY: true, xNames: charted.map(\.name))
+                }
+                let reference = power.first { $0.isFinite && $0 > 0 } ?? .nan
+                return .init(label: "\(fmt(radius)) cyc/output px", x: x,
+                             y: power.map { $0 > 0 && reference > 0 ? 10 * log10($0 / reference) : .nan })
+            }, title: "Change of power across depth at three frequencies (cycles per output pixel)", xLabel: "layer",
+               yLabel: "dB relative to the first layer", logY: false, xNames: charted.map(\.name))
         }
         body += SVGChart.lines([.init(label: "p_low", x: x, y: charted.map(\.pLow))],
                                title: "Low-frequency ratio p_low per layer", xLabel: "layer", yLabel: "p_low", logY: false,

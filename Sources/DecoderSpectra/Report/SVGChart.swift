@@ -32,6 +32,7 @@ public enum SVGChart {
         let xMin = xs.min() ?? 0, xMax = max(xs.max() ?? 1, (xs.min() ?? 0) + 1e-12)
         var yMin = ys.min() ?? 0, yMax = ys.max() ?? 1
         if yMax - yMin < 1e-12 { yMin -= 0.5; yMax += 0.5 }
+        if !logY { (yMin, yMax) = (yMin - 0.04 * (yMax - yMin), yMax + 0.04 * (yMax - yMin)) }  // lines clear of the frame
         func px(_ x: Double) -> Double { left + (x - xMin) / (xMax - xMin) * plotW }
         func py(_ y: Double) -> Double { top + plotH - (y - yMin) / (yMax - yMin) * plotH }
         var svg = "<svg xmlns=\"http://www.w3.org/2000/svg\" class=\"chart\" viewBox=\"0 0 \(Int(width)) \(Int(height))\" "
