@@ -80,7 +80,8 @@ import Testing
         let comparison = try JSONDecoder().decode(RunComparison.self, from: Data(contentsOf: out.appendingPathComponent("compare.json")))
         let alone = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: demo.appendingPathComponent("summary.json")))
         #expect(comparison.a == "e10-upconv-decoder" && comparison.layers.count == alone.layers.count)
-        #expect(comparison.layers.map(\.pLowB) == alone.layers.map(\.pLow))
+        // Equal up to the order of Float64 sums (the batches may be spread over the workers differently).
+        for (compared, own) in zip(comparison.layers.map(\.pLowB), alone.layers.map(\.pLow)) { #expect(abs(compared - own) <= 1e-9 * own) }
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("a/summary.json").path))
 
         let images = work.appendingPathComponent("images")
