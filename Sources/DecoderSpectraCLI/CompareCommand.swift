@@ -46,6 +46,8 @@ struct CompareCommand: ParsableCommand {
     @Flag(help: "Print compare.json on stdout instead of the table.")
     var json = false
 
+    @OptionGroup var figures: FigureOptions
+
     @OptionGroup var style: OutputStyle
 
     /// What a command-line side names.
@@ -77,7 +79,7 @@ struct CompareCommand: ParsableCommand {
     }
 
     func run() throws {
-        try Console.run(style) {
+        try Console.run(style, pdf: figures.pdf) {
             let folder = try StagedDirectory(URL(fileURLWithPath: out), force: force)
             let (sideA, sideB) = (Side(a), Side(b))
             // Models first: a dataset takes the size and channel count of the other side's output.

@@ -40,7 +40,7 @@ struct Demo: ParsableCommand {
     }
 
     func run() throws {
-        try Console.run(runOptions.style) {
+        try Console.run(runOptions.style, pdf: runOptions.figures.pdf) {
             let decoder = try ModelGraph.load(model, seed: seed)
             let kind = SyntheticImages.Kind(rawValue: data)!
             let batches = try InputBatches(.synthetic(kind, count: images, channels: decoder.inputChannels, height: decoder.inputSize.height,
@@ -87,7 +87,7 @@ struct Analyze: ParsableCommand {
     }
 
     func run() throws {
-        try Console.run(runOptions.style) {
+        try Console.run(runOptions.style, pdf: runOptions.figures.pdf) {
             let model = try modelOptions.load()
             let target = size.flatMap(parseSize)
             let batches = try InputBatches(.files(input), channels: model.fileChannels, size: target, limit: limit,
@@ -164,6 +164,8 @@ struct RunOptions: ParsableArguments {
         let parts = shard.split(separator: "/").compactMap { Int($0) }
         return parts.count == 2 ? (parts[0], parts[1]) : nil
     }
+
+    @OptionGroup var figures: FigureOptions
 
     @OptionGroup var style: OutputStyle
 

@@ -76,10 +76,12 @@ struct ExperimentCommand: ParsableCommand {
         if let size, size < 4 || size > 2048 { throw ValidationError("--size must be between 4 and 2048") }
     }
 
+    @OptionGroup var figures: FigureOptions
+
     @OptionGroup var style: OutputStyle
 
     func run() throws {
-        try Console.run(style) {
+        try Console.run(style, pdf: figures.pdf) {
             var settings = ExperimentSettings()
             settings.seed = seed
             settings.images = images ?? (full ? 64 : 16)

@@ -28,10 +28,12 @@ struct MergeCommand: ParsableCommand {
     @Flag(help: "Print summary.json on stdout instead of the table.")
     var json = false
 
+    @OptionGroup var figures: FigureOptions
+
     @OptionGroup var style: OutputStyle
 
     func run() throws {
-        try Console.run(style) {
+        try Console.run(style, pdf: figures.pdf) {
             let records = try shards.map { try AnalysisShard.read(URL(fileURLWithPath: $0)) }
             let (analysis, files) = try AnalysisShard.merge(records)
             let folder = try StagedDirectory(URL(fileURLWithPath: out), force: force)

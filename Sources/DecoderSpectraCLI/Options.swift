@@ -52,6 +52,12 @@ struct InputOptions: ParsableArguments {
 
 }
 
+/// `--pdf`, for the commands that write figures.
+struct FigureOptions: ParsableArguments {
+    @Flag(help: "Also write every figure as PDF (vector, for papers) beside its PNG and SVG.")
+    var pdf = false
+}
+
 /// The side of a square image size, typed `64` or `64x64` as everywhere else (`train`, `experiment`).
 struct SquareSize: ExpressibleByArgument {
     let side: Int
@@ -172,10 +178,10 @@ enum Console {
 
     /// Runs a command body with the chosen output style; library errors become "error: …" on stderr and exit 1, or 2
     /// for a misspelled model or layer name (a usage mistake, like an unknown option).
-    static func run(_ style: OutputStyle, _ body: () throws -> Void) throws {
+    static func run(_ style: OutputStyle, pdf: Bool = false, _ body: () throws -> Void) throws {
         style.apply()
         do {
-            try body()
+            try FigureFormats.$pdf.withValue(pdf) { try body() }
         } catch let error as SpectraError {
             endProgress()
             FileHandle.standardError.write(Data("error: \(TemporaryPaths.shared.publicMessage("\(error)"))\(hint(for: error))\n".utf8))

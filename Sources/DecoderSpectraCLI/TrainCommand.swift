@@ -73,6 +73,8 @@ struct TrainCommand: ParsableCommand {
     @Flag(help: "Print training.json on stdout at the end.")
     var json = false
 
+    @OptionGroup var figures: FigureOptions
+
     @OptionGroup var style: OutputStyle
 
     func validate() throws {
@@ -91,7 +93,7 @@ struct TrainCommand: ParsableCommand {
     typealias Log = TrainingLog
 
     func run() throws {
-        try Console.run(style) {
+        try Console.run(style, pdf: figures.pdf) {
             let folder = URL(fileURLWithPath: out).standardizedFileURL
             let checkpointFolder = folder.appendingPathComponent("checkpoint")
             let lock = try OutputLock(for: folder)  // one run per output folder

@@ -184,6 +184,23 @@ import Testing
         #expect(summary.images == 3)
     }
 
+    /// `--pdf` adds a PDF beside every PNG figure (and only with the flag).
+    @Test func pdfFiguresOnRequest() throws {
+        let work = temporaryFolder()
+        defer { try? FileManager.default.removeItem(at: work) }
+        let (plain, withPDF) = (work.appendingPathComponent("plain"), work.appendingPathComponent("pdf"))
+        #expect(try cli(["demo", "--images", "2", "-q", "--out", plain.path]).status == 0)
+        #expect(try cli(["demo", "--images", "2", "-q", "--pdf", "--out", withPDF.path]).status == 0)
+        func files(_ folder: URL, _ ext: String) throws -> [String] {
+            try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("figures").path).filter { $0.hasSuffix("." + ext) }.sorted()
+        }
+        #expect(try files(plain, "pdf").isEmpty)
+        let pngs = try files(withPDF, "png"), pdfs = try files(withPDF, "pdf")
+        #expect(!pngs.isEmpty && pdfs == pngs.map { String($0.dropLast(3)) + "pdf" })
+        let first = try Data(contentsOf: withPDF.appendingPathComponent("figures/" + pdfs[0]))
+        #expect(first.starts(with: Array("%PDF-".utf8)))
+    }
+
     /// One colour scale for every layer's map (and a fixed dB range): the figures are written and differ from the
     /// per-layer scale's.
     @Test func sharedColourScaleChangesTheMaps() throws {

@@ -189,11 +189,12 @@ public final class Figure {
     public func writeSVG(to url: URL) throws { try AtomicFile.write(svgData(), to: url) }
     public func writePDF(to url: URL) throws { try AtomicFile.write(pdfData(), to: url) }
 
-    /// Writes `<base>.png` and `<base>.svg` (and `<base>.pdf` when asked) beside each other.
+    /// Writes `<base>.png` and `<base>.svg` beside each other, and `<base>.pdf` when asked (`pdf`, or a caller's
+    /// `FigureFormats.$pdf.withValue(true) { … }` around the code that writes figures: the CLI's `--pdf`).
     public func write(base: URL, pdf: Bool = false) throws {
         try writePNG(to: base.appendingPathExtension("png"))
         try writeSVG(to: base.appendingPathExtension("svg"))
-        if pdf { try writePDF(to: base.appendingPathExtension("pdf")) }
+        if pdf || FigureFormats.pdf { try writePDF(to: base.appendingPathExtension("pdf")) }
     }
 
     private func replay(onto target: OpaquePointer, scale: Double) {
@@ -205,6 +206,12 @@ public final class Figure {
         cairo_destroy(cr)
         cairo_surface_flush(target)
     }
+}
+
+/// Which vector formats figures are written in besides PNG and SVG, for the code run inside
+/// `FigureFormats.$pdf.withValue(true) { … }` (a task-local value: scoped to that call, not a global setting).
+public enum FigureFormats {
+    @TaskLocal public static var pdf = false
 }
 
 /// Collects the bytes Cairo streams out (PNG, SVG, PDF).
