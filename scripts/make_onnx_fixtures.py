@@ -119,6 +119,10 @@ def record(folder, path, example):
     inferred = onnx.shape_inference.infer_shapes(model)
     existing = {o.name for o in inferred.graph.output}
     inferred.graph.output.extend([v for v in inferred.graph.value_info if v.name not in existing])
+    # Float outputs whose shape inference gave up (a one-sided DFT of a length known only at run time) are exposed too.
+    known = {o.name for o in inferred.graph.output}
+    inferred.graph.output.extend([helper.make_tensor_value_info(o, TensorProto.FLOAT, None) for node in inferred.graph.node
+                                  if node.op_type in ("DFT", "Resize") for o in node.output if o not in known])
     session = ort.InferenceSession(inferred.SerializeToString(), providers=["CPUExecutionProvider"])
     names = [o.name for o in session.get_outputs()]
     values = session.run(names, {"input": example})
@@ -233,6 +237,21 @@ def operator_zoo(name, opset):
         nodes.append(n("Mish", ["input"], ["mish"]))
     if opset >= 20:
         nodes += [n("Gelu", ["input"], ["gelu"]), n("Gelu", ["input"], ["gelu_tanh"], approximate="tanh")]
+    if opset >= 18:  # antialiased downsampling (torch's F.interpolate(..., antialias=True))
+        nodes += [n("Resize", ["input", "", "scales_down"], ["resize_down_antialias"], mode="linear", antialias=1),
+                  n("Resize", ["input", "", "scales_down"], ["resize_down_cubic_antialias"], mode="cubic", antialias=1,
+                    cubic_coeff_a=-0.5, coordinate_transformation_mode="pytorch_half_pixel")]
+    # DFT (torch.fft through the dynamo exporter): real forward full and one-sided, zero-padded, complex inverse, and
+    # the one-sided inverse (irfft) back to the signal; the axis is an attribute before opset 20, an input from 20.
+    def dft(inputs, output, axis, **attributes):
+        if opset >= 20:
+            return n("DFT", inputs + [""] * (2 - len(inputs)) + ["axis_h" if axis == 2 else "axis_w"], [output], **attributes)
+        return n("DFT", inputs, [output], axis=axis, **attributes)
+    inits += [helper.make_tensor("axis_h", i64, [], [2]), helper.make_tensor("len8", i64, [], [8]),
+              helper.make_tensor("len5", i64, [], [5])]
+    nodes += [n("Unsqueeze", ["input", "axes_last"], ["signal"]) if opset >= 13 else n("Unsqueeze", ["input"], ["signal"], axes=[-1]),
+              dft(["signal"], "dft_h", 2), dft(["signal"], "rfft_w", 3, onesided=1), dft(["signal", "len8"], "dft_w_padded", 3),
+              dft(["dft_h"], "idft_h", 2, inverse=1), dft(["rfft_w", "len5"], "irfft_w", 3, inverse=1, onesided=1)]
     x = helper.make_tensor_value_info("input", f32, [2, 3, 4, 5])
     y = helper.make_tensor_value_info("where", f32, None)
     graph = helper.make_graph(nodes, name, [x], [y], initializer=inits)

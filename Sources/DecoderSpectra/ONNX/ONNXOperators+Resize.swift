@@ -1,6 +1,7 @@
 /// Resize (opsets 10–21) and Upsample (7–9) in general, for the configurations that are not an integer `Upsample`
 /// layer: any scales or sizes on H and W, nearest with every nearest_mode, linear, and cubic with cubic_coeff_a and
-/// exclude_outside, under every coordinate_transformation_mode except tf_crop_and_resize. Separable: each output pixel
+/// exclude_outside, under every coordinate_transformation_mode except tf_crop_and_resize, and `antialias` (opset 18:
+/// linear and cubic filters stretched by 1/scale when shrinking, as onnxruntime and Pillow do). Separable: each output pixel
 /// is a weighted sum of input rows times input columns, with the weights of the ONNX specification (edge samples
 /// repeated outside the input).
 extension ONNXOperators {
@@ -41,11 +42,14 @@ extension ONNXOperators {
         guard ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "half_pixel_symmetric"].contains(transform) else {
             throw node.error("coordinate_transformation_mode '\(transform)' is not supported")
         }
-        if try node.int("antialias", default: 0) == 1 && scales[2...].contains(where: { $0 < 1 }) {
-            throw node.error("antialiased downsampling is not supported")
+        let antialias = try node.int("antialias", default: 0) == 1 && mode != "nearest"
+        func axisWeights(_ input: Int, _ output: Int, _ scale: Double) throws -> [[(Int, Double)]] {
+            antialias && scale < 1
+                ? antialiasedWeights(node, cubic: mode == "cubic", transform: transform, input: input, output: output, scale: scale)
+                : try weights(node, mode: mode, transform: transform, input: input, output: output, scale: scale)
         }
-        let rows = try weights(node, mode: mode, transform: transform, input: x.height, output: sizes[2], scale: scales[2])
-        let columns = try weights(node, mode: mode, transform: transform, input: x.width, output: sizes[3], scale: scales[3])
+        let rows = try axisWeights(x.height, sizes[2], scales[2])
+        let columns = try axisWeights(x.width, sizes[3], scales[3])
         var y = Tensor<S>(zeros: sizes)
         let (outH, outW) = (sizes[2], sizes[3])
         for p in 0..<(x.batch * x.channels) {
@@ -63,20 +67,53 @@ extension ONNXOperators {
         return y
     }
 
+    /// Antialiased weights when shrinking (`antialias` = 1): the linear (triangle) or cubic filter stretched by 1/scale
+    /// around each output pixel's source coordinate, sampled at the input pixel centres and renormalised to sum 1
+    /// (onnxruntime's upsample_antialias, Pillow's resampling). Taps beyond the input count at the edge pixels (edge
+    /// samples repeated), or are left out with `exclude_outside` (Pillow's behaviour).
+    static func antialiasedWeights(_ node: ONNXNode, cubic: Bool, transform: String, input: Int, output: Int, scale: Double) -> [[(Int, Double)]] {
+        let a = Double(node.float("cubic_coeff_a", default: -0.75))
+        let excludeOutside = (try? node.int("exclude_outside", default: 0)) == 1
+        let support = (cubic ? 2.0 : 1.0) / scale
+        func filter(_ d: Double) -> Double {
+            let d = abs(d)
+            if !cubic { return max(0, 1 - d) }
+            if d < 1 { return ((a + 2) * d - (a + 3)) * d * d + 1 }
+            if d < 2 { return ((a * d - 5 * a) * d + 8 * a) * d - 4 * a }
+            return 0
+        }
+        return (0..<output).map { o in
+            let centre = sourceCoordinate(Double(o), transform: transform, input: input, output: output, scale: scale) + 0.5
+            var first = Int((centre - support + 0.5).rounded(.down)), end = Int((centre + support + 0.5).rounded(.down))
+            if excludeOutside { (first, end) = (max(0, first), min(input, end)) }
+            var weights: [Int: Double] = [:]
+            var total = 0.0
+            for i in first..<max(first, end) {
+                let w = filter((Double(i) - centre + 0.5) * scale)
+                weights[min(max(i, 0), input - 1), default: 0] += w
+                total += w
+            }
+            guard total != 0 else { return [(min(max(Int(centre), 0), input - 1), 1)] }
+            return weights.sorted { $0.key < $1.key }.map { ($0.key, $0.value / total) }
+        }
+    }
+
+    /// The input coordinate of output index `x` under a coordinate_transformation_mode.
+    static func sourceCoordinate(_ x: Double, transform: String, input: Int, output: Int, scale: Double) -> Double {
+        switch transform {
+        case "pytorch_half_pixel": return output > 1 ? (x + 0.5) / scale - 0.5 : 0
+        case "align_corners": return output == 1 ? 0 : x * Double(input - 1) / Double(output - 1)
+        case "asymmetric": return x / scale
+        case "half_pixel_symmetric":
+            let adjustment = Double(output) / (scale * Double(input)), center = Double(input) / 2
+            return center * (1 - adjustment) + (x + 0.5) / scale - 0.5
+        default: return (x + 0.5) / scale - 0.5
+        }
+    }
+
     /// For each output index along one axis, the input indices and weights that make it.
     static func weights(_ node: ONNXNode, mode: String, transform: String, input: Int, output: Int, scale: Double) throws -> [[(Int, Double)]] {
-        func source(_ x: Int) -> Double {
-            let x = Double(x)
-            switch transform {
-            case "pytorch_half_pixel": return output > 1 ? (x + 0.5) / scale - 0.5 : 0
-            case "align_corners": return output == 1 ? 0 : x * Double(input - 1) / Double(output - 1)
-            case "asymmetric": return x / scale
-            case "half_pixel_symmetric":
-                let adjustment = Double(output) / (scale * Double(input)), center = Double(input) / 2
-                return center * (1 - adjustment) + (x + 0.5) / scale - 0.5
-            default: return (x + 0.5) / scale - 0.5
-            }
-        }
+        func source(_ x: Int) -> Double { sourceCoordinate(Double(x), transform: transform, input: input, output: output, scale: scale) }
         func clamp(_ i: Int) -> Int { Swift.min(Swift.max(i, 0), input - 1) }
         switch mode {
         case "nearest":

@@ -35,7 +35,7 @@ enum ONNXOperators {
         "DepthToSpace", "Mul", "Add", "Sub", "Div", "InstanceNormalization", "GroupNormalization", "Pad", "Gemm", "MatMul",
         "Reshape", "Flatten", "Concat", "Identity", "Constant", "Clip", "Dropout", "Shape", "Unsqueeze", "Squeeze",
         "Gather", "Cast", "Slice", "Transpose", "Mod", "Pow",
-    ]).union(unaryOperators).union(moreOperators).union(poolingOperators)
+    ]).union(unaryOperators).union(moreOperators).union(poolingOperators).union(signalOperators)
 
     @_specialize(where S == Float)
     @_specialize(where S == Double)
@@ -116,7 +116,8 @@ enum ONNXOperators {
         case "Resize", "Upsample":
             return [.real(try resize(node, inputs, opset: opset))]
         default:
-            if let result = try runMore(node, inputs, opset: opset) ?? runPooling(node, inputs, opset: opset) { return result }
+            if let result = try runMore(node, inputs, opset: opset) ?? runPooling(node, inputs, opset: opset)
+                ?? runSignal(node, inputs, opset: opset) { return result }
             throw node.error("unsupported operator (supported: \(supported.sorted().joined(separator: ", ")))")
         }
     }
