@@ -1,13 +1,16 @@
 #!/usr/bin/env python3
 """A corpus of real decoder architectures, random weights and small channels, exported with torch.onnx.export
-(TorchScript exporter, opset 17) with onnxruntime's output on a fixed input: the conformance set of
+(TorchScript exporter, opset 17, or the dynamo exporter, opset 18) with onnxruntime's output on a fixed input: the conformance set of
 `RealDecoderTests`.
 
 Where the library installs (diffusers, with `pip install --no-deps diffusers huggingface_hub safetensors` plus the
 few pure-Python modules it imports), the model comes from it; otherwise the module is a faithful copy of the
 original code (the layers, paddings, normalisations and resampling each architecture uses), as noted per model.
 
-Run once (needs torch, onnx, onnxruntime, numpy; diffusers for the two diffusers models):
+Models marked dynamo are exported by torch.onnx's dynamo exporter (opset 18; needs onnxscript), the others by the
+TorchScript exporter (opset 17).
+
+Run once (needs torch, onnx, onnxruntime, numpy, onnxscript; diffusers for the diffusers models):
   python3 scripts/make_real_decoders.py [NAME ...]
 Writes Tests/DecoderSpectraTests/Fixtures/real-decoders/<name>/: model.onnx, input.npy, output.npy, source.txt.
 """
@@ -25,9 +28,10 @@ ROOT = os.path.join(os.path.dirname(__file__), "..", "Tests", "DecoderSpectraTes
 MODELS = {}
 
 
-def model(name, source):
+def model(name, source, dynamo=False):
+    """Registers a model; `dynamo` exports it with torch.onnx's dynamo exporter (opset 18) instead of TorchScript's."""
     def register(build):
-        MODELS[name] = (build, source)
+        MODELS[name] = (build, source, dynamo)
         return build
     return register
 
@@ -405,8 +409,101 @@ def stylegan():
     return Synthesis(), torch.randn(1, 16)
 
 
+# ---- dynamo exporter ------------------------------------------------------------------------------------------------
+# torch.onnx.export(..., dynamo=True): opset 18, other node names and patterns (DFT for torch.fft, antialiased Resize,
+# functions inlined, constants folded by onnxscript's optimiser).
+
+@model("lama-ffc-decoder", "copy of LaMa's FFC resnet blocks (FourierUnit: rfftn, 1x1 conv, BN, ReLU, irfftn) and its "
+                           "ConvTranspose decoder; dynamo exporter (DFT)", dynamo=True)
+def lama():
+    class FourierUnit(nn.Module):
+        def __init__(self, c):
+            super().__init__()
+            self.conv = nn.Conv2d(2 * c, 2 * c, 1, bias=False)
+            self.bn = nn.BatchNorm2d(2 * c)
+
+        def forward(self, x):
+            b, c, h, w = x.shape
+            f = torch.fft.rfftn(x, dim=(-2, -1), norm="ortho")
+            f = torch.stack((f.real, f.imag), dim=-1).permute(0, 1, 4, 2, 3).contiguous().view(b, -1, h, w // 2 + 1)
+            f = torch.relu(self.bn(self.conv(f)))
+            f = f.view(b, -1, 2, h, w // 2 + 1).permute(0, 1, 3, 4, 2).contiguous()
+            return torch.fft.irfftn(torch.complex(f[..., 0], f[..., 1]), s=(h, w), dim=(-2, -1), norm="ortho")
+
+    class SpectralTransform(nn.Module):
+        def __init__(self, c):
+            super().__init__()
+            self.conv1 = nn.Sequential(nn.Conv2d(c, c // 2, 1, bias=False), nn.BatchNorm2d(c // 2), nn.ReLU())
+            self.fu = FourierUnit(c // 2)
+            self.conv2 = nn.Conv2d(c // 2, c, 1, bias=False)
+
+        def forward(self, x):
+            x = self.conv1(x)
+            return self.conv2(x + self.fu(x))
+
+    class FFCBlock(nn.Module):
+        """One FFC layer with local (3x3, reflect) and global (spectral) halves, as in LaMa's FFC_BN_ACT."""
+        def __init__(self, c):
+            super().__init__()
+            half = c // 2
+            self.l2l = nn.Conv2d(half, half, 3, padding=1, padding_mode="reflect", bias=False)
+            self.g2l = nn.Conv2d(half, half, 3, padding=1, padding_mode="reflect", bias=False)
+            self.l2g = nn.Conv2d(half, half, 3, padding=1, padding_mode="reflect", bias=False)
+            self.g2g = SpectralTransform(half)
+            self.bn_l, self.bn_g = nn.BatchNorm2d(half), nn.BatchNorm2d(half)
+
+        def forward(self, x):
+            local, glob = x.chunk(2, dim=1)
+            out_l = torch.relu(self.bn_l(self.l2l(local) + self.g2l(glob)))
+            out_g = torch.relu(self.bn_g(self.l2g(local) + self.g2g(glob)))
+            return x + torch.cat((out_l, out_g), dim=1)
+
+    c = 8
+    net = nn.Sequential(FFCBlock(c), FFCBlock(c),
+                        nn.ConvTranspose2d(c, c, 3, 2, 1, 1), nn.BatchNorm2d(c), nn.ReLU(),
+                        nn.ConvTranspose2d(c, c, 3, 2, 1, 1), nn.BatchNorm2d(c), nn.ReLU(),
+                        nn.ReflectionPad2d(3), nn.Conv2d(c, 3, 7), nn.Sigmoid())
+    return net, torch.randn(1, c, 8, 8)
+
+
+@model("pyramid-decoder", "a multi-scale decoder (pix2pixHD-style): bilinear x2 stages with a coarse branch from an "
+                          "antialiased bilinear downsampling of the fine output; dynamo exporter (Resize antialias=1)",
+       dynamo=True)
+def pyramid():
+    class Pyramid(nn.Module):
+        def __init__(self, c=8):
+            super().__init__()
+            self.head = nn.Conv2d(4, c, 3, padding=1)
+            self.up = nn.Sequential(nn.Upsample(scale_factor=2, mode="bilinear", align_corners=False), nn.Conv2d(c, c, 3, padding=1),
+                                    nn.LeakyReLU(0.2))
+            self.coarse = nn.Conv2d(c, c, 3, padding=1)
+            self.rgb = nn.Conv2d(c, 3, 1)
+
+        def forward(self, z):
+            fine = self.up(self.up(self.head(z)))
+            coarse = F.interpolate(fine, scale_factor=0.5, mode="bilinear", antialias=True, align_corners=False)
+            coarse = F.interpolate(torch.tanh(self.coarse(coarse)), scale_factor=2, mode="nearest")
+            return self.rgb(fine + coarse)
+    return Pyramid(), torch.randn(1, 4, 6, 6)
+
+
+@model("sd-vae-decoder-dynamo", "diffusers AutoencoderKL decoder as sd-vae-decoder, dynamo exporter", dynamo=True)
+def sd_vae_dynamo():
+    return sd_vae()
+
+
+@model("real-esrgan-compact-dynamo", "copy of Real-ESRGAN SRVGGNetCompact as real-esrgan-compact, dynamo exporter", dynamo=True)
+def srvgg_dynamo():
+    return srvgg()
+
+
+@model("fast-style-transfer-dynamo", "copy of the fast style transfer network as fast-style-transfer, dynamo exporter", dynamo=True)
+def style_dynamo():
+    return style()
+
+
 def export(name):
-    build, source = MODELS[name]
+    build, source, dynamo = MODELS[name]
     torch.manual_seed(11)
     module, example = build()
     randomize_norms(module)
@@ -416,11 +513,21 @@ def export(name):
     os.makedirs(folder)
     path = os.path.join(folder, "model.onnx")
     with torch.no_grad():
-        torch.onnx.export(module, (example,), path, dynamo=False, opset_version=17, input_names=["input"], output_names=["output"])
+        if dynamo:
+            torch.onnx.export(module, (example,), path, dynamo=True, opset_version=18, input_names=["input"], output_names=["output"],
+                              external_data=False)
+        else:
+            torch.onnx.export(module, (example,), path, dynamo=False, opset_version=17, input_names=["input"], output_names=["output"])
     x = example.numpy().astype(np.float32)
     np.save(os.path.join(folder, "input.npy"), x)
     session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-    np.save(os.path.join(folder, "output.npy"), session.run(["output"], {"input": x})[0])
+    output = session.run(["output"], {"input": x})[0]
+    np.save(os.path.join(folder, "output.npy"), output)
+    with torch.no_grad():  # the export must mean what the module computes
+        reference = module(example).numpy()
+    difference = np.linalg.norm(output - reference) / max(np.linalg.norm(reference), 1e-30)
+    if difference > 1e-4:
+        raise RuntimeError(f"onnxruntime and torch differ by {difference:.2e} (relative L2)")
     with open(os.path.join(folder, "source.txt"), "w") as f:
         f.write(source + "\n")
 

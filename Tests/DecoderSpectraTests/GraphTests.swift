@@ -132,6 +132,38 @@ extension GraphTests {
 }
 
 extension GraphTests {
+    /// LayerNormalization over [C, H, W] (axis 1) or [H, W] (axis 2) with a gain constant over the map is a per-image
+    /// affine map (surrogate, prediction to 1e-10 in Double); with a gain that varies over the map, or along the last
+    /// axis alone, it has no rule, and says why.
+    @Test func layerNormalizationLabels() throws {
+        func stage(axis: Int, spatialGain: Bool) throws -> LayerVerification {
+            var builder = ONNXBuilder()
+            builder.opset = 17
+            builder.inputShape = [2, 3, 4, 5]
+            let shape: [Int64] = axis == 1 ? [3, 4, 5] : axis == 2 ? [4, 5] : [5]
+            let count = Int(shape.reduce(1, *))
+            let gains = (0..<count).map { i -> Float in spatialGain ? Float(i % 7) / 7 + 0.5 : Float(i / 20) + 0.5 }
+            builder.floats("scale", shape: shape, values: gains)
+            builder.floats("bias", shape: shape, values: (0..<count).map { i in spatialGain ? 0.2 : Float(i / 20) * 0.1 })
+            builder.node("LayerNormalization", ["x", "scale", "bias"], ["y"], [ONNXBuilder.attribute("axis", int: Int64(axis))], name: "ln")
+            let graph = try ModelGraph.load(onnx: try builder.write(to: temporaryFolder()))
+            return try #require(try graph.trace(Tensor<Double>(shape: [2, 3, 4, 5]) { Double(($0 * 17) % 31) / 31 + Double($0 % 4) }).stages.first)
+                .verification
+        }
+        let perImage = try stage(axis: 1, spatialGain: false)
+        #expect(perImage.rule == "surrogate" && perImage.detail.contains("[C, H, W]"))
+        #expect(try #require(perImage.relativeError) < 1e-10)
+        let spatial = try stage(axis: 1, spatialGain: true)
+        #expect(spatial.rule == "unavailable" && spatial.detail.contains("varies over the map"))
+        let perChannel = try stage(axis: 2, spatialGain: false)
+        #expect(perChannel.rule == "surrogate" && perChannel.detail.contains("[H, W]"))
+        #expect(try #require(perChannel.relativeError) < 1e-10)
+        let rows = try stage(axis: -1, spatialGain: false)
+        #expect(rows.rule == "unavailable" && rows.detail.contains("last axis"))
+    }
+}
+
+extension GraphTests {
     /// A dilated convolution is the convolution with the dilated kernel: after a circular (wrap) Pad it is exact, to
     /// 1e-10 in Double, as torch's dilated circular convolutions export.
     @Test func dilatedCircularConvolutionIsExact() throws {

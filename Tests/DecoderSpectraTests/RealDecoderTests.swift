@@ -11,8 +11,17 @@ import Testing
     static let folder = fixturesURL.appendingPathComponent("real-decoders")
     static let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
 
-    @Test func theCorpusIsThere() {
-        #expect(Self.names.count >= 16)
+    /// At least 21 decoders, some exported by the dynamo exporter (opset 18: DFT in LaMa's Fourier units, antialiased
+    /// Resize in the pyramid decoder).
+    @Test func theCorpusIsThere() throws {
+        #expect(Self.names.count >= 21)
+        let dynamo = Self.names.filter { (try? String(contentsOf: Self.folder.appendingPathComponent("\($0)/source.txt"), encoding: .utf8))?
+            .contains("dynamo exporter") == true }
+        #expect(dynamo.count >= 5)
+        for name in ["lama-ffc-decoder", "pyramid-decoder"] {
+            let graph = try ModelGraph.load(onnx: Self.folder.appendingPathComponent("\(name)/model.onnx"))
+            #expect(graph.nodes.contains { $0.typeName == (name == "lama-ffc-decoder" ? "DFT" : "Resize") }, "\(name)")
+        }
     }
 
     @Test(arguments: names)

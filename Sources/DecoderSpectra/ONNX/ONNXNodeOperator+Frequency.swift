@@ -117,12 +117,72 @@ extension ONNXNodeOperator {
             let shown = "a from \(String(format: "%.3g", gains.min() ?? 0)) to \(String(format: "%.3g", gains.max() ?? 0))"
             return FrequencyPrediction(.surrogate("per-image affine map a·x + b from the input's statistics (\(shown)); "
                                                   + "H = a·G plus M·N·b at DC"), out)
+        case "LayerNormalization":
+            return try layerNormalizationPrediction(spectra.first ?? nil, inputs)
         case "DepthToSpace":
             guard let g = spectra.first ?? nil else { return nil }
             return FrequencyPrediction(.exact("pixel shuffle: tiling with phase shifts [D]"), try depthToSpaceSpectrum(g))
         default:
             return nil
         }
+    }
+
+    /// LayerNormalization on an NCHW map. Over [C, H, W] (axis 1) the statistics are per image, over [H, W] (axis 2)
+    /// per image and channel; either way, with a gain and offset constant over the map (per channel), it is an affine map
+    /// per image and channel, like InstanceNormalization (surrogate, the prediction computed from the input's
+    /// statistics). A gain that varies over the map multiplies by a spatial pattern (a convolution of spectra), and a
+    /// normalisation along the last axis alone (rows of an NCHW map; the pixels of torch's channels-last LayerNorm)
+    /// divides each line by its own statistics: neither has a per-frequency rule.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    private func layerNormalizationPrediction<S: TensorScalar>(_ g: Spectrum<S>?, _ inputs: [TensorValue<S>?]) throws -> FrequencyPrediction<S>? {
+        guard let g, case let .real(x)? = inputs.first ?? nil, x.rank == 4, case let .real(scale)? = inputs.count > 1 ? inputs[1] : nil else {
+            return nil
+        }
+        var axis = try node.int("axis", default: -1)
+        if axis < 0 { axis += 4 }
+        guard axis == 1 || axis == 2 else {
+            return FrequencyPrediction(.unavailable(axis == 3
+                ? "normalises every line along the last axis (rows of an NCHW map, pixels of a channels-last one) by its own "
+                    + "statistics: not an affine map of the image, no per-frequency rule"
+                : "normalises over the batch axis too: no per-image rule"), nil)
+        }
+        let bias: Tensor<S>? = inputs.count > 2 ? { if case let .real(b)? = inputs[2] { return b } else { return nil } }() : nil
+        let (channels, plane) = (x.channels, x.height * x.width)
+        let gainChannels = axis == 1 ? channels : 1
+        guard scale.count == gainChannels * plane, bias == nil || bias!.count == scale.count else { return nil }
+        // The gain (and offset) of each channel, when constant over the map.
+        func perChannel(_ t: Tensor<S>) -> [Double]? {
+            var values: [Double] = []
+            for c in 0..<gainChannels {
+                let v = t.scalars[c * plane].float64
+                guard (0..<plane).allSatisfy({ t.scalars[c * plane + $0].float64 == v }) else { return nil }
+                values.append(v)
+            }
+            return (0..<channels).map { values[axis == 1 ? $0 : 0] }
+        }
+        guard let gains = perChannel(scale), let offsets = bias.map(perChannel) ?? [Double](repeating: 0, count: channels) else {
+            return FrequencyPrediction(.unavailable("a gain or offset that varies over the map: a product with a spatial pattern "
+                                                    + "(a convolution of spectra), no per-frequency rule"), nil)
+        }
+        let groups = axis == 1 ? 1 : channels
+        let statistics = ONNXOperators.normalizationStatistics(x, groups: groups, epsilon: Double(node.float("epsilon", default: 1e-5)))
+        var out = g
+        let size = Double(g.planeSize)
+        var applied: [Double] = []
+        for b in 0..<g.batch {
+            for c in 0..<channels {
+                let (mean, inverse) = statistics[b * groups + (axis == 1 ? 0 : c)]
+                let a = gains[c] * inverse, offset = offsets[c] - a * mean
+                applied.append(a)
+                let base = (b * channels + c) * g.planeSize
+                for i in base..<(base + g.planeSize) { out.values[i] = out.values[i].multiplied(by: S(a)) }
+                out.values[base] = out.values[base] + Complex(S(size * offset), 0)
+            }
+        }
+        let shown = "a from \(String(format: "%.3g", applied.min() ?? 0)) to \(String(format: "%.3g", applied.max() ?? 0))"
+        return FrequencyPrediction(.surrogate("per-image affine map a·x + b from the input's statistics over \(axis == 1 ? "[C, H, W]" : "[H, W]") "
+                                              + "(\(shown)); H = a·G plus M·N·b at DC"), out)
     }
 
     /// torch exports `padding_mode="circular"` as Slice/Concat wrap-around followed by a Conv without padding. When a
