@@ -203,3 +203,31 @@ enum Conv2dRuleProbe {
         return conv.spectralRule(for: [1, 2, 8, 8])
     }
 }
+
+extension GraphTests {
+    /// torch's shape arithmetic (Shape → Gather → Concat → Reshape in diffusers' attention) is recognised and computed
+    /// once per input shape: the nodes are listed, and runs with another input size in between give the same values as
+    /// fresh graphs (the cache is keyed by the input's shape and precision).
+    @Test func shapeArithmeticIsComputedOncePerInputShape() throws {
+        var builder = ONNXBuilder()
+        builder.opset = 17
+        builder.inputShape = [1, 2, -1, -1]
+        builder.int64s("zero", shape: [1], values: [0])
+        builder.int64s("minus1", shape: [1], values: [-1])
+        builder.node("Shape", ["x"], ["shape"], [], name: "shape")
+        builder.node("Gather", ["shape", "zero"], ["batch"], [ONNXBuilder.attribute("axis", int: 0)], name: "gather")
+        builder.node("Concat", ["batch", "minus1"], ["flat"], [ONNXBuilder.attribute("axis", int: 0)], name: "concat")
+        builder.node("Reshape", ["x", "flat"], ["rows"], [], name: "reshape")
+        builder.node("Softmax", ["rows"], ["weights"], [ONNXBuilder.attribute("axis", int: 1)], name: "softmax")
+        builder.node("Reshape", ["weights", "shape"], ["y"], [], name: "back")
+        let url = try builder.write(to: temporaryFolder())
+        let graph = try ModelGraph.load(onnx: url)
+        #expect(graph.shapeSubgraph == ["shape", "gather", "concat"])
+        let small = Tensor<Float>(shape: [1, 2, 3, 4]) { Float($0 % 5) }, large = Tensor<Float>(shape: [1, 2, 6, 5]) { Float($0 % 7) }
+        for x in [small, large, small, large] {
+            let cached = try graph.forward(x), fresh = try ModelGraph.load(onnx: url).forward(x)
+            #expect(cached == fresh && cached.shape == x.shape)
+        }
+        #expect(try graph.forward(small.converted(to: Double.self)).shape == small.shape)
+    }
+}

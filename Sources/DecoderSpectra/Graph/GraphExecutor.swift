@@ -1,5 +1,6 @@
 /// The spatial run of a `ModelGraph`: nodes in order, values by name. The spectral tracer (`forEachStage`) and every
-/// command run graphs through `evaluate`, so a chain and an imported ONNX graph execute the same way.
+/// command run nodes through `outputs(of:…)` (shape arithmetic cached per input shape), so a chain and an imported ONNX
+/// graph execute the same way.
 extension ModelGraph {
     /// Runs the graph up to and including the node `until` (all when nil); returns every value: the input, the
     /// constants and every node output. For tests and small inputs: nothing is dropped.
@@ -11,7 +12,9 @@ extension ModelGraph {
         var values: [String: TensorValue<S>] = constants.mapValues { $0.converted(to: S.self) }
         values[inputName] = .real(input)
         for node in nodes.prefix(last + 1) {
-            for (name, value) in zip(node.outputs, try evaluate(node, values: values)) where !name.isEmpty { values[name] = value }
+            let context = GraphContext(node: node, graph: self, values: values, spectra: [:])
+            let outputs = try outputs(of: node, inputs: context.inputs, context: context, inputShape: input.shape)
+            for (name, value) in zip(node.outputs, outputs) where !name.isEmpty { values[name] = value }
         }
         return values
     }
@@ -24,14 +27,6 @@ extension ModelGraph {
             throw SpectraError.invalidModel(file: source, reason: "the graph's output is not a real tensor")
         }
         return y
-    }
-
-    /// Runs one node on the current values; errors name the node.
-    @_specialize(where S == Float)
-    @_specialize(where S == Double)
-    func evaluate<S: TensorScalar>(_ node: GraphNode, values: [String: TensorValue<S>]) throws -> [TensorValue<S>] {
-        let context = GraphContext(node: node, graph: self, values: values, spectra: [:])
-        return try naming(node) { try node.op.forward(context.inputs, context: context) }
     }
 
     /// The input as the graph takes it: a [B, F] graph input is read from an [H, W] file as [batch, features];

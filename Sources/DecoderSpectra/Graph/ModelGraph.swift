@@ -42,6 +42,9 @@ public struct ModelGraph: Sendable {
     let producers: [String: Int]
     /// The layers of a chain, kept for training and model JSON export (nil for graphs that are not chains of layers).
     public var chain: Sequential?
+    /// Nodes that compute from the input's shape only, and their values per input shape (`ShapeSubgraph.swift`).
+    let shapeOnly: Set<Int>
+    let shapeCache = ShapeSubgraphCache()
 
     init(name: String, summary: String, source: String, inputName: String, declaredInputShape: [Int?]?, inputChannels: Int,
          inputSize: (Int, Int), nodes: [GraphNode], outputs: [String], constants: [String: ONNXValue], chain: Sequential?) {
@@ -57,6 +60,7 @@ public struct ModelGraph: Sendable {
         self.constants = constants
         self.chain = chain
         producers = Dictionary(nodes.flatMap { n in n.outputs.map { ($0, n.index) } }, uniquingKeysWith: { first, _ in first })
+        shapeOnly = Self.shapeOnlyNodes(nodes, constants: Set(constants.keys))
     }
 
     /// A built-in name, a model JSON file, or an ONNX file exported by `torch.onnx.export` (what `--model` takes).

@@ -40,7 +40,7 @@ extension ModelGraph {
             // inputs and earlier values and spectra.
             let context = GraphContext(node: node, graph: self, values: values, spectra: state)
             let inputs = context.inputs
-            let outputs = try naming(node) { try node.op.forward(inputs, context: context) }
+            let outputs = try outputs(of: node, inputs: inputs, context: context, inputShape: input.shape)
             for (name, value) in zip(node.outputs, outputs) where !name.isEmpty { values[name] = value }
             if let outputName = node.outputs.first, case let .real(output)? = outputs.first, output.rank == 4 {
                 let actual = FFT2D.forward(output)
