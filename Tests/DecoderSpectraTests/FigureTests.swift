@@ -80,3 +80,15 @@ import Testing
         #expect(NiceTicks.label(-40) == "-40" && NiceTicks.label(2.5e6) == "2.5e6")
     }
 }
+
+/// Long node names in figures keep their last path segments whole; short names are left alone.
+@Test func displayNamesKeepTheEndOfModulePaths() {
+    #expect(DisplayName.short("conv1") == "conv1")
+    let path = "/decoder/up_blocks.0/resnets.1/conv2/Conv"
+    #expect(DisplayName.short(path) == "…/resnets.1/conv2/Conv")  // 34 characters with up_blocks.0: over 32
+    #expect(DisplayName.short(path, maxLength: 40) == "…/up_blocks.0/resnets.1/conv2/Conv")
+    #expect(DisplayName.short(path, maxLength: 18) == "…/conv2/Conv")
+    let word = String(repeating: "a", count: 20) + String(repeating: "b", count: 20)
+    let short = DisplayName.short(word, maxLength: 11)
+    #expect(short == "aaaaa…bbbbb" && short.count == 11)
+}

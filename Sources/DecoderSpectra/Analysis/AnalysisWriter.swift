@@ -137,7 +137,7 @@ public struct AnalysisWriter {
             if index < saved.count { (info.spectrumFile, info.featureFile) = saved[index] }
             if options.saveFigures {
                 info.figure = "figures/\(stem).png"
-                try figure(shown, title: "\(index + 1) \(stage.name) (\(stage.type)) \(stage.rows)×\(stage.columns)" + windowNote,
+                try figure(shown, title: "\(index + 1) \(DisplayName.short(stage.name)) (\(stage.type)) \(stage.rows)×\(stage.columns)" + windowNote,
                            base: folder.url("figures/\(stem)"), range: range)
             }
             if AnalysisSummary.isCharted(stage.type, kinds: options.chartedKinds) { curves.append((stage.name, shownRadial.frequency, shownRadial.power)) }

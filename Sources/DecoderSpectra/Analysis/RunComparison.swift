@@ -81,7 +81,7 @@ public struct RunComparison: Codable, Sendable {
                     let stem = String(format: "%02d-", result.layers.count + 1) + SafePath.fileName(difference.name)
                     difference.figure = "figures/\(stem).difference.png"
                     try SpectrumFigure.differenceMap(decibels: decibels, rows: mapA.shape[0], columns: mapA.shape[1],
-                                                     title: "\(difference.name): power B − A (dB)")
+                                                     title: "\(DisplayName.short(difference.name, maxLength: 48)): power B − A (dB)")
                         .write(base: folder.url("figures/\(stem).difference"))
                 }
             }

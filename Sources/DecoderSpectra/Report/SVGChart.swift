@@ -43,7 +43,7 @@ public enum SVGChart {
         let every = max(1, names.count / 40)
         for (k, name) in names.enumerated() where k % every == 0 {
             let x = px(Double(k + 1))
-            let label = name.count > 18 ? String(name.prefix(8)) + "…" + String(name.suffix(9)) : name
+            let label = DisplayName.short(name, maxLength: 18)
             svg += "<line x1=\"\(x)\" y1=\"\(top + plotH)\" x2=\"\(x)\" y2=\"\(top + plotH + 4)\" stroke=\"#333\"/>"
             svg += "<text transform=\"translate(\(x + 3) \(top + plotH + 8)) rotate(45)\" font-size=\"9\">\(HTML.escape(label))</text>"
         }
