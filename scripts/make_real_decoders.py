@@ -10,7 +10,8 @@ original code (the layers, paddings, normalisations and resampling each architec
 Models marked dynamo are exported by torch.onnx's dynamo exporter (opset 18; needs onnxscript), the others by the
 TorchScript exporter (opset 17).
 
-Run once (needs torch, onnx, onnxruntime, numpy, onnxscript; diffusers for the diffusers models):
+Run once (needs torch, onnx, onnxruntime, numpy, onnxscript; diffusers for the diffusers models, compressai and einops
+for the CompressAI one, all installed with `pip install --no-deps` so that the CPU torch stays):
   python3 scripts/make_real_decoders.py [NAME ...]
 Writes Tests/DecoderSpectraTests/Fixtures/real-decoders/<name>/: model.onnx, input.npy, output.npy, source.txt.
 """
@@ -407,6 +408,43 @@ def stylegan():
             x = F.interpolate(x, scale_factor=2, mode="bilinear", align_corners=False)
             return self.rgb(self.c2(x, w))
     return Synthesis(), torch.randn(1, 16)
+
+
+# ---- compressai (pip install --no-deps compressai einops) ------------------------------------------------------------
+# compressai's package __init__ imports its point-cloud datasets and losses (torch_geometric, pandas, torchvision, ...),
+# which the synthesis transforms never use: those imports are answered with empty stand-in modules.
+
+def import_compressai_models():
+    import importlib.abc
+    import importlib.machinery
+    from unittest import mock
+
+    class StandIns(importlib.abc.MetaPathFinder, importlib.abc.Loader):
+        prefixes = ("torch_geometric", "torchvision", "pointops", "pandas", "plyfile", "h5py", "scipy", "pytorch_msssim")
+
+        def find_spec(self, name, path, target=None):
+            if name.split(".")[0] in self.prefixes:
+                return importlib.machinery.ModuleSpec(name, self, is_package=True)
+            return None
+
+        def create_module(self, spec):
+            module = mock.MagicMock()
+            module.__path__, module.__spec__ = [], spec
+            return module
+
+        def exec_module(self, module):
+            pass
+
+    sys.meta_path.insert(0, StandIns())
+    import compressai.models
+    return compressai.models
+
+
+@model("compressai-factorized-prior-synthesis", "compressai.models.FactorizedPrior(8, 12).g_s, the library's own synthesis "
+                                                "transform (ConvTranspose x2 with inverse GDN)")
+def compressai_factorized():
+    models = import_compressai_models()
+    return models.FactorizedPrior(8, 12).g_s, torch.randn(1, 12, 4, 4)
 
 
 # ---- dynamo exporter ------------------------------------------------------------------------------------------------
