@@ -204,6 +204,7 @@ def operator_zoo(name, opset):
              n("AveragePool", ["input"], ["avgpool_including"], kernel_shape=[3, 3], pads=[1, 1, 1, 1], count_include_pad=1),
              n("AveragePool", ["input"], ["avgpool_ceil"], kernel_shape=[2, 2], strides=[2, 2], ceil_mode=1),
              n("ArgMax", ["input"], ["argmax"], axis=1, keepdims=0), n("Cast", ["argmax"], ["argmax_float"], to=1),
+             n("ArgMin", ["input"], ["argmin"], axis=-1, keepdims=1), n("Cast", ["argmin"], ["argmin_float"], to=1),
              n("GatherElements", ["input", "picks"], ["gathered"], axis=3),
              n("Resize", ["input", "", "scales2"], ["resize_cubic"], mode="cubic", coordinate_transformation_mode="pytorch_half_pixel",
                cubic_coeff_a=-0.75),

@@ -70,6 +70,16 @@ def sd_vae():
     return Decode(vae), torch.randn(1, 4, 8, 8)
 
 
+@model("movq-decoder", "diffusers VQModel decoder with norm_type='spatial' (MoVQ, as in Kandinsky: vector quantiser "
+                       "with ArgMin, SpatialNorm resizing the latent to each feature map's size, GroupNorm, attention)")
+def movq():
+    from diffusers import VQModel
+    vq = VQModel(block_out_channels=(32, 32), layers_per_block=1, latent_channels=4, num_vq_embeddings=16, norm_num_groups=32,
+                 vq_embed_dim=4, norm_type="spatial", down_block_types=("DownEncoderBlock2D",) * 2,
+                 up_block_types=("UpDecoderBlock2D",) * 2)
+    return Decode(vq), torch.randn(1, 4, 8, 8)
+
+
 @model("taesd-decoder", "diffusers AutoencoderTiny decoder (TAESD: clamp, ReLU blocks, nearest x2)")
 def taesd():
     from diffusers import AutoencoderTiny

@@ -1,8 +1,9 @@
 /// Pooling, normalisation and re-arrangement operators with spatial structure: MaxPool and AveragePool (any kernel,
-/// strides, pads, dilations, ceil_mode, count_include_pad), LayerNormalization, PRelu, SpaceToDepth, ArgMax and
+/// strides, pads, dilations, ceil_mode, count_include_pad), LayerNormalization, PRelu, SpaceToDepth, ArgMax, ArgMin and
 /// GatherElements, as the ONNX operator specification defines them. Every error names the node.
 extension ONNXOperators {
-    static let poolingOperators: Set = ["MaxPool", "AveragePool", "LayerNormalization", "PRelu", "SpaceToDepth", "ArgMax", "GatherElements"]
+    static let poolingOperators: Set = ["MaxPool", "AveragePool", "LayerNormalization", "PRelu", "SpaceToDepth", "ArgMax", "ArgMin",
+                                         "GatherElements"]
 
     @_specialize(where S == Float)
     @_specialize(where S == Double)
@@ -61,8 +62,9 @@ extension ONNXOperators {
                 }
             }
             return [.real(y)]
-        case "ArgMax":
+        case "ArgMax", "ArgMin":  // ArgMin: a vector quantiser's nearest codebook entry (MoVQ)
             let x = try args.real(0)
+            let minimum = node.opType == "ArgMin"
             var axis = try node.int("axis", default: 0)
             if axis < 0 { axis += x.rank }
             guard axis >= 0 && axis < x.rank, x.shape[axis] > 0 else { throw node.error("axis out of range for \(describeShape(x.shape))") }
@@ -74,7 +76,7 @@ extension ONNXOperators {
                     var best = 0
                     for k in 1..<n {
                         let (v, current) = (x.scalars[(o * n + k) * inner + j], x.scalars[(o * n + best) * inner + j])
-                        if v > current || (last && v == current) { best = k }
+                        if (minimum ? v < current : v > current) || (last && v == current) { best = k }
                     }
                     result.append(Int64(best))
                 }
