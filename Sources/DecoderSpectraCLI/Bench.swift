@@ -42,24 +42,29 @@ struct Bench: ParsableCommand {
             guard !sizeList.isEmpty, sizeList.allSatisfy({ $0 > 0 }), batch > 0 else {
                 throw SpectraError.invalidInput("--sizes must list positive integers and --batch be positive")
             }
-            Console.note("OpenBLAS \(BLASInfo.configuration), kernel \(BLASInfo.coreName), \(BLASInfo.threads) threads; "
-                         + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
+            Console.note(
+                "OpenBLAS \(BLASInfo.configuration), kernel \(BLASInfo.coreName), \(BLASInfo.threads) threads; "
+                    + "\(ProcessInfo.processInfo.activeProcessorCount) cores")
             var results: [Benchmark.Result] = []
             for name in models.split(separator: ",").map(String.init) {
                 let model = try BuiltinModels.model(named: name)
                 for size in sizeList {
                     let scale = try upsamplingFactor(model)
                     guard size % scale == 0 else { continue }
-                    let input = SyntheticImages.generate(.pinkNoise, count: batch, channels: model.inputChannels,
-                                                         height: size / scale, width: size / scale, seed: 1)
+                    let input = SyntheticImages.generate(
+                        .pinkNoise, count: batch, channels: model.inputChannels,
+                        height: size / scale, width: size / scale, seed: 1)
                     Console.progress("bench \(name) at \(size)x\(size), batch \(batch)")
                     results.append(try Benchmark.run(model: model, input: input, repeats: repeats))
                 }
             }
             // One training step of the scaled auto-encoder (forward, backward, Adam) at batch `batch`, 32×32.
             let ae = try BuiltinModels.model(named: "ae-small")
-            let images = SyntheticImages.generate(.deadLeaves, count: batch, channels: 3, height: 32, width: 32, seed: 1)
-            var trainer = try Trainer(model: ae, data: images, config: TrainingConfig(steps: repeats + 1, batchSize: batch, optimizer: "adam", learningRate: 1e-3))
+            let images = SyntheticImages.generate(
+                .deadLeaves, count: batch, channels: 3, height: 32, width: 32, seed: 1)
+            var trainer = try Trainer(
+                model: ae, data: images,
+                config: TrainingConfig(steps: repeats + 1, batchSize: batch, optimizer: "adam", learningRate: 1e-3))
             // As `train` runs it: one BLAS thread, the backward passes split the batch over the cores.
             let stepSeconds = try BLASInfo.withThreads(1) {
                 try trainer.trainStep()
@@ -67,24 +72,36 @@ struct Bench: ParsableCommand {
             }
             Console.endProgress()
             if json {
-                struct Report: Encodable { let models: [Benchmark.Result]; let trainingStepSeconds: Double
-                    enum CodingKeys: String, CodingKey { case models; case trainingStepSeconds = "training_step_ae_small_s" } }
+                struct Report: Encodable {
+                    let models: [Benchmark.Result]
+                    let trainingStepSeconds: Double
+                    enum CodingKeys: String, CodingKey {
+                        case models
+                        case trainingStepSeconds = "training_step_ae_small_s"
+                    }
+                }
                 try Console.printJSON(Report(models: results, trainingStepSeconds: stepSeconds))
                 return
             }
-            print("model                input              forward   conv      conv GF/s  sgemm GF/s  ratio  fft       bare fft  ratio  "
-                  + "T(u,v)    propagate  analysis  /(fwd+fft)")
+            print(
+                "model                input              forward   conv      conv GF/s  sgemm GF/s  ratio  fft       bare fft  ratio  "
+                    + "T(u,v)    propagate  analysis  /(fwd+fft)")
             for r in results {
-                print(col(r.model, 21) + col(describeShape(r.inputShape), 19) + col(ms(r.forwardSeconds), 10)
-                      + col(ms(r.convSeconds), 10) + col(String(format: "%.1f", r.convGFLOPS), 11)
-                      + col(String(format: "%.1f", r.sgemmGFLOPS), 12) + col(String(format: "%.2f", r.convGFLOPS / r.sgemmGFLOPS), 7)
-                      + col(ms(r.fftSeconds), 10) + col(ms(r.bareFFTSeconds), 10)
-                      + col(String(format: "%.2f", r.fftSeconds / r.bareFFTSeconds), 7)
-                      + col(ms(r.transferSeconds), 10) + col(ms(r.propagationSeconds), 11) + col(ms(r.analysisSeconds), 10)
-                      + String(format: "%.2f", r.analysisSeconds / (r.forwardSeconds + r.fftSeconds)))
+                print(
+                    col(r.model, 21) + col(describeShape(r.inputShape), 19) + col(ms(r.forwardSeconds), 10)
+                        + col(ms(r.convSeconds), 10) + col(String(format: "%.1f", r.convGFLOPS), 11)
+                        + col(String(format: "%.1f", r.sgemmGFLOPS), 12)
+                        + col(String(format: "%.2f", r.convGFLOPS / r.sgemmGFLOPS), 7)
+                        + col(ms(r.fftSeconds), 10) + col(ms(r.bareFFTSeconds), 10)
+                        + col(String(format: "%.2f", r.fftSeconds / r.bareFFTSeconds), 7)
+                        + col(ms(r.transferSeconds), 10) + col(ms(r.propagationSeconds), 11)
+                        + col(ms(r.analysisSeconds), 10)
+                        + String(format: "%.2f", r.analysisSeconds / (r.forwardSeconds + r.fftSeconds)))
             }
             print("targets: conv/sgemm >= 0.50, fft/bare <= 1.30, analysis/(forward + fft) <= 2")
-            print("training step, ae-small, batch \(batch), 32x32, Adam: \(ms(stepSeconds)) (\(String(format: "%.0f", Double(batch) / stepSeconds)) images/s)")
+            print(
+                "training step, ae-small, batch \(batch), 32x32, Adam: \(ms(stepSeconds)) (\(String(format: "%.0f", Double(batch) / stepSeconds)) images/s)"
+            )
         }
     }
 
@@ -94,5 +111,7 @@ struct Bench: ParsableCommand {
     }
 
     private func ms(_ seconds: Double) -> String { String(format: "%.1f ms", seconds * 1000) }
-    private func col(_ text: String, _ width: Int) -> String { text.padding(toLength: max(width, text.count + 1), withPad: " ", startingAt: 0) }
+    private func col(_ text: String, _ width: Int) -> String {
+        text.padding(toLength: max(width, text.count + 1), withPad: " ", startingAt: 0)
+    }
 }

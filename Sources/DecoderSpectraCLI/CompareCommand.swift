@@ -63,12 +63,18 @@ struct CompareCommand: ParsableCommand {
             let exists = manager.fileExists(atPath: text, isDirectory: &isFolder)
             let url = URL(fileURLWithPath: text)
             if exists && isFolder.boolValue {
-                if manager.fileExists(atPath: url.appendingPathComponent("summary.json").path) { self = .run(url) }
-                else if manager.fileExists(atPath: url.appendingPathComponent("checkpoint.json").path) { self = .checkpoint(url) }
-                else if manager.fileExists(atPath: url.appendingPathComponent("checkpoint/checkpoint.json").path) {
+                if manager.fileExists(atPath: url.appendingPathComponent("summary.json").path) {
+                    self = .run(url)
+                } else if manager.fileExists(atPath: url.appendingPathComponent("checkpoint.json").path) {
+                    self = .checkpoint(url)
+                } else if manager.fileExists(atPath: url.appendingPathComponent("checkpoint/checkpoint.json").path) {
                     self = .checkpoint(url.appendingPathComponent("checkpoint"))
-                } else { self = .dataset(text) }
-            } else if BuiltinModels.entry(named: text) != nil || [".onnx", ".json"].contains(where: { text.lowercased().hasSuffix($0) }) {
+                } else {
+                    self = .dataset(text)
+                }
+            } else if BuiltinModels.entry(named: text) != nil
+                || [".onnx", ".json"].contains(where: { text.lowercased().hasSuffix($0) })
+            {
                 self = .model(text)
             } else {
                 self = exists ? .dataset(text) : .model(text)  // neither: loading reports the unknown model
@@ -92,7 +98,9 @@ struct CompareCommand: ParsableCommand {
             }
             let comparison = try RunComparison.compare(folders["a"]!, folders["b"]!, into: folder, names: (a, b))
             try AtomicFile.write(try JSONFormatting.encode(comparison), to: folder.url("compare.json"))
-            try AtomicFile.write(HTMLReport.comparison(comparison, folder: folder.staging, command: invocation), to: folder.url("report.html"))
+            try AtomicFile.write(
+                HTMLReport.comparison(comparison, folder: folder.staging, command: invocation),
+                to: folder.url("report.html"))
             try folder.commit()
             if json {
                 print(String(decoding: try JSONFormatting.encode(comparison), as: UTF8.self))
@@ -122,23 +130,28 @@ struct CompareCommand: ParsableCommand {
             let output = try other.map { try RunComparison.outputShape(of: $0) }
             let channels = output?[1] ?? 3
             let size = inputs.size.flatMap(parseSize) ?? output.map { ($0[2], $0[3]) }
-            model = ModelGraph(chain: Sequential(name: "images", summary: "the images of \(path), no model", inputChannels: channels,
-                                                 inputSize: size ?? (0, 0), layers: []))
-            batches = try InputBatches(.files(path), channels: channels, size: size, limit: inputs.input == nil ? nil : inputs.images,
-                                       batchSize: nil)
+            model = ModelGraph(
+                chain: Sequential(
+                    name: "images", summary: "the images of \(path), no model", inputChannels: channels,
+                    inputSize: size ?? (0, 0), layers: []))
+            batches = try InputBatches(
+                .files(path), channels: channels, size: size, limit: inputs.input == nil ? nil : inputs.images,
+                batchSize: nil)
             source = path
         }
         Console.note("analysing \(label.uppercased()): \(model.name) on \(source)")
         let staged = try StagedDirectory(folder.url(label), force: false)
-        let analysis = try StreamingAnalysis.run(model, batches: batches, precision: Float.self,
-                                                 workers: ProcessInfo.processInfo.activeProcessorCount, singleThreadedBLAS: true,
-                                                 progress: { Console.progress("\(label.uppercased()): \($0) images") })
+        let analysis = try StreamingAnalysis.run(
+            model, batches: batches, precision: Float.self,
+            workers: ProcessInfo.processInfo.activeProcessorCount, singleThreadedBLAS: true,
+            progress: { Console.progress("\(label.uppercased()): \($0) images") })
         Console.endProgress()
         for note in batches.notes { Console.note("\(label.uppercased()): \(note)") }
         var options = AnalysisWriter.Options()
         options.command = invocation
         options.seed = seed
-        _ = try AnalysisWriter(options: options).write(analysis, source: source, files: batches.files, precision: "float", into: staged)
+        _ = try AnalysisWriter(options: options).write(
+            analysis, source: source, files: batches.files, precision: "float", into: staged)
         try staged.commit()
         return folder.url(label)
     }
@@ -146,24 +159,35 @@ struct CompareCommand: ParsableCommand {
     /// The inputs of a model side: --input files, or the built-in images at the model's input size.
     private func modelInputs(for model: ModelGraph) throws -> (InputBatches, String) {
         if let input = inputs.input {
-            return (try InputBatches(.files(input), channels: model.fileChannels, size: inputs.size.flatMap(parseSize), limit: inputs.images,
-                                     batchSize: nil), input)
+            return (
+                try InputBatches(
+                    .files(input), channels: model.fileChannels, size: inputs.size.flatMap(parseSize),
+                    limit: inputs.images,
+                    batchSize: nil), input
+            )
         }
         let (h, w) = inputs.size.flatMap(parseSize) ?? model.inputSize
         let kind = SyntheticImages.Kind(rawValue: inputs.data)!
-        return (try InputBatches(.synthetic(kind, count: inputs.images, channels: model.inputChannels, height: h, width: w, seed: seed),
-                                 channels: model.inputChannels, batchSize: nil),
-                "built-in \(kind.rawValue) images (seed \(seed))")
+        return (
+            try InputBatches(
+                .synthetic(kind, count: inputs.images, channels: model.inputChannels, height: h, width: w, seed: seed),
+                channels: model.inputChannels, batchSize: nil),
+            "built-in \(kind.rawValue) images (seed \(seed))"
+        )
     }
 
     private func printTable(_ comparison: RunComparison) {
         let width = max(5, comparison.layers.map(\.name.count).max() ?? 5)
         print("A: \(comparison.modelA) (\(a))\nB: \(comparison.modelB) (\(b))")
-        print("layer".padding(toLength: width, withPad: " ", startingAt: 0) + "   p_low A   p_low B   radial dB   map max |dB|")
+        print(
+            "layer".padding(toLength: width, withPad: " ", startingAt: 0)
+                + "   p_low A   p_low B   radial dB   map max |dB|")
         func cell(_ value: Double?) -> String { value.map { String(format: "%9.3g", $0) } ?? "        –" }
         for l in comparison.layers {
-            print(l.name.padding(toLength: width, withPad: " ", startingAt: 0) + " " + cell(l.pLowA) + " " + cell(l.pLowB) + "   "
-                  + cell(l.radialDifferenceDB) + "   " + cell(l.mapMaxAbsDB))
+            print(
+                l.name.padding(toLength: width, withPad: " ", startingAt: 0) + " " + cell(l.pLowA) + " " + cell(l.pLowB)
+                    + "   "
+                    + cell(l.radialDifferenceDB) + "   " + cell(l.mapMaxAbsDB))
         }
         if !comparison.unmatchedA.isEmpty || !comparison.unmatchedB.isEmpty {
             Console.note("unmatched layers: A \(comparison.unmatchedA), B \(comparison.unmatchedB)")

@@ -24,7 +24,10 @@ struct DecoderSpectraCommand: ParsableCommand {
               decoder-spectra bench
             """,
         version: DecoderSpectraVersion.current,
-        subcommands: [Demo.self, Analyze.self, MergeCommand.self, Verify.self, ExperimentCommand.self, TrainCommand.self, ReportCommand.self, CompareCommand.self, TransferCommand.self, Models.self, Bench.self]
+        subcommands: [
+            Demo.self, Analyze.self, MergeCommand.self, Verify.self, ExperimentCommand.self, TrainCommand.self,
+            ReportCommand.self, CompareCommand.self, TransferCommand.self, Models.self, Bench.self,
+        ]
     )
 
     static func main() {
@@ -52,7 +55,8 @@ struct DecoderSpectraCommand: ParsableCommand {
     /// subcommand's options are read off its own help text, so the list cannot drift from the declarations.
     static func misspelledOption(in arguments: [String]) -> String? {
         guard let name = arguments.first,
-              let sub = configuration.subcommands.first(where: { $0._commandName == name }) else { return nil }
+            let sub = configuration.subcommands.first(where: { $0._commandName == name })
+        else { return nil }
         let help = sub.helpMessage(columns: 400)
         var known = Set(["--help", "--version"])
         var rest = Substring(help)
@@ -63,7 +67,9 @@ struct DecoderSpectraCommand: ParsableCommand {
         }
         for argument in arguments.dropFirst() where argument.hasPrefix("--") && argument.count > 2 {
             let option = String(argument.split(separator: "=", maxSplits: 1)[0])
-            guard !known.contains(option), let close = NameSuggestion.closest(to: option, among: Array(known)), close != option else { continue }
+            guard !known.contains(option), let close = NameSuggestion.closest(to: option, among: Array(known)),
+                close != option
+            else { continue }
             return "Error: unknown option '\(option)' (did you mean '\(close)'?)\n"
                 + "Usage: see 'decoder-spectra \(name) --help'."
         }

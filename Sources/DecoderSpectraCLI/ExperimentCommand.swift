@@ -25,21 +25,33 @@ struct ExperimentCommand: ParsableCommand {
     @Argument(help: "Experiment name, or all.")
     var name: String
 
-    @Option(help: "Images: dead-leaves, pink-noise, white-noise, or a path (folder of PNG/JPEG/.npy, a CIFAR-10 .bin batch, a .npy array).")
+    @Option(
+        help:
+            "Images: dead-leaves, pink-noise, white-noise, or a path (folder of PNG/JPEG/.npy, a CIFAR-10 .bin batch, a .npy array)."
+    )
     var data: String = SyntheticImages.Kind.deadLeaves.rawValue
 
-    @Option(name: [.customLong("images"), .customLong("limit")],
-            help: "Number of images (--limit is the same option; files are read in name order). Default 16, 64 with --full.")
+    @Option(
+        name: [.customLong("images"), .customLong("limit")],
+        help: "Number of images (--limit is the same option; files are read in name order). Default 16, 64 with --full."
+    )
     var images: Int?
 
-    @Option(name: .customLong("size"), help: "Square image size, 64 or 64x64; files are centre-cropped and resized to it. Default: each experiment's own.")
+    @Option(
+        name: .customLong("size"),
+        help:
+            "Square image size, 64 or 64x64; files are centre-cropped and resized to it. Default: each experiment's own."
+    )
     var sizeOption: SquareSize?
     var size: Int? { sizeOption?.side }
 
     @Option(help: "Seed of weights and built-in images; weight draw d uses seed + d.")
     var seed: UInt64 = 0
 
-    @Option(help: "Independent weight initialisations per compared network (padding, weight-mean, placement, kernel-size, depth): verdicts are decided on the across-draw mean with its 95 % interval. Default 16, 32 with --full.")
+    @Option(
+        help:
+            "Independent weight initialisations per compared network (padding, weight-mean, placement, kernel-size, depth): verdicts are decided on the across-draw mean with its 95 % interval. Default 16, 32 with --full."
+    )
     var draws: Int?
 
     @Option(help: "Your model (built-in name, model JSON or .onnx) for fitness, depth and upsampling.")
@@ -48,10 +60,16 @@ struct ExperimentCommand: ParsableCommand {
     @Flag(help: "A smaller run: fewer Monte Carlo samples, training steps, seeds and networks (for smoke tests).")
     var quick = false
 
-    @Flag(help: "The paper's sizes and longer runs (shift at 64x64 with 64 kernels, more samples, steps, draws and images); can take hours, see --resume.")
+    @Flag(
+        help:
+            "The paper's sizes and longer runs (shift at 64x64 with 64 kernels, more samples, steps, draws and images); can take hours, see --resume."
+    )
     var full = false
 
-    @Flag(help: "With all: keep the experiments that a killed run with the same settings finished (kept beside --out until the run completes).")
+    @Flag(
+        help:
+            "With all: keep the experiments that a killed run with the same settings finished (kept beside --out until the run completes)."
+    )
     var resume = false
 
     @Option(help: "Output folder (default: experiments-output/<name>, or experiments-output for all).")
@@ -70,7 +88,9 @@ struct ExperimentCommand: ParsableCommand {
             throw ValidationError("unknown experiment '\(name)'\(hint); choose one of \(names.joined(separator: ", "))")
         }
         if let images, images < 1 || images > 65536 { throw ValidationError("--images must be between 1 and 65536") }
-        if let draws, draws < 2 || draws > 4096 { throw ValidationError("--draws must be between 2 and 4096 (a confidence interval needs two)") }
+        if let draws, draws < 2 || draws > 4096 {
+            throw ValidationError("--draws must be between 2 and 4096 (a confidence interval needs two)")
+        }
         if resume && name != "all" { throw ValidationError("--resume applies to 'experiment all'") }
         if quick && full { throw ValidationError("--quick and --full contradict each other; choose one") }
         if let size, size < 4 || size > 2048 { throw ValidationError("--size must be between 4 and 2048") }
@@ -92,7 +112,9 @@ struct ExperimentCommand: ParsableCommand {
             settings.full = full
             settings.model = model
             let selected = name == "all" ? Experiments.all : [Experiments.named(name)!]
-            let folder = try StagedDirectory(URL(fileURLWithPath: out ?? (name == "all" ? "experiments-output" : "experiments-output/\(name)")), force: force)
+            let folder = try StagedDirectory(
+                URL(fileURLWithPath: out ?? (name == "all" ? "experiments-output" : "experiments-output/\(name)")),
+                force: force)
             var reports: [ExperimentReport] = []
             let checkpoint = name == "all" ? ExperimentCheckpoint(for: folder.destination) : nil
             if !resume { checkpoint?.remove() }
@@ -102,12 +124,16 @@ struct ExperimentCommand: ParsableCommand {
                 let start = Date()
                 let prefix = name == "all" ? experiment.name + "/" : ""
                 let report: ExperimentReport
-                if resume, let checkpoint, let saved = checkpoint.restore(experiment.name, settings: settings,
-                                                                          into: folder.staging.appendingPathComponent(experiment.name)) {
+                if resume, let checkpoint,
+                    let saved = checkpoint.restore(
+                        experiment.name, settings: settings,
+                        into: folder.staging.appendingPathComponent(experiment.name))
+                {
                     report = saved
                     Console.note("\(experiment.name): kept from the interrupted run (\(checkpoint.folder.path))")
                 } else {
-                    report = try Experiments.run(experiment, settings: settings, folder: folder, prefix: prefix) { message in
+                    report = try Experiments.run(experiment, settings: settings, folder: folder, prefix: prefix) {
+                        message in
                         Console.progress("[\(index + 1)/\(selected.count) \(experiment.name)] \(message)")
                     }
                     Console.endProgress()
@@ -115,10 +141,15 @@ struct ExperimentCommand: ParsableCommand {
                     ran += 1
                     ranSeconds += Date().timeIntervalSince(start)
                     let left = selected.count - index - 1
-                    let eta = left > 0 ? String(format: "; %d left, rough ETA %.0f s (mean of those run so far)", left,
-                                                ranSeconds / Double(ran) * Double(left)) : ""
-                    Console.note("\(experiment.name): done in \(String(format: "%.1f", Date().timeIntervalSince(start))) s"
-                                 + (name == "all" ? String(format: " (%.0f s in all)", Date().timeIntervalSince(runStart)) + eta : ""))
+                    let eta =
+                        left > 0
+                        ? String(
+                            format: "; %d left, rough ETA %.0f s (mean of those run so far)", left,
+                            ranSeconds / Double(ran) * Double(left)) : ""
+                    Console.note(
+                        "\(experiment.name): done in \(String(format: "%.1f", Date().timeIntervalSince(start))) s"
+                            + (name == "all"
+                                ? String(format: " (%.0f s in all)", Date().timeIntervalSince(runStart)) + eta : ""))
                 }
                 reports.append(report)
                 if !json { printTable(report) }
@@ -126,8 +157,9 @@ struct ExperimentCommand: ParsableCommand {
             if name == "all" {
                 try AtomicFile.write(try JSONFormatting.encode(reports), to: folder.url("all-results.json"))
             }
-            let html = HTMLReport.experiments(reports, folder: folder.staging, prefixes: reports.map { name == "all" ? $0.name + "/" : "" },
-                                              command: invocation)
+            let html = HTMLReport.experiments(
+                reports, folder: folder.staging, prefixes: reports.map { name == "all" ? $0.name + "/" : "" },
+                command: invocation)
             try AtomicFile.write(html, to: folder.url("report.html"))
             try folder.commit()
             checkpoint?.remove()
@@ -144,4 +176,3 @@ struct ExperimentCommand: ParsableCommand {
         }
     }
 }
-

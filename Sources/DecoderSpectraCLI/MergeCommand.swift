@@ -40,8 +40,9 @@ struct MergeCommand: ParsableCommand {
             var options = AnalysisWriter.Options()
             options.command = invocation
             options.seed = records[0].seed
-            let summary = try AnalysisWriter(options: options).write(analysis, source: records[0].source, files: files,
-                                                                     precision: records[0].precision, into: folder)
+            let summary = try AnalysisWriter(options: options).write(
+                analysis, source: records[0].source, files: files,
+                precision: records[0].precision, into: folder)
             try folder.commit()
             try AnalysisJob.printSummary(summary, out: out, json: json)
         }

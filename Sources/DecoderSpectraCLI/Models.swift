@@ -37,16 +37,19 @@ struct Models: ParsableCommand {
                 return
             }
             if json {
-                let list = BuiltinModels.all.map { ["name": $0.name, "experiment": $0.experiment, "description": $0.spec.description ?? ""] }
+                let list = BuiltinModels.all.map {
+                    ["name": $0.name, "experiment": $0.experiment, "description": $0.spec.description ?? ""]
+                }
                 print(String(decoding: try JSONFormatting.encode(list), as: UTF8.self))
                 return
             }
             let width = BuiltinModels.all.map(\.name.count).max() ?? 10
             for entry in BuiltinModels.all {
                 let input = entry.spec.input
-                print(entry.name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
-                      + entry.experiment.padding(toLength: 6, withPad: " ", startingAt: 0)
-                      + "in \(input.channels)x\(input.height)x\(input.width)  " + (entry.spec.description ?? ""))
+                print(
+                    entry.name.padding(toLength: width + 2, withPad: " ", startingAt: 0)
+                        + entry.experiment.padding(toLength: 6, withPad: " ", startingAt: 0)
+                        + "in \(input.channels)x\(input.height)x\(input.width)  " + (entry.spec.description ?? ""))
             }
         }
     }

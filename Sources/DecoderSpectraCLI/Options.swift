@@ -4,7 +4,8 @@ import Foundation
 
 /// `--model` and `--seed`, shared by the commands that run a model.
 struct ModelOptions: ParsableArguments {
-    @Option(name: .long, help: "A built-in model name (see `decoder-spectra models`), a model JSON file, or an .onnx file.")
+    @Option(
+        name: .long, help: "A built-in model name (see `decoder-spectra models`), a model JSON file, or an .onnx file.")
     var model: String
 
     @Option(name: .long, help: "Seed of the weight initialisation and of built-in data (same seed, same numbers).")
@@ -18,7 +19,11 @@ struct ModelOptions: ParsableArguments {
 
 /// Where inputs come from: files (`--input`), or the built-in synthetic images.
 struct InputOptions: ParsableArguments {
-    @Option(name: .long, help: "A .npy array, PNG/JPEG image, CIFAR-10 .bin batch, or a folder of them. Default: built-in synthetic images.")
+    @Option(
+        name: .long,
+        help:
+            "A .npy array, PNG/JPEG image, CIFAR-10 .bin batch, or a folder of them. Default: built-in synthetic images."
+    )
     var input: String?
 
     @Option(name: .long, help: "Built-in images when no --input is given: dead-leaves, pink-noise or white-noise.")
@@ -27,27 +32,39 @@ struct InputOptions: ParsableArguments {
     @Option(name: .long, help: "Number of built-in images, or the most files read from an --input folder.")
     var images: Int = 4
 
-    @Option(name: .long, help: "Size HxW: of built-in images (default: the model's input size), or to centre-crop and resize --input images to.")
+    @Option(
+        name: .long,
+        help:
+            "Size HxW: of built-in images (default: the model's input size), or to centre-crop and resize --input images to."
+    )
     var size: String?
 
     func validate() throws {
         guard images > 0, images <= 65536 else { throw ValidationError("--images must be between 1 and 65536") }
         guard SyntheticImages.Kind(rawValue: data) != nil else {
-            throw ValidationError("--data must be one of \(SyntheticImages.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
+            throw ValidationError(
+                "--data must be one of \(SyntheticImages.Kind.allCases.map(\.rawValue).joined(separator: ", "))")
         }
-        if let size, parseSize(size) == nil { throw ValidationError("--size must look like 32x32, each side from 1 to 4096") }
+        if let size, parseSize(size) == nil {
+            throw ValidationError("--size must look like 32x32, each side from 1 to 4096")
+        }
     }
 
     /// The input batch and a description of where it came from.
     func load(for model: ModelGraph, seed: UInt64) throws -> (tensor: Tensor<Float>, source: String, files: [String]?) {
         if let input {
-            let (tensor, files) = try InputLoader.load(input, channels: model.fileChannels, size: size.flatMap(parseSize), limit: images)
+            let (tensor, files) = try InputLoader.load(
+                input, channels: model.fileChannels, size: size.flatMap(parseSize), limit: images)
             return (tensor, input, files)
         }
         let (h, w) = size.flatMap(parseSize) ?? model.inputSize
         let kind = SyntheticImages.Kind(rawValue: data)!
-        let tensor = try SyntheticImages.checkedGenerate(kind, count: images, channels: model.inputChannels, height: h, width: w, seed: seed)
-        return (tensor, "built-in \(kind.rawValue) images (seed \(seed), \(images) x \(model.inputChannels) x \(h) x \(w))", nil)
+        let tensor = try SyntheticImages.checkedGenerate(
+            kind, count: images, channels: model.inputChannels, height: h, width: w, seed: seed)
+        return (
+            tensor, "built-in \(kind.rawValue) images (seed \(seed), \(images) x \(model.inputChannels) x \(h) x \(w))",
+            nil
+        )
     }
 
 }
@@ -74,7 +91,9 @@ struct SquareSize: ExpressibleByArgument {
 /// `HxW` (64x64), or `N` for N×N as `experiment` and `train` take it; each side from 1 to 4096.
 func parseSize(_ text: String) -> (Int, Int)? {
     let parts = text.lowercased().split(separator: "x", omittingEmptySubsequences: false).map { Int($0) }
-    guard (parts.count == 1 || parts.count == 2), parts.allSatisfy({ $0 != nil && $0! > 0 && $0! <= 4096 }) else { return nil }
+    guard parts.count == 1 || parts.count == 2, parts.allSatisfy({ $0 != nil && $0! > 0 && $0! <= 4096 }) else {
+        return nil
+    }
     return (parts[0]!, parts[parts.count - 1]!)
 }
 
@@ -90,9 +109,11 @@ struct OutputStyle: ParsableArguments {
     @Flag(name: .shortAndLong, help: "Print extra details (timings, files written).")
     var verbose = false
 
-    @Option(name: .long, help: ArgumentHelp(
-        "The most values one tensor, work buffer or decoded image set may hold (default 268435456 = 2^28, 1 GiB of float32; images get a quarter).",
-        discussion: "Sizes read from files and options are checked against it before anything is allocated."))
+    @Option(
+        name: .long,
+        help: ArgumentHelp(
+            "The most values one tensor, work buffer or decoded image set may hold (default 268435456 = 2^28, 1 GiB of float32; images get a quarter).",
+            discussion: "Sizes read from files and options are checked against it before anything is allocated."))
     var maxElements: Int?
 
     @Flag(help: "Treat warnings (e.g. a layer producing NaN or Inf) as errors: exit 1 and write nothing.")
@@ -155,7 +176,9 @@ enum Console {
     /// A progress bar "[#####-----]  7/17 label" (plain "7/17 label" lines when stderr is not a terminal).
     static func progress(step: Int, of total: Int, _ label: String) {
         let width = 24, filled = total > 0 ? width * step / total : width
-        let bar = isTerminal ? "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] " : ""
+        let bar =
+            isTerminal
+            ? "[" + String(repeating: "#", count: filled) + String(repeating: "-", count: width - filled) + "] " : ""
         progress("\(bar)\(step)/\(total) \(label)")
     }
 
@@ -184,7 +207,8 @@ enum Console {
             try FigureFormats.$pdf.withValue(pdf) { try body() }
         } catch let error as SpectraError {
             endProgress()
-            FileHandle.standardError.write(Data("error: \(TemporaryPaths.shared.publicMessage("\(error)"))\(hint(for: error))\n".utf8))
+            FileHandle.standardError.write(
+                Data("error: \(TemporaryPaths.shared.publicMessage("\(error)"))\(hint(for: error))\n".utf8))
             throw error.isMisspelledName ? ExitCode(2) : ExitCode.failure
         } catch let error as ExitCode {
             throw error

@@ -21,13 +21,20 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Model to train: built-in name, model JSON, or an .onnx file whose graph is a chain of layers.")
     var model: String = "ae-small"
 
-    @Option(help: "Images: dead-leaves (default), pink-noise, white-noise, or a path (folder of PNG/JPEG/.npy, CIFAR-10 .bin, .npy). With --resume: the checkpoint's.")
+    @Option(
+        help:
+            "Images: dead-leaves (default), pink-noise, white-noise, or a path (folder of PNG/JPEG/.npy, CIFAR-10 .bin, .npy). With --resume: the checkpoint's."
+    )
     var data: String?
 
-    @Option(name: [.customLong("images"), .customLong("limit")], help: "Number of training images (default 256). With --resume: the checkpoint's.")
+    @Option(
+        name: [.customLong("images"), .customLong("limit")],
+        help: "Number of training images (default 256). With --resume: the checkpoint's.")
     var images: Int?
 
-    @Option(name: .customLong("size"), help: "Square image size, 32 or 32x32 (default: the model's input size). With --resume: the checkpoint's.")
+    @Option(
+        name: .customLong("size"),
+        help: "Square image size, 32 or 32x32 (default: the model's input size). With --resume: the checkpoint's.")
     var sizeOption: SquareSize?
     var size: Int? { sizeOption?.side }
 
@@ -78,16 +85,22 @@ struct TrainCommand: ParsableCommand {
     @OptionGroup var style: OutputStyle
 
     func validate() throws {
-        guard (steps == nil) != (epochs == nil) || resume else { throw ValidationError("give exactly one of --steps and --epochs") }
+        guard (steps == nil) != (epochs == nil) || resume else {
+            throw ValidationError("give exactly one of --steps and --epochs")
+        }
         if let size, size < 4 || size > 2048 { throw ValidationError("--size must be between 4 and 2048") }
         if let images, images < 1 || images > 65536 { throw ValidationError("--images must be between 1 and 65536") }
         guard batchSize ?? 1 > 0, checkpointEvery > 0, snapshotEvery > 0 else {
             throw ValidationError("--batch-size, --checkpoint-every and --snapshot-every must be positive")
         }
-        guard ["sgd", "adam"].contains(optimizer ?? "adam") else { throw ValidationError("--optimizer must be sgd or adam") }
+        guard ["sgd", "adam"].contains(optimizer ?? "adam") else {
+            throw ValidationError("--optimizer must be sgd or adam")
+        }
         if let steps, steps <= 0 { throw ValidationError("--steps must be positive") }
         if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive") }
-        if resume && force { throw ValidationError("--resume continues a run and --force replaces it: give one of them") }
+        if resume && force {
+            throw ValidationError("--resume continues a run and --force replaces it: give one of them")
+        }
     }
 
     typealias Log = TrainingLog
@@ -105,13 +118,17 @@ struct TrainCommand: ParsableCommand {
                 let (state, saved) = try Checkpoint.read(checkpointFolder)
                 var config = state.config
                 try checkResumeFlags(against: config)
-                let data = try loadData(for: saved, source: config.data ?? SyntheticImages.Kind.deadLeaves.rawValue,
-                                        images: config.images ?? 256, size: config.size, seed: config.seed).tensor
+                let data = try loadData(
+                    for: saved, source: config.data ?? SyntheticImages.Kind.deadLeaves.rawValue,
+                    images: config.images ?? 256, size: config.size, seed: config.seed
+                ).tensor
                 if let steps { config.steps = max(steps, state.step) }
                 var resumed = state
                 resumed.config = config
                 trainer = try Trainer(resuming: resumed, model: saved, data: data)
-                log = (try? JSONDecoder().decode(Log.self, from: Data(contentsOf: folder.appendingPathComponent("training.json"))))
+                log =
+                    (try? JSONDecoder().decode(
+                        Log.self, from: Data(contentsOf: folder.appendingPathComponent("training.json"))))
                     ?? Log(model: saved.name, commands: [], config: config, losses: state.losses, snapshots: [])
                 log.config = config
                 log.commands = (log.commands ?? []) + [invocation]
@@ -120,11 +137,13 @@ struct TrainCommand: ParsableCommand {
                 // Everything that can fail on bad input happens before the output folder is touched.
                 let seed = self.seed ?? 0
                 let network = try ModelGraph.load(model, seed: seed).asSequential()  // chains of layers only
-                let (data, source) = try loadData(for: network, source: self.data ?? SyntheticImages.Kind.deadLeaves.rawValue,
-                                                  images: images ?? 256, size: size, seed: seed)
+                let (data, source) = try loadData(
+                    for: network, source: self.data ?? SyntheticImages.Kind.deadLeaves.rawValue,
+                    images: images ?? 256, size: size, seed: seed)
                 let (batchSize, optimizer) = (self.batchSize ?? 32, self.optimizer ?? "adam")
                 let perEpoch = max(1, data.batch / min(batchSize, data.batch))
-                var config = TrainingConfig(steps: steps ?? (epochs! * perEpoch), batchSize: batchSize, optimizer: optimizer, learningRate: lr)
+                var config = TrainingConfig(
+                    steps: steps ?? (epochs! * perEpoch), batchSize: batchSize, optimizer: optimizer, learningRate: lr)
                 config.momentum = optimizer == "sgd" ? momentum : 0
                 config.weightDecay = weightDecay
                 config.seed = seed
@@ -145,17 +164,23 @@ struct TrainCommand: ParsableCommand {
                 TemporaryPaths.shared.unregister(folder: folder.path)
                 throw error
             }
-            if json { try Console.printJSON(log) } else {
-                print("trained \(log.model) for \(trainer.step) steps: loss \(String(format: "%.5f", log.losses.first ?? .nan)) -> "
-                      + String(format: "%.5f", log.losses.last ?? .nan))
-                print("results: \(folder.path)/report.html (open it in a browser), training.json, checkpoint in \(checkpointFolder.path), "
-                      + "snapshots in \(folder.path)/snapshots")
+            if json {
+                try Console.printJSON(log)
+            } else {
+                print(
+                    "trained \(log.model) for \(trainer.step) steps: loss \(String(format: "%.5f", log.losses.first ?? .nan)) -> "
+                        + String(format: "%.5f", log.losses.last ?? .nan))
+                print(
+                    "results: \(folder.path)/report.html (open it in a browser), training.json, checkpoint in \(checkpointFolder.path), "
+                        + "snapshots in \(folder.path)/snapshots")
             }
         }
     }
 
     /// The training loop: progress, snapshots, and checkpoints (after the first one, the folder is kept on failure).
-    private func train(_ trainer: inout Trainer, _ log: inout Log, folder: URL, checkpointFolder: URL, initialSnapshot: Bool) throws {
+    private func train(
+        _ trainer: inout Trainer, _ log: inout Log, folder: URL, checkpointFolder: URL, initialSnapshot: Bool
+    ) throws {
         if initialSnapshot { try snapshot(&trainer, &log, folder) }
         let start = Date(), firstStep = trainer.step
         while trainer.step < trainer.config.steps {
@@ -166,9 +191,12 @@ struct TrainCommand: ParsableCommand {
             let done = trainer.step - firstStep, elapsed = Date().timeIntervalSince(start)
             let rate = Double(done * trainer.config.batchSize) / max(elapsed, 1e-9)
             let eta = elapsed / Double(done) * Double(trainer.config.steps - trainer.step)
-            Console.progress(step: trainer.step, of: trainer.config.steps,
-                             String(format: "loss %.5f, %.1f img/s, ETA %02d:%02d", loss, rate, Int(eta) / 60, Int(eta) % 60))
-            if trainer.step % snapshotEvery == 0 || trainer.step == trainer.config.steps { try snapshot(&trainer, &log, folder) }
+            Console.progress(
+                step: trainer.step, of: trainer.config.steps,
+                String(format: "loss %.5f, %.1f img/s, ETA %02d:%02d", loss, rate, Int(eta) / 60, Int(eta) % 60))
+            if trainer.step % snapshotEvery == 0 || trainer.step == trainer.config.steps {
+                try snapshot(&trainer, &log, folder)
+            }
             if trainer.step % checkpointEvery == 0 || trainer.step == trainer.config.steps {
                 try Checkpoint.write(trainer.checkpoint, model: trainer.model, to: checkpointFolder)
                 try writeLog(log, into: folder)
@@ -182,7 +210,8 @@ struct TrainCommand: ParsableCommand {
     private func writeLog(_ log: Log, into folder: URL) throws {
         try AtomicFile.write(try JSONFormatting.encode(log), to: folder.appendingPathComponent("training.json"))
         let charts = log.charts
-        try FileManager.default.createDirectory(at: folder.appendingPathComponent("figures"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: folder.appendingPathComponent("figures"), withIntermediateDirectories: true)
         try charts.loss.write(base: folder.appendingPathComponent("figures/loss"))
         try charts.bands.write(base: folder.appendingPathComponent("figures/band-errors"))
         try charts.pLow.write(base: folder.appendingPathComponent("figures/p-low"))
@@ -192,15 +221,27 @@ struct TrainCommand: ParsableCommand {
     /// With --resume, the data flags may be left out (the checkpoint's are used) but may not contradict it.
     private func checkResumeFlags(against config: TrainingConfig) throws {
         var conflicts: [String] = []
-        if let data, let recorded = config.data, resolvedSource(data) != recorded { conflicts.append("--data \(data) (checkpoint: \(recorded))") }
-        if let images, let recorded = config.images, images != recorded { conflicts.append("--images \(images) (checkpoint: \(recorded))") }
-        if let size, let recorded = config.size, size != recorded { conflicts.append("--size \(size) (checkpoint: \(recorded))") }
+        if let data, let recorded = config.data, resolvedSource(data) != recorded {
+            conflicts.append("--data \(data) (checkpoint: \(recorded))")
+        }
+        if let images, let recorded = config.images, images != recorded {
+            conflicts.append("--images \(images) (checkpoint: \(recorded))")
+        }
+        if let size, let recorded = config.size, size != recorded {
+            conflicts.append("--size \(size) (checkpoint: \(recorded))")
+        }
         if let seed, seed != config.seed { conflicts.append("--seed \(seed) (checkpoint: \(config.seed))") }
-        if let batchSize, batchSize != config.batchSize { conflicts.append("--batch-size \(batchSize) (checkpoint: \(config.batchSize))") }
-        if let optimizer, optimizer != config.optimizer { conflicts.append("--optimizer \(optimizer) (checkpoint: \(config.optimizer))") }
+        if let batchSize, batchSize != config.batchSize {
+            conflicts.append("--batch-size \(batchSize) (checkpoint: \(config.batchSize))")
+        }
+        if let optimizer, optimizer != config.optimizer {
+            conflicts.append("--optimizer \(optimizer) (checkpoint: \(config.optimizer))")
+        }
         guard conflicts.isEmpty else {
-            throw ValidationError("--resume continues the checkpoint's run; these flags contradict it: " + conflicts.joined(separator: ", ")
-                                  + ". Leave them out, or start a new run with --force.")
+            throw ValidationError(
+                "--resume continues the checkpoint's run; these flags contradict it: "
+                    + conflicts.joined(separator: ", ")
+                    + ". Leave them out, or start a new run with --force.")
         }
     }
 
@@ -213,24 +254,34 @@ struct TrainCommand: ParsableCommand {
         let fm = FileManager.default
         if let contents = try? fm.contentsOfDirectory(atPath: folder.path), !contents.isEmpty {
             guard force else {
-                throw SpectraError.invalidFile(file: folder.path, reason: "output folder is not empty (use --force to replace it, or --resume)")
+                throw SpectraError.invalidFile(
+                    file: folder.path, reason: "output folder is not empty (use --force to replace it, or --resume)")
             }
             try? fm.removeItem(at: folder)
         }
         do { try fm.createDirectory(at: folder, withIntermediateDirectories: true) } catch {
-            throw SpectraError.invalidFile(file: folder.path, reason: "cannot create folder: \(error.localizedDescription)")
+            throw SpectraError.invalidFile(
+                file: folder.path, reason: "cannot create folder: \(error.localizedDescription)")
         }
     }
 
-    private func loadData(for network: Sequential, source: String, images: Int, size: Int?, seed: UInt64) throws
+    private func loadData(
+        for network: Sequential, source: String, images: Int, size: Int?, seed: UInt64
+    ) throws
         -> (tensor: Tensor<Float>, source: String)
     {
         let side = size ?? network.inputSize.height
         if let kind = SyntheticImages.Kind(rawValue: source) {
-            return (try SyntheticImages.checkedGenerate(kind, count: images, channels: network.inputChannels, height: side, width: side,
-                                                        seed: seed), source)
+            return (
+                try SyntheticImages.checkedGenerate(
+                    kind, count: images, channels: network.inputChannels, height: side, width: side,
+                    seed: seed), source
+            )
         }
-        return (try InputLoader.load(source, channels: network.inputChannels, size: (side, side), limit: images).tensor, resolvedSource(source))
+        return (
+            try InputLoader.load(source, channels: network.inputChannels, size: (side, side), limit: images).tensor,
+            resolvedSource(source)
+        )
     }
 
     /// Reconstruction of the first 8 images in evaluation mode: spectrum figure, p_low and band errors.
@@ -239,11 +290,14 @@ struct TrainCommand: ParsableCommand {
         let output = FFT2D.forward(try trainer.model.forward(fixed))
         let target = FFT2D.forward(fixed)
         let name = String(format: "snapshots/step-%06d.png", trainer.step)
-        let figure = SpectrumFigure.heatmap(magnitudes: SpectrumStatistics.meanMagnitudeMap(output), rows: output.rows, columns: output.columns,
-                                            title: "Output spectrum at step \(trainer.step)")
+        let figure = SpectrumFigure.heatmap(
+            magnitudes: SpectrumStatistics.meanMagnitudeMap(output), rows: output.rows, columns: output.columns,
+            title: "Output spectrum at step \(trainer.step)")
         try figure.writePNG(to: folder.appendingPathComponent(name))
-        log.snapshots.append(TrainingSnapshot(step: trainer.step, loss: trainer.losses.last,
-                                              pLow: SpectrumStatistics.lowFrequencyRatio(output),
-                                              bandErrors: TrainingSnapshot.bandErrors(output, target: target), figure: name))
+        log.snapshots.append(
+            TrainingSnapshot(
+                step: trainer.step, loss: trainer.losses.last,
+                pLow: SpectrumStatistics.lowFrequencyRatio(output),
+                bandErrors: TrainingSnapshot.bandErrors(output, target: target), figure: name))
     }
 }

@@ -41,19 +41,25 @@ struct TransferCommand: ParsableCommand {
 
     func validate() throws {
         guard parseSize(size) != nil else { throw ValidationError("--size must look like 64x64 (or 64)") }
-        guard TransferExport.Anchor(rawValue: anchor) != nil else { throw ValidationError("--anchor must be pytorch or paper") }
+        guard TransferExport.Anchor(rawValue: anchor) != nil else {
+            throw ValidationError("--anchor must be pytorch or paper")
+        }
     }
 
     func run() throws {
         try Console.run(style) {
             let (rows, columns) = parseSize(size)!
-            let t = try TransferExport.matrices(model: try ModelGraph.load(model, seed: seed), layer: layer, rows: rows, columns: columns,
-                                                anchor: TransferExport.Anchor(rawValue: anchor)!)
+            let t = try TransferExport.matrices(
+                model: try ModelGraph.load(model, seed: seed), layer: layer, rows: rows, columns: columns,
+                anchor: TransferExport.Anchor(rawValue: anchor)!)
             let url = URL(fileURLWithPath: out)
             try TransferExport.write(t, to: url)
             let shape = [t.rows, t.columns, t.outputs, t.inputs]
             if json {
-                struct Written: Encodable { let transfer: String; let shape: [Int] }
+                struct Written: Encodable {
+                    let transfer: String
+                    let shape: [Int]
+                }
                 try Console.printJSON(Written(transfer: url.path, shape: shape))
             } else {
                 print("wrote \(url.path): complex64 \(describeShape(shape)) [M, N, D, C]")

@@ -8,7 +8,8 @@ import FuzzTargets
 private let target: FuzzTarget = {
     let name = ProcessInfo.processInfo.environment["DS_FUZZ_TARGET"] ?? ""
     guard let target = FuzzTarget(rawValue: name) else {
-        FileHandle.standardError.write(Data("set DS_FUZZ_TARGET to one of \(FuzzTarget.allCases.map(\.rawValue))\n".utf8))
+        FileHandle.standardError.write(
+            Data("set DS_FUZZ_TARGET to one of \(FuzzTarget.allCases.map(\.rawValue))\n".utf8))
         exit(2)
     }
     // A small cap keeps every execution fast and within libFuzzer's memory limit; the checks are the same at any cap.

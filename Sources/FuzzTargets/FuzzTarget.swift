@@ -33,7 +33,9 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 _ = try? model.forward(Tensor<Float>(zeros: shape))
             }
         case .onnx:
-            guard let model = try? ONNXModel.decode(data, file: file), let graph = try? ModelGraph(onnx: model) else { return }
+            guard let model = try? ONNXModel.decode(data, file: file), let graph = try? ModelGraph(onnx: model) else {
+                return
+            }
             let shape = model.inputShape.map { $0 ?? 1 }
             if let count = ResourceLimits.elementCount(shape), count <= 4096 {
                 _ = try? graph.trace(Tensor<Float>(zeros: shape))
@@ -43,7 +45,8 @@ public enum FuzzTarget: String, CaseIterable, Sendable {
                 _ = HTMLReport.analysis(summary, folder: FuzzTarget.scratch)
             }
             if let reports = try? JSONDecoder().decode([ExperimentReport].self, from: data) {
-                _ = HTMLReport.experiments(reports, folder: FuzzTarget.scratch, prefixes: reports.map { _ in "" }, command: "fuzz")
+                _ = HTMLReport.experiments(
+                    reports, folder: FuzzTarget.scratch, prefixes: reports.map { _ in "" }, command: "fuzz")
             }
         }
     }

@@ -7,7 +7,9 @@ import Testing
 @Suite struct AnalysisTests {
     private func spectrum(_ shape: [Int], seed: UInt64) -> Spectrum<Double> {
         var generator = SeededGenerator(seed: seed)
-        return Spectrum(shape: shape, values: (0..<shape.reduce(1, *)).map { _ in Complex(generator.nextNormal(), generator.nextNormal()) })
+        return Spectrum(
+            shape: shape,
+            values: (0..<shape.reduce(1, *)).map { _ in Complex(generator.nextNormal(), generator.nextNormal()) })
     }
 
     /// p_low over Ω_low (footnote 7) written out with explicit index sets for M = 16, N = 24.
@@ -114,7 +116,9 @@ import Testing
             let spectrum = FFT2D.forward(x)
             let profile = SpectrumStatistics.radialProfile(spectrum)
             #expect(profile.frequency.last! <= 0.5 && profile.frequency.count == max(m, n) / 2 + 1)
-            for power in profile.power.dropFirst() { #expect(abs(power / 0.25 - 1) < 0.25, "\(m)x\(n): \(profile.power)") }
+            for power in profile.power.dropFirst() {
+                #expect(abs(power / 0.25 - 1) < 0.25, "\(m)x\(n): \(profile.power)")
+            }
             // Bin 2 by explicit loops.
             var sum = 0.0, count = 0
             for u in 0..<m {
@@ -139,15 +143,20 @@ import Testing
         options.saveFeatures = true
         options.saveSpectra = true
         let folder = try StagedDirectory(out, force: false)
-        let summary = try AnalysisWriter(options: options).write(trace.analysisTrace(model: model), source: "test", files: nil, into: folder)
+        let summary = try AnalysisWriter(options: options).write(
+            trace.analysisTrace(model: model), source: "test", files: nil, into: folder)
         try folder.commit()
-        let decoded = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: out.appendingPathComponent("summary.json")))
+        let decoded = try JSONDecoder().decode(
+            AnalysisSummary.self, from: Data(contentsOf: out.appendingPathComponent("summary.json")))
         #expect(decoded.layers.count == model.layers.count)
         #expect(decoded.layers.map(\.pLow) == summary.layers.map(\.pLow))
         for (index, layer) in decoded.layers.enumerated() {
             let stored = try NpyFile.read(out.appendingPathComponent(layer.spectrumFile!))
             #expect(stored.shape == layer.outputShape)
-            guard case let .complex(values) = stored.values else { Issue.record("spectrum not complex"); continue }
+            guard case let .complex(values) = stored.values else {
+                Issue.record("spectrum not complex")
+                continue
+            }
             let expected = FFT2D.forward(trace.outputs[index].converted(to: Double.self)).values
             #expect(relativeError(values, expected) < 1e-6)  // complex64 storage
             #expect(try Tensor<Float>.readNpy(out.appendingPathComponent(layer.featureFile!)) == trace.outputs[index])
@@ -189,8 +198,12 @@ import Testing
         let folder = temporaryFolder()
         try Tensor<Float>(zeros: [1, 3, 8, 8]).writeNpy(folder.appendingPathComponent("a.npy"))
         try Tensor<Float>(zeros: [1, 3, 8, 9]).writeNpy(folder.appendingPathComponent("b.npy"))
-        #expect { _ = try InputLoader.load(folder.path, channels: 3) } throws: { "\($0)".contains("b.npy") && "\($0)".contains("differs") }
-        #expect { _ = try InputLoader.load(folder.appendingPathComponent("a.npy").path, channels: 1) } throws: { "\($0)".contains("channels") }
+        #expect { _ = try InputLoader.load(folder.path, channels: 3) } throws: {
+            "\($0)".contains("b.npy") && "\($0)".contains("differs")
+        }
+        #expect { _ = try InputLoader.load(folder.appendingPathComponent("a.npy").path, channels: 1) } throws: {
+            "\($0)".contains("channels")
+        }
         let (loaded, files) = try InputLoader.load(folder.path, channels: 3, limit: 1)
         #expect(loaded.shape == [1, 3, 8, 8] && files.count == 1)
         let images = fixturesURL.appendingPathComponent("images/rgb8.png").path

@@ -27,7 +27,9 @@ import Testing
         let missing = try cli(["analyze", "--model", "e8-k1"])
         #expect(missing.status == 2 && missing.stderr.contains("--input"))
         let option = try cli(["analyze", "--modle", "e8-k1", "--input", "x.npy"])
-        #expect(option.status == 2 && option.stderr.contains("unknown option '--modle' (did you mean '--model'?)"), "\(option.stderr)")
+        #expect(
+            option.status == 2 && option.stderr.contains("unknown option '--modle' (did you mean '--model'?)"),
+            "\(option.stderr)")
         let typo = try cli(["experiment", "paddin"])
         #expect(typo.status == 2 && typo.stderr.contains("did you mean 'padding'?"))
         let range = try cli(["demo", "--db-range", "0", "--out", temporaryFolder().appendingPathComponent("d").path])
@@ -42,22 +44,28 @@ import Testing
         let (a, b) = (work.appendingPathComponent("a"), work.appendingPathComponent("b"))
         #expect(try cli(["demo", "--images", "2", "-q", "--out", a.path]).status == 0)
         #expect(try cli(["demo", "--images", "2", "--seed", "5", "-q", "--out", b.path]).status == 0)
-        let same = try cli(["compare", a.path, a.path, "--out", work.appendingPathComponent("same").path, "--json", "-q"])
+        let same = try cli([
+            "compare", a.path, a.path, "--out", work.appendingPathComponent("same").path, "--json", "-q",
+        ])
         #expect(same.status == 0)
         let identical = try JSONDecoder().decode(RunComparison.self, from: Data(same.stdout.utf8))
         #expect(!identical.layers.isEmpty && identical.unmatchedA.isEmpty)
         for layer in identical.layers {
-            #expect(layer.radialDifferenceDB == 0 && layer.mapMaxAbsDB == 0 && layer.pLowA == layer.pLowB, "\(layer.name)")
+            #expect(
+                layer.radialDifferenceDB == 0 && layer.mapMaxAbsDB == 0 && layer.pLowA == layer.pLowB, "\(layer.name)")
         }
         let out = work.appendingPathComponent("ab")
         #expect(try cli(["compare", a.path, b.path, "--out", out.path, "-q"]).status == 0)
-        let comparison = try JSONDecoder().decode(RunComparison.self, from: Data(contentsOf: out.appendingPathComponent("compare.json")))
-        let summaryB = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: b.appendingPathComponent("summary.json")))
+        let comparison = try JSONDecoder().decode(
+            RunComparison.self, from: Data(contentsOf: out.appendingPathComponent("compare.json")))
+        let summaryB = try JSONDecoder().decode(
+            AnalysisSummary.self, from: Data(contentsOf: b.appendingPathComponent("summary.json")))
         #expect(comparison.layers.map(\.pLowB) == summaryB.layers.map(\.pLow))
         for layer in comparison.layers {
             let figure = try #require(layer.figure)
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(figure).path))
-            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(figure.dropLast(4) + ".svg").path))
+            #expect(
+                FileManager.default.fileExists(atPath: out.appendingPathComponent(figure.dropLast(4) + ".svg").path))
         }
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.html").path))
         let empty = work.appendingPathComponent("empty")
@@ -73,28 +81,43 @@ import Testing
         let work = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
         let demo = work.appendingPathComponent("demo")
-        #expect(try cli(["demo", "--model", "e10-upconv-decoder-zeros", "--images", "3", "-q", "--out", demo.path]).status == 0)
+        #expect(
+            try cli(["demo", "--model", "e10-upconv-decoder-zeros", "--images", "3", "-q", "--out", demo.path]).status
+                == 0)
         let out = work.appendingPathComponent("models")
-        let models = try cli(["compare", "e10-upconv-decoder", "e10-upconv-decoder-zeros", "--images", "3", "--out", out.path, "-q"])
+        let models = try cli([
+            "compare", "e10-upconv-decoder", "e10-upconv-decoder-zeros", "--images", "3", "--out", out.path, "-q",
+        ])
         #expect(models.status == 0, "\(models.stderr)")
-        let comparison = try JSONDecoder().decode(RunComparison.self, from: Data(contentsOf: out.appendingPathComponent("compare.json")))
-        let alone = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: demo.appendingPathComponent("summary.json")))
+        let comparison = try JSONDecoder().decode(
+            RunComparison.self, from: Data(contentsOf: out.appendingPathComponent("compare.json")))
+        let alone = try JSONDecoder().decode(
+            AnalysisSummary.self, from: Data(contentsOf: demo.appendingPathComponent("summary.json")))
         #expect(comparison.a == "e10-upconv-decoder" && comparison.layers.count == alone.layers.count)
         // Equal up to the order of Float64 sums (the batches may be spread over the workers differently).
-        for (compared, own) in zip(comparison.layers.map(\.pLowB), alone.layers.map(\.pLow)) { #expect(abs(compared - own) <= 1e-9 * own) }
+        for (compared, own) in zip(comparison.layers.map(\.pLowB), alone.layers.map(\.pLow)) {
+            #expect(abs(compared - own) <= 1e-9 * own)
+        }
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("a/summary.json").path))
 
         let images = work.appendingPathComponent("images")
         try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
         for name in ["photo.jpg", "rgb8.png"] {
-            try FileManager.default.copyItem(at: fixturesURL.appendingPathComponent("images/\(name)"), to: images.appendingPathComponent(name))
+            try FileManager.default.copyItem(
+                at: fixturesURL.appendingPathComponent("images/\(name)"), to: images.appendingPathComponent(name))
         }
         let dataOut = work.appendingPathComponent("data")
-        #expect(try cli(["compare", images.path, "e10-upconv-decoder", "--images", "3", "--out", dataOut.path, "-q"]).status == 0)
-        let data = try JSONDecoder().decode(RunComparison.self, from: Data(contentsOf: dataOut.appendingPathComponent("compare.json")))
-        #expect(data.layers.count == 1 && data.layers[0].name == "images / conv_out" && data.layers[0].mapMaxAbsDB != nil)
-        let dataSide = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: dataOut.appendingPathComponent("a/summary.json")))
-        #expect(dataSide.input.shape == [2, 3] + Array(alone.layers.last!.outputShape.suffix(2)))  // resized to the output
+        #expect(
+            try cli(["compare", images.path, "e10-upconv-decoder", "--images", "3", "--out", dataOut.path, "-q"]).status
+                == 0)
+        let data = try JSONDecoder().decode(
+            RunComparison.self, from: Data(contentsOf: dataOut.appendingPathComponent("compare.json")))
+        #expect(
+            data.layers.count == 1 && data.layers[0].name == "images / conv_out" && data.layers[0].mapMaxAbsDB != nil)
+        let dataSide = try JSONDecoder().decode(
+            AnalysisSummary.self, from: Data(contentsOf: dataOut.appendingPathComponent("a/summary.json")))
+        // Resized to the output
+        #expect(dataSide.input.shape == [2, 3] + Array(alone.layers.last!.outputShape.suffix(2)))
     }
 
     /// Two checkpoints of `train` (a train folder or its checkpoint/): the same checkpoint both ways differs by 0 dB,
@@ -104,13 +127,18 @@ import Testing
         defer { try? FileManager.default.removeItem(at: work) }
         let (early, late) = (work.appendingPathComponent("early"), work.appendingPathComponent("late"))
         for (folder, steps) in [(early, "2"), (late, "4")] {
-            #expect(try cli(["train", "--model", "ae-small", "--steps", steps, "--images", "4", "--batch-size", "4", "--out", folder.path, "-q"]).status == 0)
+            #expect(
+                try cli([
+                    "train", "--model", "ae-small", "--steps", steps, "--images", "4", "--batch-size", "4", "--out",
+                    folder.path, "-q",
+                ]).status == 0)
         }
         func compare(_ a: String, _ b: String, _ name: String) throws -> RunComparison {
             let out = work.appendingPathComponent(name)
             let result = try cli(["compare", a, b, "--images", "2", "--out", out.path, "-q"])
             #expect(result.status == 0, "\(result.stderr)")
-            return try JSONDecoder().decode(RunComparison.self, from: Data(contentsOf: out.appendingPathComponent("compare.json")))
+            return try JSONDecoder().decode(
+                RunComparison.self, from: Data(contentsOf: out.appendingPathComponent("compare.json")))
         }
         let same = try compare(early.path, early.appendingPathComponent("checkpoint").path, "same")
         #expect(!same.layers.isEmpty && same.layers.allSatisfy { $0.mapMaxAbsDB == 0 && $0.pLowA == $0.pLowB })
@@ -123,10 +151,14 @@ import Testing
     @Test func trainWritesAReport() throws {
         let out = temporaryFolder().appendingPathComponent("train")
         defer { try? FileManager.default.removeItem(at: out.deletingLastPathComponent()) }
-        let result = try cli(["train", "--model", "ae-small", "--steps", "6", "--snapshot-every", "3", "--images", "8", "--batch-size", "4",
-                              "--out", out.path, "-q"])
+        let result = try cli([
+            "train", "--model", "ae-small", "--steps", "6", "--snapshot-every", "3", "--images", "8", "--batch-size",
+            "4",
+            "--out", out.path, "-q",
+        ])
         #expect(result.status == 0, "\(result.stderr)")
-        let log = try JSONDecoder().decode(TrainingLog.self, from: Data(contentsOf: out.appendingPathComponent("training.json")))
+        let log = try JSONDecoder().decode(
+            TrainingLog.self, from: Data(contentsOf: out.appendingPathComponent("training.json")))
         #expect(log.commands?.first?.contains("--snapshot-every 3") == true && log.config.data == "dead-leaves")
         #expect(log.snapshots.map(\.step) == [0, 3, 6] && log.losses.count == 6)
         let csv = try String(contentsOf: out.appendingPathComponent("figures/band-errors.csv"), encoding: .utf8)
@@ -135,7 +167,9 @@ import Testing
         #expect(Double(firstBand.last!) == log.snapshots[0].bandErrors[0])
         for name in ["loss", "band-errors", "p-low"] {
             for ext in ["png", "svg", "csv"] {
-                #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("figures/\(name).\(ext)").path), "\(name).\(ext)")
+                #expect(
+                    FileManager.default.fileExists(atPath: out.appendingPathComponent("figures/\(name).\(ext)").path),
+                    "\(name).\(ext)")
             }
         }
         let html = try String(contentsOf: out.appendingPathComponent("report.html"), encoding: .utf8)
@@ -153,14 +187,21 @@ import Testing
         let images = work.appendingPathComponent("images")
         try FileManager.default.createDirectory(at: images, withIntermediateDirectories: true)
         for name in ["rgb8.png", "gray8.png", "rgba8.png", "photo.jpg"] {
-            try FileManager.default.copyItem(at: fixturesURL.appendingPathComponent("images/\(name)"), to: images.appendingPathComponent(name))
+            try FileManager.default.copyItem(
+                at: fixturesURL.appendingPathComponent("images/\(name)"), to: images.appendingPathComponent(name))
         }
         try Data("not an image".utf8).write(to: images.appendingPathComponent("notes.txt"))
-        let result = try cli(["analyze", "--model", "e4-zeros", "--input", images.path, "--size", "16", "--out",
-                              work.appendingPathComponent("out").path])  // notes are on stderr unless --quiet
+        let result = try cli([
+            "analyze", "--model", "e4-zeros", "--input", images.path, "--size", "16", "--out",
+            work.appendingPathComponent("out").path,
+        ])  // notes are on stderr unless --quiet
         #expect(result.status == 0, "\(result.stderr)")
-        #expect(result.stderr.contains("skipped 1 file that is not .png, .jpg, .npy or .bin: notes.txt"), "\(result.stderr)")
-        #expect(result.stderr.contains("converted 1 image grey → RGB") && result.stderr.contains("converted 1 image RGBA → RGB"))
+        #expect(
+            result.stderr.contains("skipped 1 file that is not .png, .jpg, .npy or .bin: notes.txt"), "\(result.stderr)"
+        )
+        #expect(
+            result.stderr.contains("converted 1 image grey → RGB")
+                && result.stderr.contains("converted 1 image RGBA → RGB"))
         #expect(result.stderr.contains("resized 4 images from 6×9 to 16×16"))
     }
 
@@ -170,17 +211,27 @@ import Testing
         let work = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: work) }
         let out = work.appendingPathComponent("t")
-        #expect(try cli(["train", "--model", "ae-small", "--size", "16x16", "--steps", "1", "--images", "2", "--batch-size", "2",
-                         "--out", out.path, "-q"]).status == 0)
-        let log = try JSONDecoder().decode(TrainingLog.self, from: Data(contentsOf: out.appendingPathComponent("training.json")))
+        #expect(
+            try cli([
+                "train", "--model", "ae-small", "--size", "16x16", "--steps", "1", "--images", "2", "--batch-size", "2",
+                "--out", out.path, "-q",
+            ]).status == 0)
+        let log = try JSONDecoder().decode(
+            TrainingLog.self, from: Data(contentsOf: out.appendingPathComponent("training.json")))
         #expect(log.config.size == 16)
-        let oblong = try cli(["train", "--size", "32x16", "--steps", "1", "--out", work.appendingPathComponent("u").path])
+        let oblong = try cli([
+            "train", "--size", "32x16", "--steps", "1", "--out", work.appendingPathComponent("u").path,
+        ])
         #expect(oblong.status == 2 && oblong.stderr.contains("--size"))
         let npy = work.appendingPathComponent("x.npy")
         try SyntheticImages.generate(.pinkNoise, count: 5, channels: 3, height: 8, width: 8, seed: 1).writeNpy(npy)
         let analysed = work.appendingPathComponent("a")
-        #expect(try cli(["analyze", "--model", "e4-zeros", "--input", npy.path, "--images", "3", "--out", analysed.path, "-q"]).status == 0)
-        let summary = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: analysed.appendingPathComponent("summary.json")))
+        #expect(
+            try cli([
+                "analyze", "--model", "e4-zeros", "--input", npy.path, "--images", "3", "--out", analysed.path, "-q",
+            ]).status == 0)
+        let summary = try JSONDecoder().decode(
+            AnalysisSummary.self, from: Data(contentsOf: analysed.appendingPathComponent("summary.json")))
         #expect(summary.images == 3)
     }
 
@@ -192,7 +243,9 @@ import Testing
         #expect(try cli(["demo", "--images", "2", "-q", "--out", plain.path]).status == 0)
         #expect(try cli(["demo", "--images", "2", "-q", "--pdf", "--out", withPDF.path]).status == 0)
         func files(_ folder: URL, _ ext: String) throws -> [String] {
-            try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("figures").path).filter { $0.hasSuffix("." + ext) }.sorted()
+            try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("figures").path).filter {
+                $0.hasSuffix("." + ext)
+            }.sorted()
         }
         #expect(try files(plain, "pdf").isEmpty)
         let pngs = try files(withPDF, "png"), pdfs = try files(withPDF, "pdf")
@@ -211,7 +264,8 @@ import Testing
         #expect(try cli(common + ["--out", own.path]).status == 0)
         #expect(try cli(common + ["--out", shared.path, "--shared-colour-scale", "--db-range", "80"]).status == 0)
         let name = "figures/01-up1.png"
-        let a = try Data(contentsOf: own.appendingPathComponent(name)), b = try Data(contentsOf: shared.appendingPathComponent(name))
+        let a = try Data(contentsOf: own.appendingPathComponent(name)),
+            b = try Data(contentsOf: shared.appendingPathComponent(name))
         #expect(!a.isEmpty && a != b)
         #expect(FileManager.default.fileExists(atPath: shared.appendingPathComponent("figures/01-up1.svg").path))
         // --layers keeps some kinds in the charts over depth (every layer is still analysed).
@@ -220,13 +274,18 @@ import Testing
         let csv = try String(contentsOf: kept.appendingPathComponent("figures/radial-spectra.csv"), encoding: .utf8)
         let series = Set(csv.split(separator: "\n").dropFirst().map { String($0.split(separator: ",")[0]) })
         #expect(series == ["\"input\"", "\"conv1\"", "\"conv2\"", "\"conv3\"", "\"conv4\"", "\"conv_out\""])
-        let summary = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: kept.appendingPathComponent("summary.json")))
-        #expect(summary.layers.count == 17 && summary.chartedLayers.allSatisfy { $0.type == "Conv2d" } && summary.chartedLayers.count == 5)
+        let summary = try JSONDecoder().decode(
+            AnalysisSummary.self, from: Data(contentsOf: kept.appendingPathComponent("summary.json")))
+        #expect(
+            summary.layers.count == 17 && summary.chartedLayers.allSatisfy { $0.type == "Conv2d" }
+                && summary.chartedLayers.count == 5)
     }
 
     @Test func failuresExitOneWithAClearMessage() throws {
-        let result = try cli(["analyze", "--model", "e8-k1", "--input", "/no/such/file.npy", "--out",
-                              temporaryFolder().appendingPathComponent("r").path])
+        let result = try cli([
+            "analyze", "--model", "e8-k1", "--input", "/no/such/file.npy", "--out",
+            temporaryFolder().appendingPathComponent("r").path,
+        ])
         #expect(result.status == 1)
         #expect(result.stderr.hasPrefix("error: ") && result.stderr.contains("/no/such/file.npy"), "\(result.stderr)")
         #expect(result.stdout.isEmpty)
@@ -236,9 +295,13 @@ import Testing
     /// name suggested and the names the model has listed.
     @Test func unknownModelAndLayerNamesExitTwoWithASuggestion() throws {
         let model = try cli(["verify", "--model", "e8-k"])
-        #expect(model.status == 2 && model.stderr.hasPrefix("error: unknown model 'e8-k'") && model.stderr.contains("did you mean 'e8-k1'?"))
+        #expect(
+            model.status == 2 && model.stderr.hasPrefix("error: unknown model 'e8-k'")
+                && model.stderr.contains("did you mean 'e8-k1'?"))
         let layer = try cli(["verify", "--model", "e8-k1", "--until", "conv"])
-        #expect(layer.status == 2 && layer.stderr.contains("no layer or node named 'conv' (did you mean 'conv1'?)"), "\(layer.stderr)")
+        #expect(
+            layer.status == 2 && layer.stderr.contains("no layer or node named 'conv' (did you mean 'conv1'?)"),
+            "\(layer.stderr)")
         #expect(layer.stderr.contains("it has: conv1, relu1"))
     }
 
@@ -249,13 +312,19 @@ import Testing
         let input = work.appendingPathComponent("x.npy")
         try SyntheticImages.generate(.pinkNoise, count: 1, channels: 3, height: 20, width: 20, seed: 1).writeNpy(input)
         let model = fixturesURL.appendingPathComponent("real-decoders/cyclegan-resnet/model.onnx").path
-        let result = try cli(["analyze", "--model", model, "--input", input.path, "--out", work.appendingPathComponent("o").path])
+        let result = try cli([
+            "analyze", "--model", model, "--input", input.path, "--out", work.appendingPathComponent("o").path,
+        ])
         #expect(result.status == 1)
-        #expect(result.stderr.contains("fixed shape [1, 3, 16, 16]") && result.stderr.contains("add --size 16x16"), "\(result.stderr)")
+        #expect(
+            result.stderr.contains("fixed shape [1, 3, 16, 16]") && result.stderr.contains("add --size 16x16"),
+            "\(result.stderr)")
     }
 
     @Test func verifyJSONIsValidAndPasses() throws {
-        let result = try cli(["verify", "--model", "circular-upconv-decoder", "--images", "2", "--precision", "double", "--json", "-q"])
+        let result = try cli([
+            "verify", "--model", "circular-upconv-decoder", "--images", "2", "--precision", "double", "--json", "-q",
+        ])
         #expect(result.status == 0)
         let object = try JSONSerialization.jsonObject(with: Data(result.stdout.utf8)) as? [String: Any]
         #expect(object?["passed"] as? Bool == true)
@@ -287,7 +356,9 @@ import Testing
         let input = work.appendingPathComponent("x.npy")
         try SyntheticImages.generate(.deadLeaves, count: 2, channels: 3, height: 8, width: 8, seed: 2).writeNpy(input)
         let out = work.appendingPathComponent("run")
-        let result = try cli(["analyze", "--model", "e10-upconv-decoder", "--input", input.path, "--out", out.path, "--json", "-q"])
+        let result = try cli([
+            "analyze", "--model", "e10-upconv-decoder", "--input", input.path, "--out", out.path, "--json", "-q",
+        ])
         #expect(result.status == 0)
         let summary = try JSONDecoder().decode(AnalysisSummary.self, from: Data(result.stdout.utf8))
         #expect(summary.layers.count == 17)

@@ -51,7 +51,8 @@ import Testing
     @Test func writesResultsAndFiguresFromFileData() throws {
         let images = temporaryFolder()
         for i in 0..<2 {
-            let image = SyntheticImages.generate(.pinkNoise, count: 1, channels: 3, height: 20, width: 24, seed: UInt64(i))
+            let image = SyntheticImages.generate(
+                .pinkNoise, count: 1, channels: 3, height: 20, width: 24, seed: UInt64(i))
             try image.writeNpy(images.appendingPathComponent("img\(i).npy"))
         }
         var settings = Self.tinySettings()
@@ -60,15 +61,18 @@ import Testing
         let folder = try StagedDirectory(out, force: false)
         let report = try Experiments.run(Experiments.named("kernel-size")!, settings: settings, folder: folder)
         try folder.commit()
-        let decoded = try JSONDecoder().decode(ExperimentReport.self, from: Data(contentsOf: out.appendingPathComponent("results.json")))
+        let decoded = try JSONDecoder().decode(
+            ExperimentReport.self, from: Data(contentsOf: out.appendingPathComponent("results.json")))
         #expect(decoded.rows.count == report.rows.count)
         for figure in report.figures {
             #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(figure).path))
-            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(figure.dropLast(4) + ".svg").path))
+            #expect(
+                FileManager.default.fileExists(atPath: out.appendingPathComponent(figure.dropLast(4) + ".svg").path))
         }
         // Every chart has its data beside it as CSV: a header and one row per point.
         for chart in report.charts {
-            let csv = try String(contentsOf: out.appendingPathComponent(chart.figure!.dropLast(4) + ".csv"), encoding: .utf8)
+            let csv = try String(
+                contentsOf: out.appendingPathComponent(chart.figure!.dropLast(4) + ".csv"), encoding: .utf8)
             let lines = csv.split(separator: "\n")
             #expect(lines.first?.hasPrefix("series,") == true)
             #expect(lines.count == 1 + chart.series.map(\.x.count).reduce(0, +))
@@ -87,8 +91,9 @@ import Testing
     @Test func unreadableDataIsAClearError() {
         var settings = Self.tinySettings()
         settings.data = "/nonexistent/dataset"
-        #expect { _ = try Experiments.run(Experiments.named("padding")!, settings: settings, folder: nil) }
-            throws: { "\($0)".contains("/nonexistent/dataset") }
+        #expect { _ = try Experiments.run(Experiments.named("padding")!, settings: settings, folder: nil) } throws: {
+            "\($0)".contains("/nonexistent/dataset")
+        }
     }
 }
 
@@ -117,8 +122,9 @@ import Testing
     @Test func comparisonExperimentsRefuseAModel() {
         var settings = ExperimentTests.tinySettings()
         settings.model = "e8-k3"
-        #expect { _ = try Experiments.run(Experiments.named("padding")!, settings: settings, folder: nil) }
-            throws: { "\($0)".contains("does not take --model") }
+        #expect { _ = try Experiments.run(Experiments.named("padding")!, settings: settings, folder: nil) } throws: {
+            "\($0)".contains("does not take --model")
+        }
     }
 }
 
@@ -133,7 +139,8 @@ import Testing
         let report: ExperimentReport
         do {
             let folder = try StagedDirectory(out, force: false)
-            report = try Experiments.run(Experiments.named("kernel-size")!, settings: settings, folder: folder, prefix: "kernel-size/")
+            report = try Experiments.run(
+                Experiments.named("kernel-size")!, settings: settings, folder: folder, prefix: "kernel-size/")
             try checkpoint.save("kernel-size", from: folder.staging.appendingPathComponent("kernel-size"))
             // The run is killed here: the staging folder goes, the checkpoint stays.
         }
@@ -141,11 +148,15 @@ import Testing
         let target = folder.staging.appendingPathComponent("kernel-size")
         let restored = try #require(checkpoint.restore("kernel-size", settings: settings, into: target))
         #expect(restored.rows.map(\.measured) == report.rows.map(\.measured))
-        for figure in report.figures { #expect(FileManager.default.fileExists(atPath: target.appendingPathComponent(figure).path)) }
+        for figure in report.figures {
+            #expect(FileManager.default.fileExists(atPath: target.appendingPathComponent(figure).path))
+        }
         var other = settings
         other.seed = 5
         #expect(checkpoint.restore("kernel-size", settings: other, into: target) == nil)
-        #expect(checkpoint.restore("padding", settings: settings, into: folder.staging.appendingPathComponent("padding")) == nil)
+        #expect(
+            checkpoint.restore("padding", settings: settings, into: folder.staging.appendingPathComponent("padding"))
+                == nil)
         checkpoint.remove()
         #expect(!FileManager.default.fileExists(atPath: checkpoint.folder.path))
     }

@@ -13,8 +13,9 @@ import Testing
         ]
         for (map, t, expected) in references {
             let c = map.colour(at: t)
-            #expect(abs(Int(c.0) - expected.0) <= 5 && abs(Int(c.1) - expected.1) <= 5 && abs(Int(c.2) - expected.2) <= 5,
-                    "\(map) at \(t): \(c)")
+            #expect(
+                abs(Int(c.0) - expected.0) <= 5 && abs(Int(c.1) - expected.1) <= 5 && abs(Int(c.2) - expected.2) <= 5,
+                "\(map) at \(t): \(c)")
         }
     }
 

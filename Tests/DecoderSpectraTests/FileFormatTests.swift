@@ -16,7 +16,10 @@ import Testing
         try NpyFile.writeComplex64(values, shape: [1, 1, 2, 3], to: folder.appendingPathComponent("z.npy"))
         let z = try NpyFile.read(folder.appendingPathComponent("z.npy"))
         #expect(z.shape == [1, 1, 2, 3])
-        guard case let .complex(read) = z.values else { Issue.record("not complex"); return }
+        guard case let .complex(read) = z.values else {
+            Issue.record("not complex")
+            return
+        }
         #expect(read.map { Complex<Float>(Float($0.real), Float($0.imaginary)) } == values)
     }
 
@@ -33,7 +36,9 @@ import Testing
         func replacing(_ old: String, _ new: String) -> Data {
             var bytes = [UInt8](good)
             let pattern = Array(old.utf8), replacement = Array(new.utf8)
-            let start = (0...(bytes.count - pattern.count)).first { Array(bytes[$0..<($0 + pattern.count)]) == pattern }!
+            let start = (0...(bytes.count - pattern.count)).first {
+                Array(bytes[$0..<($0 + pattern.count)]) == pattern
+            }!
             bytes.replaceSubrange(start..<(start + pattern.count), with: replacement)
             return Data(bytes)
         }
@@ -121,8 +126,12 @@ import Testing
     }
 
     @Test func brokenJPEGIsAnError() {
-        #expect { _ = try JPEGImage.read(images.appendingPathComponent("truncated.jpg")) } throws: { "\($0)".contains("truncated.jpg") }
-        #expect { _ = try JPEGImage.read(images.appendingPathComponent("not-a-png.png")) } throws: { "\($0)".contains("JPEG") }
+        #expect { _ = try JPEGImage.read(images.appendingPathComponent("truncated.jpg")) } throws: {
+            "\($0)".contains("truncated.jpg")
+        }
+        #expect { _ = try JPEGImage.read(images.appendingPathComponent("not-a-png.png")) } throws: {
+            "\($0)".contains("JPEG")
+        }
     }
 
     @Test func cifarBatch() throws {
@@ -130,10 +139,12 @@ import Testing
         let expected = try Tensor<Float>.readNpy(images.appendingPathComponent("cifar-mini.expected.npy"))
         #expect(tensor.shape == [3, 3, 32, 32])
         #expect(maxRelativeDifference(tensor.scalars.map { $0 * 255 }, expected.scalars) < 1e-4)
-        let limited = try InputLoader.load(images.appendingPathComponent("cifar-mini.bin").path, channels: 1, limit: 2).tensor
+        let limited = try InputLoader.load(images.appendingPathComponent("cifar-mini.bin").path, channels: 1, limit: 2)
+            .tensor
         #expect(limited.shape == [2, 1, 32, 32])
-        #expect { _ = try InputLoader.load(images.appendingPathComponent("cifar-truncated.bin").path, channels: 3) }
-            throws: { "\($0)".contains("multiple of 3073") }
+        #expect {
+            _ = try InputLoader.load(images.appendingPathComponent("cifar-truncated.bin").path, channels: 3)
+        } throws: { "\($0)".contains("multiple of 3073") }
     }
 
     /// Area averaging when shrinking by an integer factor is the block mean; same size is the identity.
@@ -165,7 +176,8 @@ import Testing
     @Test func foldersOfMixedImagesAreResizedToOneSize() throws {
         let folder = temporaryFolder()
         for name in ["rgb8.png", "photo.jpg", "cifar-mini.bin"] {
-            try FileManager.default.copyItem(at: images.appendingPathComponent(name), to: folder.appendingPathComponent(name))
+            try FileManager.default.copyItem(
+                at: images.appendingPathComponent(name), to: folder.appendingPathComponent(name))
         }
         let (tensor, files) = try InputLoader.load(folder.path, channels: 3, size: (8, 8))
         #expect(tensor.shape == [5, 3, 8, 8])

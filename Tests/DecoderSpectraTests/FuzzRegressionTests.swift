@@ -11,8 +11,9 @@ import Testing
 
     @Test(arguments: FuzzTarget.allCases)
     func regressionCorpusReplays(_ target: FuzzTarget) throws {
-        let files = ((try? FileManager.default.contentsOfDirectory(
-            at: Self.folder.appendingPathComponent(target.rawValue), includingPropertiesForKeys: nil)) ?? [])
+        let files =
+            ((try? FileManager.default.contentsOfDirectory(
+                at: Self.folder.appendingPathComponent(target.rawValue), includingPropertiesForKeys: nil)) ?? [])
         for file in files { target.run(try Data(contentsOf: file)) }
     }
 

@@ -7,7 +7,9 @@ import Testing
 /// Parameters are stored in Float32, so they are perturbed by ~1e-3 and the quotient uses the exactly representable
 /// perturbation actually applied: the error is O(h²·L''') ≈ 1e-6 relative; the bound is 1e-5.
 @Suite struct GradientTests {
-    func check<L: Differentiable>(_ layer: L, input shape: [Int], seed: UInt64, training: Bool = false, label: String) throws {
+    func check<L: Differentiable>(
+        _ layer: L, input shape: [Int], seed: UInt64, training: Bool = false, label: String
+    ) throws {
         let x: Tensor<Double> = randomTensor(shape, seed: seed)
         let outShape = try layer.outputShape(for: shape)
         let r: Tensor<Double> = randomTensor(outShape, seed: seed + 1)
@@ -49,8 +51,9 @@ import Testing
     func conv2d(mode: PaddingMode) throws {
         var generator = SeededGenerator(seed: 1)
         for (k, s, p) in [(3, 1, 1), (3, 2, 1), (4, 2, 1), (1, 1, 0)] {
-            let conv = try Conv2d(inChannels: 2, outChannels: 3, kernelSize: (k, k), stride: (s, s), padding: (p, p), paddingMode: mode,
-                                  generator: &generator)
+            let conv = try Conv2d(
+                inChannels: 2, outChannels: 3, kernelSize: (k, k), stride: (s, s), padding: (p, p), paddingMode: mode,
+                generator: &generator)
             try check(conv, input: [2, 2, 6, 7], seed: 3, label: "Conv2d k\(k) s\(s) \(mode)")
         }
     }
@@ -66,8 +69,12 @@ import Testing
         }
         let x = Tensor<Double>(shape: [3, 2, 5, 6]) { Double(($0 * 37) % 11) / 11 - 0.5 }
         let gy = Tensor<Double>(shape: [3, 3, 5, 6]) { Double(($0 * 13) % 7) / 7 - 0.5 }
-        let split = try TrainingParallelism.$imageParts.withValue(parts) { try conv.backward(gy, cache: LayerCache(input: x)) }
-        let whole = try TrainingParallelism.$imageParts.withValue(1) { try conv.backward(gy, cache: LayerCache(input: x)) }
+        let split = try TrainingParallelism.$imageParts.withValue(parts) {
+            try conv.backward(gy, cache: LayerCache(input: x))
+        }
+        let whole = try TrainingParallelism.$imageParts.withValue(1) {
+            try conv.backward(gy, cache: LayerCache(input: x))
+        }
         #expect(split.input == whole.input)  // each image's input gradient is computed the same way in any split
         #expect(maxRelativeDifference(split.parameters["weight"]!.scalars, whole.parameters["weight"]!.scalars) < 1e-14)
     }
@@ -75,8 +82,9 @@ import Testing
     @Test func convTranspose2d() throws {
         var generator = SeededGenerator(seed: 2)
         for (k, s, p, op) in [(4, 2, 1, 0), (3, 2, 1, 1), (2, 2, 0, 0), (3, 1, 1, 0)] {
-            let layer = try ConvTranspose2d(inChannels: 3, outChannels: 2, kernelSize: (k, k), stride: (s, s), padding: (p, p),
-                                            outputPadding: (op, op), generator: &generator)
+            let layer = try ConvTranspose2d(
+                inChannels: 3, outChannels: 2, kernelSize: (k, k), stride: (s, s), padding: (p, p),
+                outputPadding: (op, op), generator: &generator)
             try check(layer, input: [2, 3, 4, 5], seed: 5, label: "ConvTranspose2d k\(k) s\(s)")
         }
     }
@@ -85,12 +93,16 @@ import Testing
         try check(try Upsample(scaleFactor: 2, mode: .nearest), input: [1, 2, 3, 4], seed: 7, label: "nearest")
         try check(try Upsample(scaleFactor: 3, mode: .zeros), input: [1, 2, 3, 4], seed: 7, label: "zeros")
         try check(try Upsample(scaleFactor: 2, mode: .bilinear), input: [1, 2, 3, 4], seed: 7, label: "bilinear")
-        try check(try Upsample(scaleFactor: 2, mode: .bilinear, alignCorners: true), input: [1, 2, 3, 4], seed: 7, label: "bilinear ac")
+        try check(
+            try Upsample(scaleFactor: 2, mode: .bilinear, alignCorners: true), input: [1, 2, 3, 4], seed: 7,
+            label: "bilinear ac")
         for activation in [Activation.relu, .tanh, .sigmoid, .leakyReLU(negativeSlope: 0.2)] {
             try check(activation, input: [2, 2, 3, 3], seed: 9, label: activation.typeName)
         }
         try check(try MaxPool2d(kernelSize: 2), input: [2, 2, 6, 6], seed: 11, label: "MaxPool2d")
-        try check(try MaxPool2d(kernelSize: 3, stride: 2, padding: 1), input: [1, 2, 7, 6], seed: 12, label: "MaxPool2d s2 p1")
+        try check(
+            try MaxPool2d(kernelSize: 3, stride: 2, padding: 1), input: [1, 2, 7, 6], seed: 12, label: "MaxPool2d s2 p1"
+        )
     }
 
     @Test func batchNormTrainingAndEvaluation() throws {
@@ -122,7 +134,9 @@ import Testing
             var plus = x, minus = x
             plus.scalars[i] += 1e-6
             minus.scalars[i] -= 1e-6
-            let numeric = (try MSELoss().evaluate(try model.forward(plus), target).loss - MSELoss().evaluate(try model.forward(minus), target).loss) / 2e-6
+            let numeric =
+                (try MSELoss().evaluate(try model.forward(plus), target).loss
+                    - MSELoss().evaluate(try model.forward(minus), target).loss) / 2e-6
             #expect(abs(numeric - pass.inputGradients[0].scalars[i]) <= 1e-6 * max(1e-3, abs(numeric)) + 1e-9)
         }
     }
@@ -138,21 +152,23 @@ import Testing
     }
 
     func weight(_ m: Sequential) -> Double { Double(m.layers[0].layer.parameters[0].tensor.scalars[0]) }
-    func gradient(_ g: Float) -> [[String: Tensor<Float>]] { [["weight": try! Tensor(shape: [1, 1, 1, 1], scalars: [g])]] }
+    func gradient(_ g: Float) -> [[String: Tensor<Float>]] {
+        [["weight": try! Tensor(shape: [1, 1, 1, 1], scalars: [g])]]
+    }
 
     @Test func sgdWithMomentumAndWeightDecay() throws {
         var model = try oneParameterModel(1)
         var sgd = SGD(learningRate: 0.1, momentum: 0.9, weightDecay: 0.01)
-        try sgd.step(&model, gradients: gradient(0.5))   // d = 0.5 + 0.01 = 0.51; buf = 0.51; w = 1 − 0.051
+        try sgd.step(&model, gradients: gradient(0.5))  // d = 0.5 + 0.01 = 0.51; buf = 0.51; w = 1 − 0.051
         #expect(abs(weight(model) - 0.949) < 1e-6)
-        try sgd.step(&model, gradients: gradient(0.5))   // d = 0.5 + 0.00949; buf = 0.9·0.51 + 0.50949 = 0.96849
+        try sgd.step(&model, gradients: gradient(0.5))  // d = 0.5 + 0.00949; buf = 0.9·0.51 + 0.50949 = 0.96849
         #expect(abs(weight(model) - (0.949 - 0.096849)) < 1e-6)
     }
 
     @Test func adamFirstSteps() throws {
         var model = try oneParameterModel(1)
         var adam = Adam(learningRate: 0.01)
-        try adam.step(&model, gradients: gradient(2))    // m̂ = 2, v̂ = 4: step = lr·2/(2 + 1e-8) ≈ 0.01
+        try adam.step(&model, gradients: gradient(2))  // m̂ = 2, v̂ = 4: step = lr·2/(2 + 1e-8) ≈ 0.01
         #expect(abs(weight(model) - 0.99) < 1e-6)
         try adam.step(&model, gradients: gradient(-1))
         // m = 0.9·0.2 − 0.1 = 0.08, v = 0.999·0.004 + 0.001 = 0.004996; m̂ = 0.08/0.19, v̂ = 0.004996/0.001999
@@ -169,8 +185,12 @@ import Testing
         let widths = [2, 4, 3, 2]
         var layers: [NamedLayer] = []
         for l in 1..<widths.count {
-            layers.append(NamedLayer("conv\(l)", try Conv2d(inChannels: widths[l - 1], outChannels: widths[l], kernelSize: (3, 3),
-                                                            padding: (1, 1), paddingMode: .circular, generator: &generator)))
+            layers.append(
+                NamedLayer(
+                    "conv\(l)",
+                    try Conv2d(
+                        inChannels: widths[l - 1], outChannels: widths[l], kernelSize: (3, 3),
+                        padding: (1, 1), paddingMode: .circular, generator: &generator)))
         }
         let model = Sequential(name: "linear", inputChannels: 2, inputSize: (6, 7), layers: layers)
         let x: Tensor<Double> = randomTensor([2, 2, 6, 7], seed: 41)
@@ -186,7 +206,9 @@ import Testing
     /// With zero padding or ReLU, Eq. 5 is only an approximation: the error is visible but the maps stay similar.
     @Test func approximateWithZeroPaddingAndReLU() throws {
         let model = try BuiltinModels.model(named: "e4-zeros", seed: 1).truncated(after: "conv3")
-        let x: Tensor<Double> = SyntheticImages.generate(.deadLeaves, count: 2, channels: 3, height: 8, width: 8, seed: 2).converted()
+        let x: Tensor<Double> = SyntheticImages.generate(
+            .deadLeaves, count: 2, channels: 3, height: 8, width: 8, seed: 2
+        ).converted()
         let target: Tensor<Double> = randomTensor([2, 16, 8, 8], seed: 3)
         let comparisons = try SpectralBackward.compare(model, input: x, target: target, learningRate: 0.01)
         #expect(comparisons.count == 3)

@@ -9,8 +9,10 @@ import Testing
 
     func fixture(_ name: String) throws -> (ModelGraph, Tensor<Float>) {
         let folder = ONNXTests.folder.appendingPathComponent(name)
-        return (try ModelGraph.load(onnx: folder.appendingPathComponent("model.onnx")),
-                try Tensor<Float>.readNpy(folder.appendingPathComponent("input.npy")))
+        return (
+            try ModelGraph.load(onnx: folder.appendingPathComponent("model.onnx")),
+            try Tensor<Float>.readNpy(folder.appendingPathComponent("input.npy"))
+        )
     }
 
     /// An ONNX graph traced in Double: the exact rules hold to 1e-10 (a Float computation anywhere on the path would
@@ -30,7 +32,9 @@ import Testing
             #expect(difference <= 1e-4 * max(1, scale), "\(name) \(d.name): \(difference)")
             if d.verification.rule == "exact" {
                 exact += 1
-                #expect(d.verification.relativeError! < 1e-10, "\(name) \(d.name) (\(d.type)): \(d.verification.relativeError!)")
+                #expect(
+                    d.verification.relativeError! < 1e-10,
+                    "\(name) \(d.name) (\(d.type)): \(d.verification.relativeError!)")
             }
         }
         #expect(exact > 0, "\(name) has no exact stage")
@@ -48,7 +52,9 @@ import Testing
         #expect(graph.nodes.allSatisfy { node in node.inputs.contains { computed.contains($0) } })
         // Every Conv/ConvTranspose of these exports has constant weights: each becomes a layer, or (circular padding,
         // recognised at run time) stays an ONNX node.
-        for node in graph.nodes where node.typeName == "ConvTranspose" { #expect(node.op is LayerOperator, "\(name) \(node.name)") }
+        for node in graph.nodes where node.typeName == "ConvTranspose" {
+            #expect(node.op is LayerOperator, "\(name) \(node.name)")
+        }
     }
 
     /// A chain as a graph computes exactly what the chain's own forward pass computes, and back again.
@@ -121,12 +127,16 @@ extension GraphTests {
         let count = op == "GroupNormalization" && opset < 21 ? 2 : 4
         builder.floats("scale", shape: [Int64(count)], values: Array([1.5, -0.5, 2, 0.75].prefix(count)))
         builder.floats("bias", shape: [Int64(count)], values: Array([0.1, -0.3, 0.2, 0.4].prefix(count)))
-        builder.node(op, ["x", "scale", "bias"], ["y"], op == "GroupNormalization" ? [ONNXBuilder.attribute("num_groups", int: 2)] : [],
-                     name: "norm")
+        builder.node(
+            op, ["x", "scale", "bias"], ["y"],
+            op == "GroupNormalization" ? [ONNXBuilder.attribute("num_groups", int: 2)] : [],
+            name: "norm")
         let graph = try ModelGraph.load(onnx: try builder.write(to: temporaryFolder()))
-        let trace = try graph.trace(Tensor<Double>(shape: [2, 4, 5, 6]) { Double(($0 * 23) % 29) / 29 + Double($0 % 3) })
+        let trace = try graph.trace(
+            Tensor<Double>(shape: [2, 4, 5, 6]) { Double(($0 * 23) % 29) / 29 + Double($0 % 3) })
         let stage = try #require(trace.stages.first)
-        #expect(stage.verification.rule == "surrogate" && stage.verification.detail.contains("affine"), "\(op) \(opset)")
+        #expect(
+            stage.verification.rule == "surrogate" && stage.verification.detail.contains("affine"), "\(op) \(opset)")
         #expect(try #require(stage.verification.relativeError) < 1e-10)
     }
 }
@@ -144,11 +154,17 @@ extension GraphTests {
             let count = Int(shape.reduce(1, *))
             let gains = (0..<count).map { i -> Float in spatialGain ? Float(i % 7) / 7 + 0.5 : Float(i / 20) + 0.5 }
             builder.floats("scale", shape: shape, values: gains)
-            builder.floats("bias", shape: shape, values: (0..<count).map { i in spatialGain ? 0.2 : Float(i / 20) * 0.1 })
-            builder.node("LayerNormalization", ["x", "scale", "bias"], ["y"], [ONNXBuilder.attribute("axis", int: Int64(axis))], name: "ln")
+            builder.floats(
+                "bias", shape: shape, values: (0..<count).map { i in spatialGain ? 0.2 : Float(i / 20) * 0.1 })
+            builder.node(
+                "LayerNormalization", ["x", "scale", "bias"], ["y"], [ONNXBuilder.attribute("axis", int: Int64(axis))],
+                name: "ln")
             let graph = try ModelGraph.load(onnx: try builder.write(to: temporaryFolder()))
-            return try #require(try graph.trace(Tensor<Double>(shape: [2, 3, 4, 5]) { Double(($0 * 17) % 31) / 31 + Double($0 % 4) }).stages.first)
-                .verification
+            return try #require(
+                try graph.trace(Tensor<Double>(shape: [2, 3, 4, 5]) { Double(($0 * 17) % 31) / 31 + Double($0 % 4) })
+                    .stages.first
+            )
+            .verification
         }
         let perImage = try stage(axis: 1, spatialGain: false)
         #expect(perImage.rule == "surrogate" && perImage.detail.contains("[C, H, W]"))
@@ -174,8 +190,10 @@ extension GraphTests {
         builder.node("Pad", ["x", "pads"], ["padded"], [ONNXBuilder.attribute("mode", string: "wrap")], name: "pad")
         builder.node("Conv", ["padded", "w"], ["y"], [ONNXBuilder.attribute("dilations", ints: [2, 2])], name: "conv")
         let graph = try ModelGraph.load(onnx: try builder.write(to: temporaryFolder()))
-        let conv = try #require(try graph.trace(Tensor<Double>(shape: [1, 2, 8, 8]) { Double(($0 * 13) % 23) / 23 }).stages.last)
-        #expect(conv.verification.rule == "exact" && (conv.verification.relativeError ?? 1) < 1e-10, "\(conv.verification)")
+        let conv = try #require(
+            try graph.trace(Tensor<Double>(shape: [1, 2, 8, 8]) { Double(($0 * 13) % 23) / 23 }).stages.last)
+        #expect(
+            conv.verification.rule == "exact" && (conv.verification.relativeError ?? 1) < 1e-10, "\(conv.verification)")
     }
 }
 
@@ -186,12 +204,17 @@ extension GraphTests {
         var builder = ONNXBuilder()
         builder.inputShape = [2, 4, 3, 3]
         builder.floats("w", shape: [4, 3, 2, 2], values: (0..<48).map { Float(($0 * 7) % 13) / 13 - 0.5 })
-        builder.node("ConvTranspose", ["x", "w"], ["y"], [ONNXBuilder.attribute("group", int: 2), ONNXBuilder.attribute("strides", ints: [2, 2])],
-                     name: "up")
+        builder.node(
+            "ConvTranspose", ["x", "w"], ["y"],
+            [ONNXBuilder.attribute("group", int: 2), ONNXBuilder.attribute("strides", ints: [2, 2])],
+            name: "up")
         let graph = try ModelGraph.load(onnx: try builder.write(to: temporaryFolder()))
-        let stage = try #require(try graph.trace(Tensor<Double>(shape: [2, 4, 3, 3]) { Double(($0 * 11) % 7) / 7 }).stages.first)
+        let stage = try #require(
+            try graph.trace(Tensor<Double>(shape: [2, 4, 3, 3]) { Double(($0 * 11) % 7) / 7 }).stages.first)
         #expect(stage.output.shape == [2, 6, 6, 6])
-        #expect(stage.verification.rule == "exact" && (stage.verification.relativeError ?? 1) < 1e-10, "\(stage.verification)")
+        #expect(
+            stage.verification.rule == "exact" && (stage.verification.relativeError ?? 1) < 1e-10,
+            "\(stage.verification)")
     }
 }
 
@@ -199,7 +222,8 @@ extension GraphTests {
 enum Conv2dRuleProbe {
     static func zeroPaddedOneByOne() -> SpectralRule {
         var generator = SeededGenerator(seed: 0)
-        let conv = try! Conv2d(inChannels: 2, outChannels: 3, kernelSize: (1, 1), paddingMode: .zeros, generator: &generator)
+        let conv = try! Conv2d(
+            inChannels: 2, outChannels: 3, kernelSize: (1, 1), paddingMode: .zeros, generator: &generator)
         return conv.spectralRule(for: [1, 2, 8, 8])
     }
 }
@@ -223,7 +247,8 @@ extension GraphTests {
         let url = try builder.write(to: temporaryFolder())
         let graph = try ModelGraph.load(onnx: url)
         #expect(graph.shapeSubgraph == ["shape", "gather", "concat"])
-        let small = Tensor<Float>(shape: [1, 2, 3, 4]) { Float($0 % 5) }, large = Tensor<Float>(shape: [1, 2, 6, 5]) { Float($0 % 7) }
+        let small = Tensor<Float>(shape: [1, 2, 3, 4]) { Float($0 % 5) },
+            large = Tensor<Float>(shape: [1, 2, 6, 5]) { Float($0 % 7) }
         for x in [small, large, small, large] {
             let cached = try graph.forward(x), fresh = try ModelGraph.load(onnx: url).forward(x)
             #expect(cached == fresh && cached.shape == x.shape)

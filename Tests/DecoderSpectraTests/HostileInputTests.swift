@@ -11,8 +11,11 @@ import Testing
     /// Titles wider than the figure (torch-style ONNX node names) used to build an inverted range that looped forever;
     /// they are shortened in the middle to fit.
     @Test func hangOnLongFigureTitles() {
-        let title = "/decoder/up_blocks.1/resnets.2/conv_shortcut/Conv/with/a/very/long/name/indeed/" + String(repeating: "x", count: 300)
-        let figure = SpectrumFigure.heatmap(magnitudes: [Double](repeating: 1, count: 16), rows: 4, columns: 4, title: title)
+        let title =
+            "/decoder/up_blocks.1/resnets.2/conv_shortcut/Conv/with/a/very/long/name/indeed/"
+            + String(repeating: "x", count: 300)
+        let figure = SpectrumFigure.heatmap(
+            magnitudes: [Double](repeating: 1, count: 16), rows: 4, columns: 4, title: title)
         #expect(figure.width >= 200 && figure.width < 1000)
         let fitted = figure.fitting(title, width: 120)
         #expect(figure.textWidth(fitted) <= 120 && fitted.hasPrefix("/decoder") && fitted.contains("…"))
@@ -22,8 +25,9 @@ import Testing
     /// 16×1 and 100000×1 maps: drawn, with the long side block-averaged to at most 512 cells.
     @Test func hangOnExtremeAspectRatios() {
         for (rows, columns) in [(16, 1), (100_000, 1), (1, 3000)] {
-            let figure = SpectrumFigure.heatmap(magnitudes: (0..<(rows * columns)).map { Double($0 % 7) + 1 }, rows: rows, columns: columns,
-                                                title: "MAP \(rows)X\(columns)")
+            let figure = SpectrumFigure.heatmap(
+                magnitudes: (0..<(rows * columns)).map { Double($0 % 7) + 1 }, rows: rows, columns: columns,
+                title: "MAP \(rows)X\(columns)")
             #expect(figure.height <= 400 && figure.width <= 1000, "\(rows)x\(columns)")
             #expect(!figure.pngData().isEmpty)
         }
@@ -49,7 +53,10 @@ import Testing
         let model = try ModelGraph.load(onnx: url)
         #expect(model.nodes.count == 5000)
         let values = try model.run(Tensor<Float>(shape: [1, 1, 4, 4]) { Float($0) - 8 })
-        guard case let .real(y)? = values["y"] else { Issue.record("no output"); return }
+        guard case let .real(y)? = values["y"] else {
+            Issue.record("no output")
+            return
+        }
         #expect(y.scalars == (0..<16).map { max(0, Float($0) - 8) })
     }
 
@@ -61,10 +68,13 @@ import Testing
         try FileManager.default.createDirectory(at: modelFolder, withIntermediateDirectories: true)
         let secret = root.appendingPathComponent("secret.bin")
         try Data(repeating: 0, count: 64).write(to: secret)
-        try FileManager.default.createSymbolicLink(at: modelFolder.appendingPathComponent("link.bin"), withDestinationURL: secret)
+        try FileManager.default.createSymbolicLink(
+            at: modelFolder.appendingPathComponent("link.bin"), withDestinationURL: secret)
         try Data(repeating: 0, count: 64).write(to: modelFolder.appendingPathComponent("inside.bin"))
-        for (location, expected) in [("../secret.bin", "'..'"), (secret.path, "absolute"), ("link.bin", "symbolic link"),
-                                     ("../../../../../../etc/passwd", "'..'")] {
+        for (location, expected) in [
+            ("../secret.bin", "'..'"), (secret.path, "absolute"), ("link.bin", "symbolic link"),
+            ("../../../../../../etc/passwd", "'..'"),
+        ] {
             var builder = ONNXBuilder()
             builder.external("w", shape: [16], location: location)
             builder.node("Relu", ["x"], ["y"])
@@ -84,7 +94,9 @@ import Testing
     @Test func crashOnExternalDataOffsetOverflow() throws {
         let folder = temporaryFolder()
         try Data(repeating: 0, count: 64).write(to: folder.appendingPathComponent("w.bin"))
-        for (offset, length) in [("9223372036854775807", "64"), ("8", "9223372036854775807"), ("-1", nil), ("0", "-5"), ("nonsense", nil)] {
+        for (offset, length) in [
+            ("9223372036854775807", "64"), ("8", "9223372036854775807"), ("-1", nil), ("0", "-5"), ("nonsense", nil),
+        ] {
             var builder = ONNXBuilder()
             builder.external("w", shape: [16], location: "w.bin", offset: offset, length: length)
             builder.node("Relu", ["x"], ["y"])
@@ -108,11 +120,13 @@ import Testing
         // A model named sub/dir-model can resume its own checkpoint.
         model.name = "sub/dir-model"
         let checkpointFolder = root.appendingPathComponent("checkpoint")
-        let state = Checkpoint(step: 0, config: TrainingConfig(steps: 1, batchSize: 1, optimizer: "adam", learningRate: 1e-3),
-                               losses: [], sgd: nil, adam: Adam(learningRate: 1e-3), modelFile: "")
+        let state = Checkpoint(
+            step: 0, config: TrainingConfig(steps: 1, batchSize: 1, optimizer: "adam", learningRate: 1e-3),
+            losses: [], sgd: nil, adam: Adam(learningRate: 1e-3), modelFile: "")
         try Checkpoint.write(state, model: model, to: checkpointFolder)
         #expect(try Checkpoint.read(checkpointFolder).1.name == "sub/dir-model")
-        #expect(SafePath.fileName("..") == "%2E." && SafePath.fileName("a/b") == "a%2Fb" && SafePath.fileName("") == "_")
+        #expect(
+            SafePath.fileName("..") == "%2E." && SafePath.fileName("a/b") == "a%2Fb" && SafePath.fileName("") == "_")
         #expect(SafePath.fileName(String(repeating: "n", count: 1000)).utf8.count <= SafePath.maximumStemLength)
     }
 
@@ -137,8 +151,9 @@ import Testing
         let summary = AnalysisSummary(
             command: "x", precision: "float", seed: 0,
             model: .init(name: "m", description: "", inputChannels: 1, layerCount: 0),
-            input: .init(source: "s", files: nil, shape: [1, 1, 2, 2], pLow: 1,
-                         radialSpectrum: .init(frequency: [0], power: [1]), figure: "../outside.png"),
+            input: .init(
+                source: "s", files: nil, shape: [1, 1, 2, 2], pLow: 1,
+                radialSpectrum: .init(frequency: [0], power: [1]), figure: "../outside.png"),
             layers: [])
         try FileManager.default.createDirectory(at: run, withIntermediateDirectories: true)
         try JSONFormatting.encode(summary).write(to: run.appendingPathComponent("summary.json"))
@@ -176,16 +191,21 @@ import Testing
 
     @Test func crashOnTransferOfAHugeGrid() throws {
         let model = try ModelGraph.load("e8-k3")
-        #expect { _ = try TransferExport.matrices(model: model, layer: "conv1", rows: 4096, columns: 4096, anchor: .pytorch) }
-            throws: { "\($0)".contains("would hold more than") }
+        #expect {
+            _ = try TransferExport.matrices(model: model, layer: "conv1", rows: 4096, columns: 4096, anchor: .pytorch)
+        } throws: { "\($0)".contains("would hold more than") }
     }
 
     /// train on a model whose output is not the input's shape used to index out of range.
     @Test func crashOnTrainingANonAutoencoder() throws {
         let model = try BuiltinModels.model(named: "e10-upconv-decoder")
-        let data = SyntheticImages.generate(.deadLeaves, count: 2, channels: model.inputChannels, height: 4, width: 4, seed: 0)
-        #expect { _ = try Trainer(model: model, data: data, config: TrainingConfig(steps: 1, batchSize: 1, optimizer: "adam", learningRate: 1e-3)) }
-            throws: { "\($0)".contains("reconstructs its input") }
+        let data = SyntheticImages.generate(
+            .deadLeaves, count: 2, channels: model.inputChannels, height: 4, width: 4, seed: 0)
+        #expect {
+            _ = try Trainer(
+                model: model, data: data,
+                config: TrainingConfig(steps: 1, batchSize: 1, optimizer: "adam", learningRate: 1e-3))
+        } throws: { "\($0)".contains("reconstructs its input") }
     }
 
     // MARK: 6. Silent wrong results
@@ -206,26 +226,38 @@ import Testing
         func npy(_ dictionary: String) -> Data {
             var text = dictionary
             text += String(repeating: " ", count: 117 - text.count) + "\n"
-            return Data([0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(text.utf8.count), 0] + Array(text.utf8) + [UInt8](repeating: 0, count: 64))
+            return Data(
+                [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59, 1, 0, UInt8(text.utf8.count), 0] + Array(text.utf8)
+                    + [UInt8](repeating: 0, count: 64))
         }
-        #expect { _ = try NpyFile.parse(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'shape': (4,), }"), file: "d.npy") }
-            throws: { "\($0)".contains("appears twice") }
-        #expect { _ = try NpyFile.parse(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'extra': 1}"), file: "d.npy") }
-            throws: { "\($0)".contains("unexpected key") }
-        #expect { _ = try NpyFile.parse(npy("{'descr': '<f4', 'shape': (2,), }"), file: "d.npy") } throws: { "\($0)".contains("fortran_order") }
+        #expect {
+            _ = try NpyFile.parse(
+                npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'shape': (4,), }"), file: "d.npy")
+        } throws: { "\($0)".contains("appears twice") }
+        #expect {
+            _ = try NpyFile.parse(
+                npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2,), 'extra': 1}"), file: "d.npy")
+        } throws: { "\($0)".contains("unexpected key") }
+        #expect { _ = try NpyFile.parse(npy("{'descr': '<f4', 'shape': (2,), }"), file: "d.npy") } throws: {
+            "\($0)".contains("fortran_order")
+        }
         let ok = try NpyFile.parse(npy("{'descr': '<f4', 'fortran_order': False, 'shape': (2, 3), }"), file: "ok.npy")
         #expect(ok.shape == [2, 3])
-        let scalar = try NpyFile.parse(npy("{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": ()}"), file: "s.npy")
+        let scalar = try NpyFile.parse(
+            npy("{\"descr\": \"<f4\", \"fortran_order\": False, \"shape\": ()}"), file: "s.npy")
         #expect(scalar.shape == [])
     }
 
     /// Images whose declared size would decode to more than the image cap are refused before decoding.
     @Test func silentHugeImagesAreRefusedBeforeDecoding() throws {
         let url = URL(fileURLWithPath: "/tmp/huge.png")
-        #expect { try ImageTensor.checkSize(width: 20000, height: 20000, channels: 3, url: url) } throws: { "\($0)".contains("larger than") }
+        #expect { try ImageTensor.checkSize(width: 20000, height: 20000, channels: 3, url: url) } throws: {
+            "\($0)".contains("larger than")
+        }
         try ImageTensor.checkSize(width: 4096, height: 2160, channels: 3, url: url)
-        #expect { _ = try InputLoader.load(fixturesURL.appendingPathComponent("images").path, channels: 3, limit: 0) }
-            throws: { "\($0)".contains("at least 1") }
+        #expect {
+            _ = try InputLoader.load(fixturesURL.appendingPathComponent("images").path, channels: 3, limit: 0)
+        } throws: { "\($0)".contains("at least 1") }
     }
 
     // MARK: 7. Output folders
@@ -236,10 +268,12 @@ import Testing
         try FileManager.default.createDirectory(at: out, withIntermediateDirectories: true)
         try Data("old".utf8).write(to: out.appendingPathComponent("old.txt"))
         // A staging folder of a killed run (SIGKILL) is removed by the next run on the same output.
-        try FileManager.default.createDirectory(at: parent.appendingPathComponent(".out.partial-999999"), withIntermediateDirectories: true)
+        try FileManager.default.createDirectory(
+            at: parent.appendingPathComponent(".out.partial-999999"), withIntermediateDirectories: true)
         let staged = try StagedDirectory(out, force: true)
         try Data("new".utf8).write(to: staged.url("new.txt"))
-        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("old.txt").path))  // untouched until commit
+        // Untouched until commit
+        #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("old.txt").path))
         try staged.commit()
         #expect(try FileManager.default.contentsOfDirectory(atPath: out.path) == ["new.txt"])
         #expect(try FileManager.default.contentsOfDirectory(atPath: parent.path) == ["out"])
@@ -255,7 +289,9 @@ import Testing
     @Test func outputFolderIsLockedAgainstConcurrentRuns() throws {
         let out = temporaryFolder().appendingPathComponent("out")
         let lock = try OutputLock(for: out)
-        #expect { _ = try StagedDirectory(out, force: true) } throws: { "\($0)".contains("another run (pid \(getpid()))") }
+        #expect { _ = try StagedDirectory(out, force: true) } throws: {
+            "\($0)".contains("another run (pid \(getpid()))")
+        }
         let cli = try runProcess(cliExecutable, ["demo", "--images", "1", "--out", out.path, "-q"])
         #expect(cli.status == 1 && cli.stderr.contains("another run"), "\(cli.stderr)")
         lock.release()
@@ -274,7 +310,10 @@ import Testing
         // Wait until the run has made its staging folder, then interrupt it.
         let deadline = Date().addingTimeInterval(60)
         while Date() < deadline, process.isRunning,
-              !((try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []).contains(where: { $0.contains(".partial-") }) {
+            !((try? FileManager.default.contentsOfDirectory(atPath: parent.path)) ?? []).contains(where: {
+                $0.contains(".partial-")
+            })
+        {
             usleep(20_000)
         }
         process.terminate()  // SIGTERM
@@ -290,7 +329,8 @@ import Testing
     @Test func stagingPathsNeverReachErrorMessages() throws {
         let out = temporaryFolder().appendingPathComponent("out")
         let staged = try StagedDirectory(out, force: false)
-        let message = TemporaryPaths.shared.publicMessage("file '\(staged.staging.path)/spectra/01-conv.npy': no space left")
+        let message = TemporaryPaths.shared.publicMessage(
+            "file '\(staged.staging.path)/spectra/01-conv.npy': no space left")
         #expect(message == "file '\(out.path)/spectra/01-conv.npy': no space left")
     }
 
@@ -300,7 +340,8 @@ import Testing
         #expect(first.status == 0, "\(first.stderr)")
         let second = try runProcess(cliExecutable, ["models", "--export", "e8-k3", "--out", folder.path, "-q"])
         #expect(second.status == 1 && second.stderr.contains("--force"))
-        let forced = try runProcess(cliExecutable, ["models", "--export", "e8-k3", "--out", folder.path, "--force", "-q"])
+        let forced = try runProcess(
+            cliExecutable, ["models", "--export", "e8-k3", "--out", folder.path, "--force", "-q"])
         #expect(forced.status == 0, "\(forced.stderr)")
     }
 
@@ -308,42 +349,56 @@ import Testing
 
     @Test func resumeContinuesOnTheRecordedData() throws {
         let root = temporaryFolder()
-        let common = ["--model", "ae-small", "--data", "pink-noise", "--images", "8", "--batch-size", "4", "--seed", "3", "-q",
-                      "--snapshot-every", "100", "--checkpoint-every", "2"]
-        let straight = try runProcess(cliExecutable, ["train"] + common + ["--steps", "4", "--out", root.appendingPathComponent("a").path])
+        let common = [
+            "--model", "ae-small", "--data", "pink-noise", "--images", "8", "--batch-size", "4", "--seed", "3", "-q",
+            "--snapshot-every", "100", "--checkpoint-every", "2",
+        ]
+        let straight = try runProcess(
+            cliExecutable, ["train"] + common + ["--steps", "4", "--out", root.appendingPathComponent("a").path])
         #expect(straight.status == 0, "\(straight.stderr)")
-        let half = try runProcess(cliExecutable, ["train"] + common + ["--steps", "2", "--out", root.appendingPathComponent("b").path])
+        let half = try runProcess(
+            cliExecutable, ["train"] + common + ["--steps", "2", "--out", root.appendingPathComponent("b").path])
         #expect(half.status == 0, "\(half.stderr)")
-        let resumed = try runProcess(cliExecutable, ["train", "--resume", "--steps", "4", "-q", "--out", root.appendingPathComponent("b").path])
+        let resumed = try runProcess(
+            cliExecutable, ["train", "--resume", "--steps", "4", "-q", "--out", root.appendingPathComponent("b").path])
         #expect(resumed.status == 0, "\(resumed.stderr)")
         func losses(_ name: String) throws -> [Double] {
             let url = root.appendingPathComponent(name).appendingPathComponent("checkpoint/checkpoint.json")
             return try JSONDecoder().decode(Checkpoint.self, from: Data(contentsOf: url)).losses
         }
         #expect(try losses("a") == losses("b"))
-        let conflicting = try runProcess(cliExecutable, ["train", "--resume", "--steps", "6", "--data", "dead-leaves", "-q",
-                                                         "--out", root.appendingPathComponent("b").path])
-        #expect(conflicting.status == 2 && conflicting.stderr.contains("--data dead-leaves (checkpoint: pink-noise)"), "\(conflicting.stderr)")
+        let conflicting = try runProcess(
+            cliExecutable,
+            [
+                "train", "--resume", "--steps", "6", "--data", "dead-leaves", "-q",
+                "--out", root.appendingPathComponent("b").path,
+            ])
+        #expect(
+            conflicting.status == 2 && conflicting.stderr.contains("--data dead-leaves (checkpoint: pink-noise)"),
+            "\(conflicting.stderr)")
     }
 
     /// A failed new training run leaves no folder behind.
     @Test func failedTrainingLeavesNothing() throws {
         let out = temporaryFolder().appendingPathComponent("t")
-        let result = try runProcess(cliExecutable, ["train", "--model", "e10-upconv-decoder", "--steps", "1", "--out", out.path, "-q"])
+        let result = try runProcess(
+            cliExecutable, ["train", "--model", "e10-upconv-decoder", "--steps", "1", "--out", out.path, "-q"])
         #expect(result.status == 1 && result.stderr.contains("reconstructs its input"), "\(result.stderr)")
         #expect(!FileManager.default.fileExists(atPath: out.path))
     }
 
     // MARK: 9. Usage errors exit 2
 
-    @Test(arguments: [["analyze", "--model", "e8-k3", "--input", "x.npy", "--size", "0x0"],
-                      ["analyze", "--model", "e8-k3", "--input", "x.npy", "--size", "64x"],
-                      ["analyze", "--model", "e8-k3", "--input", "x.npy", "--size", "8x8x8"],
-                      ["analyze", "--model", "e8-k3", "--input", "x.npy", "--limit", "0"],
-                      ["verify", "--model", "e8-k3", "--images", "0"],
-                      ["demo", "--images", "0"],
-                      ["train", "--steps", "1", "--images", "0"],
-                      ["demo", "--max-elements", "5"]])
+    @Test(arguments: [
+        ["analyze", "--model", "e8-k3", "--input", "x.npy", "--size", "0x0"],
+        ["analyze", "--model", "e8-k3", "--input", "x.npy", "--size", "64x"],
+        ["analyze", "--model", "e8-k3", "--input", "x.npy", "--size", "8x8x8"],
+        ["analyze", "--model", "e8-k3", "--input", "x.npy", "--limit", "0"],
+        ["verify", "--model", "e8-k3", "--images", "0"],
+        ["demo", "--images", "0"],
+        ["train", "--steps", "1", "--images", "0"],
+        ["demo", "--max-elements", "5"],
+    ])
     func usageErrorsExitWithStatus2(_ arguments: [String]) throws {
         let result = try runProcess(cliExecutable, arguments)
         #expect(result.status == 2, "\(arguments): \(result.stderr)")
@@ -353,8 +408,12 @@ import Testing
     @Test func analyzeTakesASquareSizeAsOneNumber() throws {
         let out = temporaryFolder().appendingPathComponent("a")
         let photo = fixturesURL.appendingPathComponent("images/photo.jpg").path
-        let result = try runProcess(cliExecutable, ["analyze", "--model", "e8-k3", "--input", photo, "--size", "8", "--out", out.path,
-                                                    "--json", "-q"])
+        let result = try runProcess(
+            cliExecutable,
+            [
+                "analyze", "--model", "e8-k3", "--input", photo, "--size", "8", "--out", out.path,
+                "--json", "-q",
+            ])
         #expect(result.status == 0, "\(result.stderr)")
         let summary = try JSONDecoder().decode(AnalysisSummary.self, from: Data(result.stdout.utf8))
         #expect(summary.layers.first?.outputShape.suffix(2) == [8, 8], "\(summary.layers.first?.outputShape ?? [])")
@@ -364,7 +423,7 @@ import Testing
 /// Graphs that crashed the importer or executor (allocation aborts, division by zero, traps, faults).
 enum HostileGraph: String, CaseIterable, CustomTestStringConvertible {
     case broadcastToFourBillion, resizeBy4096, pad100000, convTransposeStride2pow40, convStrideZeroSame, convOneStride,
-         depthToSpaceBlock2pow32, shapeStartBeyondRank, declaredInputTooLarge, castOfInfinity, int64DivisionOverflow
+        depthToSpaceBlock2pow32, shapeStartBeyondRank, declaredInputTooLarge, castOfInfinity, int64DivisionOverflow
 
     var testDescription: String { rawValue }
 
@@ -396,9 +455,13 @@ enum HostileGraph: String, CaseIterable, CustomTestStringConvertible {
         case .resizeBy4096:
             b.inputShape = [1, 1, 8, 8]
             b.floats("scales", shape: [4], values: [1, 1, 4096, 4096])
-            b.node("Resize", ["x", "", "scales"], ["y"], [ONNXBuilder.attribute("mode", string: "nearest"),
-                                                         ONNXBuilder.attribute("coordinate_transformation_mode", string: "asymmetric"),
-                                                         ONNXBuilder.attribute("nearest_mode", string: "floor")])
+            b.node(
+                "Resize", ["x", "", "scales"], ["y"],
+                [
+                    ONNXBuilder.attribute("mode", string: "nearest"),
+                    ONNXBuilder.attribute("coordinate_transformation_mode", string: "asymmetric"),
+                    ONNXBuilder.attribute("nearest_mode", string: "floor"),
+                ])
         case .pad100000:
             b.int64s("pads", shape: [8], values: [0, 0, 100_000, 100_000, 0, 0, 100_000, 100_000])
             b.node("Pad", ["x", "pads"], ["y"])
@@ -407,8 +470,12 @@ enum HostileGraph: String, CaseIterable, CustomTestStringConvertible {
             b.node("ConvTranspose", ["x", "w"], ["y"], [ONNXBuilder.attribute("strides", ints: [1 << 40, 1 << 40])])
         case .convStrideZeroSame:
             b.floats("w", shape: [1, 1, 3, 3], values: [Float](repeating: 1, count: 9))
-            b.node("Conv", ["x", "w"], ["y"], [ONNXBuilder.attribute("strides", ints: [0, 0]),
-                                               ONNXBuilder.attribute("auto_pad", string: "SAME_UPPER")])
+            b.node(
+                "Conv", ["x", "w"], ["y"],
+                [
+                    ONNXBuilder.attribute("strides", ints: [0, 0]),
+                    ONNXBuilder.attribute("auto_pad", string: "SAME_UPPER"),
+                ])
         case .convOneStride:
             b.floats("w", shape: [1, 1, 3, 3], values: [Float](repeating: 1, count: 9))
             b.node("Conv", ["x", "w"], ["y"], [ONNXBuilder.attribute("strides", ints: [2])])

@@ -6,9 +6,12 @@ import Testing
     @Test(arguments: PaddingMode.allCases)
     func conv2dMatchesNaiveLoops(mode: PaddingMode) throws {
         var generator = SeededGenerator(seed: 5)
-        for (k, stride, padding, h, w) in [(3, 1, 1, 8, 9), (5, 2, 2, 9, 7), (4, 1, 1, 6, 6), (1, 1, 0, 5, 4), (3, 3, 1, 10, 8)] {
-            let layer = try Conv2d(inChannels: 3, outChannels: 4, kernelSize: (k, k), stride: (stride, stride),
-                                   padding: (padding, padding), paddingMode: mode, generator: &generator)
+        for (k, stride, padding, h, w) in [
+            (3, 1, 1, 8, 9), (5, 2, 2, 9, 7), (4, 1, 1, 6, 6), (1, 1, 0, 5, 4), (3, 3, 1, 10, 8),
+        ] {
+            let layer = try Conv2d(
+                inChannels: 3, outChannels: 4, kernelSize: (k, k), stride: (stride, stride),
+                padding: (padding, padding), paddingMode: mode, generator: &generator)
             let x: Tensor<Double> = randomTensor([2, 3, h, w], seed: UInt64(k * 10 + h))
             let y = try layer.forward(x)
             let reference = Reference.conv2d(x, layer)
@@ -19,10 +22,13 @@ import Testing
 
     @Test func convTranspose2dMatchesNaiveLoops() throws {
         var generator = SeededGenerator(seed: 6)
-        for (k, stride, padding, outputPadding) in [(4, 2, 1, 0), (2, 2, 0, 0), (3, 2, 1, 1), (3, 1, 0, 0), (5, 3, 2, 1)] {
-            let layer = try ConvTranspose2d(inChannels: 3, outChannels: 2, kernelSize: (k, k), stride: (stride, stride),
-                                            padding: (padding, padding), outputPadding: (outputPadding, outputPadding),
-                                            generator: &generator)
+        for (k, stride, padding, outputPadding) in [
+            (4, 2, 1, 0), (2, 2, 0, 0), (3, 2, 1, 1), (3, 1, 0, 0), (5, 3, 2, 1),
+        ] {
+            let layer = try ConvTranspose2d(
+                inChannels: 3, outChannels: 2, kernelSize: (k, k), stride: (stride, stride),
+                padding: (padding, padding), outputPadding: (outputPadding, outputPadding),
+                generator: &generator)
             let x: Tensor<Double> = randomTensor([2, 3, 5, 4], seed: UInt64(k))
             let y = try layer.forward(x)
             let reference = Reference.convTranspose2d(x, layer)
@@ -47,10 +53,14 @@ import Testing
 
     @Test func shapeErrorsNameLayerAndShapes() throws {
         var generator = SeededGenerator(seed: 1)
-        let model = Sequential(name: "m", inputChannels: 3, inputSize: (8, 8), layers: [
-            NamedLayer("conv1", try Conv2d(inChannels: 3, outChannels: 4, kernelSize: (3, 3), generator: &generator)),
-            NamedLayer("conv2", try Conv2d(inChannels: 5, outChannels: 4, kernelSize: (3, 3), generator: &generator)),
-        ])
+        let model = Sequential(
+            name: "m", inputChannels: 3, inputSize: (8, 8),
+            layers: [
+                NamedLayer(
+                    "conv1", try Conv2d(inChannels: 3, outChannels: 4, kernelSize: (3, 3), generator: &generator)),
+                NamedLayer(
+                    "conv2", try Conv2d(inChannels: 5, outChannels: 4, kernelSize: (3, 3), generator: &generator)),
+            ])
         #expect(throws: SpectraError.shapeMismatch(layer: "conv2", expected: "[N, 5, H, W]", got: "[1, 4, 6, 6]")) {
             _ = try model.forward(Tensor<Float>(zeros: [1, 3, 8, 8]))
         }
@@ -59,10 +69,14 @@ import Testing
 
     @Test func invalidHyperParametersAreRejected() {
         var generator = SeededGenerator(seed: 1)
-        #expect(throws: SpectraError.self) { _ = try Conv2d(inChannels: 0, outChannels: 1, kernelSize: (3, 3), generator: &generator) }
+        #expect(throws: SpectraError.self) {
+            _ = try Conv2d(inChannels: 0, outChannels: 1, kernelSize: (3, 3), generator: &generator)
+        }
         #expect(throws: SpectraError.self) { _ = try Upsample(scaleFactor: 0) }
         #expect(throws: SpectraError.self) {
-            _ = try ConvTranspose2d(inChannels: 1, outChannels: 1, kernelSize: (3, 3), stride: (2, 2), outputPadding: (2, 2), generator: &generator)
+            _ = try ConvTranspose2d(
+                inChannels: 1, outChannels: 1, kernelSize: (3, 3), stride: (2, 2), outputPadding: (2, 2),
+                generator: &generator)
         }
     }
 
@@ -82,8 +96,9 @@ import Testing
         let conv = try Conv2d(inChannels: 16, outChannels: 64, kernelSize: (3, 3), generator: &generator)
         let bound = 1 / (16.0 * 9).squareRoot()
         #expect(conv.weight.scalars.allSatisfy { abs(Double($0)) <= bound })
-        let normal = try Conv2d(inChannels: 16, outChannels: 64, kernelSize: (3, 3),
-                                initializer: .normal(mean: 0.1, std: 0.2), generator: &generator)
+        let normal = try Conv2d(
+            inChannels: 16, outChannels: 64, kernelSize: (3, 3),
+            initializer: .normal(mean: 0.1, std: 0.2), generator: &generator)
         let values = normal.weight.scalars.map(Double.init)
         let mean = values.reduce(0, +) / Double(values.count)
         let variance = values.map { ($0 - mean) * ($0 - mean) }.reduce(0, +) / Double(values.count - 1)

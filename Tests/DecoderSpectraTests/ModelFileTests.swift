@@ -39,21 +39,43 @@ import Testing
         return url
     }
 
-    private let header = #""format": "decoder-spectra-model", "version": 1, "name": "m", "input": {"channels": 1, "height": 8, "width": 8}"#
+    private let header =
+        #""format": "decoder-spectra-model", "version": 1, "name": "m", "input": {"channels": 1, "height": 8, "width": 8}"#
 
     @Test(arguments: [
         ("{ not json", "malformed JSON"),
         (#"{"format": "decoder-spectra-model", "version": 1}"#, "missing key"),
-        (#"{"format": "other", "version": 1, "name": "m", "input": {"channels": 1, "height": 8, "width": 8}, "layers": [{"type": "ReLU"}]}"#, "'format'"),
+        (
+            #"{"format": "other", "version": 1, "name": "m", "input": {"channels": 1, "height": 8, "width": 8}, "layers": [{"type": "ReLU"}]}"#,
+            "'format'"
+        ),
         (#"{HEADER, "layers": []}"#, "'layers' is empty"),
         (#"{HEADER, "layers": [{"name": "a", "type": "Conv3d"}]}"#, "unknown layer type 'Conv3d'"),
-        (#"{HEADER, "layers": [{"name": "a", "type": "Conv2d", "in_channels": 1, "out_channels": 2, "kernel_size": 3, "paddding": 1}]}"#, "unknown key 'paddding'"),
-        (#"{HEADER, "layers": [{"name": "a", "type": "Conv2d", "in_channels": 1, "out_channels": 2}]}"#, "missing 'kernel_size'"),
-        (#"{HEADER, "layers": [{"name": "a", "type": "Conv2d", "in_channels": 1, "out_channels": 2, "kernel_size": "big"}]}"#, "'kernel_size' must be"),
-        (#"{HEADER, "layers": [{"name": "a", "type": "Conv2d", "in_channels": 1, "out_channels": 2, "kernel_size": 3, "padding_mode": "mirror"}]}"#, "padding_mode 'mirror'"),
-        (#"{HEADER, "layers": [{"name": "a", "type": "Conv2d", "in_channels": 1, "out_channels": 2, "kernel_size": -3}]}"#, "layer 'a'"),
+        (
+            #"{HEADER, "layers": [{"name": "a", "type": "Conv2d", "in_channels": 1, "out_channels": 2, "kernel_size": 3, "paddding": 1}]}"#,
+            "unknown key 'paddding'"
+        ),
+        (
+            #"{HEADER, "layers": [{"name": "a", "type": "Conv2d", "in_channels": 1, "out_channels": 2}]}"#,
+            "missing 'kernel_size'"
+        ),
+        (
+            #"{HEADER, "layers": [{"name": "a", "type": "Conv2d", "in_channels": 1, "out_channels": 2, "kernel_size": "big"}]}"#,
+            "'kernel_size' must be"
+        ),
+        (
+            #"{HEADER, "layers": [{"name": "a", "type": "Conv2d", "in_channels": 1, "out_channels": 2, "kernel_size": 3, "padding_mode": "mirror"}]}"#,
+            "padding_mode 'mirror'"
+        ),
+        (
+            #"{HEADER, "layers": [{"name": "a", "type": "Conv2d", "in_channels": 1, "out_channels": 2, "kernel_size": -3}]}"#,
+            "layer 'a'"
+        ),
         (#"{HEADER, "layers": [{"name": "a", "type": "ReLU"}, {"name": "a", "type": "ReLU"}]}"#, "used twice"),
-        (#"{HEADER, "layers": [{"name": "a", "type": "Conv2d", "in_channels": 3, "out_channels": 2, "kernel_size": 3}]}"#, "do not fit"),
+        (
+            #"{HEADER, "layers": [{"name": "a", "type": "Conv2d", "in_channels": 3, "out_channels": 2, "kernel_size": 3}]}"#,
+            "do not fit"
+        ),
         (#"{HEADER, "layers": [{"name": "a", "type": "ReLU"}], "weights": "nowhere"}"#, "does not exist"),
     ])
     func badModelFilesAreRejectedWithTheirReason(text: String, fragment: String) {
@@ -74,7 +96,8 @@ import Testing
         try Tensor<Float>(zeros: [2, 2]).writeNpy(weights.appendingPathComponent("conv1.weight.npy"))
         #expect { _ = try ModelFile.load(url) } throws: { "\($0)".contains("conv1") && "\($0)".contains("shape") }
         // Non-finite values.
-        try Tensor<Float>(shape: [16, 3, 1, 1]) { $0 == 5 ? .nan : 0 }.writeNpy(weights.appendingPathComponent("conv1.weight.npy"))
+        try Tensor<Float>(shape: [16, 3, 1, 1]) { $0 == 5 ? .nan : 0 }.writeNpy(
+            weights.appendingPathComponent("conv1.weight.npy"))
         #expect { _ = try ModelFile.load(url) } throws: { "\($0)".contains("non-finite") }
         // Missing file.
         try FileManager.default.removeItem(at: weights.appendingPathComponent("conv1.weight.npy"))
@@ -92,10 +115,12 @@ import Testing
 @Suite struct ResourceLimitTests {
     @Test func hugeLayersAndOutputsAreRefused() throws {
         var generator = SeededGenerator(seed: 1)
-        #expect { _ = try Conv2d(inChannels: 3, outChannels: 100_000_000, kernelSize: (3, 3), generator: &generator) }
-            throws: { "\($0)".contains("must be between 1 and 65536") }
-        #expect { _ = try Conv2d(inChannels: 4096, outChannels: 4096, kernelSize: (64, 64), generator: &generator) }
-            throws: { "\($0)".contains("too large") }
+        #expect {
+            _ = try Conv2d(inChannels: 3, outChannels: 100_000_000, kernelSize: (3, 3), generator: &generator)
+        } throws: { "\($0)".contains("must be between 1 and 65536") }
+        #expect {
+            _ = try Conv2d(inChannels: 4096, outChannels: 4096, kernelSize: (64, 64), generator: &generator)
+        } throws: { "\($0)".contains("too large") }
         let model = try BuiltinModels.model(named: "e10-zero-insertion")
         #expect { _ = try model.shapes(for: [1, 3, 4000, 4000]) } throws: { "\($0)".contains("would hold more than") }
         // A valid .npy header announcing 2^40 values, followed by a few bytes.

@@ -14,7 +14,8 @@ import Testing
         let input = try Tensor<Float>.readNpy(reference.appendingPathComponent("input.npy"))
         let values = try model.run(input)
         #expect(model.nodes.allSatisfy { $0.outputs.allSatisfy { values[$0] != nil } })
-        let manifest = try JSONDecoder().decode(Manifest.self, from: Data(contentsOf: reference.appendingPathComponent("manifest.json")))
+        let manifest = try JSONDecoder().decode(
+            Manifest.self, from: Data(contentsOf: reference.appendingPathComponent("manifest.json")))
         #expect(manifest.outputs.count > 3)
         for (name, file) in manifest.outputs {
             let expected = try Tensor<Float>.readNpy(reference.appendingPathComponent(file))
@@ -54,16 +55,21 @@ import Testing
             #expect(trace.stages.allSatisfy { $0.output.rank == 4 })
         }
         let subpixel = try ModelGraph.load(onnx: Self.folder.appendingPathComponent("subpixel/model.onnx"))
-        let trace = try subpixel.trace(try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("subpixel/input.npy")))
+        let trace = try subpixel.trace(
+            try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("subpixel/input.npy")))
         #expect(trace.stages.contains { $0.type == "DepthToSpace" && $0.verification.rule == "exact" })
         // torch's circular padding (Slice/Concat wrap, then an unpadded Conv) is recognised: exact, chained end to end.
         let circular = try ModelGraph.load(onnx: Self.folder.appendingPathComponent("circular/model.onnx"))
-        let circularTrace = try circular.trace(try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("circular/input.npy")))
+        let circularTrace = try circular.trace(
+            try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("circular/input.npy")))
         let convs = circularTrace.stages.filter { $0.type == "Conv" }
-        #expect(convs.count == 2 && convs.allSatisfy { $0.verification.rule == "exact" && $0.verification.relativeError! < 1e-5 })
+        #expect(
+            convs.count == 2
+                && convs.allSatisfy { $0.verification.rule == "exact" && $0.verification.relativeError! < 1e-5 })
         // A grouped (depthwise-style) convolution gets the per-group rule: block-diagonal T.
         let residual = try ModelGraph.load(onnx: Self.folder.appendingPathComponent("residual/model.onnx"))
-        let residualTrace = try residual.trace(try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("residual/input.npy")))
+        let residualTrace = try residual.trace(
+            try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("residual/input.npy")))
         let grouped = residualTrace.stages.first { $0.name == "/depthwise/Conv" }!
         #expect(grouped.verification.rule == "surrogate" && grouped.verification.similarity! > 0.5)
     }
@@ -78,7 +84,9 @@ import Testing
         let values = try model.run(input, until: "first_relu")
         #expect(try model.nodeIndex(named: "first_relu") == 0)
         #expect(values["r"] != nil && !model.nodes[1].outputs.contains { values[$0] != nil })
-        #expect { _ = try model.run(input, until: "no-such-node") } throws: { "\($0)".contains("no layer or node named") }
+        #expect { _ = try model.run(input, until: "no-such-node") } throws: {
+            "\($0)".contains("no layer or node named")
+        }
     }
 
     @Test func wrongInputShapeIsNamed() throws {
@@ -109,7 +117,9 @@ import Testing
             }
             let url = folder.appendingPathComponent("fuzz-\(trial).onnx")
             try Data(bytes).write(to: url)
-            if let model = try? ModelGraph.load(onnx: url) { _ = try? model.run(try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("subpixel/input.npy"))) }
+            if let model = try? ModelGraph.load(onnx: url) {
+                _ = try? model.run(try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("subpixel/input.npy")))
+            }
         }
     }
 
@@ -117,17 +127,29 @@ import Testing
     @Test func commandLineTakesOnnxFiles() throws {
         let reference = Self.folder.appendingPathComponent("subpixel")
         let out = temporaryFolder().appendingPathComponent("run")
-        let analyze = try runProcess(cliExecutable, ["analyze", "--model", reference.appendingPathComponent("model.onnx").path,
-                                                     "--input", reference.appendingPathComponent("input.npy").path, "--out", out.path, "-q"])
+        let analyze = try runProcess(
+            cliExecutable,
+            [
+                "analyze", "--model", reference.appendingPathComponent("model.onnx").path,
+                "--input", reference.appendingPathComponent("input.npy").path, "--out", out.path, "-q",
+            ])
         #expect(analyze.status == 0, "\(analyze.stderr)")
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("report.html").path))
-        let verify = try runProcess(cliExecutable, ["verify", "--model", reference.appendingPathComponent("model.onnx").path,
-                                                    "--input", reference.appendingPathComponent("input.npy").path])
+        let verify = try runProcess(
+            cliExecutable,
+            [
+                "verify", "--model", reference.appendingPathComponent("model.onnx").path,
+                "--input", reference.appendingPathComponent("input.npy").path,
+            ])
         #expect(verify.status == 0, "\(verify.stdout)\(verify.stderr)")
         #expect(verify.stdout.contains("DepthToSpace"))
         let residual = Self.folder.appendingPathComponent("residual")
-        let latent = try runProcess(cliExecutable, ["verify", "--model", residual.appendingPathComponent("model.onnx").path,
-                                                    "--input", residual.appendingPathComponent("input.npy").path, "--json", "-q"])
+        let latent = try runProcess(
+            cliExecutable,
+            [
+                "verify", "--model", residual.appendingPathComponent("model.onnx").path,
+                "--input", residual.appendingPathComponent("input.npy").path, "--json", "-q",
+            ])
         #expect(latent.status == 0, "\(latent.stderr)")
         #expect(latent.stdout.contains("/norm1/Mul") && latent.stdout.contains("\"passed\" : true"))
     }
@@ -148,12 +170,14 @@ import Testing
             let p = anchor == .pytorch ? 1 : 0
             for (u, v) in [(0, 0), (3, 2), (7, 5)] {
                 let block = Array(t.matrix(u: u, v: v))
-                let direct = Reference.transfer(weight: conv.weight, d: 5, c: 2, u: u, v: v, anchor: (p, p), rows: 8, columns: 6)
+                let direct = Reference.transfer(
+                    weight: conv.weight, d: 5, c: 2, u: u, v: v, anchor: (p, p), rows: 8, columns: 6)
                 #expect((block[5 * 3 + 2] - direct).length < 1e-12)
             }
         }
         let url = temporaryFolder().appendingPathComponent("T.npy")
-        try TransferExport.write(try TransferExport.matrices(model: model, layer: "conv1", rows: 8, columns: 6, anchor: .pytorch), to: url)
+        try TransferExport.write(
+            try TransferExport.matrices(model: model, layer: "conv1", rows: 8, columns: 6, anchor: .pytorch), to: url)
         #expect(try NpyFile.read(url).shape == [8, 6, 16, 3])
     }
 
@@ -164,9 +188,14 @@ import Testing
         let t = try TransferExport.matrices(model: model, layer: name, rows: 4, columns: 4, anchor: .pytorch)
         let dims: [Int] = [t.outputs, t.inputs]
         #expect(dims == [32, 16])
-        #expect { _ = try TransferExport.matrices(model: model, layer: model.nodes.first { $0.typeName == "Relu" }!.name, rows: 4, columns: 4, anchor: .paper) }
-            throws: { "\($0)".contains("T(u,v) exists for Conv2d") }
-        #expect { _ = try TransferExport.matrices(model: try ModelGraph.load("e8-k3"), layer: "relu1", rows: 4, columns: 4, anchor: .paper) }
-            throws: { "\($0)".contains("ReLU") }
+        #expect {
+            _ = try TransferExport.matrices(
+                model: model, layer: model.nodes.first { $0.typeName == "Relu" }!.name, rows: 4, columns: 4,
+                anchor: .paper)
+        } throws: { "\($0)".contains("T(u,v) exists for Conv2d") }
+        #expect {
+            _ = try TransferExport.matrices(
+                model: try ModelGraph.load("e8-k3"), layer: "relu1", rows: 4, columns: 4, anchor: .paper)
+        } throws: { "\($0)".contains("ReLU") }
     }
 }

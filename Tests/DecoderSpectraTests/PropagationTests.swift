@@ -11,17 +11,21 @@ import Testing
     @Test func transferMatricesMatchDirectSum() throws {
         var generator = SeededGenerator(seed: 21)
         for (k, m, n, anchor) in [(3, 8, 8, 1), (3, 7, 9, 0), (5, 6, 5, 2), (6, 6, 7, 0), (7, 7, 7, 3)] {
-            let conv = try Conv2d(inChannels: 2, outChannels: 3, kernelSize: (k, k), padding: (anchor, anchor),
-                                  paddingMode: .circular, generator: &generator)
-            let t = TransferMatrices<Double>.fromKernels(conv.weight, outputFirst: true, anchor: (anchor, anchor),
-                                                         rows: m, columns: n, conjugate: true)
+            let conv = try Conv2d(
+                inChannels: 2, outChannels: 3, kernelSize: (k, k), padding: (anchor, anchor),
+                paddingMode: .circular, generator: &generator)
+            let t = TransferMatrices<Double>.fromKernels(
+                conv.weight, outputFirst: true, anchor: (anchor, anchor),
+                rows: m, columns: n, conjugate: true)
             var worst = 0.0
             for u in 0..<m {
                 for v in 0..<n {
                     let block = Array(t.matrix(u: u, v: v))
                     for d in 0..<3 {
                         for c in 0..<2 {
-                            let direct = Reference.transfer(weight: conv.weight, d: d, c: c, u: u, v: v, anchor: (anchor, anchor), rows: m, columns: n)
+                            let direct = Reference.transfer(
+                                weight: conv.weight, d: d, c: c, u: u, v: v, anchor: (anchor, anchor), rows: m,
+                                columns: n)
                             worst = max(worst, (block[d * 2 + c] - direct).length)
                         }
                     }
@@ -35,8 +39,9 @@ import Testing
     @Test(arguments: [(3, 8, 8), (3, 7, 9), (5, 10, 6), (1, 5, 5), (7, 7, 7), (5, 12, 5), (9, 9, 11)])
     func circularConvIsExact(k: Int, m: Int, n: Int) throws {
         var generator = SeededGenerator(seed: UInt64(k * 1000 + m * 10 + n))
-        let conv = try Conv2d(inChannels: 3, outChannels: 4, kernelSize: (k, k), padding: ((k - 1) / 2, (k - 1) / 2),
-                              paddingMode: .circular, generator: &generator)
+        let conv = try Conv2d(
+            inChannels: 3, outChannels: 4, kernelSize: (k, k), padding: ((k - 1) / 2, (k - 1) / 2),
+            paddingMode: .circular, generator: &generator)
         #expect(conv.spectralRule(for: [2, 3, m, n]).isExact)
         let x: Tensor<Double> = randomTensor([2, 3, m, n], seed: 99)
         let predicted = try conv.propagate(FFT2D.forward(x))
@@ -52,8 +57,9 @@ import Testing
     /// The rule T^(uv) g^(uv) + δ MN b written out by hand for one frequency: the library's GEMM path agrees.
     @Test func theorem32ByHandAtOneFrequency() throws {
         var generator = SeededGenerator(seed: 4)
-        let conv = try Conv2d(inChannels: 2, outChannels: 2, kernelSize: (3, 3), padding: (1, 1), paddingMode: .circular,
-                              generator: &generator)
+        let conv = try Conv2d(
+            inChannels: 2, outChannels: 2, kernelSize: (3, 3), padding: (1, 1), paddingMode: .circular,
+            generator: &generator)
         let x: Tensor<Double> = randomTensor([1, 2, 6, 6], seed: 8)
         let g = FFT2D.forward(x)
         let h = FFT2D.forward(try conv.forward(x))
@@ -61,7 +67,10 @@ import Testing
             for d in 0..<2 {
                 var expected = Complex<Double>(0, 0)
                 for c in 0..<2 {
-                    expected += Reference.transfer(weight: conv.weight, d: d, c: c, u: u, v: v, anchor: (1, 1), rows: 6, columns: 6) * g[0, c, u, v]
+                    expected +=
+                        Reference.transfer(
+                            weight: conv.weight, d: d, c: c, u: u, v: v, anchor: (1, 1), rows: 6, columns: 6)
+                        * g[0, c, u, v]
                 }
                 if u == 0 && v == 0 { expected.real += 36 * Double(conv.bias!.scalars[d]) }
                 #expect((h[0, d, u, v] - expected).length < 1e-10 * max(1, expected.length))
@@ -106,22 +115,28 @@ import Testing
         let layers: [any Layer] = [
             try Upsample(scaleFactor: 2, mode: .nearest), try Upsample(scaleFactor: 3, mode: .nearest),
             try Upsample(scaleFactor: 2, mode: .zeros),
-            try ConvTranspose2d(inChannels: 3, outChannels: 2, kernelSize: (2, 2), stride: (2, 2), generator: &generator),
-            try ConvTranspose2d(inChannels: 3, outChannels: 4, kernelSize: (2, 2), stride: (3, 3), outputPadding: (1, 1), generator: &generator),
+            try ConvTranspose2d(
+                inChannels: 3, outChannels: 2, kernelSize: (2, 2), stride: (2, 2), generator: &generator),
+            try ConvTranspose2d(
+                inChannels: 3, outChannels: 4, kernelSize: (2, 2), stride: (3, 3), outputPadding: (1, 1),
+                generator: &generator),
         ]
         for layer in layers {
             #expect(layer.spectralRule(for: x.shape).isExact)
             let predicted = try layer.propagate(g)
             let actual = FFT2D.forward(try layer.forward(x))
-            #expect(Spectrum.relativeError(predicted, reference: actual) < 1e-10, "\(layer.typeName) \(layer.configuration)")
+            #expect(
+                Spectrum.relativeError(predicted, reference: actual) < 1e-10, "\(layer.typeName) \(layer.configuration)"
+            )
         }
     }
 
     /// A strided circular convolution is circular convolution followed by decimation: exact with the aliasing sum.
     @Test func stridedCircularConvIsExact() throws {
         var generator = SeededGenerator(seed: 15)
-        let conv = try Conv2d(inChannels: 2, outChannels: 3, kernelSize: (3, 3), stride: (2, 2), padding: (1, 1),
-                              paddingMode: .circular, generator: &generator)
+        let conv = try Conv2d(
+            inChannels: 2, outChannels: 3, kernelSize: (3, 3), stride: (2, 2), padding: (1, 1),
+            paddingMode: .circular, generator: &generator)
         let x: Tensor<Double> = randomTensor([1, 2, 8, 10], seed: 16)
         #expect(conv.spectralRule(for: x.shape).isExact)
         let predicted = try conv.propagate(FFT2D.forward(x))
@@ -153,9 +168,12 @@ import Testing
     /// PyTorch's centred padding only changes the phase of T (docs/theory.md §1.4 [D]): magnitudes equal the paper's anchor.
     @Test func centredPaddingIsAPhase() throws {
         var generator = SeededGenerator(seed: 20)
-        let conv = try Conv2d(inChannels: 2, outChannels: 2, kernelSize: (5, 5), padding: (2, 2), paddingMode: .circular, generator: &generator)
+        let conv = try Conv2d(
+            inChannels: 2, outChannels: 2, kernelSize: (5, 5), padding: (2, 2), paddingMode: .circular,
+            generator: &generator)
         let centred = conv.transferMatrices(rows: 9, columns: 8, as: Double.self)
-        let paper = TransferMatrices<Double>.fromKernels(conv.weight, outputFirst: true, anchor: (0, 0), rows: 9, columns: 8, conjugate: true)
+        let paper = TransferMatrices<Double>.fromKernels(
+            conv.weight, outputFirst: true, anchor: (0, 0), rows: 9, columns: 8, conjugate: true)
         for u in 0..<9 {
             for v in 0..<8 {
                 let phase = Complex<Double>.exp(Complex(0, -2 * Double.pi * (Double(u * 2) / 9 + Double(v * 2) / 8)))
@@ -173,11 +191,14 @@ import Testing
         let widths = [2, 5, 3, 4]
         var convs: [Conv2d] = []
         for l in 1..<widths.count {
-            convs.append(try Conv2d(inChannels: widths[l - 1], outChannels: widths[l], kernelSize: (3, 3), padding: (1, 1),
-                                    paddingMode: .circular, generator: &generator))
+            convs.append(
+                try Conv2d(
+                    inChannels: widths[l - 1], outChannels: widths[l], kernelSize: (3, 3), padding: (1, 1),
+                    paddingMode: .circular, generator: &generator))
         }
-        let model = Sequential(name: "chain", inputChannels: 2, inputSize: (7, 6),
-                               layers: convs.enumerated().map { NamedLayer("conv\($0.offset + 1)", $0.element) })
+        let model = Sequential(
+            name: "chain", inputChannels: 2, inputSize: (7, 6),
+            layers: convs.enumerated().map { NamedLayer("conv\($0.offset + 1)", $0.element) })
         let x: Tensor<Double> = randomTensor([3, 2, 7, 6], seed: 31)
         let cascade = try LinearCascade<Double>(convs, rows: 7, columns: 6)
         let predicted = cascade.apply(to: FFT2D.forward(x))
@@ -199,15 +220,20 @@ import Testing
 /// ConvTranspose2d layouts, centred anchors and kernels larger than the map (wrap-around sums).
 @Suite struct BlockwiseTransferTests {
     @Test(arguments: [(true, (1, 1), true, 8, 6, 3), (false, (0, 0), false, 8, 8, 4), (true, (2, 1), true, 4, 2, 5)])
-    func blockwiseEqualsMaterialised(_ outputFirst: Bool, _ anchor: (Int, Int), _ conjugate: Bool, _ rows: Int, _ columns: Int, _ k: Int) {
+    func blockwiseEqualsMaterialised(
+        _ outputFirst: Bool, _ anchor: (Int, Int), _ conjugate: Bool, _ rows: Int, _ columns: Int, _ k: Int
+    ) {
         var generator = SeededGenerator(seed: 11)
         let weight = Tensor<Float>(shape: [5, 3, k, k]) { _ in Float(generator.nextUniform() - 0.5) }
         let inputs = outputFirst ? 3 : 5
         let x = Tensor<Double>(shape: [2, inputs, rows, columns]) { _ in generator.nextUniform() - 0.5 }
         let g = FFT2D.forward(x)
-        let full = TransferMatrices<Double>.fromKernels(weight, outputFirst: outputFirst, anchor: anchor, rows: rows, columns: columns,
-                                                        conjugate: conjugate).apply(to: g)
-        let blockwise = TransferMatrices<Double>.applyKernels(weight, outputFirst: outputFirst, anchor: anchor, conjugate: conjugate, to: g)
+        let full = TransferMatrices<Double>.fromKernels(
+            weight, outputFirst: outputFirst, anchor: anchor, rows: rows, columns: columns,
+            conjugate: conjugate
+        ).apply(to: g)
+        let blockwise = TransferMatrices<Double>.applyKernels(
+            weight, outputFirst: outputFirst, anchor: anchor, conjugate: conjugate, to: g)
         #expect(full.shape == blockwise.shape)
         #expect(relativeError(blockwise.values, full.values) < 1e-12)
     }

@@ -15,11 +15,15 @@ import Testing
     /// Resize in the pyramid decoder).
     @Test func theCorpusIsThere() throws {
         #expect(Self.names.count >= 21)
-        let dynamo = Self.names.filter { (try? String(contentsOf: Self.folder.appendingPathComponent("\($0)/source.txt"), encoding: .utf8))?
-            .contains("dynamo exporter") == true }
+        let dynamo = Self.names.filter {
+            (try? String(contentsOf: Self.folder.appendingPathComponent("\($0)/source.txt"), encoding: .utf8))?
+                .contains("dynamo exporter") == true
+        }
         #expect(dynamo.count >= 5)
         // diffusers' attention reshapes by the input's shape: that arithmetic is recognised (computed once per shape).
-        #expect(try ModelGraph.load(onnx: Self.folder.appendingPathComponent("sd-vae-decoder/model.onnx")).shapeSubgraph.count >= 15)
+        #expect(
+            try ModelGraph.load(onnx: Self.folder.appendingPathComponent("sd-vae-decoder/model.onnx")).shapeSubgraph
+                .count >= 15)
         for name in ["lama-ffc-decoder", "pyramid-decoder"] {
             let graph = try ModelGraph.load(onnx: Self.folder.appendingPathComponent("\(name)/model.onnx"))
             #expect(graph.nodes.contains { $0.typeName == (name == "lama-ffc-decoder" ? "DFT" : "Resize") }, "\(name)")
@@ -40,16 +44,21 @@ import Testing
             difference += (Double(a) - Double(b)) * (Double(a) - Double(b))
             norm += Double(b) * Double(b)
         }
-        #expect((difference / max(norm, 1e-30)).squareRoot() < 1e-4, "\(name): relative L2 \((difference / max(norm, 1e-30)).squareRoot())")
+        #expect(
+            (difference / max(norm, 1e-30)).squareRoot() < 1e-4,
+            "\(name): relative L2 \((difference / max(norm, 1e-30)).squareRoot())")
         _ = try graph.forEachStage(input) { _, stage in
             stages += 1
             let plane = stage.output.height * stage.output.width
-            let first = (try? Tensor<Double>(shape: [1, 1, stage.output.height, stage.output.width],
-                                             scalars: stage.output.scalars[0..<plane].map(Double.init)))!
+            let first =
+                (try? Tensor<Double>(
+                    shape: [1, 1, stage.output.height, stage.output.width],
+                    scalars: stage.output.scalars[0..<plane].map(Double.init)))!
             let direct = Reference.dft(first)
             let fast = Array(stage.spectrum.values[0..<plane])
             let scale = direct.map { $0.length }.max() ?? 1
-            let worst = zip(direct, fast).map { ($0 - Complex(Double($1.real), Double($1.imaginary))).length }.max() ?? 0
+            let worst =
+                zip(direct, fast).map { ($0 - Complex(Double($1.real), Double($1.imaginary))).length }.max() ?? 0
             #expect(worst <= 1e-5 * max(scale, 1), "\(name) \(stage.name)")
         }
         #expect(stages > 0, "\(name) has no analysed stage")

@@ -51,7 +51,9 @@ import Testing
                 }
                 for p in 0..<m { for q in 0..<n { meanSquare += x[b, c, p, q] * x[b, c, p, q] / Double(m * n * 3) } }
             }
-            let measured = [parts[b].dc, parts[b].lowOnAxes, parts[b].lowOffAxes, parts[b].highOnAxes, parts[b].highOffAxes]
+            let measured = [
+                parts[b].dc, parts[b].lowOnAxes, parts[b].lowOffAxes, parts[b].highOnAxes, parts[b].highOffAxes,
+            ]
             for (a, e) in zip(measured, expected) { #expect(abs(a - e) <= 1e-12 * max(1, e)) }
             #expect(abs(parts[b].total - meanSquare) <= 1e-12 * meanSquare)
         }

@@ -10,8 +10,9 @@ import Testing
         let x = SyntheticImages.generate(.deadLeaves, count: 2, channels: 3, height: 6, width: 6, seed: 4)
         let out = temporaryFolder().appendingPathComponent("run")
         let folder = try StagedDirectory(out, force: false)
-        _ = try AnalysisWriter(options: .init()).write(try FrequencyVerifier.trace(model, input: x).analysisTrace(model: model), source: "test",
-                                                        files: nil, into: folder)
+        _ = try AnalysisWriter(options: .init()).write(
+            try FrequencyVerifier.trace(model, input: x).analysisTrace(model: model), source: "test",
+            files: nil, into: folder)
         try folder.commit()
         return out
     }
@@ -54,12 +55,15 @@ import Testing
 
     /// A streamed analysis with per-channel maps written to a fresh folder.
     func perChannelRun() throws -> URL {
-        let batches = try InputBatches(.synthetic(.deadLeaves, count: 3, channels: 3, height: 8, width: 8, seed: 1), channels: 3, batchSize: 2)
-        let analysis = try StreamingAnalysis.run(try ModelGraph.load("e10-upconv-decoder"), batches: batches, precision: Float.self,
-                                                 perChannel: true)
+        let batches = try InputBatches(
+            .synthetic(.deadLeaves, count: 3, channels: 3, height: 8, width: 8, seed: 1), channels: 3, batchSize: 2)
+        let analysis = try StreamingAnalysis.run(
+            try ModelGraph.load("e10-upconv-decoder"), batches: batches, precision: Float.self,
+            perChannel: true)
         let out = temporaryFolder().appendingPathComponent("run")
         let folder = try StagedDirectory(out, force: false)
-        _ = try AnalysisWriter(options: .init()).write(analysis, source: "test", files: nil, precision: "float", into: folder)
+        _ = try AnalysisWriter(options: .init()).write(
+            analysis, source: "test", files: nil, precision: "float", into: folder)
         try folder.commit()
         return out
     }
@@ -68,7 +72,8 @@ import Testing
     /// layer picker and a tooltip (<title>) with the values of every chart point.
     @Test func perChannelMapsAndTheInteractiveReport() throws {
         let run = try perChannelRun()
-        let summary = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: run.appendingPathComponent("summary.json")))
+        let summary = try JSONDecoder().decode(
+            AnalysisSummary.self, from: Data(contentsOf: run.appendingPathComponent("summary.json")))
         for layer in summary.layers {
             let channels = try NpyFile.read(run.appendingPathComponent(try #require(layer.channelPowerFile)))
             let power = try NpyFile.read(run.appendingPathComponent(try #require(layer.powerFile)))
@@ -81,7 +86,9 @@ import Testing
             }
         }
         let html = try String(contentsOf: run.appendingPathComponent("report.html"), encoding: .utf8)
-        #expect(html.contains("id=\"layer-picker\"") && html.contains("id=\"channel-layer\"") && html.contains("var channelLayers=["))
+        #expect(
+            html.contains("id=\"layer-picker\"") && html.contains("id=\"channel-layer\"")
+                && html.contains("var channelLayers=["))
         // The tooltip of up1's first point holds its DC power per pixel (printed with 4 significant digits).
         let prefix = "<title>up1: cycles per pixel of each layer 0, power per pixel, E|H|²/MN "
         let tooltip = try #require(html.range(of: prefix))
@@ -95,20 +102,27 @@ import Testing
     }
 
     /// The page loads in headless Chromium without console errors, and its charts and figures are in the DOM.
-    @Test(.enabled(if: chromiumExecutable != nil,
-                   "Chromium is not installed: skipping the browser check of report.html (make test installs it where apt can)"))
+    @Test(
+        .enabled(
+            if: chromiumExecutable != nil,
+            "Chromium is not installed: skipping the browser check of report.html (make test installs it where apt can)"
+        ))
     func reportRendersInChromium() throws {
         let run = try analysisRun()
         let page = run.appendingPathComponent("report.html").absoluteString
         let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0"]
-        let dom = try runProcess(URL(fileURLWithPath: "/usr/bin/timeout"), ["120", chromiumExecutable!.path] + flags + ["--dump-dom", page])
+        let dom = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/timeout"), ["120", chromiumExecutable!.path] + flags + ["--dump-dom", page])
         #expect(dom.status == 0)
         #expect(count("<svg", in: dom.stdout) == 4 && dom.stdout.contains("<table"))
-        let consoleErrors = dom.stderr.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") }
+        let consoleErrors = dom.stderr.split(separator: "\n").filter {
+            $0.contains("CONSOLE") || $0.contains("Uncaught")
+        }
         #expect(consoleErrors.isEmpty, "\(consoleErrors)")
         let shot = run.appendingPathComponent("shot.png")
-        let screenshot = try runProcess(URL(fileURLWithPath: "/usr/bin/timeout"),
-                                        ["120", chromiumExecutable!.path] + flags + ["--window-size=1000,1400", "--screenshot=\(shot.path)", page])
+        let screenshot = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/timeout"),
+            ["120", chromiumExecutable!.path] + flags + ["--window-size=1000,1400", "--screenshot=\(shot.path)", page])
         #expect(screenshot.status == 0)
         let image = try PNGImage.read(shot)
         #expect(image.width == 1000 && Set(image.scalars).count > 20)  // rendered content, not a blank page
@@ -117,7 +131,10 @@ import Testing
     /// The layer picker and the channel browser work in a real browser: a script picks layer 6 and channel 3 of the
     /// fifth layer (up2) as a user would (change and input events); the DOM then shows the row highlighted, only that
     /// layer's map, the other chart series dimmed, and the channel's caption; no console errors.
-    @Test(.enabled(if: chromiumExecutable != nil, "Chromium is not installed: skipping the browser check of the report's controls"))
+    @Test(
+        .enabled(
+            if: chromiumExecutable != nil,
+            "Chromium is not installed: skipping the browser check of the report's controls"))
     func reportControlsWorkInChromium() throws {
         let run = try perChannelRun()
         let html = try String(contentsOf: run.appendingPathComponent("report.html"), encoding: .utf8)
@@ -129,13 +146,17 @@ import Testing
         let page = run.appendingPathComponent("clicked.html")
         try html.replacingOccurrences(of: "</body>", with: actions).write(to: page, atomically: true, encoding: .utf8)
         let flags = ["--headless", "--no-sandbox", "--disable-gpu", "--enable-logging=stderr", "--v=0"]
-        let dom = try runProcess(URL(fileURLWithPath: "/usr/bin/timeout"), ["120", chromiumExecutable!.path] + flags + ["--dump-dom", page.absoluteString])
+        let dom = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/timeout"),
+            ["120", chromiumExecutable!.path] + flags + ["--dump-dom", page.absoluteString])
         #expect(dom.status == 0)
         #expect(dom.stdout.contains("<tr class=\"layer-6 picked\">"))
         #expect(count("style=\"display: none;\"", in: dom.stdout) == 17)  // every map but layer 6's (input + 17 layers)
         #expect(dom.stdout.contains("<g class=\"series dim\""))
         #expect(dom.stdout.contains("channel 3 of 32, share of the layer's power"))  // up2: 32 channels
-        let consoleErrors = dom.stderr.split(separator: "\n").filter { $0.contains("CONSOLE") || $0.contains("Uncaught") }
+        let consoleErrors = dom.stderr.split(separator: "\n").filter {
+            $0.contains("CONSOLE") || $0.contains("Uncaught")
+        }
         #expect(consoleErrors.isEmpty, "\(consoleErrors)")
     }
 }

@@ -49,7 +49,8 @@ import Testing
     @Test func zeroPaddingKeepsThePowerAtTheOriginalFrequencies() throws {
         let model = try ModelGraph.load("e4-zeros")
         func run(_ window: SpectralWindow?) throws -> AnalysisAccumulator {
-            let batches = try InputBatches(.synthetic(.pinkNoise, count: 5, channels: 3, height: 8, width: 8, seed: 3), channels: 3, batchSize: 2)
+            let batches = try InputBatches(
+                .synthetic(.pinkNoise, count: 5, channels: 3, height: 8, width: 8, seed: 3), channels: 3, batchSize: 2)
             return try StreamingAnalysis.run(model, batches: batches, precision: Double.self, display: window)
         }
         let exact = try run(nil)
@@ -77,7 +78,9 @@ import Testing
     }
 
     @Test func windowsSurviveJSON() throws {
-        for window in [SpectralWindow(taper: .hann, zeroPadding: 2), SpectralWindow(taper: .kaiser(beta: 5), zeroPadding: 1)] {
+        for window in [
+            SpectralWindow(taper: .hann, zeroPadding: 2), SpectralWindow(taper: .kaiser(beta: 5), zeroPadding: 1),
+        ] {
             let data = try JSONEncoder().encode(window)
             #expect(try JSONDecoder().decode(SpectralWindow.self, from: data) == window)
         }

@@ -10,12 +10,14 @@ import Testing
     static let (count, side) = (23, 8)
 
     func images() -> Tensor<Float> {
-        SyntheticImages.generate(.pinkNoise, count: Self.count, channels: 3, height: Self.side, width: Self.side, seed: 5)
+        SyntheticImages.generate(
+            .pinkNoise, count: Self.count, channels: 3, height: Self.side, width: Self.side, seed: 5)
     }
 
     func batches(_ batchSize: Int, limit: Int? = nil) throws -> InputBatches {
-        try InputBatches(.synthetic(.pinkNoise, count: Self.count, channels: 3, height: Self.side, width: Self.side, seed: 5),
-                         channels: 3, limit: limit, batchSize: batchSize)
+        try InputBatches(
+            .synthetic(.pinkNoise, count: Self.count, channels: 3, height: Self.side, width: Self.side, seed: 5),
+            channels: 3, limit: limit, batchSize: batchSize)
     }
 
     /// Drawing built-in images batch by batch gives the images of one `generate` call.
@@ -58,7 +60,8 @@ import Testing
         }
         direct = direct.map { $0 / Double(spectrum.batch * spectrum.channels) }
         #expect(maxRelativeDifference(streamed.stages.last!.meanPowerMap, direct) < 1e-12)
-        #expect(abs(streamed.stages.last!.meanLowFrequencyRatio - SpectrumStatistics.lowFrequencyRatio(spectrum)) < 1e-12)
+        #expect(
+            abs(streamed.stages.last!.meanLowFrequencyRatio - SpectrumStatistics.lowFrequencyRatio(spectrum)) < 1e-12)
     }
 
     /// Without a batch size, the first image alone sets it from the largest stage (2^22 values per batch, at most 8);
@@ -93,8 +96,9 @@ import Testing
         let model = try ModelGraph.load("e4-zeros")
         let fixed = try StreamingAnalysis.run(model, batches: try batches(5), precision: Double.self)
         for workers in [1, 2] {
-            let reader = try InputBatches(.synthetic(.pinkNoise, count: Self.count, channels: 3, height: Self.side, width: Self.side, seed: 5),
-                                          channels: 3, batchSize: nil)
+            let reader = try InputBatches(
+                .synthetic(.pinkNoise, count: Self.count, channels: 3, height: Self.side, width: Self.side, seed: 5),
+                channels: 3, batchSize: nil)
             let automatic = try StreamingAnalysis.run(model, batches: reader, precision: Double.self, workers: workers)
             let largest = fixed.stages.map { $0.imageShape.reduce(1, *) }.max()!
             #expect(reader.batchSize == min(8, (1 << 22) / largest) && reader.batchSize > 1)
@@ -104,7 +108,9 @@ import Testing
                 #expect(maxRelativeDifference(a.meanPowerMap, b.meanPowerMap) < 1e-12, "\(a.name)")
             }
         }
-        #expect(StreamingAnalysis.automaticBatchSize(fixed) == min(8, (1 << 22) / fixed.stages.map { $0.imageShape.reduce(1, *) }.max()!))
+        #expect(
+            StreamingAnalysis.automaticBatchSize(fixed)
+                == min(8, (1 << 22) / fixed.stages.map { $0.imageShape.reduce(1, *) }.max()!))
     }
 
     /// Batches traced by several workers at once merge in input order into the single-worker result.
@@ -136,8 +142,12 @@ import Testing
             #expect(maxRelativeDifference(a.powerSum, b.powerSum) < 1e-12)
             #expect(abs(a.similaritySum - b.similaritySum) < 1e-9 && a.similarityCount == b.similarityCount)
         }
-        var other = try StreamingAnalysis.run(try ModelGraph.load("e10-upconv-decoder"), batches:
-            try InputBatches(.synthetic(.deadLeaves, count: 2, channels: 3, height: 4, width: 4, seed: 0), channels: 3, batchSize: 2),
+        var other = try StreamingAnalysis.run(
+            try ModelGraph.load("e10-upconv-decoder"),
+            batches:
+                try InputBatches(
+                    .synthetic(.deadLeaves, count: 2, channels: 3, height: 4, width: 4, seed: 0), channels: 3,
+                    batchSize: 2),
             precision: Float.self)
         #expect(throws: SpectraError.self) { try other.merge(whole) }
     }
@@ -148,10 +158,15 @@ import Testing
         let input = folder.appendingPathComponent("x.npy")
         try images().writeNpy(input)
         let out = folder.appendingPathComponent("run")
-        let result = try runProcess(cliExecutable, ["analyze", "--model", "e8-k3", "--input", input.path, "--out", out.path, "--batch-size", "4",
-                                                    "--save-spectra", "--save-features", "--save-images", "3", "-q"])
+        let result = try runProcess(
+            cliExecutable,
+            [
+                "analyze", "--model", "e8-k3", "--input", input.path, "--out", out.path, "--batch-size", "4",
+                "--save-spectra", "--save-features", "--save-images", "3", "-q",
+            ])
         #expect(result.status == 0, "\(result.stderr)")
-        let summary = try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: out.appendingPathComponent("summary.json")))
+        let summary = try JSONDecoder().decode(
+            AnalysisSummary.self, from: Data(contentsOf: out.appendingPathComponent("summary.json")))
         #expect(summary.images == Self.count && summary.layers.first?.outputShape.first == Self.count)
         let trace = try ModelGraph.load("e8-k3").trace(images().batchSlice(0..<3))
         for (layer, stage) in zip(summary.layers, trace.stages) {
@@ -159,7 +174,10 @@ import Testing
             #expect(features.shape == stage.output.shape)
             #expect(maxRelativeDifference(features.scalars, stage.output.scalars) < 1e-5)
             let stored = try NpyFile.read(out.appendingPathComponent(layer.spectrumFile!))
-            guard case let .complex(values) = stored.values else { Issue.record("not complex"); continue }
+            guard case let .complex(values) = stored.values else {
+                Issue.record("not complex")
+                continue
+            }
             #expect(stored.shape == stage.spectrum.shape)
             #expect(relativeError(values, FFT2D.forward(features.converted(to: Double.self)).values) < 1e-5)
             let power = try NpyFile.read(out.appendingPathComponent(layer.powerFile!))
@@ -174,9 +192,14 @@ import Testing
         func peak(_ images: Int) throws -> Double {
             let folder = temporaryFolder()
             let input = folder.appendingPathComponent("x.npy")
-            try SyntheticImages.generate(.pinkNoise, count: images, channels: 3, height: 16, width: 16, seed: 1).writeNpy(input)
-            let result = try runProcess(cliExecutable, ["analyze", "--model", "e8-k3", "--input", input.path, "--batch-size", "8",
-                                                        "--no-spectra", "--out", folder.appendingPathComponent("run").path, "-v"])
+            try SyntheticImages.generate(.pinkNoise, count: images, channels: 3, height: 16, width: 16, seed: 1)
+                .writeNpy(input)
+            let result = try runProcess(
+                cliExecutable,
+                [
+                    "analyze", "--model", "e8-k3", "--input", input.path, "--batch-size", "8",
+                    "--no-spectra", "--out", folder.appendingPathComponent("run").path, "-v",
+                ])
             #expect(result.status == 0, "\(result.stderr)")
             let line = result.stderr.split(separator: "\n").first { $0.contains("peak memory") } ?? ""
             return Double(line.split(separator: " ").dropLast().last ?? "") ?? .nan
@@ -194,7 +217,9 @@ import Testing
         let folder = temporaryFolder()
         let input = folder.appendingPathComponent("x.npy")
         try SyntheticImages.generate(.deadLeaves, count: 23, channels: 3, height: 8, width: 8, seed: 2).writeNpy(input)
-        let common = ["analyze", "--model", "e8-k3", "--input", input.path, "--batch-size", "4", "--precision", "double", "-q"]
+        let common = [
+            "analyze", "--model", "e8-k3", "--input", input.path, "--batch-size", "4", "--precision", "double", "-q",
+        ]
         let single = folder.appendingPathComponent("single")
         let one = try runProcess(cliExecutable, common + ["--out", single.path])
         #expect(one.status == 0, "\(one.stderr)")
@@ -209,24 +234,38 @@ import Testing
         let merge = try runProcess(cliExecutable, ["merge"] + shardFolders + ["--out", merged.path, "-q"])
         #expect(merge.status == 0, "\(merge.stderr)")
         func summary(_ url: URL) throws -> AnalysisSummary {
-            try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: url.appendingPathComponent("summary.json")))
+            try JSONDecoder().decode(
+                AnalysisSummary.self, from: Data(contentsOf: url.appendingPathComponent("summary.json")))
         }
         let (a, b) = (try summary(single), try summary(merged))
         #expect(a.images == 23 && b.images == 23 && a.layers.count == b.layers.count)
         for (x, y) in zip(a.layers, b.layers) {
             #expect(abs(x.pLow - y.pLow) <= 1e-12 * abs(x.pLow))
             #expect(maxRelativeDifference(x.radialSpectrum.power, y.radialSpectrum.power) < 1e-12)
-            if let e = x.verification.relativeError, let f = y.verification.relativeError { #expect(abs(e - f) <= 1e-9 * max(e, 1e-300)) }
+            if let e = x.verification.relativeError, let f = y.verification.relativeError {
+                #expect(abs(e - f) <= 1e-9 * max(e, 1e-300))
+            }
             if let s = x.verification.similarity, let t = y.verification.similarity { #expect(abs(s - t) < 1e-12) }
-            let p = try NpyFile.read(single.appendingPathComponent(x.powerFile!)), q = try NpyFile.read(merged.appendingPathComponent(y.powerFile!))
-            guard case let .real(pv) = p.values, case let .real(qv) = q.values else { Issue.record("power maps not real"); continue }
+            let p = try NpyFile.read(single.appendingPathComponent(x.powerFile!)),
+                q = try NpyFile.read(merged.appendingPathComponent(y.powerFile!))
+            guard case let .real(pv) = p.values, case let .real(qv) = q.values else {
+                Issue.record("power maps not real")
+                continue
+            }
             #expect(maxRelativeDifference(pv, qv) < 1e-12)
         }
-        let (p, q) = (try NpyFile.read(single.appendingPathComponent("p_low.npy")), try NpyFile.read(merged.appendingPathComponent("p_low.npy")))
-        guard case let .real(pv) = p.values, case let .real(qv) = q.values else { Issue.record("p_low not real"); return }
+        let (p, q) = (
+            try NpyFile.read(single.appendingPathComponent("p_low.npy")),
+            try NpyFile.read(merged.appendingPathComponent("p_low.npy"))
+        )
+        guard case let .real(pv) = p.values, case let .real(qv) = q.values else {
+            Issue.record("p_low not real")
+            return
+        }
         #expect(p.shape == q.shape && maxRelativeDifference(pv, qv) < 1e-12)
         // Missing or foreign shards are refused.
-        let incomplete = try runProcess(cliExecutable, ["merge"] + shardFolders.prefix(3) + ["--out", folder.appendingPathComponent("bad").path])
+        let incomplete = try runProcess(
+            cliExecutable, ["merge"] + shardFolders.prefix(3) + ["--out", folder.appendingPathComponent("bad").path])
         #expect(incomplete.status == 1 && incomplete.stderr.contains("expected shards 1 to 4"))
     }
 }
@@ -234,13 +273,14 @@ import Testing
 /// The README's "From Swift" example, as it is written there.
 @Suite struct FrontDoorTests {
     @Test func readmeExampleRuns() throws {
-        let model = try ModelGraph.load("e4-zeros")               // a built-in name, a model JSON or an .onnx file
-        let batches = try InputBatches(.synthetic(.deadLeaves, count: 64, channels: 3, height: 32, width: 32, seed: 0),
-                                       channels: 3, batchSize: 16)  // or .files("images/") with size: and limit:
+        let model = try ModelGraph.load("e4-zeros")  // a built-in name, a model JSON or an .onnx file
+        let batches = try InputBatches(
+            .synthetic(.deadLeaves, count: 64, channels: 3, height: 32, width: 32, seed: 0),
+            channels: 3, batchSize: 16)  // or .files("images/") with size: and limit:
         let result = try StreamingAnalysis.run(model, batches: batches, precision: Float.self)
         var printed = 0
         for stage in result.stages {
-            let power = stage.meanPowerMap                          // E|H|² over images and channels, [M·N] un-shifted
+            let power = stage.meanPowerMap  // E|H|² over images and channels, [M·N] un-shifted
             print(stage.name, stage.meanLowFrequencyRatio, stage.verification?.rule ?? "-", power.count)
             printed += 1
         }

@@ -56,22 +56,29 @@ import Testing
                 for vp in 0..<(n - k + 1) {
                     for u in 0..<m {
                         for v in 0..<n {
-                            let closed = KernelResponse.validConvolutionAlpha(uPrime: up, vPrime: vp, u: u, v: v, kernel: k, rows: m, columns: n)
-                            let direct = KernelResponse.validConvolutionAlphaDirect(uPrime: up, vPrime: vp, u: u, v: v, kernel: k, rows: m, columns: n)
+                            let closed = KernelResponse.validConvolutionAlpha(
+                                uPrime: up, vPrime: vp, u: u, v: v, kernel: k, rows: m, columns: n)
+                            let direct = KernelResponse.validConvolutionAlphaDirect(
+                                uPrime: up, vPrime: vp, u: u, v: v, kernel: k, rows: m, columns: n)
                             #expect((closed - direct).length < 1e-12)
                         }
                     }
                 }
             }
         }
-        let printed = KernelResponse.validConvolutionAlphaAsPrinted(uPrime: 1, vPrime: 1, u: 0, v: 0, kernel: 2, rows: 3, columns: 3)
+        let printed = KernelResponse.validConvolutionAlphaAsPrinted(
+            uPrime: 1, vPrime: 1, u: 0, v: 0, kernel: 2, rows: 3, columns: 3)
         #expect(abs(printed.real + 1.0 / 9) < 1e-12)
-        #expect(KernelResponse.validConvolutionAlpha(uPrime: 1, vPrime: 1, u: 0, v: 0, kernel: 2, rows: 3, columns: 3).length < 1e-12)
+        #expect(
+            KernelResponse.validConvolutionAlpha(uPrime: 1, vPrime: 1, u: 0, v: 0, kernel: 2, rows: 3, columns: 3)
+                .length < 1e-12)
     }
 
     /// Eq. 12 denominators for K = 3, M = 64, Δu = 1, 4, 8 (docs/theory.md §6.2: 0.02889, 0.4567, 1.757; ratios 60.8 : 3.85 : 1).
     @Test func shiftDifficultyDenominators() {
-        let d = [1, 4, 8].map { KernelResponse.shiftDifficultyDenominator(du: $0, dv: 0, kernel: 3, rows: 64, columns: 64) }
+        let d = [1, 4, 8].map {
+            KernelResponse.shiftDifficultyDenominator(du: $0, dv: 0, kernel: 3, rows: 64, columns: 64)
+        }
         #expect(abs(d[0] - 0.02889) < 5e-5 && abs(d[1] - 0.4567) < 5e-4 && abs(d[2] - 1.757) < 5e-3)
         #expect(abs(d[2] / d[0] - 60.8) < 0.1 && abs(d[2] / d[1] - 3.85) < 0.01)
     }
@@ -81,7 +88,11 @@ import Testing
         for (r, m) in [(2, 8), (3, 15)] {
             for u in 0..<m {
                 var direct = Complex<Double>(0, 0)
-                for a in 0..<r { direct += Complex(Double.cos(-2 * .pi * Double(u * a) / Double(m)), Double.sin(-2 * .pi * Double(u * a) / Double(m))) }
+                for a in 0..<r {
+                    direct += Complex(
+                        Double.cos(-2 * .pi * Double(u * a) / Double(m)),
+                        Double.sin(-2 * .pi * Double(u * a) / Double(m)))
+                }
                 #expect((KernelResponse.nearestUpsampling(u: u, factor: r, size: m) - direct).length < 1e-12)
             }
         }
@@ -90,21 +101,28 @@ import Testing
     /// §10 items 7 to 9: the counter-examples to the paper's verbal conclusions, reproduced exactly.
     @Test func errataCounterExamples() {
         let sigma = (1.0 / 16).squareRoot()
-        let k1 = MomentTheory.entrySecondMoment(WeightLaw(mean: 1, std: sigma, kernel: 1), u: 4, v: 0, rows: 8, columns: 8)
-        let k2 = MomentTheory.entrySecondMoment(WeightLaw(mean: 1, std: sigma, kernel: 2), u: 4, v: 0, rows: 8, columns: 8)
+        let k1 = MomentTheory.entrySecondMoment(
+            WeightLaw(mean: 1, std: sigma, kernel: 1), u: 4, v: 0, rows: 8, columns: 8)
+        let k2 = MomentTheory.entrySecondMoment(
+            WeightLaw(mean: 1, std: sigma, kernel: 2), u: 4, v: 0, rows: 8, columns: 8)
         #expect(abs(k1 - 17.0 / 16) < 1e-12 && abs(k2 - 0.25) < 1e-12)  // item 7: SOM does not grow with K here
-        let decay = MomentTheory.singleChannelCascade(Array(repeating: WeightLaw(mean: 0, std: 0.5, kernel: 1), count: 6), u: 3, v: 1, rows: 8, columns: 8)
+        let decay = MomentTheory.singleChannelCascade(
+            Array(repeating: WeightLaw(mean: 0, std: 0.5, kernel: 1), count: 6), u: 3, v: 1, rows: 8, columns: 8)
         #expect(abs(decay.logSecondMoment - 6 * Double.log(0.25)) < 1e-12)  // item 8: (1/4)^L decays
         func ratio(_ k: Int) -> Double {
             let law = WeightLaw(mean: 1, std: 1, kernel: k)
-            return MomentTheory.entrySecondMoment(law, u: 0, v: 0, rows: 8, columns: 8) / MomentTheory.entrySecondMoment(law, u: 4, v: 0, rows: 8, columns: 8)
+            return MomentTheory.entrySecondMoment(law, u: 0, v: 0, rows: 8, columns: 8)
+                / MomentTheory.entrySecondMoment(law, u: 4, v: 0, rows: 8, columns: 8)
         }
         #expect(abs(ratio(2) - 5) < 1e-9 && abs(ratio(4) - 17) < 1e-9)  // item 9: larger K, larger imbalance
     }
 
     /// With one channel, the exact multi-channel recursion reduces to Theorem 4.2.
     @Test func recursionReducesToTheorem42() {
-        let laws = [WeightLaw(mean: 0.2, std: 0.3, kernel: 3), WeightLaw(mean: -0.1, std: 0.5, kernel: 3), WeightLaw(mean: 0.3, std: 0.2, kernel: 3)]
+        let laws = [
+            WeightLaw(mean: 0.2, std: 0.3, kernel: 3), WeightLaw(mean: -0.1, std: 0.5, kernel: 3),
+            WeightLaw(mean: 0.3, std: 0.2, kernel: 3),
+        ]
         let exact = MomentTheory.multiChannelExact(laws, channels: [1, 1, 1, 1], u: 2, v: 1, rows: 8, columns: 8)
         let single = MomentTheory.singleChannelCascade(laws, u: 2, v: 1, rows: 8, columns: 8)
         #expect(abs(Double.log(exact.a) - single.logSecondMoment) < 1e-12)
@@ -124,8 +142,11 @@ import Testing
     @Test(arguments: [(0, 0), (1, 2), (4, 0), (3, 7)])
     func transferEntryMoments(frequency: (Int, Int)) {
         let law = WeightLaw(mean: 0.3, std: 0.5, kernel: 3)
-        let checks = MonteCarlo.entryMoments(law, u: frequency.0, v: frequency.1, rows: 8, columns: 8, samples: 20000, seed: 1)
-        for check in checks { #expect(check.agrees, "\(check.quantity) \(check.setting): \(check.simulated) vs \(check.predicted)") }
+        let checks = MonteCarlo.entryMoments(
+            law, u: frequency.0, v: frequency.1, rows: 8, columns: 8, samples: 20000, seed: 1)
+        for check in checks {
+            #expect(check.agrees, "\(check.quantity) \(check.setting): \(check.simulated) vs \(check.predicted)")
+        }
     }
 
     @Test func singleChannelCascadeSecondMoment() {
@@ -140,17 +161,22 @@ import Testing
     @Test func multiChannelRecursionAndEq32() {
         let laws = Array(repeating: WeightLaw(mean: 0.3, std: 0.3, kernel: 3), count: 3)
         let channels = [2, 3, 3, 2]
-        let check = MonteCarlo.multiChannelCascade(laws, channels: channels, u: 0, v: 1, rows: 8, columns: 8, samples: 20000, seed: 3)
+        let check = MonteCarlo.multiChannelCascade(
+            laws, channels: channels, u: 0, v: 1, rows: 8, columns: 8, samples: 20000, seed: 3)
         #expect(check.agrees, "\(check.simulated) vs \(check.predicted) ± \(check.standardError)")
-        let eq32 = MomentTheory.multiChannelPaperApproximation(laws, channels: channels, u: 0, v: 1, rows: 8, columns: 8)
+        let eq32 = MomentTheory.multiChannelPaperApproximation(
+            laws, channels: channels, u: 0, v: 1, rows: 8, columns: 8)
         #expect(eq32 < check.predicted)
         #expect(abs(eq32 - check.simulated) > 5 * check.standardError)
     }
 
     /// Theorem 4.3 off DC (including τ = 0 points) and the DC equality.
     @Test func zeroPaddingTheorem() {
-        let checks = MonteCarlo.zeroPadding(mean: 0.7, std: 1, rows: 4, columns: 4, paddedRows: 6, paddedColumns: 8,
-                                            frequencies: [(0, 0), (1, 0), (0, 2), (3, 1), (3, 2)], samples: 20000, seed: 4)
-        for check in checks { #expect(check.agrees, "\(check.setting): \(check.simulated) vs \(check.predicted) ± \(check.standardError)") }
+        let checks = MonteCarlo.zeroPadding(
+            mean: 0.7, std: 1, rows: 4, columns: 4, paddedRows: 6, paddedColumns: 8,
+            frequencies: [(0, 0), (1, 0), (0, 2), (3, 1), (3, 2)], samples: 20000, seed: 4)
+        for check in checks {
+            #expect(check.agrees, "\(check.setting): \(check.simulated) vs \(check.predicted) ± \(check.standardError)")
+        }
     }
 }

@@ -6,7 +6,10 @@ import Testing
 /// PyTorch did; summation order differs, so agreement is to about 1e-6 relative: 1e-5 is the bound.
 @Suite struct TorchConformanceTests {
     struct Manifest: Decodable {
-        struct Case: Decodable { let name: String; let layer: [String: JSONValue] }
+        struct Case: Decodable {
+            let name: String
+            let layer: [String: JSONValue]
+        }
         let cases: [Case]
     }
 
@@ -23,11 +26,13 @@ import Testing
         let expected = try Tensor<Float>.readNpy(folder.appendingPathComponent("output.npy"))
         var layerEntry = entry.layer
         layerEntry["name"] = .string("layer")
-        let spec = ModelSpec(name: name, description: "", input: .init(channels: x.channels, height: x.height, width: x.width),
-                             layers: [layerEntry])
+        let spec = ModelSpec(
+            name: name, description: "", input: .init(channels: x.channels, height: x.height, width: x.width),
+            layers: [layerEntry])
         var model = try ModelFile.build(spec, file: name)
         for (parameter, _) in model.layers[0].layer.parameters {
-            try model.layers[0].layer.setParameter(parameter, try Tensor<Float>.readNpy(folder.appendingPathComponent("\(parameter).npy")))
+            try model.layers[0].layer.setParameter(
+                parameter, try Tensor<Float>.readNpy(folder.appendingPathComponent("\(parameter).npy")))
         }
         let y = try model.forward(x)
         #expect(y.shape == expected.shape)

@@ -51,11 +51,16 @@ import Testing
         let json = folder.appendingPathComponent("checkpoint.json")
         let original = try Data(contentsOf: json)
         try Data(original.prefix(original.count / 2)).write(to: json)
-        #expect { _ = try Checkpoint.read(folder) } throws: { "\($0)".contains("checkpoint.json") && "\($0)".contains("corrupt") }
-        try String(decoding: original, as: UTF8.self).replacingOccurrences(of: "\"step\" : 1", with: "\"step\" : 7").write(to: json, atomically: true, encoding: .utf8)
+        #expect { _ = try Checkpoint.read(folder) } throws: {
+            "\($0)".contains("checkpoint.json") && "\($0)".contains("corrupt")
+        }
+        try String(decoding: original, as: UTF8.self).replacingOccurrences(of: "\"step\" : 1", with: "\"step\" : 7")
+            .write(to: json, atomically: true, encoding: .utf8)
         #expect { _ = try Checkpoint.read(folder) } throws: { "\($0)".contains("inconsistent") }
         try original.write(to: json)
-        let weights = try FileManager.default.contentsOfDirectory(atPath: folder.appendingPathComponent("ae-small.weights").path).sorted()
+        let weights = try FileManager.default.contentsOfDirectory(
+            atPath: folder.appendingPathComponent("ae-small.weights").path
+        ).sorted()
         try Data([1, 2, 3]).write(to: folder.appendingPathComponent("ae-small.weights/\(weights[0])"))
         #expect { _ = try Checkpoint.read(folder) } throws: { "\($0)".contains(weights[0]) }
     }
@@ -63,10 +68,20 @@ import Testing
     @Test func badSettingsAreRefused() throws {
         let model = try BuiltinModels.model(named: "ae-small")
         let data = SyntheticImages.generate(.pinkNoise, count: 2, channels: 3, height: 16, width: 16, seed: 1)
-        #expect(throws: SpectraError.self) { _ = try Trainer(model: model, data: data, config: TrainingConfig(steps: 1, batchSize: 1, optimizer: "rmsprop", learningRate: 0.1)) }
-        #expect(throws: SpectraError.self) { _ = try Trainer(model: model, data: data, config: TrainingConfig(steps: 0, batchSize: 1, optimizer: "sgd", learningRate: 0.1)) }
         #expect(throws: SpectraError.self) {
-            _ = try Trainer(model: model, data: Tensor(zeros: [2, 1, 16, 16]), config: TrainingConfig(steps: 1, batchSize: 1, optimizer: "sgd", learningRate: 0.1))
+            _ = try Trainer(
+                model: model, data: data,
+                config: TrainingConfig(steps: 1, batchSize: 1, optimizer: "rmsprop", learningRate: 0.1))
+        }
+        #expect(throws: SpectraError.self) {
+            _ = try Trainer(
+                model: model, data: data,
+                config: TrainingConfig(steps: 0, batchSize: 1, optimizer: "sgd", learningRate: 0.1))
+        }
+        #expect(throws: SpectraError.self) {
+            _ = try Trainer(
+                model: model, data: Tensor(zeros: [2, 1, 16, 16]),
+                config: TrainingConfig(steps: 1, batchSize: 1, optimizer: "sgd", learningRate: 0.1))
         }
     }
 
@@ -75,7 +90,8 @@ import Testing
         let x = SyntheticImages.generate(.deadLeaves, count: 2, channels: 3, height: 16, width: 16, seed: 3)
         let target = FFT2D.forward(x)
         #expect(TrainingSnapshot.bandErrors(target, target: target).allSatisfy { $0 == 0 })
-        let blurred = FFT2D.forward(try Upsample(scaleFactor: 2, mode: .nearest).forward(try MaxPool2d(kernelSize: 2).forward(x)))
+        let blurred = FFT2D.forward(
+            try Upsample(scaleFactor: 2, mode: .nearest).forward(try MaxPool2d(kernelSize: 2).forward(x)))
         let errors = TrainingSnapshot.bandErrors(blurred, target: target)
         #expect(errors[0] < errors[2])
     }
@@ -89,7 +105,10 @@ import Testing
             let graph = try ModelGraph.load(onnx: folder.appendingPathComponent("model.onnx"))
             let sequential = try graph.asSequential()
             let x = try Tensor<Float>.readNpy(folder.appendingPathComponent("input.npy"))
-            guard case let .real(expected)? = try graph.run(x)[graph.outputs[0]] else { Issue.record("no output"); continue }
+            guard case let .real(expected)? = try graph.run(x)[graph.outputs[0]] else {
+                Issue.record("no output")
+                continue
+            }
             #expect(maxRelativeDifference(try sequential.forward(x).scalars, expected.scalars) < 1e-6)
             _ = try sequential.backwardPass(x, target: try sequential.forward(x))
         }

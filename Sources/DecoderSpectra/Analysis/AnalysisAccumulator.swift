@@ -48,14 +48,16 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
     @_specialize(where S == Double)
     public mutating func add<S: TensorScalar>(_ spectrum: Spectrum<S>, verification: LayerVerification?) throws {
         guard Array(spectrum.shape.dropFirst()) == imageShape else {
-            throw SpectraError.shapeMismatch(layer: name, expected: "[N] + \(describeShape(imageShape))", got: describeShape(spectrum.shape))
+            throw SpectraError.shapeMismatch(
+                layer: name, expected: "[N] + \(describeShape(imageShape))", got: describeShape(spectrum.shape))
         }
         let (channels, plane, columns) = (spectrum.channels, spectrum.planeSize, spectrum.columns)
         // Ω_low (§7) as a 0/1 mask, so that p_low comes out of the same pass over the spectrum as the maps. The pass
         // over channels has no loop-carried sums (it vectorises); p_low's two sums run once per image over its
         // channel-summed power plane.
         let lowMask = (0..<plane).map {
-            SpectrumStatistics.isLowFrequency(u: $0 / columns, v: $0 % columns, rows: spectrum.rows, columns: columns) ? 1.0 : 0.0
+            SpectrumStatistics.isLowFrequency(u: $0 / columns, v: $0 % columns, rows: spectrum.rows, columns: columns)
+                ? 1.0 : 0.0
         }
         var imagePower = [Double](repeating: 0, count: plane)
         let radialBins = RadialBins(rows: spectrum.rows, columns: columns)
@@ -68,40 +70,41 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
         channelPowerSum = nil
         defer { if !channelSums.isEmpty { channelPowerSum = channelSums } }
         channelSums.withUnsafeMutableBufferPointer { perChannel in
-        spectrum.values.withUnsafeBufferPointer { values in
-            powerSum.withUnsafeMutableBufferPointer { power in
-                magnitudeSum.withUnsafeMutableBufferPointer { magnitude in
-                    imagePower.withUnsafeMutableBufferPointer { image in
-                      channelPower.withUnsafeMutableBufferPointer { scratch in
-                        lowMask.withUnsafeBufferPointer { mask in
-                            for b in 0..<spectrum.batch {
-                                for f in 0..<plane { image[f] = 0 }
-                                for c in 0..<channels {
-                                    let z = values.baseAddress! + (b * channels + c) * plane
-                                    SpectrumStatistics.powers(z, plane, into: scratch.baseAddress!)
-                                    for f in 0..<plane { image[f] += scratch[f] }
-                                    if !perChannel.isEmpty {
-                                        for f in 0..<plane { perChannel[c * plane + f] += scratch[f] }
+            spectrum.values.withUnsafeBufferPointer { values in
+                powerSum.withUnsafeMutableBufferPointer { power in
+                    magnitudeSum.withUnsafeMutableBufferPointer { magnitude in
+                        imagePower.withUnsafeMutableBufferPointer { image in
+                            channelPower.withUnsafeMutableBufferPointer { scratch in
+                                lowMask.withUnsafeBufferPointer { mask in
+                                    for b in 0..<spectrum.batch {
+                                        for f in 0..<plane { image[f] = 0 }
+                                        for c in 0..<channels {
+                                            let z = values.baseAddress! + (b * channels + c) * plane
+                                            SpectrumStatistics.powers(z, plane, into: scratch.baseAddress!)
+                                            for f in 0..<plane { image[f] += scratch[f] }
+                                            if !perChannel.isEmpty {
+                                                for f in 0..<plane { perChannel[c * plane + f] += scratch[f] }
+                                            }
+                                            ds_square_roots(scratch.baseAddress!, scratch.baseAddress!, plane)
+                                            for f in 0..<plane { magnitude[f] += scratch[f] * inverseChannels }
+                                        }
+                                        var low = 0.0, all = 0.0
+                                        for f in 0..<plane {
+                                            power[f] += image[f]
+                                            all += image[f]
+                                            low += mask[f] * image[f]
+                                        }
+                                        batchPower += all
+                                        pLow.append(all > 0 ? low / all : 0)
+                                        imageProfiles.append(
+                                            radialBins.profile(of: Array(image)).map { $0 * inverseChannels })
                                     }
-                                    ds_square_roots(scratch.baseAddress!, scratch.baseAddress!, plane)
-                                    for f in 0..<plane { magnitude[f] += scratch[f] * inverseChannels }
                                 }
-                                var low = 0.0, all = 0.0
-                                for f in 0..<plane {
-                                    power[f] += image[f]
-                                    all += image[f]
-                                    low += mask[f] * image[f]
-                                }
-                                batchPower += all
-                                pLow.append(all > 0 ? low / all : 0)
-                                imageProfiles.append(radialBins.profile(of: Array(image)).map { $0 * inverseChannels })
                             }
                         }
-                      }
                     }
                 }
             }
-        }
         }
         images += spectrum.batch
         for profile in imageProfiles { radialSpread?.add(profile: profile) }
@@ -121,8 +124,9 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
     /// Adds the accumulators of another part of the same dataset (images after this one's).
     public mutating func merge(_ other: StageAccumulator) throws {
         guard other.name == name, other.imageShape == imageShape else {
-            throw SpectraError.invalidInput("cannot merge the accumulators of '\(other.name)' \(describeShape(other.imageShape)) "
-                                            + "into '\(name)' \(describeShape(imageShape)): not the same model")
+            throw SpectraError.invalidInput(
+                "cannot merge the accumulators of '\(other.name)' \(describeShape(other.imageShape)) "
+                    + "into '\(name)' \(describeShape(imageShape)): not the same model")
         }
         for f in powerSum.indices { powerSum[f] += other.powerSum[f] }
         for f in magnitudeSum.indices { magnitudeSum[f] += other.magnitudeSum[f] }
@@ -136,7 +140,8 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
         if let theirs = other.channelPowerSum, channelPowerSum?.count == theirs.count {
             for i in theirs.indices { channelPowerSum![i] += theirs[i] }
         } else if channelPowerSum != nil || other.channelPowerSum != nil {
-            throw SpectraError.invalidInput("cannot merge the per-channel power of '\(name)' from a run without --per-channel")
+            throw SpectraError.invalidInput(
+                "cannot merge the per-channel power of '\(name)' from a run without --per-channel")
         }
         if let theirs = other.radialSpread { radialSpread?.merge(theirs) } else { radialSpread = nil }
         rule = rule ?? other.rule
@@ -149,7 +154,9 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
     public var columns: Int { imageShape.count == 3 ? imageShape[2] : 0 }
 
     /// E|H_c|² over images for each channel, [C·M·N] un-shifted (nil without `--per-channel`).
-    public var meanChannelPowerMaps: [Double]? { channelPowerSum.map { sums in sums.map { $0 / Double(max(1, images)) } } }
+    public var meanChannelPowerMaps: [Double]? {
+        channelPowerSum.map { sums in sums.map { $0 / Double(max(1, images)) } }
+    }
 
     /// E|H|² over images and channels, [M·N] un-shifted (the dataset-averaged power map).
     public var meanPowerMap: [Double] {
@@ -174,7 +181,8 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
     func radialSpectrum(powerMap: [Double]) -> AnalysisSummary.RadialSpectrum {
         let radial = SpectrumStatistics.radialProfile(powerMap: powerMap, rows: rows, columns: columns)
         let quantiles = Self.spreadQuantiles.compactMap { radialSpread?.quantile($0) }
-        let spread = quantiles.count == Self.spreadQuantiles.count
+        let spread =
+            quantiles.count == Self.spreadQuantiles.count
             ? AnalysisSummary.RadialSpectrum.Spread(quantiles: Self.spreadQuantiles, power: quantiles) : nil
         return .init(frequency: radial.frequency, power: radial.power, spread: spread)
     }
@@ -184,7 +192,8 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
         guard let rule else { return nil }
         var result = LayerVerification(rule: rule, detail: detail ?? "")
         if errorDenominator > 0 || errorNumerator > 0 {
-            result.relativeError = errorDenominator > 0 ? (errorNumerator / errorDenominator).squareRoot() : errorNumerator.squareRoot()
+            result.relativeError =
+                errorDenominator > 0 ? (errorNumerator / errorDenominator).squareRoot() : errorNumerator.squareRoot()
         }
         if similarityCount > 0 { result.similarity = similaritySum / Double(similarityCount) }
         return result
@@ -222,7 +231,9 @@ public struct AnalysisAccumulator: Codable, Sendable {
             let shape = Array(spectrum.shape.dropFirst())
             if let index {
                 if index == stages.count { stages.append(StageAccumulator(name: name, type: type, imageShape: shape)) }
-                guard index < stages.count else { throw SpectraError.invalidInput("display stage \(index) has no accumulator") }
+                guard index < stages.count else {
+                    throw SpectraError.invalidInput("display stage \(index) has no accumulator")
+                }
                 try stages[index].add(spectrum, verification: nil)
             } else {
                 if input == nil { input = StageAccumulator(name: name, type: type, imageShape: shape) }
@@ -232,7 +243,8 @@ public struct AnalysisAccumulator: Codable, Sendable {
 
         mutating func merge(_ other: DisplayAccumulators) throws {
             guard other.window == window, other.stages.count == stages.count else {
-                throw SpectraError.invalidInput("cannot merge display spectra made with \(other.window) into ones made with \(window)")
+                throw SpectraError.invalidInput(
+                    "cannot merge display spectra made with \(other.window) into ones made with \(window)")
             }
             if let theirs = other.input { if input == nil { input = theirs } else { try input!.merge(theirs) } }
             for index in stages.indices { try stages[index].merge(other.stages[index]) }
@@ -253,25 +265,32 @@ public struct AnalysisAccumulator: Codable, Sendable {
     @_specialize(where S == Double)
     public mutating func add<S: TensorScalar>(stage: AnalysisStage<S>, at index: Int) throws {
         if index == stages.count {
-            var accumulator = StageAccumulator(name: stage.name, type: stage.type, imageShape: Array(stage.spectrum.shape.dropFirst()))
-            if perChannel == true { accumulator.channelPowerSum = [Double](repeating: 0, count: accumulator.imageShape.reduce(1, *)) }
+            var accumulator = StageAccumulator(
+                name: stage.name, type: stage.type, imageShape: Array(stage.spectrum.shape.dropFirst()))
+            if perChannel == true {
+                accumulator.channelPowerSum = [Double](repeating: 0, count: accumulator.imageShape.reduce(1, *))
+            }
             stages.append(accumulator)
         }
-        guard index < stages.count else { throw SpectraError.invalidInput("stage \(index) of a batch has no accumulator") }
+        guard index < stages.count else {
+            throw SpectraError.invalidInput("stage \(index) of a batch has no accumulator")
+        }
         try stages[index].add(stage.spectrum, verification: stage.verification)
         stages[index].nonFiniteValues += stage.output.nonFiniteCount
     }
 
     /// Empty accumulators for the model a traced batch comes from.
     public init<S: TensorScalar>(shapedAfter trace: AnalysisTrace<S>) {
-        self.init(modelName: trace.modelName, modelSummary: trace.modelSummary, inputChannels: trace.inputChannels,
-                  inputShape: Array(trace.inputSpectrum.shape.dropFirst()))
+        self.init(
+            modelName: trace.modelName, modelSummary: trace.modelSummary, inputChannels: trace.inputChannels,
+            inputShape: Array(trace.inputSpectrum.shape.dropFirst()))
     }
 
     /// Folds in one traced batch.
     public mutating func add<S: TensorScalar>(_ trace: AnalysisTrace<S>) throws {
         guard stages.isEmpty || trace.stages.count == stages.count else {
-            throw SpectraError.invalidInput("a batch traced \(trace.stages.count) stages, the first one \(stages.count)")
+            throw SpectraError.invalidInput(
+                "a batch traced \(trace.stages.count) stages, the first one \(stages.count)")
         }
         try addInput(trace.inputSpectrum)
         for (index, stage) in trace.stages.enumerated() { try add(stage: stage, at: index) }
@@ -279,7 +298,9 @@ public struct AnalysisAccumulator: Codable, Sendable {
 
     /// Folds in the input spectrum of a batch (the first one sets the input's shape).
     public mutating func addInput<S: TensorScalar>(_ spectrum: Spectrum<S>) throws {
-        if input.images == 0 { input = StageAccumulator(name: "input", type: "input", imageShape: Array(spectrum.shape.dropFirst())) }
+        if input.images == 0 {
+            input = StageAccumulator(name: "input", type: "input", imageShape: Array(spectrum.shape.dropFirst()))
+        }
         try input.add(spectrum, verification: nil)
     }
 
@@ -287,15 +308,17 @@ public struct AnalysisAccumulator: Codable, Sendable {
     public var nonFiniteWarning: String? {
         guard let index = stages.firstIndex(where: { $0.nonFiniteValues > 0 }) else { return nil }
         let stage = stages[index]
-        return nonFiniteMessage(index: index, name: stage.name, type: stage.type, count: stage.nonFiniteValues,
-                                of: stage.images * stage.imageShape.reduce(1, *))
+        return nonFiniteMessage(
+            index: index, name: stage.name, type: stage.type, count: stage.nonFiniteValues,
+            of: stage.images * stage.imageShape.reduce(1, *))
     }
 
     /// Appends the accumulators of the next part of the dataset (shards merged in order give the single run's).
     public mutating func merge(_ other: AnalysisAccumulator) throws {
         guard other.stages.count == stages.count, other.modelName == modelName else {
-            throw SpectraError.invalidInput("cannot merge an analysis of '\(other.modelName)' (\(other.stages.count) stages) "
-                                            + "into one of '\(modelName)' (\(stages.count) stages)")
+            throw SpectraError.invalidInput(
+                "cannot merge an analysis of '\(other.modelName)' (\(other.stages.count) stages) "
+                    + "into one of '\(modelName)' (\(stages.count) stages)")
         }
         try input.merge(other.input)
         for index in stages.indices { try stages[index].merge(other.stages[index]) }
@@ -306,7 +329,8 @@ public struct AnalysisAccumulator: Codable, Sendable {
             try merged.merge(theirs)
             display = merged
         default:
-            throw SpectraError.invalidInput("cannot merge an analysis with display windows into one without (use the same --window and --zero-pad)")
+            throw SpectraError.invalidInput(
+                "cannot merge an analysis with display windows into one without (use the same --window and --zero-pad)")
         }
     }
 

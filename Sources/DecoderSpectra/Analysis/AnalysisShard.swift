@@ -15,7 +15,10 @@ public struct AnalysisShard: Codable, Sendable {
 
     public static let fileName = "shard.json"
 
-    public init(index: Int, count: Int, source: String, files: [String]?, precision: String, seed: UInt64?, analysis: AnalysisAccumulator) {
+    public init(
+        index: Int, count: Int, source: String, files: [String]?, precision: String, seed: UInt64?,
+        analysis: AnalysisAccumulator
+    ) {
         (self.index, self.count, self.source, self.files, self.precision, self.seed, self.analysis) =
             (index, count, source, files, precision, seed, analysis)
     }
@@ -24,9 +27,12 @@ public struct AnalysisShard: Codable, Sendable {
         let url = folder.appendingPathComponent(fileName)
         do {
             let decoder = JSONDecoder()  // non-finite sums are written as strings (JSONFormatting)
-            decoder.nonConformingFloatDecodingStrategy = .convertFromString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+            decoder.nonConformingFloatDecodingStrategy = .convertFromString(
+                positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
             let shard = try decoder.decode(AnalysisShard.self, from: Data(contentsOf: url))
-            guard shard.format == "decoder-spectra-shard", shard.version == 1, shard.index >= 1, shard.index <= shard.count else {
+            guard shard.format == "decoder-spectra-shard", shard.version == 1, shard.index >= 1,
+                shard.index <= shard.count
+            else {
                 throw SpectraError.invalidFile(file: url.path, reason: "not a shard of version 1")
             }
             return shard
@@ -42,9 +48,13 @@ public struct AnalysisShard: Codable, Sendable {
         guard let first = shards.first else { throw SpectraError.invalidInput("no shards to merge") }
         let ordered = shards.sorted { $0.index < $1.index }
         guard ordered.map(\.index) == Array(1...first.count), ordered.allSatisfy({ $0.count == first.count }) else {
-            throw SpectraError.invalidInput("expected shards 1 to \(first.count) of one run, got \(shards.map { "\($0.index)/\($0.count)" })")
+            throw SpectraError.invalidInput(
+                "expected shards 1 to \(first.count) of one run, got \(shards.map { "\($0.index)/\($0.count)" })")
         }
-        guard ordered.allSatisfy({ $0.source == first.source && $0.precision == first.precision && $0.seed == first.seed }) else {
+        guard
+            ordered.allSatisfy({ $0.source == first.source && $0.precision == first.precision && $0.seed == first.seed }
+            )
+        else {
             throw SpectraError.invalidInput("the shards come from different inputs, precisions or seeds")
         }
         var analysis = ordered[0].analysis

@@ -119,8 +119,12 @@ public struct AnalysisSummary: Codable, Sendable {
         return kinds.contains { type.lowercased().hasPrefix($0.lowercased()) }
     }
 
-    public init(command: String, precision: String, seed: UInt64?, model: ModelInfo, input: InputInfo, layers: [LayerInfo]) {
-        (self.command, self.precision, self.seed, self.model, self.input, self.layers) = (command, precision, seed, model, input, layers)
+    public init(
+        command: String, precision: String, seed: UInt64?, model: ModelInfo, input: InputInfo, layers: [LayerInfo]
+    ) {
+        (self.command, self.precision, self.seed, self.model, self.input, self.layers) = (
+            command, precision, seed, model, input, layers
+        )
     }
 }
 

@@ -26,8 +26,9 @@ extension SpectralTrace {
             modelName: model.name, modelSummary: model.summary, inputChannels: model.inputChannels, input: input,
             inputSpectrum: inputSpectrum,
             stages: model.layers.indices.map {
-                AnalysisStage(name: model.layers[$0].name, type: model.layers[$0].layer.typeName, output: outputs[$0],
-                              spectrum: spectra[$0], verification: verifications[$0])
+                AnalysisStage(
+                    name: model.layers[$0].name, type: model.layers[$0].layer.typeName, output: outputs[$0],
+                    spectrum: spectra[$0], verification: verifications[$0])
             })
     }
 }
@@ -45,7 +46,8 @@ extension AnalysisTrace {
     /// A sentence naming the first non-finite stage ("layer 3 'conv2' (Conv2d) …"), or nil when all are finite.
     public var nonFiniteWarning: String? {
         guard let (index, stage) = firstNonFiniteStage else { return nil }
-        return nonFiniteMessage(index: index, name: stage.name, type: stage.type, count: stage.output.nonFiniteCount,
-                                of: stage.output.count)
+        return nonFiniteMessage(
+            index: index, name: stage.name, type: stage.type, count: stage.output.nonFiniteCount,
+            of: stage.output.count)
     }
 }

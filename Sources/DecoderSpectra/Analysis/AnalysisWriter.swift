@@ -33,7 +33,9 @@ public struct AnalysisWriter {
     public init(options: Options) { self.options = options }
 
     /// The file stem of stage `index` (0-based): "NN-<name>", the name made safe (`SafePath.fileName`).
-    static func stem(_ index: Int, _ name: String) -> String { String(format: "%02d-", index + 1) + SafePath.fileName(name) }
+    static func stem(_ index: Int, _ name: String) -> String {
+        String(format: "%02d-", index + 1) + SafePath.fileName(name)
+    }
 
     /// Per-image spectra and features, appended batch by batch while an analysis streams (the first `savedImages`).
     public final class PerImageFiles {
@@ -48,13 +50,23 @@ public struct AnalysisWriter {
         /// stages arrive in order, batch after batch.
         @_specialize(where S == Float)
         @_specialize(where S == Double)
-        public func append<S: TensorScalar>(stage: AnalysisStage<S>, at index: Int, into folder: StagedDirectory) throws {
+        public func append<S: TensorScalar>(stage: AnalysisStage<S>, at index: Int, into folder: StagedDirectory) throws
+        {
             guard options.saveSpectra || options.saveFeatures else { return }
             if index == spectrumNames.count {  // the first batch opens the files
                 let stem = AnalysisWriter.stem(index, stage.name)
-                let spectrum = options.saveSpectra ? "spectra/\(stem).npy" : nil, feature = options.saveFeatures ? "features/\(stem).npy" : nil
-                if let spectrum { spectra.append(try NpyAppender(folder.url(spectrum), descr: "<c8", imageShape: Array(stage.spectrum.shape.dropFirst()))) }
-                if let feature { features.append(try NpyAppender(folder.url(feature), descr: "<f4", imageShape: Array(stage.output.shape.dropFirst()))) }
+                let spectrum = options.saveSpectra ? "spectra/\(stem).npy" : nil,
+                    feature = options.saveFeatures ? "features/\(stem).npy" : nil
+                if let spectrum {
+                    spectra.append(
+                        try NpyAppender(
+                            folder.url(spectrum), descr: "<c8", imageShape: Array(stage.spectrum.shape.dropFirst())))
+                }
+                if let feature {
+                    features.append(
+                        try NpyAppender(
+                            folder.url(feature), descr: "<f4", imageShape: Array(stage.output.shape.dropFirst())))
+                }
                 spectrumNames.append(spectrum)
                 featureNames.append(feature)
             }
@@ -63,11 +75,13 @@ public struct AnalysisWriter {
             guard count > 0 else { return }
             if options.saveSpectra {
                 let per = stage.spectrum.values.count / stage.spectrum.batch
-                try spectra[index].append(NpyFile.complex64Payload(Array(stage.spectrum.values[0..<(count * per)])), images: count)
+                try spectra[index].append(
+                    NpyFile.complex64Payload(Array(stage.spectrum.values[0..<(count * per)])), images: count)
             }
             if options.saveFeatures {
                 let per = stage.output.count / stage.output.batch
-                try features[index].append(NpyFile.float32Payload(Array(stage.output.scalars[0..<(count * per)])), images: count)
+                try features[index].append(
+                    NpyFile.float32Payload(Array(stage.output.scalars[0..<(count * per)])), images: count)
             }
         }
 
@@ -85,23 +99,31 @@ public struct AnalysisWriter {
 
     /// Writes every file for the accumulated analysis into `folder` and returns the summary (also summary.json).
     public func write(
-        _ analysis: AnalysisAccumulator, source: String, files: [String]?, precision: String, into folder: StagedDirectory,
+        _ analysis: AnalysisAccumulator, source: String, files: [String]?, precision: String,
+        into folder: StagedDirectory,
         perImage: PerImageFiles? = nil, progress: ((String) -> Void)? = nil
     ) throws -> AnalysisSummary {
         let saved = try perImage?.finish() ?? []
         // Figures read the display spectra when a window or zero padding was asked for; the numbers stay exact.
         let display = analysis.display
         let shownInput = display?.input ?? analysis.input
-        let shownStages = display.map { $0.stages.count == analysis.stages.count ? $0.stages : analysis.stages } ?? analysis.stages
+        let shownStages =
+            display.map { $0.stages.count == analysis.stages.count ? $0.stages : analysis.stages } ?? analysis.stages
         let windowNote = display.map { " (\($0.window))" } ?? ""
         let inputFigure = options.saveFigures ? "figures/00-input.png" : nil
-        let range = options.sharedColourScale
+        let range =
+            options.sharedColourScale
             ? colourRange([shownInput.meanMagnitudeMap] + shownStages.map(\.meanMagnitudeMap)) : nil
-        if inputFigure != nil { try figure(shownInput, title: "Input" + windowNote, base: folder.url("figures/00-input"), range: range) }
+        if inputFigure != nil {
+            try figure(shownInput, title: "Input" + windowNote, base: folder.url("figures/00-input"), range: range)
+        }
         let inputRadial = analysis.input.radialSpectrum(powerMap: analysis.input.meanPowerMap)
-        let shownInputRadial = display == nil ? inputRadial : shownInput.radialSpectrum(powerMap: shownInput.meanPowerMap)
+        let shownInputRadial =
+            display == nil ? inputRadial : shownInput.radialSpectrum(powerMap: shownInput.meanPowerMap)
         var layers: [AnalysisSummary.LayerInfo] = []
-        var curves: [(label: String, x: [Double], y: [Double])] = [("input", shownInputRadial.frequency, shownInputRadial.power)]
+        var curves: [(label: String, x: [Double], y: [Double])] = [
+            ("input", shownInputRadial.frequency, shownInputRadial.power)
+        ]
         for (index, stage) in analysis.stages.enumerated() {
             progress?("writing layer \(index + 1)/\(analysis.stages.count) \(stage.name)")
             let stem = Self.stem(index, stage.name)
@@ -115,15 +137,25 @@ public struct AnalysisWriter {
             let shownPower = display == nil ? power : shown.meanPowerMap
             let shownRadial = display == nil ? radial : shown.radialSpectrum(powerMap: shownPower)
             if display != nil { info.displayRadialSpectrum = shownRadial }
-            let slices = [0, 45, 90].map { ($0, SpectrumStatistics.angularSlice(powerMap: shownPower, rows: shown.rows,
-                                                                                columns: shown.columns, degrees: $0)) }
-            info.angularSlices = Dictionary(uniqueKeysWithValues: slices.map { ("\($0.0)", .init(frequency: $0.1.frequency, power: $0.1.power)) })
+            let slices = [0, 45, 90].map {
+                (
+                    $0,
+                    SpectrumStatistics.angularSlice(
+                        powerMap: shownPower, rows: shown.rows,
+                        columns: shown.columns, degrees: $0)
+                )
+            }
+            info.angularSlices = Dictionary(
+                uniqueKeysWithValues: slices.map { ("\($0.0)", .init(frequency: $0.1.frequency, power: $0.1.power)) })
             if index == analysis.stages.count - 1 && options.saveFigures {
-                let chart = ChartData(title: "Angular slices of the output's power (\(stage.name))" + windowNote, xLabel: "radius (cycles/pixel)",
-                                      yLabel: "power per pixel, E|H|²/MN", logY: true,
-                                      series: slices.map { ("\($0.0)°", $0.1.frequency, $0.1.power) })
+                let chart = ChartData(
+                    title: "Angular slices of the output's power (\(stage.name))" + windowNote,
+                    xLabel: "radius (cycles/pixel)",
+                    yLabel: "power per pixel, E|H|²/MN", logY: true,
+                    series: slices.map { ("\($0.0)°", $0.1.frequency, $0.1.power) })
                 try chart.write(base: folder.url("figures/angular-slices"))
-                try spreadChart([("input", shownInputRadial), ("output (\(stage.name))", shownRadial)], note: windowNote)?
+                try spreadChart(
+                    [("input", shownInputRadial), ("output (\(stage.name))", shownRadial)], note: windowNote)?
                     .write(base: folder.url("figures/radial-spread"))
             }
             if options.savePowerMaps {
@@ -137,32 +169,43 @@ public struct AnalysisWriter {
             if index < saved.count { (info.spectrumFile, info.featureFile) = saved[index] }
             if options.saveFigures {
                 info.figure = "figures/\(stem).png"
-                try figure(shown, title: "\(index + 1) \(DisplayName.short(stage.name)) (\(stage.type)) \(stage.rows)×\(stage.columns)" + windowNote,
-                           base: folder.url("figures/\(stem)"), range: range)
+                try figure(
+                    shown,
+                    title:
+                        "\(index + 1) \(DisplayName.short(stage.name)) (\(stage.type)) \(stage.rows)×\(stage.columns)"
+                        + windowNote,
+                    base: folder.url("figures/\(stem)"), range: range)
             }
-            if AnalysisSummary.isCharted(stage.type, kinds: options.chartedKinds) { curves.append((stage.name, shownRadial.frequency, shownRadial.power)) }
+            if AnalysisSummary.isCharted(stage.type, kinds: options.chartedKinds) {
+                curves.append((stage.name, shownRadial.frequency, shownRadial.power))
+            }
             layers.append(info)
         }
         if options.saveFigures {
-            let chart = ChartData(title: "Radial power spectrum per layer" + windowNote, xLabel: "radius (cycles/pixel)",
-                                  yLabel: "power per pixel, E|H|²/MN", logY: true, series: curves)
+            let chart = ChartData(
+                title: "Radial power spectrum per layer" + windowNote, xLabel: "radius (cycles/pixel)",
+                yLabel: "power per pixel, E|H|²/MN", logY: true, series: curves)
             try chart.write(base: folder.url("figures/radial-spectra"))
         }
         // p_low of every image: row 0 the input, row i stage i.
         let pLowRows = [analysis.input.pLow] + analysis.stages.map(\.pLow)
-        try NpyFile.writeFloat64(pLowRows.flatMap { $0 }, shape: [pLowRows.count, analysis.images], to: folder.url("p_low.npy"))
+        try NpyFile.writeFloat64(
+            pLowRows.flatMap { $0 }, shape: [pLowRows.count, analysis.images], to: folder.url("p_low.npy"))
         var summary = AnalysisSummary(
             command: options.command, precision: precision, seed: options.seed,
-            model: .init(name: analysis.modelName, description: analysis.modelSummary, inputChannels: analysis.inputChannels,
-                         layerCount: analysis.stages.count),
-            input: .init(source: source, files: files, shape: [analysis.images] + analysis.input.imageShape,
-                         pLow: analysis.input.meanLowFrequencyRatio,
-                         radialSpectrum: inputRadial, figure: inputFigure),
+            model: .init(
+                name: analysis.modelName, description: analysis.modelSummary, inputChannels: analysis.inputChannels,
+                layerCount: analysis.stages.count),
+            input: .init(
+                source: source, files: files, shape: [analysis.images] + analysis.input.imageShape,
+                pLow: analysis.input.meanLowFrequencyRatio,
+                radialSpectrum: inputRadial, figure: inputFigure),
             layers: layers)
         if options.savePowerMaps {
             summary.input.powerFile = "spectra/00-input.power.npy"
-            try NpyFile.writeFloat64(analysis.input.meanPowerMap, shape: [analysis.input.rows, analysis.input.columns],
-                                     to: folder.url("spectra/00-input.power.npy"))
+            try NpyFile.writeFloat64(
+                analysis.input.meanPowerMap, shape: [analysis.input.rows, analysis.input.columns],
+                to: folder.url("spectra/00-input.power.npy"))
         }
         summary.images = analysis.images
         summary.pLowFile = "p_low.npy"
@@ -182,27 +225,35 @@ public struct AnalysisWriter {
         try analysis.add(trace)
         let perImage = PerImageFiles(options: options)
         try perImage.append(trace, into: folder)
-        return try write(analysis, source: source, files: files, precision: S.precisionName, into: folder, perImage: perImage,
-                         progress: progress)
+        return try write(
+            analysis, source: source, files: files, precision: S.precisionName, into: folder, perImage: perImage,
+            progress: progress)
     }
 
     /// Median radial profiles with the band between the 10th and 90th percentiles across images (nil without spread).
     private func spreadChart(_ profiles: [(String, AnalysisSummary.RadialSpectrum)], note: String) -> ChartData? {
         let spreads = profiles.compactMap { $0.1.spread }
         guard spreads.count == profiles.count else { return nil }
-        var chart = ChartData(title: "Radial power across images: median, 10th–90th percentile band" + note, xLabel: "radius (cycles/pixel)",
-                              yLabel: "power per pixel, E|H|²/MN", logY: true,
-                              series: zip(profiles, spreads).map { ($0.0.0, $0.0.1.frequency, $0.1.power[1]) })
-        for (index, spread) in spreads.enumerated() { chart = chart.withBand(series: index, lower: spread.power[0], upper: spread.power[2]) }
+        var chart = ChartData(
+            title: "Radial power across images: median, 10th–90th percentile band" + note,
+            xLabel: "radius (cycles/pixel)",
+            yLabel: "power per pixel, E|H|²/MN", logY: true,
+            series: zip(profiles, spreads).map { ($0.0.0, $0.0.1.frequency, $0.1.power[1]) })
+        for (index, spread) in spreads.enumerated() {
+            chart = chart.withBand(series: index, lower: spread.power[0], upper: spread.power[2])
+        }
         return chart
     }
 
     /// The stage's mean spectrum map as PNG and SVG beside each other, on `range` (log10 magnitude) when shared.
-    private func figure(_ stage: StageAccumulator, title: String, base: URL, range: (low: Double, high: Double)?) throws {
+    private func figure(_ stage: StageAccumulator, title: String, base: URL, range: (low: Double, high: Double)?) throws
+    {
         let magnitudes = stage.meanMagnitudeMap
         let logRange = range ?? colourRange([magnitudes])
-        try SpectrumFigure.heatmap(magnitudes: magnitudes, rows: stage.rows, columns: stage.columns, title: title,
-                                   logRange: logRange).write(base: base)
+        try SpectrumFigure.heatmap(
+            magnitudes: magnitudes, rows: stage.rows, columns: stage.columns, title: title,
+            logRange: logRange
+        ).write(base: base)
     }
 
     /// The colour range of some maps: the shared default, or `dynamicRangeDB` below their maximum.

@@ -45,10 +45,13 @@ public struct RunComparison: Codable, Sendable {
     /// Compares the analysis folders `a` and `b` (each with its summary.json); writes the difference figures and the
     /// overlaid charts into `folder` when given.
     /// `names` (what the user typed for each side) replaces the folder paths in the result when given.
-    public static func compare(_ a: URL, _ b: URL, into folder: StagedDirectory? = nil, names: (String, String)? = nil) throws -> RunComparison {
+    public static func compare(
+        _ a: URL, _ b: URL, into folder: StagedDirectory? = nil, names: (String, String)? = nil
+    ) throws -> RunComparison {
         var (summaryA, summaryB) = (try summary(a), try summary(b))
-        var result = RunComparison(a: names?.0 ?? a.path, b: names?.1 ?? b.path, modelA: summaryA.model.name, modelB: summaryB.model.name,
-                                   layers: [], unmatchedA: [], unmatchedB: [])
+        var result = RunComparison(
+            a: names?.0 ?? a.path, b: names?.1 ?? b.path, modelA: summaryA.model.name, modelB: summaryB.model.name,
+            layers: [], unmatchedA: [], unmatchedB: [])
         let datasetSide = summaryA.layers.isEmpty || summaryB.layers.isEmpty
         for index in [0, 1] {
             let summary = index == 0 ? summaryA : summaryB
@@ -57,48 +60,66 @@ public struct RunComparison: Codable, Sendable {
             let input = summary.input
             let images = AnalysisSummary.LayerInfo(
                 index: 0, name: "images", type: "input", outputShape: input.shape, pLow: input.pLow,
-                radialSpectrum: input.radialSpectrum, verification: LayerVerification(rule: "unavailable", detail: "the images themselves"))
+                radialSpectrum: input.radialSpectrum,
+                verification: LayerVerification(rule: "unavailable", detail: "the images themselves"))
             var withImages = summary
             withImages.layers = [images]
             withImages.layers[0].powerFile = input.powerFile
             if index == 0 { summaryA = withImages } else { summaryB = withImages }
         }
-        let pairs = datasetSide
+        let pairs =
+            datasetSide
             ? [(summaryA.layers.count - 1, summaryB.layers.count - 1)]
             : match(summaryA.layers.map(\.name), summaryB.layers.map(\.name))
         for (i, j) in pairs {
             let (x, y) = (summaryA.layers[i], summaryB.layers[j])
-            var difference = LayerDifference(name: x.name == y.name ? x.name : "\(x.name) / \(y.name)", indexA: x.index, indexB: y.index,
-                                             pLowA: x.pLow, pLowB: y.pLow)
+            var difference = LayerDifference(
+                name: x.name == y.name ? x.name : "\(x.name) / \(y.name)", indexA: x.index, indexB: y.index,
+                pLowA: x.pLow, pLowB: y.pLow)
             difference.radialDifferenceDB = radialDifference(x.radialSpectrum, y.radialSpectrum)
-            if let mapA = try power(x.powerFile, in: a), let mapB = try power(y.powerFile, in: b), mapA.shape == mapB.shape,
-               mapA.shape.count == 2 {
-                let decibels = zip(mapA.values, mapB.values).map { p, q in p > 0 && q > 0 ? 10 * Double.log10(q / p) : .nan }
+            if let mapA = try power(x.powerFile, in: a), let mapB = try power(y.powerFile, in: b),
+                mapA.shape == mapB.shape,
+                mapA.shape.count == 2
+            {
+                let decibels = zip(mapA.values, mapB.values).map { p, q in
+                    p > 0 && q > 0 ? 10 * Double.log10(q / p) : .nan
+                }
                 let finite = decibels.filter(\.isFinite)
                 difference.mapMaxAbsDB = finite.map(abs).max()
-                difference.mapRMSDB = finite.isEmpty ? nil : (finite.map { $0 * $0 }.reduce(0, +) / Double(finite.count)).squareRoot()
+                difference.mapRMSDB =
+                    finite.isEmpty ? nil : (finite.map { $0 * $0 }.reduce(0, +) / Double(finite.count)).squareRoot()
                 if let folder {
                     let stem = String(format: "%02d-", result.layers.count + 1) + SafePath.fileName(difference.name)
                     difference.figure = "figures/\(stem).difference.png"
-                    try SpectrumFigure.differenceMap(decibels: decibels, rows: mapA.shape[0], columns: mapA.shape[1],
-                                                     title: "\(DisplayName.short(difference.name, maxLength: 48)): power B − A (dB)")
-                        .write(base: folder.url("figures/\(stem).difference"))
+                    try SpectrumFigure.differenceMap(
+                        decibels: decibels, rows: mapA.shape[0], columns: mapA.shape[1],
+                        title: "\(DisplayName.short(difference.name, maxLength: 48)): power B − A (dB)"
+                    )
+                    .write(base: folder.url("figures/\(stem).difference"))
                 }
             }
             result.layers.append(difference)
         }
-        result.unmatchedA = summaryA.layers.indices.filter { i in !pairs.contains { $0.0 == i } }.map { summaryA.layers[$0].name }
-        result.unmatchedB = summaryB.layers.indices.filter { j in !pairs.contains { $0.1 == j } }.map { summaryB.layers[$0].name }
+        result.unmatchedA = summaryA.layers.indices.filter { i in !pairs.contains { $0.0 == i } }.map {
+            summaryA.layers[$0].name
+        }
+        result.unmatchedB = summaryB.layers.indices.filter { j in !pairs.contains { $0.1 == j } }.map {
+            summaryB.layers[$0].name
+        }
         if let folder, let last = pairs.last {
             let (x, y) = (summaryA.layers[last.0], summaryB.layers[last.1])
-            let radial = ChartData(title: "Radial power of \(x.name): A against B", xLabel: "radius (cycles/pixel)",
-                                   yLabel: "power per pixel, E|H|²/MN", logY: true,
-                                   series: [("A: \(summaryA.model.name)", x.radialSpectrum.frequency, x.radialSpectrum.power),
-                                            ("B: \(summaryB.model.name)", y.radialSpectrum.frequency, y.radialSpectrum.power)])
+            let radial = ChartData(
+                title: "Radial power of \(x.name): A against B", xLabel: "radius (cycles/pixel)",
+                yLabel: "power per pixel, E|H|²/MN", logY: true,
+                series: [
+                    ("A: \(summaryA.model.name)", x.radialSpectrum.frequency, x.radialSpectrum.power),
+                    ("B: \(summaryB.model.name)", y.radialSpectrum.frequency, y.radialSpectrum.power),
+                ])
             try radial.write(base: folder.url("figures/radial-last-layer"))
             let order = result.layers.indices.map { Double($0 + 1) }
-            let pLow = ChartData(title: "p_low per matched layer", xLabel: "matched layer", yLabel: "p_low", logY: false,
-                                 series: [("A", order, result.layers.map(\.pLowA)), ("B", order, result.layers.map(\.pLowB))])
+            let pLow = ChartData(
+                title: "p_low per matched layer", xLabel: "matched layer", yLabel: "p_low", logY: false,
+                series: [("A", order, result.layers.map(\.pLowA)), ("B", order, result.layers.map(\.pLowB))])
             try pLow.write(base: folder.url("figures/p-low"))
         }
         return result
@@ -109,7 +130,8 @@ public struct RunComparison: Codable, Sendable {
         let run = try summary(folder)
         let shape = run.layers.last?.outputShape ?? run.input.shape
         guard shape.count == 4 else {
-            throw SpectraError.invalidFile(file: folder.path, reason: "the last layer's output \(describeShape(shape)) is not a batch of images")
+            throw SpectraError.invalidFile(
+                file: folder.path, reason: "the last layer's output \(describeShape(shape)) is not a batch of images")
         }
         return shape
     }
@@ -132,7 +154,9 @@ public struct RunComparison: Codable, Sendable {
     static func radialDifference(_ a: AnalysisSummary.RadialSpectrum, _ b: AnalysisSummary.RadialSpectrum) -> Double? {
         var sum = 0.0, count = 0
         for (i, f) in a.frequency.enumerated() where i < a.power.count {
-            guard let j = b.frequency.firstIndex(where: { abs($0 - f) < 1e-12 }), j < b.power.count, a.power[i] > 0, b.power[j] > 0 else { continue }
+            guard let j = b.frequency.firstIndex(where: { abs($0 - f) < 1e-12 }), j < b.power.count, a.power[i] > 0,
+                b.power[j] > 0
+            else { continue }
             sum += 10 * Double.log10(b.power[j] / a.power[i])
             count += 1
         }
@@ -142,7 +166,8 @@ public struct RunComparison: Codable, Sendable {
     private static func summary(_ folder: URL) throws -> AnalysisSummary {
         let url = folder.appendingPathComponent("summary.json")
         guard FileManager.default.fileExists(atPath: url.path) else {
-            throw SpectraError.invalidFile(file: folder.path, reason: "no summary.json: not the output folder of demo or analyze")
+            throw SpectraError.invalidFile(
+                file: folder.path, reason: "no summary.json: not the output folder of demo or analyze")
         }
         do { return try JSONDecoder().decode(AnalysisSummary.self, from: Data(contentsOf: url)) } catch {
             throw SpectraError.invalidFile(file: url.path, reason: "cannot read the run's summary: \(error)")

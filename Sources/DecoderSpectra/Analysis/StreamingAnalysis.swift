@@ -25,7 +25,8 @@ public enum StreamingAnalysis {
     @_specialize(where S == Double)
     public static func run<S: TensorScalar>(
         _ model: ModelGraph, batches: InputBatches, until: String? = nil, precision: S.Type, workers: Int = 1,
-        display: SpectralWindow? = nil, perChannel: Bool = false, singleThreadedBLAS: Bool = false, perStage: ((Int, AnalysisStage<S>) throws -> Void)? = nil, progress: ((Int) -> Void)? = nil
+        display: SpectralWindow? = nil, perChannel: Bool = false, singleThreadedBLAS: Bool = false,
+        perStage: ((Int, AnalysisStage<S>) throws -> Void)? = nil, progress: ((Int) -> Void)? = nil
     ) throws -> AnalysisAccumulator {
         var workers = perStage == nil ? max(1, workers) : 1
         var result: AnalysisAccumulator?
@@ -33,14 +34,18 @@ public enum StreamingAnalysis {
             // One image first: its layers' sizes set the batch size of the rest, and, where one image alone is over
             // the budget (a 512×512 VAE decoder: 2^25 values in one stage), one worker, so that memory holds one
             // image's tensors rather than one per core.
-            result = try analyse(first, model: model, until: until, precision: S.self, display: display, perChannel: perChannel, perStage: perStage)
+            result = try analyse(
+                first, model: model, until: until, precision: S.self, display: display, perChannel: perChannel,
+                perStage: perStage)
             batches.batchSize = automaticBatchSize(result!)
             if largestStage(result!) > 1 << 23 { workers = 1 }
             progress?(result!.images)
         }
         if workers == 1 {
             while let batch = try batches.next() {
-                let partial = try analyse(batch, model: model, until: until, precision: S.self, display: display, perChannel: perChannel, perStage: perStage)
+                let partial = try analyse(
+                    batch, model: model, until: until, precision: S.self, display: display, perChannel: perChannel,
+                    perStage: perStage)
                 if result == nil { result = partial } else { try result!.merge(partial) }
                 progress?(result!.images)
             }
@@ -56,15 +61,24 @@ public enum StreamingAnalysis {
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
                 while true {
                     lock.lock()
-                    guard failure == nil else { lock.unlock(); return }
+                    guard failure == nil else {
+                        lock.unlock()
+                        return
+                    }
                     let index = nextBatch
                     let batch: Tensor<Float>?
-                    do { batch = try batches.next() } catch { failure = error; lock.unlock(); return }
+                    do { batch = try batches.next() } catch {
+                        failure = error
+                        lock.unlock()
+                        return
+                    }
                     nextBatch += 1
                     lock.unlock()
                     guard let batch else { return }
                     do {
-                        let partial = try analyse(batch, model: model, until: until, precision: S.self, display: display, perChannel: perChannel, perStage: nil)
+                        let partial = try analyse(
+                            batch, model: model, until: until, precision: S.self, display: display,
+                            perChannel: perChannel, perStage: nil)
                         lock.lock()
                         defer { lock.unlock() }
                         pending[index] = partial
@@ -104,11 +118,13 @@ public enum StreamingAnalysis {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     static func analyse<S: TensorScalar>(
-        _ batch: Tensor<Float>, model: ModelGraph, until: String?, precision: S.Type, display window: SpectralWindow? = nil,
+        _ batch: Tensor<Float>, model: ModelGraph, until: String?, precision: S.Type,
+        display window: SpectralWindow? = nil,
         perChannel: Bool = false, perStage: ((Int, AnalysisStage<S>) throws -> Void)?
     ) throws -> AnalysisAccumulator {
-        var accumulator = AnalysisAccumulator(modelName: model.name, modelSummary: model.summary, inputChannels: model.inputChannels,
-                                              inputShape: [])
+        var accumulator = AnalysisAccumulator(
+            modelName: model.name, modelSummary: model.summary, inputChannels: model.inputChannels,
+            inputShape: [])
         if perChannel { accumulator.perChannel = true }
         var display = window.flatMap { $0.isIdentity ? nil : AnalysisAccumulator.DisplayAccumulators(window: $0) }
         let (input, spectrum) = try model.forEachStage(batch.converted(to: S.self), until: until) { index, stage in

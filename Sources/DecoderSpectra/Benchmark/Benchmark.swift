@@ -60,15 +60,18 @@ public enum Benchmark {
         for (index, named) in model.layers.enumerated() {
             guard let conv = named.layer as? Conv2d else { continue }
             let x = inputs[index], y = outputs[index]
-            let (m, n, k) = (conv.outChannels, y.height * y.width, conv.inChannels * conv.kernelSize.height * conv.kernelSize.width)
+            let (m, n, k) = (
+                conv.outChannels, y.height * y.width, conv.inChannels * conv.kernelSize.height * conv.kernelSize.width
+            )
             flops += 2 * Double(m * n * k * x.batch)
             convSeconds += try time(repeats: repeats) { _ = try conv.forward(x) }
             let a = [Float](repeating: 0.5, count: m * k), b = [Float](repeating: 0.25, count: k * n)
             var c = [Float](repeating: 0, count: m * n)
             sgemmSeconds += time(repeats: repeats) {
                 for _ in 0..<x.batch {
-                    Float.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
-                               beta: 0, c: &c, ldc: n)
+                    Float.gemm(
+                        transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: a, lda: k, b: b, ldb: n,
+                        beta: 0, c: &c, ldc: n)
                 }
             }
         }
@@ -82,7 +85,8 @@ public enum Benchmark {
                 buffers[i].withUnsafeMutableBytes { raw in
                     for p in 0..<(y.batch * y.channels) {
                         let pointer = raw.baseAddress! + p * plane * MemoryLayout<Complex<Float>>.stride
-                        let plan = FFTPlanCache.shared.plan(Float.self, rows: y.height, columns: y.width, sign: FFTW_FORWARD, alignedLike: pointer)
+                        let plan = FFTPlanCache.shared.plan(
+                            Float.self, rows: y.height, columns: y.width, sign: FFTW_FORWARD, alignedLike: pointer)
                         Float.fftExecute(plan, pointer)
                     }
                 }
@@ -104,7 +108,8 @@ public enum Benchmark {
             }
         }
         let analysisSeconds = try time(repeats: repeats) {
-            _ = try StreamingAnalysis.analyse(input, model: ModelGraph(chain: model), until: nil, precision: Float.self, perStage: nil)
+            _ = try StreamingAnalysis.analyse(
+                input, model: ModelGraph(chain: model), until: nil, precision: Float.self, perStage: nil)
         }
         return Result(
             model: model.name, inputShape: input.shape, forwardSeconds: forward, convSeconds: convSeconds,

@@ -33,7 +33,8 @@ public enum ResourceLimits {
     }
 
     /// Throws naming `layer` and `name` unless every value is within 0...maximumHyperparameter (or 1... if `positive`).
-    public static func checkHyperparameters(_ values: [Int], name: String, layer: String, positive: Bool = true) throws {
+    public static func checkHyperparameters(_ values: [Int], name: String, layer: String, positive: Bool = true) throws
+    {
         let low = positive ? 1 : 0
         guard values.allSatisfy({ $0 >= low && $0 <= maximumHyperparameter }) else {
             throw SpectraError.invalidLayer(

@@ -34,13 +34,16 @@ public enum SpectraError: Error, CustomStringConvertible, Equatable, Sendable {
             return "invalid input: \(reason)"
         case let .inputShapeMismatch(model, input, declared, got):
             let expected = "[" + declared.map { $0.map(String.init) ?? "?" }.joined(separator: ", ") + "]"
-            return "model '\(model)': its input '\(input)' has the fixed shape \(expected), the inputs are \(describeShape(got))"
+            return
+                "model '\(model)': its input '\(input)' has the fixed shape \(expected), the inputs are \(describeShape(got))"
         case let .unknownModel(name):
             let suggestion = BuiltinModels.closestName(to: name).map { " (did you mean '\($0)'?)" } ?? ""
-            return "unknown model '\(name)': not a built-in model\(suggestion) and no such file; `decoder-spectra models` lists them"
+            return
+                "unknown model '\(name)': not a built-in model\(suggestion) and no such file; `decoder-spectra models` lists them"
         case let .unknownLayer(model, name, known):
             let suggestion = NameSuggestion.closest(to: name, among: known).map { " (did you mean '\($0)'?)" } ?? ""
-            let list = known.prefix(12).joined(separator: ", ") + (known.count > 12 ? ", … (\(known.count) in all)" : "")
+            let list =
+                known.prefix(12).joined(separator: ", ") + (known.count > 12 ? ", … (\(known.count) in all)" : "")
             return "model '\(model)': no layer or node named '\(name)'\(suggestion); it has: \(list)"
         }
     }

@@ -63,13 +63,15 @@ public struct Tensor<Scalar: TensorScalar>: Equatable, Sendable {
         let per = shape.dropFirst().reduce(1, *)
         var newShape = shape
         newShape[0] = range.count
-        return try! Tensor(shape: newShape, scalars: Array(scalars[(range.lowerBound * per)..<(range.upperBound * per)]))
+        return try! Tensor(
+            shape: newShape, scalars: Array(scalars[(range.lowerBound * per)..<(range.upperBound * per)]))
     }
 
     /// Throws when any value is NaN or infinite: the analysis of such input would be meaningless.
     public func checkFinite(_ what: String) throws {
         if let index = scalars.firstIndex(where: { !$0.isFinite }) {
-            throw SpectraError.invalidInput("\(what) contains a non-finite value (\(scalars[index])) at flat index \(index)")
+            throw SpectraError.invalidInput(
+                "\(what) contains a non-finite value (\(scalars[index])) at flat index \(index)")
         }
     }
 

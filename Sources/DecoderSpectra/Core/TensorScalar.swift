@@ -26,7 +26,9 @@ where RawSignificand: FixedWidthInteger {
         a: UnsafeRawPointer, b: UnsafeRawPointer, c: UnsafeMutableRawPointer)
 
     /// Creates an in-place 2D complex FFTW plan for an M x N array stored at `buffer` (planning may overwrite it).
-    static func fftPlan(rows: Int, columns: Int, sign: Int32, flags: UInt32, buffer: UnsafeMutableRawPointer) -> OpaquePointer?
+    static func fftPlan(
+        rows: Int, columns: Int, sign: Int32, flags: UInt32, buffer: UnsafeMutableRawPointer
+    ) -> OpaquePointer?
     /// Executes a plan on a new array (`fftw_execute_dft`): thread-safe, as FFTW documents.
     static func fftExecute(_ plan: OpaquePointer, _ data: UnsafeMutableRawPointer)
 }

@@ -33,16 +33,19 @@ public final class InputBatches {
         var notes: [String] = []
         if !skippedFiles.isEmpty {
             let shown = skippedFiles.prefix(5).joined(separator: ", ") + (skippedFiles.count > 5 ? ", …" : "")
-            notes.append("skipped \(skippedFiles.count) file\(skippedFiles.count == 1 ? "" : "s") that \(skippedFiles.count == 1 ? "is" : "are") "
-                         + "not .png, .jpg, .npy or .bin: \(shown)")
+            notes.append(
+                "skipped \(skippedFiles.count) file\(skippedFiles.count == 1 ? "" : "s") that \(skippedFiles.count == 1 ? "is" : "are") "
+                    + "not .png, .jpg, .npy or .bin: \(shown)")
         }
         for (conversion, count) in conversions.sorted(by: { $0.key < $1.key }) {
             notes.append("converted \(count) image\(count == 1 ? "" : "s") \(conversion)")
         }
         if resizedImages > 0, let size {
-            let from = resizedFrom.sorted { ($0.h, $0.w) < ($1.h, $1.w) }.prefix(4).map { "\($0.h)×\($0.w)" }.joined(separator: ", ")
-            notes.append("resized \(resizedImages) image\(resizedImages == 1 ? "" : "s") from \(from)\(resizedFrom.count > 4 ? ", …" : "") "
-                         + "to \(size.0)×\(size.1) (centre crop, Pillow's BOX/BILINEAR resampling)")
+            let from = resizedFrom.sorted { ($0.h, $0.w) < ($1.h, $1.w) }.prefix(4).map { "\($0.h)×\($0.w)" }.joined(
+                separator: ", ")
+            notes.append(
+                "resized \(resizedImages) image\(resizedImages == 1 ? "" : "s") from \(from)\(resizedFrom.count > 4 ? ", …" : "") "
+                    + "to \(size.0)×\(size.1) (centre crop, Pillow's BOX/BILINEAR resampling)")
         }
         return notes
     }
@@ -50,7 +53,10 @@ public final class InputBatches {
     private var conversions: [String: Int] = [:]
     private var resizedImages = 0
     private var resizedFrom = Set<Pair>()
-    private struct Pair: Hashable { let h: Int, w: Int; init(_ h: Int, _ w: Int) { (self.h, self.w) = (h, w) } }
+    private struct Pair: Hashable {
+        let h: Int, w: Int
+        init(_ h: Int, _ w: Int) { (self.h, self.w) = (h, w) }
+    }
     private let source: Source
     private let channels: Int?
     private let size: (Int, Int)?
@@ -72,14 +78,18 @@ public final class InputBatches {
     /// `channels`: the model's input channels (nil: arrays load as stored); `size`: centre-crop and resize every image
     /// (`Resampling`); `limit`: the most images delivered; `batchSize` nil: chosen by the analysis from the model.
     public init(
-        _ source: Source, channels: Int?, size: (Int, Int)? = nil, limit: Int? = nil, batchSize: Int?, shard: (index: Int, count: Int)? = nil
+        _ source: Source, channels: Int?, size: (Int, Int)? = nil, limit: Int? = nil, batchSize: Int?,
+        shard: (index: Int, count: Int)? = nil
     ) throws {
-        if let batchSize, batchSize < 1 { throw SpectraError.invalidInput("the batch size must be at least 1, got \(batchSize)") }
+        if let batchSize, batchSize < 1 {
+            throw SpectraError.invalidInput("the batch size must be at least 1, got \(batchSize)")
+        }
         automaticBatchSize = batchSize == nil
         let batchSize = batchSize ?? 1
         if let limit, limit < 1 { throw SpectraError.invalidInput("the image limit must be at least 1, got \(limit)") }
         if let shard, shard.count < 1 || shard.index < 1 || shard.index > shard.count {
-            throw SpectraError.invalidInput("shard \(shard.index)/\(shard.count) does not exist (use i/n with 1 <= i <= n)")
+            throw SpectraError.invalidInput(
+                "shard \(shard.index)/\(shard.count) does not exist (use i/n with 1 <= i <= n)")
         }
         self.source = source
         self.channels = channels
@@ -100,7 +110,8 @@ public final class InputBatches {
             guard count > 0, c > 0, h > 0, w > 0 else {
                 throw SpectraError.invalidInput("built-in images need a positive count, channel count and size")
             }
-            try ResourceLimits.checkAllocation([min(count, batchSize), c, h, w], layer: "built-in \(kind.rawValue) images", what: "a batch")
+            try ResourceLimits.checkAllocation(
+                [min(count, batchSize), c, h, w], layer: "built-in \(kind.rawValue) images", what: "a batch")
             generator = SeededGenerator(seed: seed)
             total = count
         }
@@ -120,7 +131,8 @@ public final class InputBatches {
         let batch: Tensor<Float>?
         switch source {
         case .files: batch = try nextFromFiles(wanted)
-        case let .synthetic(kind, count, c, h, w, _): batch = nextSynthetic(kind, min(wanted, count - delivered), c, h, w)
+        case let .synthetic(kind, count, c, h, w, _):
+            batch = nextSynthetic(kind, min(wanted, count - delivered), c, h, w)
         }
         if let batch { delivered += batch.batch }
         return batch
@@ -131,7 +143,9 @@ public final class InputBatches {
         guard skip > 0 else { return }
         switch source {
         case let .synthetic(kind, _, c, h, w, _):
-            for _ in 0..<skip { _ = SyntheticImages.image(kind, channels: c, height: h, width: w, generator: &generator) }
+            for _ in 0..<skip {
+                _ = SyntheticImages.image(kind, channels: c, height: h, width: w, generator: &generator)
+            }
         case .files:
             while skip > 0, let file = pendingFiles.first {
                 let count = try InputLoader.imageCount(of: file)
@@ -140,7 +154,8 @@ public final class InputBatches {
                 skip -= count
             }
             if skip > 0, let file = pendingFiles.first, file.pathExtension.lowercased() == "npy",
-               (try? NpyFile.readShape(file))?.count == 4 {
+                (try? NpyFile.readShape(file))?.count == 4
+            {
                 pendingFiles.removeFirst()
                 let array = try NpyImageReader(file)  // the shard starts inside one array: seek past its first images
                 array.skip(skip)
@@ -153,11 +168,15 @@ public final class InputBatches {
         skip = 0
     }
 
-    private func nextSynthetic(_ kind: SyntheticImages.Kind, _ count: Int, _ c: Int, _ h: Int, _ w: Int) -> Tensor<Float>? {
+    private func nextSynthetic(
+        _ kind: SyntheticImages.Kind, _ count: Int, _ c: Int, _ h: Int, _ w: Int
+    ) -> Tensor<Float>? {
         guard count > 0 else { return nil }
         var scalars: [Float] = []
         scalars.reserveCapacity(count * c * h * w)
-        for _ in 0..<count { scalars += SyntheticImages.image(kind, channels: c, height: h, width: w, generator: &generator) }
+        for _ in 0..<count {
+            scalars += SyntheticImages.image(kind, channels: c, height: h, width: w, generator: &generator)
+        }
         return try? Tensor(shape: [count, c, h, w], scalars: scalars)
     }
 
@@ -191,7 +210,8 @@ public final class InputBatches {
             let shape = Array(tensor.shape.dropFirst())
             if let expected = imageShape, expected != shape {
                 throw SpectraError.invalidFile(
-                    file: file.path, reason: "shape \(describeShape(shape)) differs from the first input's \(describeShape(expected)) "
+                    file: file.path,
+                    reason: "shape \(describeShape(shape)) differs from the first input's \(describeShape(expected)) "
                         + "(give a size to resize)")
             }
             imageShape = shape

@@ -47,8 +47,11 @@ public enum InputLoader {
         for name in names where !name.hasPrefix(".") {
             var isFolder: ObjCBool = false
             FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path, isDirectory: &isFolder)
-            if fileExtensions.contains((name as NSString).pathExtension.lowercased()) { files.append(folder.appendingPathComponent(name)) }
-            else if !isFolder.boolValue { skipped.append(name) }
+            if fileExtensions.contains((name as NSString).pathExtension.lowercased()) {
+                files.append(folder.appendingPathComponent(name))
+            } else if !isFolder.boolValue {
+                skipped.append(name)
+            }
         }
         return (files, skipped)
     }
@@ -60,7 +63,8 @@ public enum InputLoader {
         case "bin":
             let size = (try? FileManager.default.attributesOfItem(atPath: url.path)[.size] as? Int) ?? 0
             guard size > 0, size % 3073 == 0 else {
-                throw SpectraError.invalidFile(file: url.path, reason: "not a CIFAR-10 binary batch: \(size) bytes is not a multiple of 3073")
+                throw SpectraError.invalidFile(
+                    file: url.path, reason: "not a CIFAR-10 binary batch: \(size) bytes is not a multiple of 3073")
             }
             return size / 3073
         default:
@@ -69,7 +73,9 @@ public enum InputLoader {
         }
     }
 
-    static func loadOne(_ url: URL, channels: Int?) throws -> Tensor<Float> { try loadOneNoting(url, channels: channels).tensor }
+    static func loadOne(_ url: URL, channels: Int?) throws -> Tensor<Float> {
+        try loadOneNoting(url, channels: channels).tensor
+    }
 
     /// One file as [N, C, H, W], and the conversion its pixels went through ("RGBA → RGB", "grey → RGB"; nil: none).
     static func loadOneNoting(_ url: URL, channels: Int?) throws -> (tensor: Tensor<Float>, conversion: String?) {
@@ -77,15 +83,21 @@ public enum InputLoader {
         func noting(_ decoded: (tensor: Tensor<Float>, layout: String)) -> (Tensor<Float>, String?) {
             let wanted = target == 3 ? "RGB" : "grey"
             guard decoded.layout != wanted else { return (decoded.tensor, nil) }
-            let how = decoded.layout.contains("A") || decoded.layout.contains("alpha") ? " (alpha composited on black)"
+            let how =
+                decoded.layout.contains("A") || decoded.layout.contains("alpha")
+                ? " (alpha composited on black)"
                 : target == 1 ? " (luma)" : ""
             return (decoded.tensor, "\(decoded.layout) → \(wanted)\(how)")
         }
         switch url.pathExtension.lowercased() {
         case "png":
-            return noting(try PNGImage.decodeWithLayout(try ImageTensor.readImageFile(url, channels: target), channels: target, file: url))
+            return noting(
+                try PNGImage.decodeWithLayout(
+                    try ImageTensor.readImageFile(url, channels: target), channels: target, file: url))
         case "jpg", "jpeg":
-            return noting(try JPEGImage.decodeWithLayout(try ImageTensor.readImageFile(url, channels: target), channels: target, file: url))
+            return noting(
+                try JPEGImage.decodeWithLayout(
+                    try ImageTensor.readImageFile(url, channels: target), channels: target, file: url))
         case "bin": return (try readCIFAR10(url, channels: target), target == 1 ? "RGB → grey (luma)" : nil)
         default: break
         }
@@ -95,7 +107,9 @@ public enum InputLoader {
         case 3: tensor = try tensor.reshaped([1] + tensor.shape)
         case 4: break
         default:
-            throw SpectraError.invalidFile(file: url.path, reason: "array of shape \(describeShape(tensor.shape)) is not [B, C, H, W], [C, H, W] or [H, W]")
+            throw SpectraError.invalidFile(
+                file: url.path,
+                reason: "array of shape \(describeShape(tensor.shape)) is not [B, C, H, W], [C, H, W] or [H, W]")
         }
         return (try checked(tensor, file: url, channels: channels), nil)
     }
@@ -103,7 +117,8 @@ public enum InputLoader {
     /// An [N, C, H, W] input after the checks every input gets: the model's channel count, not empty, finite.
     static func checked(_ tensor: Tensor<Float>, file url: URL, channels: Int?) throws -> Tensor<Float> {
         guard channels == nil || tensor.channels == channels else {
-            throw SpectraError.invalidFile(file: url.path, reason: "has \(tensor.channels) channels, the model takes \(channels!)")
+            throw SpectraError.invalidFile(
+                file: url.path, reason: "has \(tensor.channels) channels, the model takes \(channels!)")
         }
         guard tensor.count > 0 else { throw SpectraError.invalidFile(file: url.path, reason: "array is empty") }
         try tensor.checkFinite("input \(url.path)")
@@ -119,10 +134,12 @@ public enum InputLoader {
         let record = 1 + 3 * 32 * 32
         guard !data.isEmpty, data.count % record == 0 else {
             throw SpectraError.invalidFile(
-                file: url.path, reason: "not a CIFAR-10 binary batch: \(data.count) bytes is not a multiple of \(record) (truncated?)")
+                file: url.path,
+                reason: "not a CIFAR-10 binary batch: \(data.count) bytes is not a multiple of \(record) (truncated?)")
         }
         guard channels == 1 || channels == 3 else {
-            throw SpectraError.invalidInput("CIFAR-10 images can feed models with 1 or 3 input channels, not \(channels)")
+            throw SpectraError.invalidInput(
+                "CIFAR-10 images can feed models with 1 or 3 input channels, not \(channels)")
         }
         let count = data.count / record
         var tensor = Tensor<Float>(zeros: [count, channels, 32, 32])
@@ -131,7 +148,9 @@ public enum InputLoader {
             for n in 0..<count {
                 let base = n * record + 1
                 for i in 0..<1024 {
-                    let (r, g, b) = (Float(bytes[base + i]), Float(bytes[base + 1024 + i]), Float(bytes[base + 2048 + i]))
+                    let (r, g, b) = (
+                        Float(bytes[base + i]), Float(bytes[base + 1024 + i]), Float(bytes[base + 2048 + i])
+                    )
                     if channels == 3 {
                         tensor.scalars[n * 3072 + i] = r / 255
                         tensor.scalars[n * 3072 + 1024 + i] = g / 255

@@ -16,19 +16,23 @@ public enum Resampling {
             cropH = min(h, Int((Double(w) * Double(height) / Double(width)).rounded()))
         }
         let top = (h - cropH) / 2, left = (w - cropW) / 2
-        return resample(image, rows: taps(from: cropH, to: height, offset: top),
-                        columns: taps(from: cropW, to: width, offset: left))
+        return resample(
+            image, rows: taps(from: cropH, to: height, offset: top),
+            columns: taps(from: cropW, to: width, offset: left))
     }
 
     /// The whole image resampled to `height` × `width` (no crop): Pillow's `resize` with BOX or BILINEAR per axis.
     public static func resize(_ image: Tensor<Float>, height: Int, width: Int) -> Tensor<Float> {
         precondition(image.rank == 4 && height > 0 && width > 0)
-        return resample(image, rows: taps(from: image.height, to: height, offset: 0),
-                        columns: taps(from: image.width, to: width, offset: 0))
+        return resample(
+            image, rows: taps(from: image.height, to: height, offset: 0),
+            columns: taps(from: image.width, to: width, offset: 0))
     }
 
-    private static func resample(_ image: Tensor<Float>, rows rowTaps: [[(Int, Double)]],
-                                 columns columnTaps: [[(Int, Double)]]) -> Tensor<Float> {
+    private static func resample(
+        _ image: Tensor<Float>, rows rowTaps: [[(Int, Double)]],
+        columns columnTaps: [[(Int, Double)]]
+    ) -> Tensor<Float> {
         let (h, w) = (image.height, image.width)
         let (height, width) = (rowTaps.count, columnTaps.count)
         var out = Tensor<Float>(zeros: [image.batch, image.channels, height, width])
@@ -37,7 +41,9 @@ public enum Resampling {
             let src = p * h * w
             for i in rows.indices { rows[i] = 0 }
             for (y, taps) in rowTaps.enumerated() {
-                for (i, weight) in taps { for x in 0..<w { rows[y * w + x] += weight * Double(image.scalars[src + i * w + x]) } }
+                for (i, weight) in taps {
+                    for x in 0..<w { rows[y * w + x] += weight * Double(image.scalars[src + i * w + x]) }
+                }
             }
             for y in 0..<height {
                 for (x, taps) in columnTaps.enumerated() {
@@ -71,7 +77,10 @@ public enum Resampling {
             var total = 0.0
             for i in first..<max(first, end) {
                 let weight = filter((Double(i) - centre + 0.5) / filterScale)
-                if weight != 0 { taps.append((offset + i, weight)); total += weight }
+                if weight != 0 {
+                    taps.append((offset + i, weight))
+                    total += weight
+                }
             }
             return taps.map { ($0.0, $0.1 / total) }
         }

@@ -26,34 +26,43 @@ public enum SyntheticImages {
         guard count > 0, channels > 0, height > 0, width > 0 else {
             throw SpectraError.invalidInput("built-in images need a positive count, channel count and size")
         }
-        try ResourceLimits.checkAllocation([count, channels, height, width], layer: "built-in \(kind.rawValue) images",
-                                           what: "the batch")
+        try ResourceLimits.checkAllocation(
+            [count, channels, height, width], layer: "built-in \(kind.rawValue) images",
+            what: "the batch")
         return generate(kind, count: count, channels: channels, height: height, width: width, seed: seed)
     }
 
-    public static func generate(_ kind: Kind, count: Int, channels: Int, height: Int, width: Int, seed: UInt64) -> Tensor<Float> {
+    public static func generate(
+        _ kind: Kind, count: Int, channels: Int, height: Int, width: Int, seed: UInt64
+    ) -> Tensor<Float> {
         var generator = SeededGenerator(seed: seed)
         var batch = Tensor<Float>(zeros: [count, channels, height, width])
         let plane = channels * height * width
         for b in 0..<count {
-            batch.scalars.replaceSubrange((b * plane)..<((b + 1) * plane),
-                                          with: image(kind, channels: channels, height: height, width: width, generator: &generator))
+            batch.scalars.replaceSubrange(
+                (b * plane)..<((b + 1) * plane),
+                with: image(kind, channels: channels, height: height, width: width, generator: &generator))
         }
         return batch
     }
 
     /// The next image of the seeded sequence that `generate` returns as a batch ([C·H·W] values): drawing images
     /// one batch at a time with one generator gives exactly the images of one `generate` call.
-    public static func image(_ kind: Kind, channels: Int, height: Int, width: Int, generator: inout SeededGenerator) -> [Float] {
+    public static func image(
+        _ kind: Kind, channels: Int, height: Int, width: Int, generator: inout SeededGenerator
+    ) -> [Float] {
         switch kind {
         case .deadLeaves: return deadLeaves(channels: channels, height: height, width: width, generator: &generator)
         case .pinkNoise: return pinkNoise(channels: channels, height: height, width: width, generator: &generator)
         case .whiteNoise:
-            return (0..<(channels * height * width)).map { _ in Float(min(1, max(0, 0.5 + 0.15 * generator.nextNormal()))) }
+            return (0..<(channels * height * width)).map { _ in
+                Float(min(1, max(0, 0.5 + 0.15 * generator.nextNormal())))
+            }
         }
     }
 
-    private static func deadLeaves(channels: Int, height: Int, width: Int, generator: inout SeededGenerator) -> [Float] {
+    private static func deadLeaves(channels: Int, height: Int, width: Int, generator: inout SeededGenerator) -> [Float]
+    {
         var image = [Float](repeating: 0, count: channels * height * width)
         func colour() -> [Float] {
             let grey = generator.nextUniform()

@@ -16,8 +16,12 @@ public struct ClaimRow: Codable, Sendable {
     /// Every metric measured for the row, summarised across weight draws (the deciding one among them).
     public var statistics: [String: DrawSummary]?
 
-    public init(claim: String, setting: String, measured: String, predicted: String, holds: Bool?, kind: ClaimKind? = nil) {
-        (self.claim, self.setting, self.measured, self.predicted, self.holds) = (claim, setting, measured, predicted, holds)
+    public init(
+        claim: String, setting: String, measured: String, predicted: String, holds: Bool?, kind: ClaimKind? = nil
+    ) {
+        (self.claim, self.setting, self.measured, self.predicted, self.holds) = (
+            claim, setting, measured, predicted, holds
+        )
         self.kind = kind
     }
 }
@@ -128,7 +132,9 @@ public struct ChartData: Codable, Sendable {
     /// The PNG copy of the chart in the run folder, when one was written.
     public var figure: String?
 
-    public init(title: String, xLabel: String, yLabel: String, logY: Bool, series: [(label: String, x: [Double], y: [Double])]) {
+    public init(
+        title: String, xLabel: String, yLabel: String, logY: Bool, series: [(label: String, x: [Double], y: [Double])]
+    ) {
         self.title = title
         self.xLabel = xLabel
         self.yLabel = yLabel
@@ -168,18 +174,21 @@ public struct ChartData: Codable, Sendable {
 
     /// The chart as a figure (PNG, SVG, PDF).
     public var drawing: Figure {
-        let bands = Dictionary(uniqueKeysWithValues: series.indices.compactMap { i -> (Int, (lower: [Double], upper: [Double]))? in
-            guard let lower = series[i].lower, let upper = series[i].upper else { return nil }
-            return (i, (lower, upper))
-        })
-        return SpectrumFigure.curves(series.map { ($0.label, $0.x, $0.y) }, title: title, xLabel: xLabel, yLabel: yLabel,
-                                     logY: logY, bands: bands)
+        let bands = Dictionary(
+            uniqueKeysWithValues: series.indices.compactMap { i -> (Int, (lower: [Double], upper: [Double]))? in
+                guard let lower = series[i].lower, let upper = series[i].upper else { return nil }
+                return (i, (lower, upper))
+            })
+        return SpectrumFigure.curves(
+            series.map { ($0.label, $0.x, $0.y) }, title: title, xLabel: xLabel, yLabel: yLabel,
+            logY: logY, bands: bands)
     }
 
     /// The chart as inline SVG.
     public var svg: String {
-        SVGChart.lines(series.map { SVGChart.Series(label: $0.label, x: $0.x, y: $0.y) }, title: title, xLabel: xLabel,
-                       yLabel: yLabel, logY: logY)
+        SVGChart.lines(
+            series.map { SVGChart.Series(label: $0.label, x: $0.x, y: $0.y) }, title: title, xLabel: xLabel,
+            yLabel: yLabel, logY: logY)
     }
 }
 
@@ -231,7 +240,10 @@ public final class ExperimentContext {
     private(set) var imagesUsed: Int?
 
     /// Files go to `folder` under `prefix` (e.g. "padding/" when `experiment all` writes every experiment).
-    public init(settings: ExperimentSettings, folder: StagedDirectory?, prefix: String = "", progress: @escaping (String) -> Void = { _ in }) {
+    public init(
+        settings: ExperimentSettings, folder: StagedDirectory?, prefix: String = "",
+        progress: @escaping (String) -> Void = { _ in }
+    ) {
         self.settings = settings
         self.folder = folder
         self.prefix = prefix
@@ -248,9 +260,11 @@ public final class ExperimentContext {
         if let cached = inputs[key] { return cached }
         let tensor: Tensor<Float>
         if let kind = SyntheticImages.Kind(rawValue: settings.data) {
-            tensor = SyntheticImages.generate(kind, count: settings.images, channels: channels, height: size, width: size, seed: settings.seed)
+            tensor = SyntheticImages.generate(
+                kind, count: settings.images, channels: channels, height: size, width: size, seed: settings.seed)
         } else {
-            tensor = try InputLoader.load(settings.data, channels: channels, size: (size, size), limit: settings.images).tensor
+            tensor = try InputLoader.load(settings.data, channels: channels, size: (size, size), limit: settings.images)
+                .tensor
         }
         inputs[key] = tensor
         imagesUsed = max(imagesUsed ?? 0, tensor.batch)
@@ -278,7 +292,10 @@ public final class ExperimentContext {
         let (h, w) = model.inputSize
         if h == 1 && w == 1 {
             imagesUsed = settings.images
-            return (model, Tensor(shape: [settings.images, model.inputChannels, 1, 1]) { _ in Float(generator.nextNormal()) })
+            return (
+                model,
+                Tensor(shape: [settings.images, model.inputChannels, 1, 1]) { _ in Float(generator.nextNormal()) }
+            )
         }
         return (model, try input(channels: model.inputChannels, size: settings.size ?? h))
     }
@@ -316,15 +333,18 @@ public final class ExperimentContext {
         _ spectrum: Spectrum<S>, title: String, name: String, logRange: (low: Double, high: Double)? = nil,
         repeatGrid: (rows: Int, columns: Int)? = nil
     ) throws -> String {
-        try figure(SpectrumFigure.heatmap(magnitudes: SpectrumStatistics.meanMagnitudeMap(spectrum), rows: spectrum.rows,
-                                          columns: spectrum.columns, title: title, logRange: logRange, repeatGrid: repeatGrid), name)
+        try figure(
+            SpectrumFigure.heatmap(
+                magnitudes: SpectrumStatistics.meanMagnitudeMap(spectrum), rows: spectrum.rows,
+                columns: spectrum.columns, title: title, logRange: logRange, repeatGrid: repeatGrid), name)
     }
 }
 
 /// The registry of experiments, in the order `experiment all` runs them.
 public enum Experiments {
     public static let all: [any Experiment] = [
-        TheoryExperiment(), FitnessExperiment(), BackwardExperiment(), PaddingExperiment(), DepthExperiment(), WeightMeanExperiment(),
+        TheoryExperiment(), FitnessExperiment(), BackwardExperiment(), PaddingExperiment(), DepthExperiment(),
+        WeightMeanExperiment(),
         PlacementExperiment(), KernelSizeExperiment(), UpsamplingExperiment(), LearningOrderExperiment(),
         ShiftExperiment(), IndependenceExperiment(),
     ]
@@ -332,8 +352,10 @@ public enum Experiments {
     public static func named(_ name: String) -> (any Experiment)? { all.first { $0.name == name } }
 
     /// Runs one experiment and writes `results.json` and its figures into `folder` under `prefix` (when given).
-    public static func run(_ experiment: any Experiment, settings: ExperimentSettings, folder: StagedDirectory?, prefix: String = "",
-                           progress: @escaping (String) -> Void = { _ in }) throws -> ExperimentReport {
+    public static func run(
+        _ experiment: any Experiment, settings: ExperimentSettings, folder: StagedDirectory?, prefix: String = "",
+        progress: @escaping (String) -> Void = { _ in }
+    ) throws -> ExperimentReport {
         if let model = settings.model, !experiment.acceptsModel {
             throw SpectraError.invalidInput(
                 "experiment '\(experiment.name)' compares the paper's own networks and does not take --model \(model); "
@@ -341,10 +363,13 @@ public enum Experiments {
         }
         let context = ExperimentContext(settings: settings, folder: folder, prefix: prefix, progress: progress)
         let (rows, numbers) = try experiment.run(context)
-        let report = ExperimentReport(name: experiment.name, title: experiment.title, reference: experiment.reference,
-                                      settings: settings, imagesUsed: context.imagesUsed, rows: rows, numbers: numbers, figures: context.figures,
-                                      charts: context.charts)
-        if let folder { try AtomicFile.write(try JSONFormatting.encode(report), to: folder.url(prefix + "results.json")) }
+        let report = ExperimentReport(
+            name: experiment.name, title: experiment.title, reference: experiment.reference,
+            settings: settings, imagesUsed: context.imagesUsed, rows: rows, numbers: numbers, figures: context.figures,
+            charts: context.charts)
+        if let folder {
+            try AtomicFile.write(try JSONFormatting.encode(report), to: folder.url(prefix + "results.json"))
+        }
         return report
     }
 }

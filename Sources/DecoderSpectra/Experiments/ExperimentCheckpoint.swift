@@ -9,7 +9,8 @@ public struct ExperimentCheckpoint {
     /// The checkpoint of the output folder `destination`.
     public init(for destination: URL) {
         let destination = destination.standardizedFileURL
-        folder = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).resume")
+        folder = destination.deletingLastPathComponent().appendingPathComponent(
+            ".\(destination.lastPathComponent).resume")
     }
 
     /// The saved report of experiment `name` when it ran with `settings`; its files (results.json, figures) are copied
@@ -17,8 +18,8 @@ public struct ExperimentCheckpoint {
     public func restore(_ name: String, settings: ExperimentSettings, into staging: URL) -> ExperimentReport? {
         let saved = folder.appendingPathComponent(name)
         guard let data = try? Data(contentsOf: saved.appendingPathComponent("results.json")),
-              let report = try? JSONDecoder().decode(ExperimentReport.self, from: data),
-              report.name == name, Self.sameSettings(report.settings, settings)
+            let report = try? JSONDecoder().decode(ExperimentReport.self, from: data),
+            report.name == name, Self.sameSettings(report.settings, settings)
         else { return nil }
         let fm = FileManager.default
         try? fm.removeItem(at: staging)
@@ -45,8 +46,10 @@ public struct ExperimentCheckpoint {
             try fm.moveItem(at: temporary, to: target)
         } catch {
             try? fm.removeItem(at: temporary)
-            throw SpectraError.invalidFile(file: folder.path, reason: "cannot keep the finished experiment '\(name)' for resuming: "
-                                               + error.localizedDescription)
+            throw SpectraError.invalidFile(
+                file: folder.path,
+                reason: "cannot keep the finished experiment '\(name)' for resuming: "
+                    + error.localizedDescription)
         }
     }
 

@@ -9,11 +9,11 @@ struct FitnessExperiment: Experiment {
     /// Both readings at both places: the conv output (what the rule of Corollary 3.3 predicts) and the block output
     /// after the ReLU (where channels that the ReLU zeroes score 0 however good the rule is).
     struct Trace {
-        var localBefore: [[Double]] = []    // per conv, per image
-        var localAfter: [[Double]] = []     // per block, per image
+        var localBefore: [[Double]] = []  // per conv, per image
+        var localAfter: [[Double]] = []  // per block, per image
         var cascadeBefore: [[Double]] = []
         var cascadeAfter: [[Double]] = []
-        var cascadeError: [Double] = []     // per block
+        var cascadeError: [Double] = []  // per block
         /// Per block: the fraction of (image, channel) maps that are zero everywhere after the activation.
         var deadChannels: [Double] = []
     }
@@ -21,8 +21,13 @@ struct FitnessExperiment: Experiment {
     let acceptsModel = true
 
     func run(_ context: ExperimentContext) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
-        if let (model, input) = try context.userModelAndInput() { return try UserModelExperiments.fitness(model, input, context: context) }
-        let networks = [("relu-zeros", "e1-relu-zeros"), ("linear-zeros", "e1-linear-zeros"), ("linear-circular", "e1-linear-circular")]
+        if let (model, input) = try context.userModelAndInput() {
+            return try UserModelExperiments.fitness(model, input, context: context)
+        }
+        let networks = [
+            ("relu-zeros", "e1-relu-zeros"), ("linear-zeros", "e1-linear-zeros"),
+            ("linear-circular", "e1-linear-circular"),
+        ]
         let draws = max(2, context.settings.draws)
         var traces: [String: [Trace]] = [:]
         for (label, name) in networks {
@@ -60,14 +65,20 @@ struct FitnessExperiment: Experiment {
                 curves.append(("\(label) dead channels", x, x.indices.map { l in mean(t.map { $0.deadChannels[l] }) }))
             }
         }
-        try context.chart(ChartData(title: "E1: sim(H*, H) per layer (mean of \(draws) weight draws)", xLabel: "layer", yLabel: "sim",
-                                    logY: false, series: curves), "fitness-sim")
+        try context.chart(
+            ChartData(
+                title: "E1: sim(H*, H) per layer (mean of \(draws) weight draws)", xLabel: "layer", yLabel: "sim",
+                logY: false, series: curves), "fitness-sim")
         let circular = traces["linear-circular"]!
         let exactError = circular.flatMap(\.cascadeError).max() ?? .infinity
-        var rows = [ClaimRow(
-            claim: "Cor. 3.3 is exact under Assumption 3.1", setting: "e1-linear-circular, float32, cascade from the input, \(draws) weight draws",
-            measured: "max rel. error \(format(exactError)), min sim \(format(drawMeans("linear-circular", \.cascadeBefore).min()!))",
-            predicted: "rounding only (<= 1e-5), sim = 1", holds: exactError <= 1e-5, kind: .implementationCheck)]
+        var rows = [
+            ClaimRow(
+                claim: "Cor. 3.3 is exact under Assumption 3.1",
+                setting: "e1-linear-circular, float32, cascade from the input, \(draws) weight draws",
+                measured:
+                    "max rel. error \(format(exactError)), min sim \(format(drawMeans("linear-circular", \.cascadeBefore).min()!))",
+                predicted: "rounding only (<= 1e-5), sim = 1", holds: exactError <= 1e-5, kind: .implementationCheck)
+        ]
         // The verdict is read where the rule acts, at the conv output: Corollary 3.3 describes convolutions, and after
         // a ReLU the channels it zeroes score 0 whatever the rule (printed as its own row, with the dead fraction).
         for label in ["linear-zeros", "relu-zeros"] {
@@ -75,11 +86,14 @@ struct FitnessExperiment: Experiment {
                 let means = drawMeans(label, { $0[keyPath: path] })
                 let margin = DrawSummary(traces[label]!.map { layerMeans($0[keyPath: path]).min()! - 0.8 })
                 var row = ClaimRow(
-                    claim: "derived spectra fit the real ones strongly (\(reading == "cascade" ? "cascade, ReLU as identity" : reading))",
+                    claim:
+                        "derived spectra fit the real ones strongly (\(reading == "cascade" ? "cascade, ReLU as identity" : reading))",
                     setting: "e1-\(label), at each conv output, \(draws) weight draws",
-                    measured: "sim per layer \(format(means.min()!))…\(format(means.max()!)) (mean over draws); worst layer − 0.8: \(margin.text)",
+                    measured:
+                        "sim per layer \(format(means.min()!))…\(format(means.max()!)) (mean over draws); worst layer − 0.8: \(margin.text)",
                     predicted: "> 0.8 in every layer (paper: 'large')", holds: margin.verdict.holds)
-                row.decidedBy = "sim at the conv output, the worst layer of each draw: the rule of Corollary 3.3 predicts the "
+                row.decidedBy =
+                    "sim at the conv output, the worst layer of each draw: the rule of Corollary 3.3 predicts the "
                     + "convolution's spectrum"
                 row.statistics = ["worst_layer_sim_minus_0.8": margin]
                 rows.append(row)
@@ -87,15 +101,22 @@ struct FitnessExperiment: Experiment {
         }
         let after = drawMeans("relu-zeros", \.localAfter)
         let dead = traces["relu-zeros"]!.flatMap(\.deadChannels)
-        rows.append(ClaimRow(
-            claim: "the same fit read after the ReLU (Fig. 3a's other reading)", setting: "e1-relu-zeros, at each block output",
-            measured: "sim per layer \(format(after.min()!))…\(format(after.max()!)); dead channels "
-                + "\(format(dead.min()!))…\(format(dead.max()!)) of the maps",
-            predicted: "lower than before the ReLU by about the dead fraction (a dead map scores 0)", holds: nil))
-        let lower = DrawSummary(zip(traces["linear-zeros"]!, circular).map { mean(layerMeans($0.localBefore)) - mean(layerMeans($1.localBefore)) },
-                                predictedSign: -1)
-        var lowerRow = ClaimRow(claim: "the fit is lower without circular padding", setting: "e1-linear-zeros vs e1-linear-circular, \(draws) weight draws",
-                                measured: "mean sim difference \(lower.text)", predicted: "lower", holds: lower.verdict.holds)
+        rows.append(
+            ClaimRow(
+                claim: "the same fit read after the ReLU (Fig. 3a's other reading)",
+                setting: "e1-relu-zeros, at each block output",
+                measured: "sim per layer \(format(after.min()!))…\(format(after.max()!)); dead channels "
+                    + "\(format(dead.min()!))…\(format(dead.max()!)) of the maps",
+                predicted: "lower than before the ReLU by about the dead fraction (a dead map scores 0)", holds: nil))
+        let lower = DrawSummary(
+            zip(traces["linear-zeros"]!, circular).map {
+                mean(layerMeans($0.localBefore)) - mean(layerMeans($1.localBefore))
+            },
+            predictedSign: -1)
+        var lowerRow = ClaimRow(
+            claim: "the fit is lower without circular padding",
+            setting: "e1-linear-zeros vs e1-linear-circular, \(draws) weight draws",
+            measured: "mean sim difference \(lower.text)", predicted: "lower", holds: lower.verdict.holds)
         lowerRow.statistics = ["mean_sim_difference": lower]
         rows.append(lowerRow)
         rows.append(try trainedReading(context, numbers: &numbers))
@@ -111,11 +132,15 @@ struct FitnessExperiment: Experiment {
             let trace = try ModelGraph(chain: model).trace(autoencoder.images)
             sims.append(decoderConvs.map { trace.stages[$0].verification.similarity ?? .nan })
         }
-        numbers["ae_small_decoder_conv_sim"] = .object(["untrained": json(sims[0]), "trained": json(sims[1]), "steps": .int(autoencoder.steps)])
-        return ClaimRow(claim: "derived spectra fit the convolutions of a trained decoder (local)", setting: autoencoder.setting + ", decoder convs",
-                        measured: "sim before training \(format(sims[0].min()!))…\(format(sims[0].max()!)), after "
-                            + "\(format(sims[1].min()!))…\(format(sims[1].max()!))",
-                        predicted: "> 0.8 at every decoder conv after training", holds: sims[1].allSatisfy { $0 > 0.8 })
+        numbers["ae_small_decoder_conv_sim"] = .object([
+            "untrained": json(sims[0]), "trained": json(sims[1]), "steps": .int(autoencoder.steps),
+        ])
+        return ClaimRow(
+            claim: "derived spectra fit the convolutions of a trained decoder (local)",
+            setting: autoencoder.setting + ", decoder convs",
+            measured: "sim before training \(format(sims[0].min()!))…\(format(sims[0].max()!)), after "
+                + "\(format(sims[1].min()!))…\(format(sims[1].max()!))",
+            predicted: "> 0.8 at every decoder conv after training", holds: sims[1].allSatisfy { $0 > 0.8 })
     }
 
     /// Both readings from the spectral tracer: "local" is the re-anchored trace (each convolution's rule applied to
@@ -144,7 +169,9 @@ struct FitnessExperiment: Experiment {
                     result.deadChannels.append(Self.deadFraction(stage.output))
                 }
             }
-            if mode == .reanchored { (result.localBefore, result.localAfter) = (before, after) } else {
+            if mode == .reanchored {
+                (result.localBefore, result.localAfter) = (before, after)
+            } else {
                 (result.cascadeBefore, result.cascadeAfter) = (before, after)
             }
         }

@@ -23,26 +23,40 @@ struct IndependenceExperiment: Experiment {
             let layers = try deltaT(data: data, steps: steps, draw: draw, draws: draws, context: context)
             names = layers.names
             var generator = SeededGenerator(seed: context.settings.seed &+ UInt64(draw) &+ 11)
-            raw.append(layers.samples.map { Self.meanCorrelation($0, pairs: pairs, normalised: false, generator: &generator) })
-            normalised.append(layers.samples.map { Self.meanCorrelation($0, pairs: pairs, normalised: true, generator: &generator) })
+            raw.append(
+                layers.samples.map { Self.meanCorrelation($0, pairs: pairs, normalised: false, generator: &generator) })
+            normalised.append(
+                layers.samples.map { Self.meanCorrelation($0, pairs: pairs, normalised: true, generator: &generator) })
         }
         let rawSummary = names.indices.map { k in DrawSummary(raw.map { $0[k].mean }) }
         let normalisedSummary = names.indices.map { k in DrawSummary(normalised.map { $0[k].mean }) }
-        try context.chart(ChartData(title: "E11: mean Pearson r per decoder layer (mean of \(draws) trained networks)", xLabel: "decoder layer",
-                                    yLabel: "r", logY: false,
-                                    series: [("mean r", names.indices.map { Double($0 + 1) }, rawSummary.map(\.mean)),
-                                             ("per-image normalised", names.indices.map { Double($0 + 1) }, normalisedSummary.map(\.mean))]),
-                          "independence-r")
+        try context.chart(
+            ChartData(
+                title: "E11: mean Pearson r per decoder layer (mean of \(draws) trained networks)",
+                xLabel: "decoder layer",
+                yLabel: "r", logY: false,
+                series: [
+                    ("mean r", names.indices.map { Double($0 + 1) }, rawSummary.map(\.mean)),
+                    ("per-image normalised", names.indices.map { Double($0 + 1) }, normalisedSummary.map(\.mean)),
+                ]),
+            "independence-r")
         let hidden = names.indices.dropLast()
-        func interval(_ s: DrawSummary) -> String { "\(format(s.mean)) [\(format(s.interval[0])), \(format(s.interval[1]))]" }
-        func describe(_ i: Int) -> String { "\(names[i]): \(interval(rawSummary[i])) (normalised \(interval(normalisedSummary[i])))" }
-        let setting = "ae-small, \(draws) networks × \(steps) Adam steps, \(data.batch) images, \(pairs) entry pairs × frequencies per layer"
+        func interval(_ s: DrawSummary) -> String {
+            "\(format(s.mean)) [\(format(s.interval[0])), \(format(s.interval[1]))]"
+        }
+        func describe(_ i: Int) -> String {
+            "\(names[i]): \(interval(rawSummary[i])) (normalised \(interval(normalisedSummary[i])))"
+        }
+        let setting =
+            "ae-small, \(draws) networks × \(steps) Adam steps, \(data.batch) images, \(pairs) entry pairs × frequencies per layer"
         var row = ClaimRow(
-            claim: "entries of ΔT are nearly uncorrelated in a trained decoder", setting: setting + ", hidden decoder convs",
+            claim: "entries of ΔT are nearly uncorrelated in a trained decoder",
+            setting: setting + ", hidden decoder convs",
             measured: hidden.map(describe).joined(separator: ", "),
             predicted: "the 95 % interval of mean r below 0.1 in every hidden layer (paper Table 1: |r| <= 0.026)",
             holds: hidden.allSatisfy { rawSummary[$0].interval[1] < 0.1 && rawSummary[$0].interval[0] > -0.1 })
-        row.decidedBy = "mean Pearson r of |ΔT| entries across images, as Table 1, over trained networks; the per-image normalised r "
+        row.decidedBy =
+            "mean Pearson r of |ΔT| entries across images, as Table 1, over trained networks; the per-image normalised r "
             + "(each image's ΔT divided by its norm) is printed beside it: the part of r that is only each image's shared gradient scale"
         var statistics: [String: DrawSummary] = [:]
         for k in names.indices {
@@ -52,23 +66,34 @@ struct IndependenceExperiment: Experiment {
         row.statistics = statistics
         let rows = [
             row,
-            ClaimRow(claim: "the output conv, reported apart (the paper leaves out its last layers)", setting: setting,
-                     measured: describe(names.count - 1), predicted: "larger r than the hidden layers (paper's text)", holds: nil),
+            ClaimRow(
+                claim: "the output conv, reported apart (the paper leaves out its last layers)", setting: setting,
+                measured: describe(names.count - 1), predicted: "larger r than the hidden layers (paper's text)",
+                holds: nil),
         ]
-        return (rows, ["layers": .array(names.map { .string($0) }), "draws": .int(draws),
-                       "mean_pearson_r_per_draw": .array(raw.map { json($0.map(\.mean)) }),
-                       "standard_error_over_pairs_per_draw": .array(raw.map { json($0.map(\.standardError)) }),
-                       "mean_pearson_r_per_image_normalised_per_draw": .array(normalised.map { json($0.map(\.mean)) }),
-                       "pairs": .int(pairs), "training_steps": .int(steps)])
+        return (
+            rows,
+            [
+                "layers": .array(names.map { .string($0) }), "draws": .int(draws),
+                "mean_pearson_r_per_draw": .array(raw.map { json($0.map(\.mean)) }),
+                "standard_error_over_pairs_per_draw": .array(raw.map { json($0.map(\.standardError)) }),
+                "mean_pearson_r_per_image_normalised_per_draw": .array(normalised.map { json($0.map(\.mean)) }),
+                "pairs": .int(pairs), "training_steps": .int(steps),
+            ]
+        )
     }
 
     /// Trains weight draw `draw` of ae-small and returns, per decoder conv, ΔT = T(ΔW) of one gradient step on each
     /// image separately.
-    private func deltaT(data: Tensor<Float>, steps: Int, draw: Int, draws: Int, context: ExperimentContext) throws
+    private func deltaT(
+        data: Tensor<Float>, steps: Int, draw: Int, draws: Int, context: ExperimentContext
+    ) throws
         -> (names: [String], samples: [[TransferMatrices<Double>]])
     {
-        let model = try TrainedAutoencoder.train(data, steps: steps, draw: draw, label: "network \(draw + 1)/\(draws)",
-                                                 context: context).model
+        let model = try TrainedAutoencoder.train(
+            data, steps: steps, draw: draw, label: "network \(draw + 1)/\(draws)",
+            context: context
+        ).model
         let decoderConvs = model.layers.indices.filter { model.layers[$0].name.hasPrefix("dec_conv") }
         var perLayer = [[TransferMatrices<Double>]](repeating: [], count: decoderConvs.count)
         for b in 0..<data.batch {
@@ -79,8 +104,10 @@ struct IndependenceExperiment: Experiment {
                 var deltaW = pass.parameterGradients[index]["weight"]!
                 for i in deltaW.scalars.indices { deltaW.scalars[i] *= -1e-3 }
                 let input = pass.outputs[index - 1]
-                perLayer[k].append(TransferMatrices<Double>.fromKernels(deltaW, outputFirst: true, anchor: (conv.padding.height, conv.padding.width),
-                                                                        rows: input.height, columns: input.width, conjugate: true))
+                perLayer[k].append(
+                    TransferMatrices<Double>.fromKernels(
+                        deltaW, outputFirst: true, anchor: (conv.padding.height, conv.padding.width),
+                        rows: input.height, columns: input.width, conjugate: true))
             }
         }
         return (decoderConvs.map { model.layers[$0].name }, perLayer)
@@ -88,8 +115,10 @@ struct IndependenceExperiment: Experiment {
 
     /// Mean Pearson r over `pairs` seeded random (frequency, entry, other entry) triples, with its standard error
     /// across triples. `normalised`: each image's ΔT is first divided by its Frobenius norm.
-    static func meanCorrelation(_ samples: [TransferMatrices<Double>], pairs: Int, normalised: Bool,
-                                generator: inout SeededGenerator) -> (mean: Double, standardError: Double) {
+    static func meanCorrelation(
+        _ samples: [TransferMatrices<Double>], pairs: Int, normalised: Bool,
+        generator: inout SeededGenerator
+    ) -> (mean: Double, standardError: Double) {
         let t = samples[0]
         let entries = t.outputs * t.inputs
         guard entries > 1, samples.count > 2 else { return (.nan, .nan) }

@@ -51,8 +51,10 @@ struct NetworkComparison {
                 bands.append(BandPowers.perImage(spectrum))
                 if first == nil { first = spectrum }
             }
-            entries.append(Entry(label: label, model: name, outputBands: bands,
-                                 blockPLow: blockSums.map { $0 / Double(draws) }, outputSpectrum: first!))
+            entries.append(
+                Entry(
+                    label: label, model: name, outputBands: bands,
+                    blockPLow: blockSums.map { $0 / Double(draws) }, outputSpectrum: first!))
         }
         self.entries = entries
         images = imageCount
@@ -70,13 +72,16 @@ struct NetworkComparison {
     /// The per-draw effect of network a over b on `metric`, summarised across draws.
     func effect(_ a: String, over b: String, _ metric: BandMetric, predictedSign: Double = 1) -> DrawSummary {
         let (x, y) = (entry(a), entry(b))
-        return DrawSummary((0..<draws).map { metric.effect(x.outputBands[$0], over: y.outputBands[$0]) }, predictedSign: predictedSign)
+        return DrawSummary(
+            (0..<draws).map { metric.effect(x.outputBands[$0], over: y.outputBands[$0]) }, predictedSign: predictedSign)
     }
 
     /// "network a has more low-frequency energy than b" as a verdict row, decided by `metric` over weight draws;
     /// every other band metric is measured beside it (in `statistics` and as one sign per metric in the table).
-    func comparisonRow(claim: String, _ a: String, over b: String, decidedBy metric: BandMetric, because reason: String,
-                       predicted: String) -> ClaimRow {
+    func comparisonRow(
+        claim: String, _ a: String, over b: String, decidedBy metric: BandMetric, because reason: String,
+        predicted: String
+    ) -> ClaimRow {
         var statistics: [String: DrawSummary] = [:]
         for m in BandMetric.allCases { statistics[m.rawValue] = effect(a, over: b, m) }
         let decisive = statistics[metric.rawValue]!
@@ -110,17 +115,25 @@ struct NetworkComparison {
     /// Bars of output p_low, curves of p_low per block, and each network's output magnitude map (first draw).
     func writeFigures(_ context: ExperimentContext, prefix: String) throws {
         for (metric, title) in [(BandMetric.lowRatio, "p_low"), (.lowRatioWithoutDC, "p_low without DC")] {
-            try context.figure(SpectrumFigure.bars(entries.map { ($0.label, $0.mean(metric)) },
-                                                   title: "\(prefix): \(title) of the output (mean of \(draws) draws)", yLabel: title),
-                               "\(prefix)-\(metric.rawValue.replacingOccurrences(of: "_", with: "-"))")
+            try context.figure(
+                SpectrumFigure.bars(
+                    entries.map { ($0.label, $0.mean(metric)) },
+                    title: "\(prefix): \(title) of the output (mean of \(draws) draws)", yLabel: title),
+                "\(prefix)-\(metric.rawValue.replacingOccurrences(of: "_", with: "-"))")
         }
-        try context.chart(ChartData(
-            title: "\(prefix): p_low after each conv block (mean of \(draws) draws)", xLabel: "layer", yLabel: "p_low", logY: false,
-            series: entries.map { e in (e.label, e.blockPLow.indices.map { Double($0 + 1) }, e.blockPLow) }), "\(prefix)-p-low-per-layer")
+        try context.chart(
+            ChartData(
+                title: "\(prefix): p_low after each conv block (mean of \(draws) draws)", xLabel: "layer",
+                yLabel: "p_low", logY: false,
+                series: entries.map { e in (e.label, e.blockPLow.indices.map { Double($0 + 1) }, e.blockPLow) }),
+            "\(prefix)-p-low-per-layer")
         // One colour scale for all networks of the comparison.
-        let range = SpectrumFigure.sharedLogRange(entries.map { SpectrumStatistics.meanMagnitudeMap($0.outputSpectrum) })
+        let range = SpectrumFigure.sharedLogRange(
+            entries.map { SpectrumStatistics.meanMagnitudeMap($0.outputSpectrum) })
         for e in entries {
-            try context.spectrumFigure(e.outputSpectrum, title: "\(e.model): output spectrum (first draw)", name: "\(prefix)-output-\(e.label)", logRange: range)
+            try context.spectrumFigure(
+                e.outputSpectrum, title: "\(e.model): output spectrum (first draw)",
+                name: "\(prefix)-output-\(e.label)", logRange: range)
         }
     }
 }

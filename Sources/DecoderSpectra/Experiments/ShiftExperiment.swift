@@ -38,51 +38,79 @@ struct ShiftExperiment: Experiment {
             for (k, du) in shifts.enumerated() {
                 context.progress("seed \(seed + 1)/\(seeds), shift \(du)")
                 let (target, moved) = shiftedTarget(input, salient: salient, by: du)
-                runs[k].append(try train(baseline, input: input, target: target, moved: moved, budget: budget, limit: limit))
+                runs[k].append(
+                    try train(baseline, input: input, target: target, moved: moved, budget: budget, limit: limit))
             }
         }
-        let setting = "\(size)x\(size), width \(width), identity baseline, SGD lr 0.05 momentum 0.9, \(seeds) seeds, shifts \(shifts)"
+        let setting =
+            "\(size)x\(size), width \(width), identity baseline, SGD lr 0.05 momentum 0.9, \(seeds) seeds, shifts \(shifts)"
         var rows = [
-            pairedRow(claim: "smaller shifts need larger weight changes (Thm 4.5)", runs: runs, shifts: shifts,
-                      setting: setting + ", at the loss 10 % of the start",
-                      value: { $0.weightChangeAtLoss ?? .nan }, name: "||ΔW||",
-                      reason: "‖ΔW‖ when the loss first reaches 10 % of its start: Theorem 4.5 predicts the weight change needed to "
-                        + "fit the target, which a fixed step budget would cut short"),
-            pairedRow(claim: "smaller shifts are harder to fit", runs: runs, shifts: shifts, setting: setting + ", at the loss 10 % of the start",
-                      value: { $0.stepsToLoss.map(Double.init) ?? Double(limit) }, name: "steps",
-                      reason: "steps to reach the fixed loss (the step limit \(limit) where not reached)"),
-            pairedRow(claim: "after a fixed budget, smaller shifts leave larger errors at the moved frequencies", runs: runs, shifts: shifts,
-                      setting: setting + ", after \(budget) steps", value: \.movedError, name: "moved-frequency error",
-                      reason: "relative error of the output spectrum at the moved frequencies after \(budget) steps (the paper's "
-                        + "fixed-training reading)"),
+            pairedRow(
+                claim: "smaller shifts need larger weight changes (Thm 4.5)", runs: runs, shifts: shifts,
+                setting: setting + ", at the loss 10 % of the start",
+                value: { $0.weightChangeAtLoss ?? .nan }, name: "||ΔW||",
+                reason:
+                    "‖ΔW‖ when the loss first reaches 10 % of its start: Theorem 4.5 predicts the weight change needed to "
+                    + "fit the target, which a fixed step budget would cut short"),
+            pairedRow(
+                claim: "smaller shifts are harder to fit", runs: runs, shifts: shifts,
+                setting: setting + ", at the loss 10 % of the start",
+                value: { $0.stepsToLoss.map(Double.init) ?? Double(limit) }, name: "steps",
+                reason: "steps to reach the fixed loss (the step limit \(limit) where not reached)"),
+            pairedRow(
+                claim: "after a fixed budget, smaller shifts leave larger errors at the moved frequencies", runs: runs,
+                shifts: shifts,
+                setting: setting + ", after \(budget) steps", value: \.movedError, name: "moved-frequency error",
+                reason:
+                    "relative error of the output spectrum at the moved frequencies after \(budget) steps (the paper's "
+                    + "fixed-training reading)"),
         ]
-        let predicted = shifts.map { 1 / KernelResponse.shiftDifficultyDenominator(du: $0, dv: 0, kernel: 3, rows: size, columns: size) }
+        let predicted = shifts.map {
+            1 / KernelResponse.shiftDifficultyDenominator(du: $0, dv: 0, kernel: 3, rows: size, columns: size)
+        }
         let medianChange = runs.map { median($0.compactMap(\.weightChangeAtLoss)) }
-        rows.append(ClaimRow(claim: "ratio of ||ΔW|| against Eq. 12 (trend only, §10 item 13)", setting: "K = 3, M = \(size), medians",
-                             measured: medianChange.map { format($0 / medianChange.last!) }.joined(separator: " : "),
-                             predicted: predicted.map { format($0 / predicted.last!) }.joined(separator: " : "), holds: nil))
+        rows.append(
+            ClaimRow(
+                claim: "ratio of ||ΔW|| against Eq. 12 (trend only, §10 item 13)",
+                setting: "K = 3, M = \(size), medians",
+                measured: medianChange.map { format($0 / medianChange.last!) }.joined(separator: " : "),
+                predicted: predicted.map { format($0 / predicted.last!) }.joined(separator: " : "), holds: nil))
         let oneStep = OneStepShift.counterexample()
-        rows.append(ClaimRow(
-            claim: "one gradient step does not reach the target (Thm 4.5's proof) [E]", setting: "§10 item 13: 2 linear circular layers 2x2, "
-                + "4x4 delta input, f = [0,1], [1,0], α = 1/4",
-            measured: "loss after one step, minimised over η: \(format(oneStep.minimumLoss)) of \(format(oneStep.initialLoss)) "
-                + "(η = \(format(oneStep.bestStep)))",
-            predicted: "> 0 for every η (the proof's one-step claim fails)", holds: oneStep.minimumLoss > 1e-6 * oneStep.initialLoss))
+        rows.append(
+            ClaimRow(
+                claim: "one gradient step does not reach the target (Thm 4.5's proof) [E]",
+                setting: "§10 item 13: 2 linear circular layers 2x2, "
+                    + "4x4 delta input, f = [0,1], [1,0], α = 1/4",
+                measured:
+                    "loss after one step, minimised over η: \(format(oneStep.minimumLoss)) of \(format(oneStep.initialLoss)) "
+                    + "(η = \(format(oneStep.bestStep)))",
+                predicted: "> 0 for every η (the proof's one-step claim fails)",
+                holds: oneStep.minimumLoss > 1e-6 * oneStep.initialLoss))
         try writeFigures(runs: runs, shifts: shifts, size: size, predicted: predicted, context: context)
         func perShift(_ value: (Run) -> Double) -> JSONValue { .array(runs.map { json($0.map(value)) }) }
-        return (rows, ["shifts": json(shifts.map(Double.init)), "seeds": .int(seeds), "budget_steps": .int(budget), "step_limit": .int(limit),
-                       "steps_to_loss_per_seed": perShift { $0.stepsToLoss.map(Double.init) ?? .nan },
-                       "weight_change_at_loss_per_seed": perShift { $0.weightChangeAtLoss ?? .nan },
-                       "moved_frequency_error_at_budget_per_seed": perShift(\.movedError),
-                       "weight_change_at_budget_per_seed": perShift(\.weightChangeAtBudget), "eq12_shape": json(predicted),
-                       "one_step_counterexample": .object(["initial_loss": .double(oneStep.initialLoss),
-                                                           "minimum_loss": .double(oneStep.minimumLoss), "step": .double(oneStep.bestStep)])])
+        return (
+            rows,
+            [
+                "shifts": json(shifts.map(Double.init)), "seeds": .int(seeds), "budget_steps": .int(budget),
+                "step_limit": .int(limit),
+                "steps_to_loss_per_seed": perShift { $0.stepsToLoss.map(Double.init) ?? .nan },
+                "weight_change_at_loss_per_seed": perShift { $0.weightChangeAtLoss ?? .nan },
+                "moved_frequency_error_at_budget_per_seed": perShift(\.movedError),
+                "weight_change_at_budget_per_seed": perShift(\.weightChangeAtBudget), "eq12_shape": json(predicted),
+                "one_step_counterexample": .object([
+                    "initial_loss": .double(oneStep.initialLoss),
+                    "minimum_loss": .double(oneStep.minimumLoss), "step": .double(oneStep.bestStep),
+                ]),
+            ]
+        )
     }
 
     /// "value decreases as the shift grows": per seed, the log ratio of consecutive shifts; holds when every
     /// consecutive pair's 95 % interval (over seeds) is above 0. Medians and quartiles are printed.
-    private func pairedRow(claim: String, runs: [[Run]], shifts: [Int], setting: String, value: (Run) -> Double, name: String,
-                           reason: String) -> ClaimRow {
+    private func pairedRow(
+        claim: String, runs: [[Run]], shifts: [Int], setting: String, value: (Run) -> Double, name: String,
+        reason: String
+    ) -> ClaimRow {
         var statistics: [String: DrawSummary] = [:], texts: [String] = []
         for k in 0..<(shifts.count - 1) {
             let ratios = zip(runs[k], runs[k + 1]).map { a, b -> Double in
@@ -95,11 +123,16 @@ struct ShiftExperiment: Experiment {
         }
         let spread = runs.map { r -> String in
             let values = r.map(value).filter(\.isFinite).sorted()
-            return values.isEmpty ? "n/a" : "\(format(median(values))) (\(format(quantile(values, 0.25)))–\(format(quantile(values, 0.75))))"
+            return values.isEmpty
+                ? "n/a"
+                : "\(format(median(values))) (\(format(quantile(values, 0.25)))–\(format(quantile(values, 0.75))))"
         }
-        var row = ClaimRow(claim: claim, setting: setting,
-                           measured: "median \(name) (quartiles) " + spread.joined(separator: ", ") + "; " + texts.joined(separator: "; "),
-                           predicted: "decreasing in Δu, every consecutive pair", holds: !statistics.isEmpty && statistics.values.allSatisfy { $0.verdict.holds })
+        var row = ClaimRow(
+            claim: claim, setting: setting,
+            measured: "median \(name) (quartiles) " + spread.joined(separator: ", ") + "; "
+                + texts.joined(separator: "; "),
+            predicted: "decreasing in Δu, every consecutive pair",
+            holds: !statistics.isEmpty && statistics.values.allSatisfy { $0.verdict.holds })
         row.decidedBy = reason
         row.statistics = statistics
         return row
@@ -116,7 +149,10 @@ struct ShiftExperiment: Experiment {
 
     /// Trains a copy of `baseline` until the loss reaches 10 % of its start (or `limit` steps) and at least `budget`
     /// steps, recording both readings.
-    private func train(_ baseline: Sequential, input: Tensor<Float>, target: Tensor<Float>, moved: [(Int, Int)], budget: Int, limit: Int) throws -> Run {
+    private func train(
+        _ baseline: Sequential, input: Tensor<Float>, target: Tensor<Float>, moved: [(Int, Int)], budget: Int,
+        limit: Int
+    ) throws -> Run {
         var config = TrainingConfig(steps: limit, batchSize: 1, optimizer: "sgd", learningRate: 0.05)
         config.momentum = 0.9
         var trainer = try PairTrainer(model: baseline, input: input, target: target, config: config)
@@ -143,7 +179,9 @@ struct ShiftExperiment: Experiment {
 
     /// ‖H − H*‖² / ‖H*‖² over the moved frequencies (and their mirrors).
     private func movedFrequencyError(_ output: Tensor<Float>, target: Tensor<Float>, moved: [(Int, Int)]) -> Double {
-        let (h, t) = (FFT2D.forward(output.converted(to: Double.self)), FFT2D.forward(target.converted(to: Double.self)))
+        let (h, t) = (
+            FFT2D.forward(output.converted(to: Double.self)), FFT2D.forward(target.converted(to: Double.self))
+        )
         var error = 0.0, energy = 0.0
         for (u, v) in moved {
             error += (h[0, 0, u, v] - t[0, 0, u, v]).lengthSquared
@@ -152,11 +190,15 @@ struct ShiftExperiment: Experiment {
         return energy > 0 ? error / energy : 0
     }
 
-    private func writeFigures(runs: [[Run]], shifts: [Int], size: Int, predicted: [Double], context: ExperimentContext) throws {
+    private func writeFigures(
+        runs: [[Run]], shifts: [Int], size: Int, predicted: [Double], context: ExperimentContext
+    ) throws {
         let maps = runs.map { $0[0].absoluteError }
         for (k, du) in shifts.enumerated() {
-            try context.figure(SpectrumFigure.spatialHeatmap(maps[k], rows: size, columns: size,
-                                                             title: "|Δx| per pixel, shift Δu = \(du) (first seed)"), "shift-error-\(du)")
+            try context.figure(
+                SpectrumFigure.spatialHeatmap(
+                    maps[k], rows: size, columns: size,
+                    title: "|Δx| per pixel, shift Δu = \(du) (first seed)"), "shift-error-\(du)")
         }
         // Histogram of |Δx| per shift (Fig. 1(c.2)), on common bins.
         let largest = max(maps.flatMap { $0 }.max() ?? 1, 1e-12)
@@ -166,16 +208,26 @@ struct ShiftExperiment: Experiment {
             for v in map { counts[min(19, Int(v / largest * 20))] += 1 }
             return counts
         }
-        try context.chart(ChartData(title: "E9: histogram of |Δx| per shift (first seed, after the budget)", xLabel: "|Δx|", yLabel: "pixels",
-                                    logY: true,
-                                    series: shifts.indices.map { k in ("Δu = \(shifts[k])", edges.dropLast().map { $0 + edges[1] / 2 }, histograms[k]) }),
-                          "shift-histogram")
+        try context.chart(
+            ChartData(
+                title: "E9: histogram of |Δx| per shift (first seed, after the budget)", xLabel: "|Δx|",
+                yLabel: "pixels",
+                logY: true,
+                series: shifts.indices.map { k in
+                    ("Δu = \(shifts[k])", edges.dropLast().map { $0 + edges[1] / 2 }, histograms[k])
+                }),
+            "shift-histogram")
         let medianChange = runs.map { median($0.compactMap(\.weightChangeAtLoss)) }
         let x = shifts.map(Double.init)
-        try context.chart(ChartData(title: "E9: ||ΔW|| at the fixed loss against the shift (medians)", xLabel: "Δu", yLabel: "value", logY: true,
-                                    series: [("||ΔW||", x, medianChange),
-                                             ("Eq. 12 shape (scaled)", x, predicted.map { $0 / predicted.last! * medianChange.last! })]),
-                          "shift-summary")
+        try context.chart(
+            ChartData(
+                title: "E9: ||ΔW|| at the fixed loss against the shift (medians)", xLabel: "Δu", yLabel: "value",
+                logY: true,
+                series: [
+                    ("||ΔW||", x, medianChange),
+                    ("Eq. 12 shape (scaled)", x, predicted.map { $0 / predicted.last! * medianChange.last! }),
+                ]),
+            "shift-summary")
     }
 
     /// N(0, 0.01) pixels (σ = 0.1) with six salient low frequencies (u, v ∈ {0..3} ∪ {M−3..M−1}), made Hermitian.
@@ -197,7 +249,9 @@ struct ShiftExperiment: Experiment {
 
     /// The target: each salient component moved from [u, v] to [u ± Δu, v] (toward higher frequency), its old place
     /// left with the noise level.
-    private func shiftedTarget(_ input: Tensor<Float>, salient: [(Int, Int, Complex<Double>)], by du: Int)
+    private func shiftedTarget(
+        _ input: Tensor<Float>, salient: [(Int, Int, Complex<Double>)], by du: Int
+    )
         -> (target: Tensor<Float>, moved: [(Int, Int)])
     {
         var spectrum = FFT2D.forward(input.converted(to: Double.self))
@@ -228,8 +282,9 @@ struct ShiftExperiment: Experiment {
         let widths = [1, width, width, width, width, 1]
         var layers: [NamedLayer] = []
         for l in 1..<widths.count {
-            var conv = try Conv2d(inChannels: widths[l - 1], outChannels: widths[l], kernelSize: (3, 3), padding: (1, 1), bias: false,
-                                  generator: &generator)
+            var conv = try Conv2d(
+                inChannels: widths[l - 1], outChannels: widths[l], kernelSize: (3, 3), padding: (1, 1), bias: false,
+                generator: &generator)
             let (inputs, outputs) = (widths[l - 1], widths[l])
             for i in conv.weight.scalars.indices { conv.weight.scalars[i] = Float(0.01 * generator.nextNormal()) }
             func centre(_ d: Int, _ c: Int) -> Int { ((d * inputs + c) * 3 + 1) * 3 + 1 }

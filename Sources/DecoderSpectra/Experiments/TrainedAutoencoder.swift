@@ -33,5 +33,7 @@ struct TrainedAutoencoder {
     }
 
     /// "ae-small after 300 Adam steps on 16 images 32x32".
-    var setting: String { "ae-small after \(steps) Adam steps (lr 2e-3) on \(images.batch) images \(images.height)x\(images.width)" }
+    var setting: String {
+        "ae-small after \(steps) Adam steps (lr 2e-3) on \(images.batch) images \(images.height)x\(images.width)"
+    }
 }

@@ -12,7 +12,9 @@ public enum NiceTicks {
         let mantissa = [1.0, 2, 2.5, 5, 10].first { $0 * magnitude >= raw } ?? 10
         let step = mantissa * magnitude
         // k · mantissa · 10^e computed as (k · mantissa) / 10^−e for e < 0, so that 0.6 prints as 0.6.
-        func tick(_ k: Int) -> Double { exponent < 0 ? Double(k) * mantissa / Double.pow(10, -exponent) : Double(k) * step }
+        func tick(_ k: Int) -> Double {
+            exponent < 0 ? Double(k) * mantissa / Double.pow(10, -exponent) : Double(k) * step
+        }
         let (first, last) = (Int((low / step - 1e-9).rounded(.up)), Int((high / step + 1e-9).rounded(.down)))
         guard first <= last else { return [] }
         return (first...last).map(tick)
@@ -49,7 +51,10 @@ public struct Axes {
     public var logY = false
 
     /// Ranges may run either way (a reversed y range puts row 0 of an image at the top); an empty range widens to 1.
-    public init(x: Double, y: Double, width: Double, height: Double, xRange: (Double, Double), yRange: (Double, Double), logY: Bool = false) {
+    public init(
+        x: Double, y: Double, width: Double, height: Double, xRange: (Double, Double), yRange: (Double, Double),
+        logY: Bool = false
+    ) {
         (self.x, self.y, self.width, self.height) = (x, y, width, height)
         self.xRange = (xRange.0, xRange.1 != xRange.0 ? xRange.1 : xRange.0 + 1)
         self.logY = logY
@@ -64,14 +69,22 @@ public struct Axes {
         return y + height - (v - yRange.low) / (yRange.high - yRange.low) * height
     }
 
-    public func contains(_ px: Double, _ py: Double) -> Bool { px >= x - 0.5 && px <= x + width + 0.5 && py >= y - 0.5 && py <= y + height + 0.5 }
+    public func contains(_ px: Double, _ py: Double) -> Bool {
+        px >= x - 0.5 && px <= x + width + 0.5 && py >= y - 0.5 && py <= y + height + 0.5
+    }
 
     /// Frame, light grid lines at the ticks, tick labels and the axis labels.
-    public func draw(on figure: Figure, xLabel: String, yLabel: String, xTicks: [Double]? = nil, yTicks: [Double]? = nil, grid: Bool = true) {
+    public func draw(
+        on figure: Figure, xLabel: String, yLabel: String, xTicks: [Double]? = nil, yTicks: [Double]? = nil,
+        grid: Bool = true
+    ) {
         let (xLow, xHigh) = (min(xRange.low, xRange.high), max(xRange.low, xRange.high))
         let (yLow, yHigh) = (min(yRange.low, yRange.high), max(yRange.low, yRange.high))
         let xs = xTicks ?? NiceTicks.linear(xLow, xHigh)
-        let ys = yTicks ?? (logY ? NiceTicks.logarithmic(Double.pow(10, yLow), Double.pow(10, yHigh)) : NiceTicks.linear(yLow, yHigh))
+        let ys =
+            yTicks
+            ?? (logY
+                ? NiceTicks.logarithmic(Double.pow(10, yLow), Double.pow(10, yHigh)) : NiceTicks.linear(yLow, yHigh))
         for t in xs where t >= xLow - 1e-12 && t <= xHigh + 1e-12 {
             if grid { figure.line([(px(t), y), (px(t), y + height)], colour: Figure.lightGrey, lineWidth: 0.5) }
             figure.line([(px(t), y + height), (px(t), y + height + 3)], colour: Figure.black, lineWidth: 0.8)

@@ -43,7 +43,9 @@ public final class Figure {
         cairo_fill(context)
     }
 
-    public func strokeRectangle(x: Double, y: Double, width: Double, height: Double, colour: Colour, lineWidth: Double = 0.8) {
+    public func strokeRectangle(
+        x: Double, y: Double, width: Double, height: Double, colour: Colour, lineWidth: Double = 0.8
+    ) {
         setColour(colour)
         cairo_set_line_width(context, lineWidth)
         cairo_rectangle(context, x, y, width, height)
@@ -84,8 +86,10 @@ public final class Figure {
     }
 
     /// Text with its baseline at y, anchored at x; `angle` in radians (−π/2 for a vertical axis label).
-    public func text(_ string: String, x: Double, y: Double, size: Double = 9, anchor: Anchor = .start, bold: Bool = false,
-                     colour: Colour = Figure.black, angle: Double = 0) {
+    public func text(
+        _ string: String, x: Double, y: Double, size: Double = 9, anchor: Anchor = .start, bold: Bool = false,
+        colour: Colour = Figure.black, angle: Double = 0
+    ) {
         setFont(size: size, bold: bold)
         let advance = textWidth(string, size: size, bold: bold)
         cairo_save(context)
@@ -120,7 +124,9 @@ public final class Figure {
     }
 
     /// A raster of `columns` × `rows` RGB cells drawn into the rectangle without smoothing (maps, images).
-    public func raster(_ colours: [Colour], rows: Int, columns: Int, x: Double, y: Double, width: Double, height: Double) {
+    public func raster(
+        _ colours: [Colour], rows: Int, columns: Int, x: Double, y: Double, width: Double, height: Double
+    ) {
         guard rows > 0, columns > 0, colours.count == rows * columns else { return }
         let image = cairo_image_surface_create(CAIRO_FORMAT_RGB24, Int32(columns), Int32(rows))!
         defer { cairo_surface_destroy(image) }
@@ -150,7 +156,8 @@ public final class Figure {
     private func setColour(_ colour: Colour) { cairo_set_source_rgb(context, colour.red, colour.green, colour.blue) }
 
     private func setFont(size: Double, bold: Bool) {
-        cairo_select_font_face(context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
+        cairo_select_font_face(
+            context, "DejaVu Sans", CAIRO_FONT_SLANT_NORMAL, bold ? CAIRO_FONT_WEIGHT_BOLD : CAIRO_FONT_WEIGHT_NORMAL)
         cairo_set_font_size(context, size)
     }
 

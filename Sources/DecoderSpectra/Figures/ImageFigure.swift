@@ -5,9 +5,11 @@ public enum ImageFigure {
         let (h, w) = (images.height, images.width)
         let count = min(images.batch, 8)
         let side = 96.0
-        let (cellW, cellH) = h >= w ? (side * Double(w) / Double(max(h, 1)), side) : (side, side * Double(h) / Double(max(w, 1)))
+        let (cellW, cellH) =
+            h >= w ? (side * Double(w) / Double(max(h, 1)), side) : (side, side * Double(h) / Double(max(w, 1)))
         let figure = Figure(width: max(200, 10 + Double(count) * (cellW + 6)), height: 30 + cellH + 10)
-        figure.text(figure.fitting(title, width: figure.width - 16, size: 10, bold: true), x: 8, y: 16, size: 10, bold: true)
+        figure.text(
+            figure.fitting(title, width: figure.width - 16, size: 10, bold: true), x: 8, y: 16, size: 10, bold: true)
         for b in 0..<count {
             var colours: [Figure.Colour] = []
             colours.reserveCapacity(h * w)
@@ -20,7 +22,8 @@ public enum ImageFigure {
                     colours.append((value(0), value(1), value(2)))
                 }
             }
-            figure.raster(colours, rows: h, columns: w, x: 10 + Double(b) * (cellW + 6), y: 26, width: cellW, height: cellH)
+            figure.raster(
+                colours, rows: h, columns: w, x: 10 + Double(b) * (cellW + 6), y: 26, width: cellW, height: cellH)
         }
         return figure
     }

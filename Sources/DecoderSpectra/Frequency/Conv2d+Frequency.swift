@@ -13,7 +13,9 @@ extension Conv2d {
             return .exact(stride == (1, 1) ? "Theorem 3.2 (Eq. 3)" : "Theorem 3.2 + decimation aliasing sum")
         }
         if kernelSize == (1, 1) && padding == (0, 0) {  // no padding is read, whatever its mode: T(u,v) = W everywhere
-            return .exact(stride == (1, 1) ? "Theorem 3.2 (1×1 kernel, no padding)" : "Theorem 3.2 (1×1 kernel) + decimation aliasing sum")
+            return .exact(
+                stride == (1, 1)
+                    ? "Theorem 3.2 (1×1 kernel, no padding)" : "Theorem 3.2 (1×1 kernel) + decimation aliasing sum")
         }
         return .surrogate("\(paddingMode.rawValue) padding replaced by circular padding (Assumption 3.1)")
     }
@@ -23,7 +25,8 @@ extension Conv2d {
     @_specialize(where S == Double)
     public func transferMatrices<S: TensorScalar>(rows: Int, columns: Int, as: S.Type = S.self) -> TransferMatrices<S> {
         TransferMatrices<S>.fromKernels(
-            weight, outputFirst: true, anchor: (padding.height, padding.width), rows: rows, columns: columns, conjugate: true)
+            weight, outputFirst: true, anchor: (padding.height, padding.width), rows: rows, columns: columns,
+            conjugate: true)
     }
 
     @_specialize(where S == Float)
@@ -32,8 +35,9 @@ extension Conv2d {
         let rule = spectralRule(for: spectrum.shape)
         if case let .unavailable(reason) = rule { throw SpectraError.invalidLayer(layer: typeName, reason: reason) }
         // T is applied a block of frequencies at a time, never held whole (D·C·M·N values can be hundreds of MB).
-        var output = TransferMatrices<S>.applyKernels(weight, outputFirst: true, anchor: (padding.height, padding.width),
-                                                      conjugate: true, to: spectrum)
+        var output = TransferMatrices<S>.applyKernels(
+            weight, outputFirst: true, anchor: (padding.height, padding.width),
+            conjugate: true, to: spectrum)
         if let bias { SpectralOperations.addBias(bias.scalars.map(Double.init), to: &output) }
         if stride != (1, 1) { output = SpectralOperations.decimate(output, by: (stride.height, stride.width)) }
         return output
@@ -59,8 +63,9 @@ extension ConvTranspose2d {
         let rule = spectralRule(for: spectrum.shape)
         if case let .unavailable(reason) = rule { throw SpectraError.invalidLayer(layer: typeName, reason: reason) }
         let tiled = SpectralOperations.tile(spectrum, factor: stride.height)
-        var output = TransferMatrices<S>.applyKernels(weight, outputFirst: false, anchor: (padding.height, padding.width),
-                                                      conjugate: false, to: tiled)
+        var output = TransferMatrices<S>.applyKernels(
+            weight, outputFirst: false, anchor: (padding.height, padding.width),
+            conjugate: false, to: tiled)
         if let bias { SpectralOperations.addBias(bias.scalars.map(Double.init), to: &output) }
         return output
     }

@@ -19,7 +19,7 @@ public struct LinearCascade<Scalar: TensorScalar>: Sendable {
         var beta = [Double](repeating: 0, count: first.inChannels)
         for (index, conv) in layers.enumerated() {
             guard conv.paddingMode == .circular, conv.stride == (1, 1),
-                  conv.spectralRule(for: [1, conv.inChannels, rows, columns]).isExact
+                conv.spectralRule(for: [1, conv.inChannels, rows, columns]).isExact
             else {
                 throw SpectraError.invalidLayer(
                     layer: "cascade layer \(index + 1)",
@@ -27,7 +27,8 @@ public struct LinearCascade<Scalar: TensorScalar>: Sendable {
             }
             guard conv.inChannels == (product?.outputs ?? first.inChannels) else {
                 throw SpectraError.shapeMismatch(
-                    layer: "cascade layer \(index + 1)", expected: "\(product?.outputs ?? first.inChannels) input channels",
+                    layer: "cascade layer \(index + 1)",
+                    expected: "\(product?.outputs ?? first.inChannels) input channels",
                     got: "\(conv.inChannels)")
             }
             let t = conv.transferMatrices(rows: rows, columns: columns, as: Scalar.self)
@@ -36,7 +37,9 @@ public struct LinearCascade<Scalar: TensorScalar>: Sendable {
             var next = [Double](repeating: Double(rows * columns), count: conv.outChannels)
             for d in 0..<conv.outChannels {
                 next[d] *= Double(conv.bias?.scalars[d] ?? 0)
-                for c in 0..<conv.inChannels { next[d] += Double(t00[t00.startIndex + d * conv.inChannels + c].real) * beta[c] }
+                for c in 0..<conv.inChannels {
+                    next[d] += Double(t00[t00.startIndex + d * conv.inChannels + c].real) * beta[c]
+                }
             }
             beta = next
             product = product.map { t.multiplied(by: $0) } ?? t
@@ -66,7 +69,9 @@ extension TransferMatrices {
             for d in 0..<outputs {
                 for k in 0..<inputs {
                     let left = self.values[a + d * inputs + k]
-                    for j in 0..<other.inputs { values[c + d * other.inputs + j] += left * other.values[b + k * other.inputs + j] }
+                    for j in 0..<other.inputs {
+                        values[c + d * other.inputs + j] += left * other.values[b + k * other.inputs + j]
+                    }
                 }
             }
         }

@@ -20,7 +20,8 @@ enum SpectralOperations {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     static func tile<S: TensorScalar>(
-        _ spectrum: Spectrum<S>, factor: Int, rowResponse: [Complex<Double>]? = nil, columnResponse: [Complex<Double>]? = nil
+        _ spectrum: Spectrum<S>, factor: Int, rowResponse: [Complex<Double>]? = nil,
+        columnResponse: [Complex<Double>]? = nil
     ) -> Spectrum<S> {
         let (m0, n0) = (spectrum.rows, spectrum.columns)
         let (m, n) = (m0 * factor, n0 * factor)

@@ -29,26 +29,33 @@ public enum TransferExport {
             }
             let lookup = ONNXLookup(value: { model.constants[$0] }, shape: { shapes[$0] ?? model.constants[$0]?.shape })
             guard let built = try ONNXLayers.layer(for: op.node, values: lookup, opset: op.opset) else {
-                throw SpectraError.invalidLayer(layer: node.label, reason: "is not a convolution with a transfer matrix")
+                throw SpectraError.invalidLayer(
+                    layer: node.label, reason: "is not a convolution with a transfer matrix")
             }
             layer = built
         } else {
             throw SpectraError.invalidLayer(layer: node.label, reason: "is not a convolution with a transfer matrix")
         }
         // T holds complex128 values (four float32's worth each) for every (u, v, d, c).
-        let (d, c) = layer is ConvTranspose2d ? (layer.parameters[0].tensor.shape[1], layer.parameters[0].tensor.shape[0])
+        let (d, c) =
+            layer is ConvTranspose2d
+            ? (layer.parameters[0].tensor.shape[1], layer.parameters[0].tensor.shape[0])
             : (layer.parameters.first?.tensor.shape[0] ?? 1, layer.parameters.first?.tensor.shape[1] ?? 1)
-        try ResourceLimits.checkAllocation([rows, columns, d, c, 4], layer: name, what: "T(u,v) on this grid (complex128)")
+        try ResourceLimits.checkAllocation(
+            [rows, columns, d, c, 4], layer: name, what: "T(u,v) on this grid (complex128)")
         if let conv = layer as? Conv2d {
             let p = anchor == .pytorch ? (conv.padding.height, conv.padding.width) : (0, 0)
-            return TransferMatrices<Double>.fromKernels(conv.weight, outputFirst: true, anchor: p, rows: rows, columns: columns, conjugate: true)
+            return TransferMatrices<Double>.fromKernels(
+                conv.weight, outputFirst: true, anchor: p, rows: rows, columns: columns, conjugate: true)
         }
         if let transposed = layer as? ConvTranspose2d {
             let p = anchor == .pytorch ? (transposed.padding.height, transposed.padding.width) : (0, 0)
-            return TransferMatrices<Double>.fromKernels(transposed.weight, outputFirst: false, anchor: p, rows: rows, columns: columns,
-                                                        conjugate: false)
+            return TransferMatrices<Double>.fromKernels(
+                transposed.weight, outputFirst: false, anchor: p, rows: rows, columns: columns,
+                conjugate: false)
         }
-        throw SpectraError.invalidLayer(layer: name, reason: "is a \(layer.typeName); T(u,v) exists for Conv2d and ConvTranspose2d")
+        throw SpectraError.invalidLayer(
+            layer: name, reason: "is a \(layer.typeName); T(u,v) exists for Conv2d and ConvTranspose2d")
     }
 
     /// Writes T as complex64 .npy, shape [M, N, D, C].

@@ -160,7 +160,9 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
         for first in 0..<d0 {
             for second in 0..<d1 {
                 let (d, c) = outputFirst ? (first, second) : (second, first)
-                for tap in 0..<taps { planes[tap * entries + d * inputs + c] = Scalar(weight.scalars[(first * d1 + second) * taps + tap]) }
+                for tap in 0..<taps {
+                    planes[tap * entries + d * inputs + c] = Scalar(weight.scalars[(first * d1 + second) * taps + tap])
+                }
             }
         }
         // FFTW's forward sign e^{−i…}; `conjugate` gives T as Theorem 3.2 writes it (e^{+i…}). The phase of tap (t, s)
@@ -195,7 +197,9 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
                                 currentRow = u
                                 for i in 0..<r.count { r[i] = 0 }
                                 for s in 0..<kW {
-                                    let (sumRe, sumIm) = (r.baseAddress! + 2 * s * entries, r.baseAddress! + (2 * s + 1) * entries)
+                                    let (sumRe, sumIm) = (
+                                        r.baseAddress! + 2 * s * entries, r.baseAddress! + (2 * s + 1) * entries
+                                    )
                                     for t in 0..<kH {
                                         let (pr, pi) = (rowPhases.real[u * kH + t], rowPhases.imaginary[u * kH + t])
                                         let tap = w.baseAddress! + (t * kW + s) * entries
@@ -206,10 +210,16 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
                                     }
                                 }
                             }
-                            for j in 0..<entries { re[j] = 0; im[j] = 0 }
+                            for j in 0..<entries {
+                                re[j] = 0
+                                im[j] = 0
+                            }
                             for s in 0..<kW {
                                 let (cr, ci) = (columnPhases.real[v * kW + s], columnPhases.imaginary[v * kW + s])
-                                let (sumRe, sumIm) = (UnsafePointer(r.baseAddress! + 2 * s * entries), UnsafePointer(r.baseAddress! + (2 * s + 1) * entries))
+                                let (sumRe, sumIm) = (
+                                    UnsafePointer(r.baseAddress! + 2 * s * entries),
+                                    UnsafePointer(r.baseAddress! + (2 * s + 1) * entries)
+                                )
                                 for j in 0..<entries {
                                     re[j] = cr * sumRe[j] - ci * sumIm[j] + re[j]
                                     im[j] = cr * sumIm[j] + ci * sumRe[j] + im[j]

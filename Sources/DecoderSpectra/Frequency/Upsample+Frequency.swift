@@ -8,7 +8,8 @@ extension Upsample {
         case .zeros: return .exact("Theorem 4.4 (Eq. 11): spectrum tiled")
         case .nearest: return .exact("§2.4 nearest rule: tiling × box response")
         case .bilinear:
-            return scaleFactor == 1 ? .exact("identity") : .surrogate("bilinear border clamping replaced by circular wrap")
+            return scaleFactor == 1
+                ? .exact("identity") : .surrogate("bilinear border clamping replaced by circular wrap")
         }
     }
 

@@ -35,7 +35,9 @@ extension ModelGraph {
     @_specialize(where S == Double)
     func prepared<S: TensorScalar>(_ input: Tensor<S>, upTo last: Int) throws -> Tensor<S> {
         var input = input
-        if let declared = declaredInputShape, declared.count == 2, input.rank == 4, input.shape[0] == 1, input.shape[1] == 1 {
+        if let declared = declaredInputShape, declared.count == 2, input.rank == 4, input.shape[0] == 1,
+            input.shape[1] == 1
+        {
             input = try input.reshaped([input.shape[2], input.shape[3]])
         }
         try input.checkFinite("input")
@@ -46,9 +48,12 @@ extension ModelGraph {
         }
         if let declared = declaredInputShape {
             guard input.rank == declared.count,
-                  zip(input.shape, declared).enumerated().allSatisfy({ i, pair in i == 0 || pair.1 == nil || pair.1 == pair.0 })
+                zip(input.shape, declared).enumerated().allSatisfy({ i, pair in
+                    i == 0 || pair.1 == nil || pair.1 == pair.0
+                })
             else {
-                throw SpectraError.inputShapeMismatch(model: source, input: inputName, declared: declared, got: input.shape)
+                throw SpectraError.inputShapeMismatch(
+                    model: source, input: inputName, declared: declared, got: input.shape)
             }
         }
         return input

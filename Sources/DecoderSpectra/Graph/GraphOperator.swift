@@ -10,7 +10,9 @@ public protocol GraphOperator: Sendable {
     /// The frequency half: how spectra of the inputs determine the spectrum of output 0. `spectra` holds the
     /// (chained) spectrum of each input that is a feature map; `inputs` the values, for rules that read constants.
     /// Returns nil when the operator has no rule at all.
-    func predict<S: TensorScalar>(_ spectra: [Spectrum<S>?], inputs: [TensorValue<S>?], context: GraphContext<S>) throws
+    func predict<S: TensorScalar>(
+        _ spectra: [Spectrum<S>?], inputs: [TensorValue<S>?], context: GraphContext<S>
+    ) throws
         -> FrequencyPrediction<S>?
 
     /// Values the frequency half reads besides the node's inputs (kept alive until this node has run).
@@ -60,7 +62,9 @@ public struct LayerOperator: GraphOperator {
 
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public func forward<S: TensorScalar>(_ inputs: [TensorValue<S>?], context: GraphContext<S>) throws -> [TensorValue<S>] {
+    public func forward<S: TensorScalar>(
+        _ inputs: [TensorValue<S>?], context: GraphContext<S>
+    ) throws -> [TensorValue<S>] {
         guard case let .real(x)? = inputs.first ?? nil else {
             throw SpectraError.invalidLayer(layer: context.node.label, reason: "input 0 must be a real tensor")
         }
@@ -70,7 +74,9 @@ public struct LayerOperator: GraphOperator {
 
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public func predict<S: TensorScalar>(_ spectra: [Spectrum<S>?], inputs: [TensorValue<S>?], context: GraphContext<S>) throws
+    public func predict<S: TensorScalar>(
+        _ spectra: [Spectrum<S>?], inputs: [TensorValue<S>?], context: GraphContext<S>
+    ) throws
         -> FrequencyPrediction<S>?
     {
         guard let g = spectra.first ?? nil else { return nil }

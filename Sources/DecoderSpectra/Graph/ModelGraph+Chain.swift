@@ -5,12 +5,16 @@ extension ModelGraph {
         let inputName = "input"
         var nodes: [GraphNode] = []
         for (i, named) in model.layers.enumerated() {
-            nodes.append(GraphNode(index: i, name: named.name, inputs: [i == 0 ? inputName : "\(i - 1):\(model.layers[i - 1].name)"],
-                                   outputs: ["\(i):\(named.name)"], op: LayerOperator(named.layer), typeName: named.layer.typeName, label: named.name))
+            nodes.append(
+                GraphNode(
+                    index: i, name: named.name, inputs: [i == 0 ? inputName : "\(i - 1):\(model.layers[i - 1].name)"],
+                    outputs: ["\(i):\(named.name)"], op: LayerOperator(named.layer), typeName: named.layer.typeName,
+                    label: named.name))
         }
-        self.init(name: model.name, summary: model.summary, source: model.name, inputName: inputName, declaredInputShape: nil,
-                  inputChannels: model.inputChannels, inputSize: model.inputSize, nodes: nodes,
-                  outputs: nodes.last.map { [$0.outputs[0]] } ?? [inputName], constants: [:], chain: model)
+        self.init(
+            name: model.name, summary: model.summary, source: model.name, inputName: inputName, declaredInputShape: nil,
+            inputChannels: model.inputChannels, inputSize: model.inputSize, nodes: nodes,
+            outputs: nodes.last.map { [$0.outputs[0]] } ?? [inputName], constants: [:], chain: model)
     }
 
     /// The graph as a `Sequential`, when it is a chain of DecoderSpectra layers (each node a layer reading the
@@ -21,23 +25,29 @@ extension ModelGraph {
         var current = inputName
         var layers: [NamedLayer] = []
         for node in nodes {
-            guard node.inputs.first == current, node.inputs.dropFirst().allSatisfy({ $0.isEmpty || isConstant($0) }) else {
-                throw SpectraError.invalidLayer(layer: node.label, reason: "the graph is not a chain (it reads "
-                    + "\(node.inputs.map { "'\($0)'" }.joined(separator: ", ")), not only the previous output '\(current)'); "
-                    + "only chains convert to a sequential model")
+            guard node.inputs.first == current, node.inputs.dropFirst().allSatisfy({ $0.isEmpty || isConstant($0) })
+            else {
+                throw SpectraError.invalidLayer(
+                    layer: node.label,
+                    reason: "the graph is not a chain (it reads "
+                        + "\(node.inputs.map { "'\($0)'" }.joined(separator: ", ")), not only the previous output '\(current)'); "
+                        + "only chains convert to a sequential model")
             }
             current = node.outputs[0]
             if let identity = node.op as? ONNXNodeOperator, identity.isIdentity { continue }
             guard let layer = (node.op as? LayerOperator)?.layer else {
-                throw SpectraError.invalidLayer(layer: node.label, reason: "\(node.typeName) is not a layer DecoderSpectra can train")
+                throw SpectraError.invalidLayer(
+                    layer: node.label, reason: "\(node.typeName) is not a layer DecoderSpectra can train")
             }
             layers.append(NamedLayer(node.name, layer))
         }
         guard outputs.contains(current) else {
-            throw SpectraError.invalidModel(file: source, reason: "the chain ends in '\(current)', not in a graph output")
+            throw SpectraError.invalidModel(
+                file: source, reason: "the chain ends in '\(current)', not in a graph output")
         }
-        return Sequential(name: name, summary: "converted from \(source.split(separator: "/").last.map(String.init) ?? source)",
-                          inputChannels: inputChannels, inputSize: inputSize, layers: layers)
+        return Sequential(
+            name: name, summary: "converted from \(source.split(separator: "/").last.map(String.init) ?? source)",
+            inputChannels: inputChannels, inputSize: inputSize, layers: layers)
     }
 
     /// The graph up to and including the layer or node `until` (the whole graph when nil).

@@ -46,8 +46,11 @@ public struct ModelGraph: Sendable {
     let shapeOnly: Set<Int>
     let shapeCache = ShapeSubgraphCache()
 
-    init(name: String, summary: String, source: String, inputName: String, declaredInputShape: [Int?]?, inputChannels: Int,
-         inputSize: (Int, Int), nodes: [GraphNode], outputs: [String], constants: [String: ONNXValue], chain: Sequential?) {
+    init(
+        name: String, summary: String, source: String, inputName: String, declaredInputShape: [Int?]?,
+        inputChannels: Int,
+        inputSize: (Int, Int), nodes: [GraphNode], outputs: [String], constants: [String: ONNXValue], chain: Sequential?
+    ) {
         self.name = name
         self.summary = summary
         self.source = source
@@ -59,14 +62,17 @@ public struct ModelGraph: Sendable {
         self.outputs = outputs
         self.constants = constants
         self.chain = chain
-        producers = Dictionary(nodes.flatMap { n in n.outputs.map { ($0, n.index) } }, uniquingKeysWith: { first, _ in first })
+        producers = Dictionary(
+            nodes.flatMap { n in n.outputs.map { ($0, n.index) } }, uniquingKeysWith: { first, _ in first })
         shapeOnly = Self.shapeOnlyNodes(nodes, constants: Set(constants.keys))
     }
 
     /// A built-in name, a model JSON file, or an ONNX file exported by `torch.onnx.export` (what `--model` takes).
     public static func load(_ nameOrPath: String, seed: UInt64? = nil) throws -> ModelGraph {
         if BuiltinModels.entry(named: nameOrPath) == nil, nameOrPath.lowercased().hasSuffix(".onnx") {
-            guard FileManager.default.fileExists(atPath: nameOrPath) else { throw SpectraError.unknownModel(nameOrPath) }
+            guard FileManager.default.fileExists(atPath: nameOrPath) else {
+                throw SpectraError.unknownModel(nameOrPath)
+            }
             return try ModelGraph(onnx: try ONNXModel.load(URL(fileURLWithPath: nameOrPath)))
         }
         return ModelGraph(chain: try ModelResolver.resolve(nameOrPath, seed: seed))

@@ -10,16 +10,24 @@ final class ShapeSubgraphCache: @unchecked Sendable {
     private var shapes = Set<[Int]>()
 
     /// Values of `node` for an input of `shape` in precision `S`, computed by `compute` the first time.
-    func outputs<S: TensorScalar>(of node: GraphNode, inputShape shape: [Int], _ compute: () throws -> [TensorValue<S>]) rethrows
+    func outputs<S: TensorScalar>(
+        of node: GraphNode, inputShape shape: [Int], _ compute: () throws -> [TensorValue<S>]
+    ) rethrows
         -> [TensorValue<S>]
     {
         let key = "\(S.precisionName)|\(shape)|\(node.index)"
         lock.lock()
-        if let cached = values[key] as? [TensorValue<S>] { lock.unlock(); return cached }
+        if let cached = values[key] as? [TensorValue<S>] {
+            lock.unlock()
+            return cached
+        }
         lock.unlock()
         let computed = try compute()
         lock.lock()
-        if shapes.count >= 32 && !shapes.contains(shape) { values.removeAll(); shapes.removeAll() }  // bounded
+        if shapes.count >= 32 && !shapes.contains(shape) {
+            values.removeAll()
+            shapes.removeAll()
+        }  // bounded
         shapes.insert(shape)
         values[key] = computed
         lock.unlock()
@@ -35,8 +43,11 @@ extension ModelGraph {
         for node in nodes {
             let reads = node.inputs.filter { !$0.isEmpty }
             let onlyShapes = ["Shape", "Size"].contains(node.typeName) && node.op is ONNXNodeOperator
-            guard onlyShapes || (!reads.isEmpty && reads.allSatisfy({ constants.contains($0) || shapeValues.contains($0) })
-                                 && reads.contains(where: shapeValues.contains)) else { continue }
+            guard
+                onlyShapes
+                    || (!reads.isEmpty && reads.allSatisfy({ constants.contains($0) || shapeValues.contains($0) })
+                        && reads.contains(where: shapeValues.contains))
+            else { continue }
             result.insert(node.index)
             shapeValues.formUnion(node.outputs.filter { !$0.isEmpty })
         }
@@ -49,10 +60,13 @@ extension ModelGraph {
     /// Runs `node` on `inputs`, from the cache when it computes from the input's shape only.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    func outputs<S: TensorScalar>(of node: GraphNode, inputs: [TensorValue<S>?], context: GraphContext<S>, inputShape: [Int]) throws
+    func outputs<S: TensorScalar>(
+        of node: GraphNode, inputs: [TensorValue<S>?], context: GraphContext<S>, inputShape: [Int]
+    ) throws
         -> [TensorValue<S>]
     {
         let run = { try self.naming(node) { try node.op.forward(inputs, context: context) } }
-        return shapeOnly.contains(node.index) ? try shapeCache.outputs(of: node, inputShape: inputShape, run) : try run()
+        return shapeOnly.contains(node.index)
+            ? try shapeCache.outputs(of: node, inputShape: inputShape, run) : try run()
     }
 }

@@ -23,14 +23,16 @@ extension ModelGraph {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public func forEachStage<S: TensorScalar>(
-        _ input: Tensor<S>, until: String? = nil, mode: TraceMode = .reanchored, progress: ((Int, Int, String) -> Void)? = nil,
+        _ input: Tensor<S>, until: String? = nil, mode: TraceMode = .reanchored,
+        progress: ((Int, Int, String) -> Void)? = nil,
         _ body: (Int, AnalysisStage<S>) throws -> Void
     ) throws -> (input: Tensor<S>, spectrum: Spectrum<S>) {
         let last = try lastNode(until: until)
         let input = try prepared(input, upTo: last)
         let uses = lastUses(upTo: last)
         var values: [String: TensorValue<S>] = [inputName: .real(input)]
-        let inputMaps = input.rank == 4 ? input : try input.reshaped([input.shape[0], input.count / max(1, input.shape[0]), 1, 1])
+        let inputMaps =
+            input.rank == 4 ? input : try input.reshaped([input.shape[0], input.count / max(1, input.shape[0]), 1, 1])
         let inputSpectrum = FFT2D.forward(inputMaps)
         var state: [String: Spectrum<S>] = [inputName: inputSpectrum]
         var stageIndex = 0
@@ -45,12 +47,17 @@ extension ModelGraph {
             if let outputName = node.outputs.first, case let .real(output)? = outputs.first, output.rank == 4 {
                 let actual = FFT2D.forward(output)
                 state[outputName] = actual
-                let prediction = try naming(node) { try node.op.predict(node.inputs.map { state[$0] }, inputs: inputs, context: context) }
+                let prediction = try naming(node) {
+                    try node.op.predict(node.inputs.map { state[$0] }, inputs: inputs, context: context)
+                }
                 let verification = LayerVerification(prediction, actual: actual, typeName: node.typeName)
                 let predicted = prediction?.spectrum.flatMap { $0.shape == actual.shape ? $0 : nil }
                 if let predicted, mode == .cascade || prediction?.rule.isExact == true { state[outputName] = predicted }
-                try body(stageIndex, AnalysisStage(name: node.name, type: node.typeName, output: output, spectrum: actual,
-                                                   verification: verification, prediction: predicted))
+                try body(
+                    stageIndex,
+                    AnalysisStage(
+                        name: node.name, type: node.typeName, output: output, spectrum: actual,
+                        verification: verification, prediction: predicted))
                 stageIndex += 1
             }
             for name in Set(node.inputs + node.outputs) where !name.isEmpty && (uses[name] ?? -1) <= node.index {
@@ -73,8 +80,9 @@ extension ModelGraph {
             kept.prediction = nil  // a whole trace keeps outputs and spectra; predictions are for streamed readers
             stages.append(kept)
         }
-        return AnalysisTrace(modelName: name, modelSummary: summary, inputChannels: inputMaps.channels, input: inputMaps,
-                             inputSpectrum: inputSpectrum, stages: stages)
+        return AnalysisTrace(
+            modelName: name, modelSummary: summary, inputChannels: inputMaps.channels, input: inputMaps,
+            inputSpectrum: inputSpectrum, stages: stages)
     }
 }
 
@@ -89,7 +97,8 @@ extension LayerVerification {
         self.init(rule: prediction.rule.label, detail: prediction.rule.explanation)
         guard let predicted = prediction.spectrum else { return }
         guard predicted.shape == actual.shape else {
-            detail += " (the rule gives \(describeShape(predicted.shape)), the output is \(describeShape(actual.shape)): not compared)"
+            detail +=
+                " (the rule gives \(describeShape(predicted.shape)), the output is \(describeShape(actual.shape)): not compared)"
             return
         }
         let comparison = SpectrumStatistics.comparison(actual, predicted)

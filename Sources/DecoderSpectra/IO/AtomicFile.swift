@@ -6,7 +6,8 @@ import Foundation
 public enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
         let folder = url.deletingLastPathComponent()
-        let temporary = folder.appendingPathComponent(".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
+        let temporary = folder.appendingPathComponent(
+            ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
         // An interrupted write (Ctrl-C, SIGTERM) removes its temporary file too.
         TemporaryPaths.shared.register(folder: temporary.path)
         defer { TemporaryPaths.shared.unregister(folder: temporary.path) }
@@ -14,7 +15,8 @@ public enum AtomicFile {
             try FileManager.default.createDirectory(at: folder, withIntermediateDirectories: true)
             try data.write(to: temporary)
             if rename(temporary.path, url.path) != 0 {
-                throw SpectraError.invalidFile(file: url.path, reason: "cannot rename temporary file: \(String(cString: strerror(errno)))")
+                throw SpectraError.invalidFile(
+                    file: url.path, reason: "cannot rename temporary file: \(String(cString: strerror(errno)))")
             }
         } catch let error as SpectraError {
             try? FileManager.default.removeItem(at: temporary)

@@ -15,15 +15,21 @@ public enum JPEGImage {
     }
 
     /// The tensor and the file's own colour space ("grey", "RGB", "CMYK"), so that a conversion can be reported.
-    static func decodeWithLayout(_ data: Data, channels: Int, file url: URL) throws -> (tensor: Tensor<Float>, layout: String) {
+    static func decodeWithLayout(
+        _ data: Data, channels: Int, file url: URL
+    ) throws -> (tensor: Tensor<Float>, layout: String) {
         guard channels == 1 || channels == 3 else {
             throw SpectraError.invalidInput("images can feed models with 1 or 3 input channels, not \(channels)")
         }
-        guard let handle = tjInitDecompress() else { throw SpectraError.invalidFile(file: url.path, reason: "TurboJPEG failed to start") }
+        guard let handle = tjInitDecompress() else {
+            throw SpectraError.invalidFile(file: url.path, reason: "TurboJPEG failed to start")
+        }
         defer { tjDestroy(handle) }
         var width: Int32 = 0, height: Int32 = 0, subsampling: Int32 = 0, colorspace: Int32 = 0
         let bytes = [UInt8](data)
-        guard !bytes.isEmpty, tjDecompressHeader3(handle, bytes, UInt(bytes.count), &width, &height, &subsampling, &colorspace) == 0 else {
+        guard !bytes.isEmpty,
+            tjDecompressHeader3(handle, bytes, UInt(bytes.count), &width, &height, &subsampling, &colorspace) == 0
+        else {
             throw SpectraError.invalidFile(file: url.path, reason: "not a readable JPEG: \(message(handle))")
         }
         try ImageTensor.checkSize(width: Int(width), height: Int(height), channels: channels, url: url)
@@ -34,7 +40,9 @@ public enum JPEGImage {
         if status != 0 && tjGetErrorCode(handle) != Int32(TJERR_WARNING.rawValue) {
             throw SpectraError.invalidFile(file: url.path, reason: "corrupt JPEG: \(message(handle))")
         }
-        let layout = colorspace == Int32(TJCS_GRAY.rawValue) ? "grey"
+        let layout =
+            colorspace == Int32(TJCS_GRAY.rawValue)
+            ? "grey"
             : colorspace == Int32(TJCS_CMYK.rawValue) || colorspace == Int32(TJCS_YCCK.rawValue) ? "CMYK" : "RGB"
         return (ImageTensor.fromInterleaved(pixels, width: Int(width), height: Int(height), channels: channels), layout)
     }
@@ -63,7 +71,8 @@ enum ImageTensor {
     /// Refuses an image whose declared size is empty or over `maximumImageValues`, before any pixel is decoded.
     static func checkSize(width: Int, height: Int, channels: Int, url: URL) throws {
         guard width > 0, height > 0, let count = ResourceLimits.elementCount([width, height, channels]),
-              count <= maximumImageValues else {
+            count <= maximumImageValues
+        else {
             throw SpectraError.invalidFile(
                 file: url.path,
                 reason: "image size \(width)x\(height) is empty or larger than \(maximumImageValues) values "

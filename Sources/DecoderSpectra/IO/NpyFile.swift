@@ -51,8 +51,12 @@ public enum NpyFile {
     }
 
     /// The header of .npy bytes: dtype, shape (checked against the element cap) and where the data starts.
-    static func header(_ bytes: [UInt8], file: String) throws -> (descr: String, shape: [Int], count: Int, payloadStart: Int) {
-        func fail(_ reason: String) -> SpectraError { .invalidFile(file: file, reason: "not a valid .npy file: \(reason)") }
+    static func header(
+        _ bytes: [UInt8], file: String
+    ) throws -> (descr: String, shape: [Int], count: Int, payloadStart: Int) {
+        func fail(_ reason: String) -> SpectraError {
+            .invalidFile(file: file, reason: "not a valid .npy file: \(reason)")
+        }
         guard bytes.count >= 10, Array(bytes[0..<6]) == magic else { throw fail("missing the \\x93NUMPY magic") }
         let major = bytes[6]
         let headerLength: Int, headerStart: Int
@@ -73,12 +77,17 @@ public enum NpyFile {
         }
         let fields = try NpyHeader.parse(header, fail: fail)
         guard case let .string(descr)? = fields["descr"], case let .bool(fortran)? = fields["fortran_order"],
-              case let .tuple(shape)? = fields["shape"] else {
-            throw fail("header must hold 'descr' (a string), 'fortran_order' (a bool) and 'shape' (a tuple), got \(header)")
+            case let .tuple(shape)? = fields["shape"]
+        else {
+            throw fail(
+                "header must hold 'descr' (a string), 'fortran_order' (a bool) and 'shape' (a tuple), got \(header)")
         }
         guard !fortran else { throw fail("Fortran-ordered arrays are not supported (save with C order)") }
-        guard shape.allSatisfy({ $0 >= 0 }), let count = ResourceLimits.elementCount(shape), count <= maximumTensorElements else {
-            throw fail("shape \(describeShape(shape)) is invalid or too large (more than \(maximumTensorElements) values)")
+        guard shape.allSatisfy({ $0 >= 0 }), let count = ResourceLimits.elementCount(shape),
+            count <= maximumTensorElements
+        else {
+            throw fail(
+                "shape \(describeShape(shape)) is invalid or too large (more than \(maximumTensorElements) values)")
         }
         return (descr, shape, count, headerStart + headerLength)
     }
@@ -86,29 +95,55 @@ public enum NpyFile {
     /// Parses .npy bytes; every malformed header or size gives an error that names `file`.
     public static func parse(_ data: Data, file: String) throws -> NpyArray {
         let bytes = [UInt8](data)
-        func fail(_ reason: String) -> SpectraError { .invalidFile(file: file, reason: "not a valid .npy file: \(reason)") }
+        func fail(_ reason: String) -> SpectraError {
+            .invalidFile(file: file, reason: "not a valid .npy file: \(reason)")
+        }
         let (descr, shape, count, payloadStart) = try header(bytes, file: file)
         let (itemSize, kind) = try dtype(descr, fail: fail)
         let needed = count * itemSize
         guard bytes.count - payloadStart >= needed else {
-            throw fail("data is truncated: shape \(describeShape(shape)) of \(descr) needs \(needed) bytes, found \(bytes.count - payloadStart)")
+            throw fail(
+                "data is truncated: shape \(describeShape(shape)) of \(descr) needs \(needed) bytes, found \(bytes.count - payloadStart)"
+            )
         }
         let values: NpyArray.Values = bytes.withUnsafeBufferPointer { buffer in
             let raw = UnsafeRawPointer(buffer.baseAddress! + payloadStart)
             switch kind {
-            case .float32: return .real((0..<count).map { Double(Float(bitPattern: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self).littleEndian)) })
-            case .float64: return .real((0..<count).map { Double(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self).littleEndian) })
+            case .float32:
+                return .real(
+                    (0..<count).map {
+                        Double(
+                            Float(bitPattern: raw.loadUnaligned(fromByteOffset: 4 * $0, as: UInt32.self).littleEndian))
+                    })
+            case .float64:
+                return .real(
+                    (0..<count).map {
+                        Double(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt64.self).littleEndian)
+                    })
             case .uint8: return .real((0..<count).map { Double(raw.load(fromByteOffset: $0, as: UInt8.self)) })
             case .complex64:
-                return .complex((0..<count).map {
-                    Complex(Double(Float(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt32.self).littleEndian)),
-                            Double(Float(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0 + 4, as: UInt32.self).littleEndian)))
-                })
+                return .complex(
+                    (0..<count).map {
+                        Complex(
+                            Double(
+                                Float(
+                                    bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0, as: UInt32.self).littleEndian)
+                            ),
+                            Double(
+                                Float(
+                                    bitPattern: raw.loadUnaligned(fromByteOffset: 8 * $0 + 4, as: UInt32.self)
+                                        .littleEndian)))
+                    })
             case .complex128:
-                return .complex((0..<count).map {
-                    Complex(Double(bitPattern: raw.loadUnaligned(fromByteOffset: 16 * $0, as: UInt64.self).littleEndian),
-                            Double(bitPattern: raw.loadUnaligned(fromByteOffset: 16 * $0 + 8, as: UInt64.self).littleEndian))
-                })
+                return .complex(
+                    (0..<count).map {
+                        Complex(
+                            Double(
+                                bitPattern: raw.loadUnaligned(fromByteOffset: 16 * $0, as: UInt64.self).littleEndian),
+                            Double(
+                                bitPattern: raw.loadUnaligned(fromByteOffset: 16 * $0 + 8, as: UInt64.self).littleEndian
+                            ))
+                    })
             }
         }
         return NpyArray(shape: shape, values: values)
@@ -123,7 +158,9 @@ public enum NpyFile {
         case "|u1", "<u1", "u1": return (1, .uint8)
         case "<c8": return (8, .complex64)
         case "<c16": return (16, .complex128)
-        default: throw fail("unsupported dtype '\(descr)' (use float32, float64, uint8, complex64 or complex128, little-endian)")
+        default:
+            throw fail(
+                "unsupported dtype '\(descr)' (use float32, float64, uint8, complex64 or complex128, little-endian)")
         }
     }
 
@@ -211,7 +248,9 @@ enum NpyHeader {
         }
         func string() throws -> String {
             skipSpace()
-            guard let quote = scanner.first, quote == "'" || quote == "\"" else { throw fail("malformed header, expected a string in \(text)") }
+            guard let quote = scanner.first, quote == "'" || quote == "\"" else {
+                throw fail("malformed header, expected a string in \(text)")
+            }
             scanner = scanner.dropFirst()
             guard let close = scanner.firstIndex(of: quote) else { throw fail("unterminated string in header \(text)") }
             let value = String(scanner[..<close])
@@ -220,20 +259,33 @@ enum NpyHeader {
         }
         func value() throws -> Value {
             skipSpace()
-            if scanner.hasPrefix("True") { scanner = scanner.dropFirst(4); return .bool(true) }
-            if scanner.hasPrefix("False") { scanner = scanner.dropFirst(5); return .bool(false) }
+            if scanner.hasPrefix("True") {
+                scanner = scanner.dropFirst(4)
+                return .bool(true)
+            }
+            if scanner.hasPrefix("False") {
+                scanner = scanner.dropFirst(5)
+                return .bool(false)
+            }
             if scanner.first == "(" {
                 scanner = scanner.dropFirst()
                 var dims: [Int] = []
                 while true {
                     skipSpace()
-                    if scanner.first == ")" { scanner = scanner.dropFirst(); return .tuple(dims) }
+                    if scanner.first == ")" {
+                        scanner = scanner.dropFirst()
+                        return .tuple(dims)
+                    }
                     let digits = scanner.prefix(while: { $0.isASCII && $0.isNumber })
-                    guard !digits.isEmpty, digits.count <= 12, let n = Int(digits) else { throw fail("malformed shape in header \(text)") }
+                    guard !digits.isEmpty, digits.count <= 12, let n = Int(digits) else {
+                        throw fail("malformed shape in header \(text)")
+                    }
                     dims.append(n)
                     scanner = scanner.dropFirst(digits.count)
                     skipSpace()
-                    if scanner.first == "," { scanner = scanner.dropFirst() } else if scanner.first != ")" {
+                    if scanner.first == "," {
+                        scanner = scanner.dropFirst()
+                    } else if scanner.first != ")" {
                         throw fail("malformed shape in header \(text)")
                     }
                 }
@@ -244,14 +296,21 @@ enum NpyHeader {
         var fields: [String: Value] = [:]
         while true {
             skipSpace()
-            if scanner.first == "}" { scanner = scanner.dropFirst(); break }
+            if scanner.first == "}" {
+                scanner = scanner.dropFirst()
+                break
+            }
             let key = try string()
-            guard ["descr", "fortran_order", "shape"].contains(key) else { throw fail("unexpected key '\(key)' in header") }
+            guard ["descr", "fortran_order", "shape"].contains(key) else {
+                throw fail("unexpected key '\(key)' in header")
+            }
             guard fields[key] == nil else { throw fail("key '\(key)' appears twice in header") }
             try expect(":")
             fields[key] = try value()
             skipSpace()
-            if scanner.first == "," { scanner = scanner.dropFirst() } else if scanner.first != "}" {
+            if scanner.first == "," {
+                scanner = scanner.dropFirst()
+            } else if scanner.first != "}" {
                 throw fail("malformed header, expected ',' or '}' in \(text)")
             }
         }
@@ -275,9 +334,14 @@ final class NpyAppender {
         self.url = url
         self.descr = descr
         self.imageShape = imageShape
-        guard FileManager.default.createFile(atPath: url.path, contents: NpyFile.header(descr: descr, shape: [0] + imageShape,
-                                                                                         length: Self.headerLength)),
-              let handle = try? FileHandle(forWritingTo: url) else {
+        guard
+            FileManager.default.createFile(
+                atPath: url.path,
+                contents: NpyFile.header(
+                    descr: descr, shape: [0] + imageShape,
+                    length: Self.headerLength)),
+            let handle = try? FileHandle(forWritingTo: url)
+        else {
             throw SpectraError.invalidFile(file: url.path, reason: "cannot create")
         }
         self.handle = handle
@@ -294,7 +358,8 @@ final class NpyAppender {
     func finish() throws {
         do {
             try handle.seek(toOffset: 0)
-            try handle.write(contentsOf: NpyFile.header(descr: descr, shape: [images] + imageShape, length: Self.headerLength))
+            try handle.write(
+                contentsOf: NpyFile.header(descr: descr, shape: [images] + imageShape, length: Self.headerLength))
             try handle.close()
         } catch {
             throw SpectraError.invalidFile(file: url.path, reason: "cannot finish: \(error.localizedDescription)")
@@ -316,20 +381,26 @@ final class NpyImageReader {
 
     init(_ url: URL) throws {
         self.url = url
-        guard let handle = try? FileHandle(forReadingFrom: url) else { throw SpectraError.invalidFile(file: url.path, reason: "cannot read") }
+        guard let handle = try? FileHandle(forReadingFrom: url) else {
+            throw SpectraError.invalidFile(file: url.path, reason: "cannot read")
+        }
         self.handle = handle
         let head = [UInt8]((try? handle.read(upToCount: 1 << 16)) ?? Data())
         let header = try NpyFile.header(head, file: url.path)
         func fail(_ reason: String) -> SpectraError { .invalidFile(file: url.path, reason: reason) }
         (itemSize, kind) = try NpyFile.dtype(header.descr, fail: fail)
         guard header.shape.count == 4, [.float32, .float64, .uint8].contains(kind) else {
-            throw fail("streamed images must be a real [B, C, H, W] array, got \(describeShape(header.shape)) of \(header.descr)")
+            throw fail(
+                "streamed images must be a real [B, C, H, W] array, got \(describeShape(header.shape)) of \(header.descr)"
+            )
         }
         shape = header.shape
         payloadStart = header.payloadStart
         let size = (try? handle.seekToEnd()).map(Int.init) ?? 0
         guard size - payloadStart >= header.count * itemSize else {
-            throw fail("not a valid .npy file: data is truncated (shape \(describeShape(shape)) needs \(header.count * itemSize) bytes)")
+            throw fail(
+                "not a valid .npy file: data is truncated (shape \(describeShape(shape)) needs \(header.count * itemSize) bytes)"
+            )
         }
     }
 
@@ -346,13 +417,18 @@ final class NpyImageReader {
         do {
             try handle.seek(toOffset: UInt64(payloadStart + nextImage * per * itemSize))
             let data = try handle.read(upToCount: count * per * itemSize) ?? Data()
-            guard data.count == count * per * itemSize else { throw SpectraError.invalidFile(file: url.path, reason: "short read") }
+            guard data.count == count * per * itemSize else {
+                throw SpectraError.invalidFile(file: url.path, reason: "short read")
+            }
             nextImage += count
             let values: [Float] = data.withUnsafeBytes { raw in
                 (0..<(count * per)).map { i in
                     switch kind {
-                    case .float32: return Float(bitPattern: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian)
-                    case .float64: return Float(Double(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self).littleEndian))
+                    case .float32:
+                        return Float(bitPattern: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian)
+                    case .float64:
+                        return Float(
+                            Double(bitPattern: raw.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self).littleEndian))
                     default: return Float(raw.load(fromByteOffset: i, as: UInt8.self))
                     }
                 }

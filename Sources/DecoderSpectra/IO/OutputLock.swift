@@ -17,23 +17,29 @@ public final class OutputLock {
         self.path = path.standardizedFileURL
         let parent = self.path.deletingLastPathComponent()
         do { try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
-            throw SpectraError.invalidFile(file: self.path.path, reason: "cannot create its parent folder: \(error.localizedDescription)")
+            throw SpectraError.invalidFile(
+                file: self.path.path, reason: "cannot create its parent folder: \(error.localizedDescription)")
         }
         lockFile = parent.appendingPathComponent(".\(self.path.lastPathComponent).lock").path
         for _ in 0..<100 {
             let fd = open(lockFile, O_RDWR | O_CREAT | O_CLOEXEC, 0o644)
             guard fd >= 0 else {
-                throw SpectraError.invalidFile(file: self.path.path, reason: "cannot create its lock file: \(String(cString: strerror(errno)))")
+                throw SpectraError.invalidFile(
+                    file: self.path.path, reason: "cannot create its lock file: \(String(cString: strerror(errno)))")
             }
             if flock(fd, LOCK_EX | LOCK_NB) != 0 {
                 let holder = OutputLock.readPid(fd)
                 close(fd)
                 throw SpectraError.invalidFile(
                     file: self.path.path,
-                    reason: "another run\(holder.map { " (pid \($0))" } ?? "") is writing this output; wait for it to finish or choose another output")
+                    reason:
+                        "another run\(holder.map { " (pid \($0))" } ?? "") is writing this output; wait for it to finish or choose another output"
+                )
             }
             var held = stat(), current = stat()
-            if fstat(fd, &held) == 0, stat(lockFile, &current) == 0, held.st_ino == current.st_ino, held.st_dev == current.st_dev {
+            if fstat(fd, &held) == 0, stat(lockFile, &current) == 0, held.st_ino == current.st_ino,
+                held.st_dev == current.st_dev
+            {
                 descriptor = fd
                 let text = "\(getpid())\n"
                 _ = ftruncate(fd, 0)
@@ -43,7 +49,8 @@ public final class OutputLock {
             }
             close(fd)  // the file was replaced between open and flock: try again with the new one
         }
-        throw SpectraError.invalidFile(file: self.path.path, reason: "cannot lock the output (its lock file keeps changing)")
+        throw SpectraError.invalidFile(
+            file: self.path.path, reason: "cannot lock the output (its lock file keeps changing)")
     }
 
     /// Releases the lock and removes the lock file (idempotent).

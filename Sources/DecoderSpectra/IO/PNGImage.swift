@@ -20,7 +20,9 @@ public enum PNGImage {
 
     /// The tensor and the file's own pixel layout ("grey", "grey + alpha", "RGB", "RGBA", "palette"), so that a
     /// conversion to `channels` can be reported.
-    static func decodeWithLayout(_ data: Data, channels: Int, file url: URL) throws -> (tensor: Tensor<Float>, layout: String) {
+    static func decodeWithLayout(
+        _ data: Data, channels: Int, file url: URL
+    ) throws -> (tensor: Tensor<Float>, layout: String) {
         guard channels == 1 || channels == 3 else {
             throw SpectraError.invalidInput("images can feed models with 1 or 3 input channels, not \(channels)")
         }
@@ -30,10 +32,15 @@ public enum PNGImage {
         let began = data.withUnsafeBytes { raw in
             png_image_begin_read_from_memory(&image, raw.baseAddress, raw.count)
         }
-        guard began != 0 else { throw SpectraError.invalidFile(file: url.path, reason: "not a readable PNG: \(message(of: image))") }
+        guard began != 0 else {
+            throw SpectraError.invalidFile(file: url.path, reason: "not a readable PNG: \(message(of: image))")
+        }
         // libpng's format flags: 1 alpha, 2 colour, 8 colour map.
         let source = image.format
-        let layout = source & 8 != 0 ? "palette" : (source & 2 != 0 ? "RGB" : "grey") + (source & 1 != 0 ? (source & 2 != 0 ? "A" : " + alpha") : "")
+        let layout =
+            source & 8 != 0
+            ? "palette"
+            : (source & 2 != 0 ? "RGB" : "grey") + (source & 1 != 0 ? (source & 2 != 0 ? "A" : " + alpha") : "")
         image.format = channels == 3 ? formatRGB : formatGray
         let (width, height) = (Int(image.width), Int(image.height))
         try ImageTensor.checkSize(width: width, height: height, channels: channels, url: url)
@@ -41,7 +48,9 @@ public enum PNGImage {
         let finished = data.withUnsafeBytes { _ in
             pixels.withUnsafeMutableBytes { png_image_finish_read(&image, nil, $0.baseAddress, 0, nil) }
         }
-        guard finished != 0 else { throw SpectraError.invalidFile(file: url.path, reason: "corrupt PNG: \(message(of: image))") }
+        guard finished != 0 else {
+            throw SpectraError.invalidFile(file: url.path, reason: "corrupt PNG: \(message(of: image))")
+        }
         return (ImageTensor.fromInterleaved(pixels, width: width, height: height, channels: channels), layout)
     }
 
@@ -55,11 +64,15 @@ public enum PNGImage {
         image.format = formatRGB
         var size = 0
         let rowStride = Int32(width * 3)
-        guard pixels.withUnsafeBytes({ png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, rowStride, nil) }) != 0
+        guard
+            pixels.withUnsafeBytes({ png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, rowStride, nil) })
+                != 0
         else { throw SpectraError.invalidInput("PNG encoding failed: \(message(of: image))") }
         var output = [UInt8](repeating: 0, count: size)
         let ok = output.withUnsafeMutableBytes { out in
-            pixels.withUnsafeBytes { png_image_write_to_memory(&image, out.baseAddress, &size, 0, $0.baseAddress, rowStride, nil) }
+            pixels.withUnsafeBytes {
+                png_image_write_to_memory(&image, out.baseAddress, &size, 0, $0.baseAddress, rowStride, nil)
+            }
         }
         guard ok != 0 else { throw SpectraError.invalidInput("PNG encoding failed: \(message(of: image))") }
         return Data(output.prefix(size))

@@ -43,7 +43,8 @@ public final class StagedDirectory {
         do {
             try fm.createDirectory(at: staging, withIntermediateDirectories: true)
         } catch {
-            throw SpectraError.invalidFile(file: self.destination.path, reason: "cannot create the output folder: \(error.localizedDescription)")
+            throw SpectraError.invalidFile(
+                file: self.destination.path, reason: "cannot create the output folder: \(error.localizedDescription)")
         }
     }
 
@@ -65,7 +66,8 @@ public final class StagedDirectory {
             if ds_exchange_paths(staging.path, destination.path) != 0 {
                 guard errno == EINVAL || errno == ENOSYS else { throw fail("cannot replace the output folder") }
                 // A file system without RENAME_EXCHANGE: two renames, the shortest window this allows.
-                let old = destination.deletingLastPathComponent().appendingPathComponent(".\(destination.lastPathComponent).old-\(getpid())")
+                let old = destination.deletingLastPathComponent().appendingPathComponent(
+                    ".\(destination.lastPathComponent).old-\(getpid())")
                 guard rename(destination.path, old.path) == 0 else { throw fail("cannot replace the output folder") }
                 guard rename(staging.path, destination.path) == 0 else {
                     _ = rename(old.path, destination.path)

@@ -17,7 +17,9 @@ public struct Activation: Layer {
     public static let relu = Activation(.relu)
     public static let tanh = Activation(.tanh)
     public static let sigmoid = Activation(.sigmoid)
-    public static func leakyReLU(negativeSlope: Double = 0.01) -> Activation { Activation(.leakyReLU(negativeSlope: negativeSlope)) }
+    public static func leakyReLU(negativeSlope: Double = 0.01) -> Activation {
+        Activation(.leakyReLU(negativeSlope: negativeSlope))
+    }
 
     public var typeName: String {
         switch function {

@@ -19,18 +19,25 @@ public struct Conv2d: WeightAndBiasLayer {
         initializer: Initializer = .pytorchDefault, generator: inout SeededGenerator
     ) throws {
         guard inChannels > 0, outChannels > 0, kernelSize.0 > 0, kernelSize.1 > 0, stride.0 > 0, stride.1 > 0,
-              padding.0 >= 0, padding.1 >= 0
+            padding.0 >= 0, padding.1 >= 0
         else {
             throw SpectraError.invalidLayer(
                 layer: "Conv2d",
                 reason: "channels, kernel_size and stride must be positive and padding non-negative "
-                    + "(in \(inChannels), out \(outChannels), kernel \(kernelSize), stride \(stride), padding \(padding))")
+                    + "(in \(inChannels), out \(outChannels), kernel \(kernelSize), stride \(stride), padding \(padding))"
+            )
         }
-        try ResourceLimits.checkHyperparameters([inChannels, outChannels, kernelSize.0, kernelSize.1, stride.0, stride.1],
-                                                name: "channels, kernel_size and stride", layer: "Conv2d")
-        try ResourceLimits.checkHyperparameters([padding.0, padding.1], name: "padding", layer: "Conv2d", positive: false)
-        guard ResourceLimits.elementCount([inChannels, outChannels, kernelSize.0, kernelSize.1])! <= maximumTensorElements else {
-            throw SpectraError.invalidLayer(layer: "Conv2d", reason: "weight of \(outChannels)x\(inChannels)x\(kernelSize.0)x\(kernelSize.1) is too large")
+        try ResourceLimits.checkHyperparameters(
+            [inChannels, outChannels, kernelSize.0, kernelSize.1, stride.0, stride.1],
+            name: "channels, kernel_size and stride", layer: "Conv2d")
+        try ResourceLimits.checkHyperparameters(
+            [padding.0, padding.1], name: "padding", layer: "Conv2d", positive: false)
+        guard
+            ResourceLimits.elementCount([inChannels, outChannels, kernelSize.0, kernelSize.1])! <= maximumTensorElements
+        else {
+            throw SpectraError.invalidLayer(
+                layer: "Conv2d",
+                reason: "weight of \(outChannels)x\(inChannels)x\(kernelSize.0)x\(kernelSize.1) is too large")
         }
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -55,8 +62,10 @@ public struct Conv2d: WeightAndBiasLayer {
             throw SpectraError.shapeMismatch(
                 layer: "", expected: "reflect padding smaller than the input size", got: describeShape(input))
         }
-        return [input[0], outChannels,
-                (paddedH - kernelSize.height) / stride.height + 1, (paddedW - kernelSize.width) / stride.width + 1]
+        return [
+            input[0], outChannels,
+            (paddedH - kernelSize.height) / stride.height + 1, (paddedW - kernelSize.width) / stride.width + 1,
+        ]
     }
 
     /// Two GEMM formulations. Stride 1: K² shifted GEMMs W[:, :, t, s] · P[:, t·Wp + s + …] accumulated into a
@@ -95,8 +104,11 @@ public struct Conv2d: WeightAndBiasLayer {
                                 let count = min(group, x.batch - first)
                                 for b in 0..<count {
                                     for c in 0..<inChannels {
-                                        fillPadded(input.baseAddress! + (first + b) * inPlane + c * height * width, channels: 1, height: height,
-                                                   width: width, rows: rows, cols: cols, into: pad.baseAddress! + (c * group + b) * imageStride)
+                                        fillPadded(
+                                            input.baseAddress! + (first + b) * inPlane + c * height * width,
+                                            channels: 1, height: height,
+                                            width: width, rows: rows, cols: cols,
+                                            into: pad.baseAddress! + (c * group + b) * imageStride)
                                     }
                                 }
                                 if shifted {
@@ -104,28 +116,34 @@ public struct Conv2d: WeightAndBiasLayer {
                                     let wide = buffer.baseAddress!, columns = (count - 1) * imageStride + outH * paddedW
                                     for t in 0..<kH {
                                         for s in 0..<kW {
-                                            S.gemm(transA: false, transB: false, m: outChannels, n: columns, k: inChannels,
-                                                   alpha: 1, a: w.baseAddress! + (t * kW + s) * outChannels * inChannels, lda: inChannels,
-                                                   b: pad.baseAddress! + t * paddedW + s, ldb: group * imageStride,
-                                                   beta: t == 0 && s == 0 ? 0 : 1, c: wide, ldc: columns)
+                                            S.gemm(
+                                                transA: false, transB: false, m: outChannels, n: columns, k: inChannels,
+                                                alpha: 1, a: w.baseAddress! + (t * kW + s) * outChannels * inChannels,
+                                                lda: inChannels,
+                                                b: pad.baseAddress! + t * paddedW + s, ldb: group * imageStride,
+                                                beta: t == 0 && s == 0 ? 0 : 1, c: wide, ldc: columns)
                                         }
                                     }
                                     for b in 0..<count {
                                         let dst = out.baseAddress! + (first + b) * outPlane
                                         for d in 0..<outChannels {
                                             for oy in 0..<outH {
-                                                (dst + (d * outH + oy) * outW).update(from: wide + d * columns + b * imageStride + oy * paddedW,
-                                                                                     count: outW)
+                                                (dst + (d * outH + oy) * outW).update(
+                                                    from: wide + d * columns + b * imageStride + oy * paddedW,
+                                                    count: outW)
                                             }
                                         }
                                     }
                                 } else {
                                     let patch = inChannels * kH * kW
-                                    im2col(pad.baseAddress!, paddedH: rows.count, paddedW: paddedW, outH: outH, outW: outW,
-                                           into: buffer.baseAddress!)
-                                    S.gemm(transA: false, transB: false, m: outChannels, n: workColumns, k: patch,
-                                           alpha: 1, a: w.baseAddress!, lda: patch, b: buffer.baseAddress!, ldb: workColumns,
-                                           beta: 0, c: out.baseAddress! + first * outPlane, ldc: workColumns)
+                                    im2col(
+                                        pad.baseAddress!, paddedH: rows.count, paddedW: paddedW, outH: outH, outW: outW,
+                                        into: buffer.baseAddress!)
+                                    S.gemm(
+                                        transA: false, transB: false, m: outChannels, n: workColumns, k: patch,
+                                        alpha: 1, a: w.baseAddress!, lda: patch, b: buffer.baseAddress!,
+                                        ldb: workColumns,
+                                        beta: 0, c: out.baseAddress! + first * outPlane, ldc: workColumns)
                                 }
                                 if let biases {
                                     for b in 0..<count {
@@ -153,7 +171,8 @@ public struct Conv2d: WeightAndBiasLayer {
             for c in 0..<inChannels {
                 for t in 0..<kH {
                     for s in 0..<kW {
-                        packed[((t * kW + s) * outChannels + d) * inChannels + c] = S(weight.scalars[((d * inChannels + c) * kH + t) * kW + s])
+                        packed[((t * kW + s) * outChannels + d) * inChannels + c] = S(
+                            weight.scalars[((d * inChannels + c) * kH + t) * kW + s])
                     }
                 }
             }
@@ -165,7 +184,8 @@ public struct Conv2d: WeightAndBiasLayer {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     func im2col<S: TensorScalar>(
-        _ padded: UnsafePointer<S>, paddedH: Int, paddedW: Int, outH: Int, outW: Int, into columns: UnsafeMutablePointer<S>
+        _ padded: UnsafePointer<S>, paddedH: Int, paddedW: Int, outH: Int, outW: Int,
+        into columns: UnsafeMutablePointer<S>
     ) {
         let (kH, kW, sH, sW) = (kernelSize.height, kernelSize.width, stride.height, stride.width)
         var row = 0

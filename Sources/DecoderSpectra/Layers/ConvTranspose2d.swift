@@ -19,8 +19,8 @@ public struct ConvTranspose2d: WeightAndBiasLayer {
         initializer: Initializer = .pytorchDefault, generator: inout SeededGenerator
     ) throws {
         guard inChannels > 0, outChannels > 0, kernelSize.0 > 0, kernelSize.1 > 0, stride.0 > 0, stride.1 > 0,
-              padding.0 >= 0, padding.1 >= 0, outputPadding.0 >= 0, outputPadding.1 >= 0,
-              outputPadding.0 < stride.0, outputPadding.1 < stride.1
+            padding.0 >= 0, padding.1 >= 0, outputPadding.0 >= 0, outputPadding.1 >= 0,
+            outputPadding.0 < stride.0, outputPadding.1 < stride.1
         else {
             throw SpectraError.invalidLayer(
                 layer: "ConvTranspose2d",
@@ -28,11 +28,17 @@ public struct ConvTranspose2d: WeightAndBiasLayer {
                     + "output_padding smaller than stride (kernel \(kernelSize), stride \(stride), "
                     + "padding \(padding), output_padding \(outputPadding))")
         }
-        try ResourceLimits.checkHyperparameters([inChannels, outChannels, kernelSize.0, kernelSize.1, stride.0, stride.1],
-                                                name: "channels, kernel_size and stride", layer: "ConvTranspose2d")
-        try ResourceLimits.checkHyperparameters([padding.0, padding.1], name: "padding", layer: "ConvTranspose2d", positive: false)
-        guard ResourceLimits.elementCount([inChannels, outChannels, kernelSize.0, kernelSize.1])! <= maximumTensorElements else {
-            throw SpectraError.invalidLayer(layer: "ConvTranspose2d", reason: "weight of \(outChannels)x\(inChannels)x\(kernelSize.0)x\(kernelSize.1) is too large")
+        try ResourceLimits.checkHyperparameters(
+            [inChannels, outChannels, kernelSize.0, kernelSize.1, stride.0, stride.1],
+            name: "channels, kernel_size and stride", layer: "ConvTranspose2d")
+        try ResourceLimits.checkHyperparameters(
+            [padding.0, padding.1], name: "padding", layer: "ConvTranspose2d", positive: false)
+        guard
+            ResourceLimits.elementCount([inChannels, outChannels, kernelSize.0, kernelSize.1])! <= maximumTensorElements
+        else {
+            throw SpectraError.invalidLayer(
+                layer: "ConvTranspose2d",
+                reason: "weight of \(outChannels)x\(inChannels)x\(kernelSize.0)x\(kernelSize.1) is too large")
         }
         self.inChannels = inChannels
         self.outChannels = outChannels
@@ -50,8 +56,9 @@ public struct ConvTranspose2d: WeightAndBiasLayer {
         let outH = (input[2] - 1) * stride.height - 2 * padding.height + kernelSize.height + outputPadding.height
         let outW = (input[3] - 1) * stride.width - 2 * padding.width + kernelSize.width + outputPadding.width
         guard outH > 0, outW > 0 else {
-            throw SpectraError.shapeMismatch(layer: "", expected: "an input large enough for a positive output size",
-                                             got: describeShape(input))
+            throw SpectraError.shapeMismatch(
+                layer: "", expected: "an input large enough for a positive output size",
+                got: describeShape(input))
         }
         return [input[0], outChannels, outH, outW]
     }
@@ -74,10 +81,11 @@ public struct ConvTranspose2d: WeightAndBiasLayer {
                     weights.withUnsafeBufferPointer { w in
                         for b in 0..<x.batch {
                             // columns[(d, t, s), (i, j)] = Σ_c W[c, d, t, s] · x[c, i, j]
-                            S.gemm(transA: true, transB: false, m: rowsOfColumns, n: height * width, k: inChannels,
-                                   alpha: 1, a: w.baseAddress!, lda: rowsOfColumns,
-                                   b: input.baseAddress! + b * inChannels * height * width, ldb: height * width,
-                                   beta: 0, c: col.baseAddress!, ldc: height * width)
+                            S.gemm(
+                                transA: true, transB: false, m: rowsOfColumns, n: height * width, k: inChannels,
+                                alpha: 1, a: w.baseAddress!, lda: rowsOfColumns,
+                                b: input.baseAddress! + b * inChannels * height * width, ldb: height * width,
+                                beta: 0, c: col.baseAddress!, ldc: height * width)
                             let dst = out.baseAddress! + b * outChannels * outH * outW
                             col2im(col.baseAddress!, height: height, width: width, outH: outH, outW: outW, into: dst)
                             if let biases {

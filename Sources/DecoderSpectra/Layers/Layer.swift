@@ -75,7 +75,8 @@ func replaceParameter(
     guard slot.shape == tensor.shape else {
         throw SpectraError.invalidLayer(
             layer: layer,
-            reason: "parameter '\(name)' has shape \(describeShape(tensor.shape)), expected \(describeShape(slot.shape))")
+            reason:
+                "parameter '\(name)' has shape \(describeShape(tensor.shape)), expected \(describeShape(slot.shape))")
     }
     slot = tensor
 }

@@ -9,9 +9,12 @@ public struct MaxPool2d: Layer {
 
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) throws {
         let stride = stride ?? kernelSize
-        try ResourceLimits.checkHyperparameters([kernelSize, stride], name: "kernel_size and stride", layer: "MaxPool2d")
+        try ResourceLimits.checkHyperparameters(
+            [kernelSize, stride], name: "kernel_size and stride", layer: "MaxPool2d")
         guard padding >= 0, padding * 2 <= kernelSize else {
-            throw SpectraError.invalidLayer(layer: "MaxPool2d", reason: "kernel_size and stride must be positive and padding at most half the kernel")
+            throw SpectraError.invalidLayer(
+                layer: "MaxPool2d",
+                reason: "kernel_size and stride must be positive and padding at most half the kernel")
         }
         self.kernelSize = kernelSize
         self.stride = stride
@@ -22,10 +25,16 @@ public struct MaxPool2d: Layer {
         try requireNCHW(input, channels: nil)
         // The window must fit the padded input (a larger kernel would truncate toward one output of an empty window).
         guard input[2] + 2 * padding >= kernelSize, input[3] + 2 * padding >= kernelSize else {
-            throw SpectraError.shapeMismatch(layer: "", expected: "an input at least the kernel size \(kernelSize)", got: describeShape(input))
+            throw SpectraError.shapeMismatch(
+                layer: "", expected: "an input at least the kernel size \(kernelSize)", got: describeShape(input))
         }
-        let (h, w) = ((input[2] + 2 * padding - kernelSize) / stride + 1, (input[3] + 2 * padding - kernelSize) / stride + 1)
-        guard h > 0, w > 0 else { throw SpectraError.shapeMismatch(layer: "", expected: "an input at least the kernel size", got: describeShape(input)) }
+        let (h, w) = (
+            (input[2] + 2 * padding - kernelSize) / stride + 1, (input[3] + 2 * padding - kernelSize) / stride + 1
+        )
+        guard h > 0, w > 0 else {
+            throw SpectraError.shapeMismatch(
+                layer: "", expected: "an input at least the kernel size", got: describeShape(input))
+        }
         return [input[0], input[1], h, w]
     }
 
@@ -72,7 +81,10 @@ public struct MaxPool2d: Layer {
                                         let c = j * stride + s - padding
                                         guard c >= 0 && c < w else { continue }
                                         let k = (p * h + r) * w + c
-                                        if input[k] > best || index < 0 { best = input[k]; index = k }
+                                        if input[k] > best || index < 0 {
+                                            best = input[k]
+                                            index = k
+                                        }
                                     }
                                 }
                                 output[(p * outH + i) * outW + j] = best
@@ -107,10 +119,13 @@ extension MaxPool2d: Differentiable {
     /// The gradient flows to each window's maximum only.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public func backward<S: TensorScalar>(_ gradOutput: Tensor<S>, cache: LayerCache<S>) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>]) {
+    public func backward<S: TensorScalar>(
+        _ gradOutput: Tensor<S>, cache: LayerCache<S>
+    ) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>]) {
         let (_, indices) = try argmax(cache.input)
         guard gradOutput.count == indices.count else {
-            throw SpectraError.shapeMismatch(layer: "", expected: "gradient of the pooled shape", got: describeShape(gradOutput.shape))
+            throw SpectraError.shapeMismatch(
+                layer: "", expected: "gradient of the pooled shape", got: describeShape(gradOutput.shape))
         }
         var g = Tensor<S>(zeros: cache.input.shape)
         for (o, k) in indices.enumerated() { g.scalars[k] += gradOutput.scalars[o] }

@@ -20,10 +20,13 @@ public struct Upsample: Layer {
         guard scaleFactor >= 1, scaleFactor <= ResourceLimits.maximumHyperparameter else {
             throw SpectraError.invalidLayer(
                 layer: "Upsample",
-                reason: "scale_factor must be an integer from 1 to \(ResourceLimits.maximumHyperparameter), got \(scaleFactor)")
+                reason:
+                    "scale_factor must be an integer from 1 to \(ResourceLimits.maximumHyperparameter), got \(scaleFactor)"
+            )
         }
         if alignCorners && mode != .bilinear {
-            throw SpectraError.invalidLayer(layer: "Upsample", reason: "align_corners is only valid with mode 'bilinear'")
+            throw SpectraError.invalidLayer(
+                layer: "Upsample", reason: "align_corners is only valid with mode 'bilinear'")
         }
         self.scaleFactor = scaleFactor
         self.mode = mode
@@ -51,7 +54,9 @@ public struct Upsample: Layer {
                     let dst = out.baseAddress! + p * outH * outW
                     switch mode {
                     case .zeros:
-                        for i in 0..<h { for j in 0..<w { dst[i * scaleFactor * outW + j * scaleFactor] = src[i * w + j] } }
+                        for i in 0..<h {
+                            for j in 0..<w { dst[i * scaleFactor * outW + j * scaleFactor] = src[i * w + j] }
+                        }
                     case .nearest:
                         for y in 0..<outH {
                             let srcRow = src + (y / scaleFactor) * w

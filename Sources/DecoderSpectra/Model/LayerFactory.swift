@@ -2,7 +2,9 @@ import RealModule
 /// Builds layers from their JSON entries (see `ModelFile` for the format). Keys follow PyTorch's argument names;
 /// unknown types and keys are errors, so that a typo never silently falls back to a default.
 enum LayerFactory {
-    static let knownTypes = ["Conv2d", "ConvTranspose2d", "Upsample", "BatchNorm2d", "MaxPool2d", "ReLU", "LeakyReLU", "Tanh", "Sigmoid"]
+    static let knownTypes = [
+        "Conv2d", "ConvTranspose2d", "Upsample", "BatchNorm2d", "MaxPool2d", "ReLU", "LeakyReLU", "Tanh", "Sigmoid",
+    ]
 
     static func make(
         _ entry: [String: JSONValue], name: String, file: String, generator: inout SeededGenerator
@@ -11,7 +13,9 @@ enum LayerFactory {
         let type = try reader.string("type")
         switch type {
         case "Conv2d":
-            try reader.allowOnly(["in_channels", "out_channels", "kernel_size", "stride", "padding", "padding_mode", "bias", "init"])
+            try reader.allowOnly([
+                "in_channels", "out_channels", "kernel_size", "stride", "padding", "padding_mode", "bias", "init",
+            ])
             let modeName = try reader.optionalString("padding_mode") ?? "zeros"
             guard let mode = PaddingMode(rawValue: modeName) else {
                 throw reader.error("padding_mode '\(modeName)' is not one of zeros, circular, reflect, replicate")
@@ -25,7 +29,9 @@ enum LayerFactory {
                     generator: &generator)
             }
         case "ConvTranspose2d":
-            try reader.allowOnly(["in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "bias", "init"])
+            try reader.allowOnly([
+                "in_channels", "out_channels", "kernel_size", "stride", "padding", "output_padding", "bias", "init",
+            ])
             return try reader.wrap {
                 try ConvTranspose2d(
                     inChannels: try reader.int("in_channels"), outChannels: try reader.int("out_channels"),
@@ -42,20 +48,23 @@ enum LayerFactory {
                 throw reader.error("mode '\(modeName)' is not one of nearest, bilinear, zeros")
             }
             return try reader.wrap {
-                try Upsample(scaleFactor: try reader.int("scale_factor"), mode: mode,
-                             alignCorners: try reader.optionalBool("align_corners") ?? false)
+                try Upsample(
+                    scaleFactor: try reader.int("scale_factor"), mode: mode,
+                    alignCorners: try reader.optionalBool("align_corners") ?? false)
             }
         case "BatchNorm2d":
             try reader.allowOnly(["num_features", "eps", "momentum"])
             return try reader.wrap {
-                try BatchNorm2d(numFeatures: try reader.int("num_features"), eps: try reader.optionalDouble("eps") ?? 1e-5,
-                                momentum: try reader.optionalDouble("momentum") ?? 0.1)
+                try BatchNorm2d(
+                    numFeatures: try reader.int("num_features"), eps: try reader.optionalDouble("eps") ?? 1e-5,
+                    momentum: try reader.optionalDouble("momentum") ?? 0.1)
             }
         case "MaxPool2d":
             try reader.allowOnly(["kernel_size", "stride", "padding"])
             return try reader.wrap {
-                try MaxPool2d(kernelSize: try reader.int("kernel_size"), stride: try reader.optionalPair("stride").map { $0.0 },
-                              padding: try reader.optionalPair("padding").map { $0.0 } ?? 0)
+                try MaxPool2d(
+                    kernelSize: try reader.int("kernel_size"), stride: try reader.optionalPair("stride").map { $0.0 },
+                    padding: try reader.optionalPair("padding").map { $0.0 } ?? 0)
             }
         case "ReLU", "Tanh", "Sigmoid":
             try reader.allowOnly([])
@@ -120,8 +129,11 @@ private struct EntryReader {
         guard let value = entry["init"] else { return .pytorchDefault }
         if value.stringValue == "pytorch" { return .pytorchDefault }
         guard let normal = value.objectValue?["normal"]?.objectValue,
-              let mean = normal["mean"]?.doubleValue, let std = normal["std"]?.doubleValue, std >= 0, mean.isFinite, std.isFinite
-        else { throw error("'init' must be \"pytorch\" or {\"normal\": {\"mean\": number, \"std\": non-negative number}}") }
+            let mean = normal["mean"]?.doubleValue, let std = normal["std"]?.doubleValue, std >= 0, mean.isFinite,
+            std.isFinite
+        else {
+            throw error("'init' must be \"pytorch\" or {\"normal\": {\"mean\": number, \"std\": non-negative number}}")
+        }
         return .normal(mean: mean, std: std)
     }
 }

@@ -45,7 +45,8 @@ public struct ModelSpec: Codable, Sendable {
 
     public static let formatName = "decoder-spectra-model"
 
-    public init(name: String, description: String, input: InputSpec, layers: [[String: JSONValue]], seed: UInt64? = nil) {
+    public init(name: String, description: String, input: InputSpec, layers: [[String: JSONValue]], seed: UInt64? = nil)
+    {
         format = ModelSpec.formatName
         version = 1
         self.name = name
@@ -74,7 +75,9 @@ public enum ModelFile {
         }
         // The weights folder must lie inside the model's folder (no absolute paths, '..' or links that lead out).
         let weights = try spec.weights.map { relative -> URL in
-            do { return try SafePath.resolve(relative, inside: url.deletingLastPathComponent(), what: "'weights'") } catch {
+            do {
+                return try SafePath.resolve(relative, inside: url.deletingLastPathComponent(), what: "'weights'")
+            } catch {
                 throw SpectraError.invalidModel(file: url.path, reason: "\(error)")
             }
         }
@@ -82,21 +85,28 @@ public enum ModelFile {
     }
 
     /// Builds a model from a spec: layers from their entries, parameters from the weights folder or the seed.
-    public static func build(_ spec: ModelSpec, file: String, weightsFolder: URL? = nil, seed: UInt64? = nil) throws -> Sequential {
+    public static func build(
+        _ spec: ModelSpec, file: String, weightsFolder: URL? = nil, seed: UInt64? = nil
+    ) throws -> Sequential {
         guard spec.format == ModelSpec.formatName else {
-            throw SpectraError.invalidModel(file: file, reason: "'format' is '\(spec.format)', expected '\(ModelSpec.formatName)'")
+            throw SpectraError.invalidModel(
+                file: file, reason: "'format' is '\(spec.format)', expected '\(ModelSpec.formatName)'")
         }
         guard spec.version == 1 else {
-            throw SpectraError.invalidModel(file: file, reason: "unsupported version \(spec.version) (this tool reads version 1)")
+            throw SpectraError.invalidModel(
+                file: file, reason: "unsupported version \(spec.version) (this tool reads version 1)")
         }
         guard spec.input.channels > 0, spec.input.height > 0, spec.input.width > 0 else {
             throw SpectraError.invalidModel(file: file, reason: "'input' channels, height and width must be positive")
         }
         guard !spec.layers.isEmpty else { throw SpectraError.invalidModel(file: file, reason: "'layers' is empty") }
         guard let inputCount = ResourceLimits.elementCount([spec.input.channels, spec.input.height, spec.input.width]),
-              inputCount <= maximumTensorElements else {
-            throw SpectraError.invalidModel(file: file, reason: "'input' of \(spec.input.channels)x\(spec.input.height)x\(spec.input.width) "
-                                            + "holds more than \(maximumTensorElements) values (the limit; raise it with --max-elements)")
+            inputCount <= maximumTensorElements
+        else {
+            throw SpectraError.invalidModel(
+                file: file,
+                reason: "'input' of \(spec.input.channels)x\(spec.input.height)x\(spec.input.width) "
+                    + "holds more than \(maximumTensorElements) values (the limit; raise it with --max-elements)")
         }
         var generator = SeededGenerator(seed: seed ?? spec.seed ?? 0)
         var layers: [NamedLayer] = []
@@ -122,7 +132,8 @@ public enum ModelFile {
 
     private static func loadWeights(into model: inout Sequential, from folder: URL, file: String) throws {
         var isDirectory: ObjCBool = false
-        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue else {
+        guard FileManager.default.fileExists(atPath: folder.path, isDirectory: &isDirectory), isDirectory.boolValue
+        else {
             throw SpectraError.invalidModel(file: file, reason: "weights folder \(folder.path) does not exist")
         }
         for index in model.layers.indices {
@@ -130,7 +141,8 @@ public enum ModelFile {
             for (parameter, expected) in model.layers[index].layer.parameters {
                 let url = folder.appendingPathComponent(weightFileName(layer: name, parameter: parameter))
                 guard FileManager.default.fileExists(atPath: url.path) else {
-                    throw SpectraError.invalidModel(file: file, reason: "missing weight file \(url.path) for layer '\(name)'")
+                    throw SpectraError.invalidModel(
+                        file: file, reason: "missing weight file \(url.path) for layer '\(name)'")
                 }
                 let tensor = try Tensor<Float>.readNpy(url)
                 guard tensor.shape == expected.shape else {
@@ -157,9 +169,11 @@ public enum ModelFile {
         let stem = SafePath.fileName(model.name)
         let weightsName = "\(stem).weights"
         do {
-            try FileManager.default.createDirectory(at: folder.appendingPathComponent(weightsName), withIntermediateDirectories: true)
+            try FileManager.default.createDirectory(
+                at: folder.appendingPathComponent(weightsName), withIntermediateDirectories: true)
         } catch {
-            throw SpectraError.invalidFile(file: folder.path, reason: "cannot create the weights folder: \(error.localizedDescription)")
+            throw SpectraError.invalidFile(
+                file: folder.path, reason: "cannot create the weights folder: \(error.localizedDescription)")
         }
         var entries: [[String: JSONValue]] = []
         for named in model.layers {
@@ -168,8 +182,9 @@ public enum ModelFile {
             entry["type"] = .string(named.layer.typeName)
             entries.append(entry)
             for (parameter, tensor) in named.layer.parameters {
-                try tensor.writeNpy(folder.appendingPathComponent(weightsName)
-                    .appendingPathComponent(weightFileName(layer: named.name, parameter: parameter)))
+                try tensor.writeNpy(
+                    folder.appendingPathComponent(weightsName)
+                        .appendingPathComponent(weightFileName(layer: named.name, parameter: parameter)))
             }
         }
         var spec = ModelSpec(
@@ -191,7 +206,8 @@ public enum ModelFile {
             .filter { FileManager.default.fileExists(atPath: $0.path) }
         if !existing.isEmpty {
             guard force else {
-                throw SpectraError.invalidFile(file: existing[0].path, reason: "already exists (use --force to replace it)")
+                throw SpectraError.invalidFile(
+                    file: existing[0].path, reason: "already exists (use --force to replace it)")
             }
             try? FileManager.default.removeItem(at: folder.appendingPathComponent("\(stem).weights"))
         }
@@ -212,7 +228,8 @@ public enum ModelFile {
     }
 
     private static func path(_ codingPath: [CodingKey]) -> String {
-        codingPath.isEmpty ? "top level" : codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
+        codingPath.isEmpty
+            ? "top level" : codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
     }
 }
 
@@ -223,7 +240,8 @@ public enum JSONFormatting {
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         // Numbers that are not finite cannot be JSON numbers; fields that may hold them encode null themselves, and
         // anything else is written as a string rather than failing the whole run.
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
         do {
             return try encoder.encode(value)
         } catch {

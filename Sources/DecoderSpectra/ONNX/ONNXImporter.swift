@@ -16,29 +16,37 @@ extension ModelGraph {
         var producerTypes: [String: String] = [:]
         for node in model.nodes {
             let op = ONNXNodeOperator(node: node, opset: model.opset)
-            let folded = node.inputs.allSatisfy({ $0.isEmpty || constants[$0] != nil }) ? ModelGraph.fold(op, constants) : nil
+            let folded =
+                node.inputs.allSatisfy({ $0.isEmpty || constants[$0] != nil }) ? ModelGraph.fold(op, constants) : nil
             if let folded {
                 for (name, value) in zip(node.outputs, folded) where !name.isEmpty { constants[name] = value }
                 continue
             }
             let layer = ModelGraph.fixedLayer(op, constants: constants, producerType: { producerTypes[$0] })
-            nodes.append(GraphNode(index: nodes.count, name: node.name, inputs: node.inputs, outputs: node.outputs,
-                                   op: layer ?? op, typeName: node.opType, label: node.label))
+            nodes.append(
+                GraphNode(
+                    index: nodes.count, name: node.name, inputs: node.inputs, outputs: node.outputs,
+                    op: layer ?? op, typeName: node.opType, label: node.label))
             for name in node.outputs { producerTypes[name] = node.opType }
         }
         let declared = model.inputShape
-        self.init(name: model.name, summary: model.summary, source: model.file, inputName: model.inputName, declaredInputShape: declared,
-                  inputChannels: model.inputChannels, inputSize: model.inputSize, nodes: nodes, outputs: model.outputs,
-                  constants: constants, chain: nil)
+        self.init(
+            name: model.name, summary: model.summary, source: model.file, inputName: model.inputName,
+            declaredInputShape: declared,
+            inputChannels: model.inputChannels, inputSize: model.inputSize, nodes: nodes, outputs: model.outputs,
+            constants: constants, chain: nil)
     }
 
     /// The outputs of a node whose inputs are all constants, or nil when it cannot be evaluated now (it then runs,
     /// and reports its error, with the input).
     private static func fold(_ op: ONNXNodeOperator, _ constants: [String: ONNXValue]) -> [ONNXValue]? {
-        let graph = ModelGraph(name: "", summary: "", source: "", inputName: "", declaredInputShape: nil, inputChannels: 1, inputSize: (1, 1),
-                               nodes: [], outputs: [], constants: constants, chain: nil)
-        let node = GraphNode(index: 0, name: op.node.name, inputs: op.node.inputs, outputs: op.node.outputs, op: op,
-                             typeName: op.node.opType, label: op.node.label)
+        let graph = ModelGraph(
+            name: "", summary: "", source: "", inputName: "", declaredInputShape: nil, inputChannels: 1,
+            inputSize: (1, 1),
+            nodes: [], outputs: [], constants: constants, chain: nil)
+        let node = GraphNode(
+            index: 0, name: op.node.name, inputs: op.node.inputs, outputs: op.node.outputs, op: op,
+            typeName: op.node.opType, label: op.node.label)
         let context = GraphContext<Float>(node: node, graph: graph, values: [:], spectra: [:])
         return try? op.forward(op.node.inputs.map { $0.isEmpty ? nil : constants[$0] }, context: context)
     }
@@ -54,7 +62,8 @@ extension ModelGraph {
             // replicate, zero) before an unpadded Conv are recognised at run time.
             let unpadded = (node.ints("pads") ?? [0, 0, 0, 0]).allSatisfy { $0 == 0 }
             guard node.string("auto_pad", default: "NOTSET") == "NOTSET",
-                  !(unpadded && ["Concat", "Slice", "Pad"].contains(producerType(node.inputs.first ?? "") ?? "")) else { return nil }
+                !(unpadded && ["Concat", "Slice", "Pad"].contains(producerType(node.inputs.first ?? "") ?? ""))
+            else { return nil }
         case "ConvTranspose":
             // output_shape and SAME padding depend on the input's size: built at run time.
             guard !node.has("output_shape"), node.string("auto_pad", default: "NOTSET") == "NOTSET" else { return nil }

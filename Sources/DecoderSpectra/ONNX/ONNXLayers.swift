@@ -14,25 +14,38 @@ enum ONNXLayers {
         var generator = SeededGenerator(seed: 0)  // placeholder weights, replaced below
         switch node.opType {
         case "Conv":
-            guard let weight = try values.convolutionWeight(node) else { throw node.error("needs a 4D weight (only 2D convolutions are supported)") }
+            guard let weight = try values.convolutionWeight(node) else {
+                throw node.error("needs a 4D weight (only 2D convolutions are supported)")
+            }
             guard try node.int("group", default: 1) == 1 else { return nil }
-            guard let (padding, _) = try symmetricPads(node, kernel: (weight.shape[2], weight.shape[3]), input: try inputSize(node, values)) else {
+            guard
+                let (padding, _) = try symmetricPads(
+                    node, kernel: (weight.shape[2], weight.shape[3]), input: try inputSize(node, values))
+            else {
                 return nil
             }
             let stride = try node.pair("strides", default: 1)
-            var conv = try Conv2d(inChannels: weight.shape[1], outChannels: weight.shape[0], kernelSize: (weight.shape[2], weight.shape[3]),
-                                  stride: stride, padding: padding, bias: node.inputs.count > 2 && !node.inputs[2].isEmpty,
-                                  generator: &generator)
+            var conv = try Conv2d(
+                inChannels: weight.shape[1], outChannels: weight.shape[0],
+                kernelSize: (weight.shape[2], weight.shape[3]),
+                stride: stride, padding: padding, bias: node.inputs.count > 2 && !node.inputs[2].isEmpty,
+                generator: &generator)
             try set(&conv, weight: weight, bias: try constant(2), node: node)
             return conv
         case "ConvTranspose":
-            guard let weight = try constant(1), weight.rank == 4 else { throw node.error("needs a 4D weight (only 2D is supported)") }
-            guard try node.int("group", default: 1) == 1 else { return nil }  // one layer per group (ONNXGroupedConvolution)
+            guard let weight = try constant(1), weight.rank == 4 else {
+                throw node.error("needs a 4D weight (only 2D is supported)")
+            }
+            // One layer per group (ONNXGroupedConvolution)
+            guard try node.int("group", default: 1) == 1 else { return nil }
             let shape = values.shape(node.inputs[0])
-            return try transposedLayer(node, weight: weight, bias: try constant(2),
-                                       inputSize: shape.flatMap { $0.count == 4 ? ($0[2], $0[3]) : nil })
+            return try transposedLayer(
+                node, weight: weight, bias: try constant(2),
+                inputSize: shape.flatMap { $0.count == 4 ? ($0[2], $0[3]) : nil })
         case "BatchNormalization":
-            guard let scale = try constant(1), let bias = try constant(2), let mean = try constant(3), let variance = try constant(4) else {
+            guard let scale = try constant(1), let bias = try constant(2), let mean = try constant(3),
+                let variance = try constant(4)
+            else {
                 throw node.error("needs scale, B, mean and var inputs")
             }
             var bn = try BatchNorm2d(numFeatures: scale.count, eps: Double(node.float("epsilon", default: 1e-5)))
@@ -68,31 +81,44 @@ enum ONNXLayers {
             // total = stride·(in − 1) + output_padding + kernel − out, split begin ≥ end unless SAME_UPPER. PyTorch's
             // form has begin = end = p and the difference as output_padding (so end ≤ begin < end + stride).
             guard let size = inputSize else { throw node.error("needs the input's size for output_shape or auto_pad") }
-            let requested = node.ints("output_shape").map { Array($0.suffix(2)) } ?? [size.0 * stride.0, size.1 * stride.1]
+            let requested =
+                node.ints("output_shape").map { Array($0.suffix(2)) } ?? [size.0 * stride.0, size.1 * stride.1]
             guard requested.count == 2 else { throw node.error("output_shape must end with H and W") }
             var begin: [Int] = [], end: [Int] = []
-            for (i, (n, s, k, op)) in [(size.0, stride.0, weight.shape[2], outputPadding.0), (size.1, stride.1, weight.shape[3], outputPadding.1)].enumerated() {
+            for (i, (n, s, k, op)) in [
+                (size.0, stride.0, weight.shape[2], outputPadding.0),
+                (size.1, stride.1, weight.shape[3], outputPadding.1),
+            ].enumerated() {
                 let total = s * (n - 1) + op + k - requested[i]
-                guard total >= 0 else { throw node.error("output_shape \(requested) is larger than this ConvTranspose can produce") }
+                guard total >= 0 else {
+                    throw node.error("output_shape \(requested) is larger than this ConvTranspose can produce")
+                }
                 let upper = autoPad == "SAME_UPPER"
                 begin.append(upper ? total / 2 : total - total / 2)
                 end.append(upper ? total - total / 2 : total / 2)
             }
-            guard zip(begin, end).allSatisfy({ $0 >= $1 }) else { throw node.error("output_shape with more padding at the end is not supported") }
+            guard zip(begin, end).allSatisfy({ $0 >= $1 }) else {
+                throw node.error("output_shape with more padding at the end is not supported")
+            }
             pads = [begin[0], begin[1], begin[0], begin[1]]
             outputPadding = (outputPadding.0 + begin[0] - end[0], outputPadding.1 + begin[1] - end[1])
         }
-        guard pads.count == 4, pads[0] == pads[2], pads[1] == pads[3] else { throw node.error("asymmetric pads \(pads) are not supported") }
+        guard pads.count == 4, pads[0] == pads[2], pads[1] == pads[3] else {
+            throw node.error("asymmetric pads \(pads) are not supported")
+        }
         try ResourceLimits.checkHyperparameters(pads, name: "pads", layer: node.label, positive: false)
         var generator = SeededGenerator(seed: 0)  // placeholder weights, replaced below
         var layer = try ConvTranspose2d(
             inChannels: weight.shape[0], outChannels: weight.shape[1], kernelSize: (weight.shape[2], weight.shape[3]),
-            stride: stride, padding: (pads[0], pads[1]), outputPadding: outputPadding, bias: bias != nil, generator: &generator)
+            stride: stride, padding: (pads[0], pads[1]), outputPadding: outputPadding, bias: bias != nil,
+            generator: &generator)
         try set(&layer, weight: weight, bias: bias, node: node)
         return layer
     }
 
-    private static func set<L: Layer>(_ layer: inout L, weight: Tensor<Float>, bias: Tensor<Float>?, node: ONNXNode) throws {
+    private static func set<L: Layer>(
+        _ layer: inout L, weight: Tensor<Float>, bias: Tensor<Float>?, node: ONNXNode
+    ) throws {
         do {
             try layer.setParameter("weight", weight)
             if let bias { try layer.setParameter("bias", bias) }
@@ -102,11 +128,15 @@ enum ONNXLayers {
     }
 
     private static func requireUnitDilations(_ node: ONNXNode) throws {
-        if let d = node.ints("dilations"), d.contains(where: { $0 != 1 }) { throw node.error("dilations \(d) are not supported") }
+        if let d = node.ints("dilations"), d.contains(where: { $0 != 1 }) {
+            throw node.error("dilations \(d) are not supported")
+        }
     }
 
     private static func inputSize(_ node: ONNXNode, _ values: ONNXLookup) throws -> (Int, Int) {
-        guard let shape = values.shape(node.inputs[0]), shape.count == 4 else { throw node.error("needs a 4D NCHW input") }
+        guard let shape = values.shape(node.inputs[0]), shape.count == 4 else {
+            throw node.error("needs a 4D NCHW input")
+        }
         return (shape[2], shape[3])
     }
 
@@ -132,7 +162,10 @@ enum ONNXLayers {
             func total(_ size: Int, _ k: Int, _ s: Int) -> Int { max(((size + s - 1) / s - 1) * s + k - size, 0) }
             let (th, tw) = (total(input.0, kernel.0, stride[0]), total(input.1, kernel.1, stride[1]))
             let upper = autoPad == "SAME_UPPER"
-            return [upper ? th / 2 : th - th / 2, upper ? tw / 2 : tw - tw / 2, upper ? th - th / 2 : th / 2, upper ? tw - tw / 2 : tw / 2]
+            return [
+                upper ? th / 2 : th - th / 2, upper ? tw / 2 : tw - tw / 2, upper ? th - th / 2 : th / 2,
+                upper ? tw - tw / 2 : tw / 2,
+            ]
         default:
             throw node.error("auto_pad '\(autoPad)' is not supported")
         }
@@ -140,23 +173,31 @@ enum ONNXLayers {
 
     /// Resize (opset 11+) and Upsample (opset 7–9) with integer scales on H and W, as `Upsample`.
     private static func upsampling(_ node: ONNXNode, values: ONNXLookup, opset: Int) throws -> any Layer {
-        guard let shape = values.shape(node.inputs[0]), shape.count == 4 else { throw node.error("needs a 4D NCHW input") }
+        guard let shape = values.shape(node.inputs[0]), shape.count == 4 else {
+            throw node.error("needs a 4D NCHW input")
+        }
         var scales: [Float]?
         func floats(_ i: Int) -> [Float]? {
-            guard i < node.inputs.count, !node.inputs[i].isEmpty, case let .real(t)? = values.value(node.inputs[i]), t.count > 0 else { return nil }
+            guard i < node.inputs.count, !node.inputs[i].isEmpty, case let .real(t)? = values.value(node.inputs[i]),
+                t.count > 0
+            else { return nil }
             return t.scalars
         }
         if node.opType == "Upsample" {
             scales = node.attributes["scales"].map { $0.floats } ?? floats(1)
         } else {
             scales = floats(2)
-            if scales == nil, node.inputs.count > 3, case let .int64(_, sizes)? = values.value(node.inputs[3]), sizes.count == 4 {
+            if scales == nil, node.inputs.count > 3, case let .int64(_, sizes)? = values.value(node.inputs[3]),
+                sizes.count == 4
+            {
                 scales = zip(sizes, shape).map { Float($0) / Float($1) }
             }
         }
         guard let s = scales, s.count == 4, s[0] == 1, s[1] == 1, s[2] == s[3], s[2] >= 1, s[2] == s[2].rounded(),
-              s[2] <= Float(ResourceLimits.maximumHyperparameter) else {
-            throw node.error("only equal integer scales on H and W are supported, got \(scales.map { "\($0)" } ?? "none")")
+            s[2] <= Float(ResourceLimits.maximumHyperparameter)
+        else {
+            throw node.error(
+                "only equal integer scales on H and W are supported, got \(scales.map { "\($0)" } ?? "none")")
         }
         let factor = Int(s[2])
         let mode = node.string("mode", default: "nearest")
@@ -169,15 +210,17 @@ enum ONNXLayers {
             // other nearest variants select other pixels.
             let nearestMode = node.string("nearest_mode", default: "round_prefer_floor")
             guard transform == "asymmetric" && (nearestMode == "floor" || factor == 1) else {
-                throw node.error("nearest Resize with coordinate_transformation_mode '\(transform)' and nearest_mode '\(nearestMode)' "
-                                 + "is not supported (torch exports 'asymmetric' + 'floor')")
+                throw node.error(
+                    "nearest Resize with coordinate_transformation_mode '\(transform)' and nearest_mode '\(nearestMode)' "
+                        + "is not supported (torch exports 'asymmetric' + 'floor')")
             }
             return try Upsample(scaleFactor: factor, mode: .nearest)
         case ("linear", "Resize"):
             switch transform {
             case "half_pixel", "pytorch_half_pixel": return try Upsample(scaleFactor: factor, mode: .bilinear)
             case "align_corners": return try Upsample(scaleFactor: factor, mode: .bilinear, alignCorners: true)
-            default: throw node.error("linear Resize with coordinate_transformation_mode '\(transform)' is not supported")
+            default:
+                throw node.error("linear Resize with coordinate_transformation_mode '\(transform)' is not supported")
             }
         default:
             throw node.error("mode '\(mode)' is not supported (nearest, and linear for Resize)")
@@ -208,7 +251,9 @@ extension ONNXLookup {
     /// convolution with the dilated kernel, so it runs as one and gets the same frequency rule), or nil when the
     /// weight is not a 4D float tensor.
     func convolutionWeight(_ node: ONNXNode) throws -> Tensor<Float>? {
-        guard node.inputs.count > 1, case let .real(weight)? = value(node.inputs[1]), weight.rank == 4 else { return nil }
+        guard node.inputs.count > 1, case let .real(weight)? = value(node.inputs[1]), weight.rank == 4 else {
+            return nil
+        }
         let (dh, dw) = try node.pair("dilations", default: 1)
         guard node.opType == "Conv", (dh, dw) != (1, 1) else { return weight }
         let (kh, kw) = ((weight.shape[2] - 1) * dh + 1, (weight.shape[3] - 1) * dw + 1)

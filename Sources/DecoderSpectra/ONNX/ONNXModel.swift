@@ -31,7 +31,9 @@ public struct ONNXNode: Sendable {
     /// `ResourceLimits.maximumHyperparameter` (positive unless `allowZero`); `fallback` when absent.
     func pair(_ key: String, default fallback: Int, allowZero: Bool = false) throws -> (Int, Int) {
         guard let values = ints(key) else { return (fallback, fallback) }
-        guard values.count == 2 else { throw error("attribute '\(key)' must have 2 values (H, W) for a 2D node, got \(values)") }
+        guard values.count == 2 else {
+            throw error("attribute '\(key)' must have 2 values (H, W) for a 2D node, got \(values)")
+        }
         try ResourceLimits.checkHyperparameters(values, name: key, layer: label, positive: !allowZero)
         return (values[0], values[1])
     }
@@ -85,7 +87,9 @@ public struct ONNXModel: Sendable {
 
     init(_ proto: Onnx_ModelProto, file: String, folder: URL?) throws {
         func fail(_ reason: String) -> SpectraError { .invalidModel(file: file, reason: reason) }
-        guard proto.hasGraph, !proto.graph.node.isEmpty else { throw fail("the model has no graph nodes (not an ONNX model?)") }
+        guard proto.hasGraph, !proto.graph.node.isEmpty else {
+            throw fail("the model has no graph nodes (not an ONNX model?)")
+        }
         let defaultDomain = proto.opsetImport.first { $0.domain.isEmpty || $0.domain == "ai.onnx" }
         guard let opsetVersion = defaultDomain?.version else { throw fail("no opset for the default ONNX domain") }
         guard ONNXModel.supportedOpsets.contains(Int(opsetVersion)) else {
@@ -105,21 +109,24 @@ public struct ONNXModel: Sendable {
             return nil
         }
         guard let declared = ResourceLimits.elementCount(dims.map { $0 ?? 1 }), declared <= maximumTensorElements else {
-            throw fail("the declared input shape \(describeShape(dims.map { $0 ?? 1 })) of '\(input.name)' holds more than "
-                       + "\(maximumTensorElements) values (the limit; raise it with --max-elements)")
+            throw fail(
+                "the declared input shape \(describeShape(dims.map { $0 ?? 1 })) of '\(input.name)' holds more than "
+                    + "\(maximumTensorElements) values (the limit; raise it with --max-elements)")
         }
         var known = Set(initializers.keys).union([input.name, ""])
         var nodes: [ONNXNode] = []
         for (index, node) in graph.node.enumerated() {
             var attributes: [String: Onnx_AttributeProto] = [:]
             for a in node.attribute { attributes[a.name] = a }
-            let n = ONNXNode(index: index, name: node.name.isEmpty ? "\(node.opType)_\(index)" : node.name, opType: node.opType,
-                             inputs: node.input, outputs: node.output, attributes: attributes)
+            let n = ONNXNode(
+                index: index, name: node.name.isEmpty ? "\(node.opType)_\(index)" : node.name, opType: node.opType,
+                inputs: node.input, outputs: node.output, attributes: attributes)
             guard node.domain.isEmpty || node.domain == "ai.onnx" else {
                 throw fail("\(n.label) uses the custom domain '\(node.domain)'")
             }
             if let missing = node.input.first(where: { !known.contains($0) }) {
-                throw fail("\(n.label) reads '\(missing)', which no earlier node produces (graph not in topological order?)")
+                throw fail(
+                    "\(n.label) reads '\(missing)', which no earlier node produces (graph not in topological order?)")
             }
             known.formUnion(node.output)
             nodes.append(n)

@@ -9,10 +9,14 @@ extension ONNXNodeOperator {
     /// The node's rule and predicted spectrum from the (chained) spectra of its inputs; nil when there is no rule.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    func predict<S: TensorScalar>(_ spectra: [Spectrum<S>?], inputs: [TensorValue<S>?], context: GraphContext<S>) throws
+    func predict<S: TensorScalar>(
+        _ spectra: [Spectrum<S>?], inputs: [TensorValue<S>?], context: GraphContext<S>
+    ) throws
         -> FrequencyPrediction<S>?
     {
-        if let (conv, source) = try circularConvolution(context) ?? paddedConvolution(context), let g = context.spectra[source] {
+        if let (conv, source) = try circularConvolution(context) ?? paddedConvolution(context),
+            let g = context.spectra[source]
+        {
             let rule = conv.spectralRule(for: g.shape)
             if case .unavailable = rule { return FrequencyPrediction(rule, nil) }
             return FrequencyPrediction(rule, try conv.propagate(g))
@@ -43,14 +47,18 @@ extension ONNXNodeOperator {
             return FrequencyPrediction(.exact("linearity of the DFT (sum of spectra)"), sum)
         case "Concat":
             guard (try? node.int("axis")) == 1, spectra.allSatisfy({ $0?.rank4 == true }) else { return nil }
-            return FrequencyPrediction(.exact("channel concatenation"), Spectrum.concatenatingChannels(spectra.compactMap { $0 }))
+            return FrequencyPrediction(
+                .exact("channel concatenation"), Spectrum.concatenatingChannels(spectra.compactMap { $0 }))
         case "Mul", "Div":
             // Exact when one factor is a constant scalar or per-channel factor (for Div, the divisor: x / c = x · 1/c);
             // a product of two feature maps is a convolution of their spectra (frequencies mix).
             guard let (k, factor) = constantOperand(inputs, context: context) else {
-                return FrequencyPrediction(.unavailable("product of two feature maps: their spectra are convolved"), nil)
+                return FrequencyPrediction(
+                    .unavailable("product of two feature maps: their spectra are convolved"), nil)
             }
-            if node.opType == "Div" && k == 0 { return FrequencyPrediction(.unavailable("a constant divided by a feature map"), nil) }
+            if node.opType == "Div" && k == 0 {
+                return FrequencyPrediction(.unavailable("a constant divided by a feature map"), nil)
+            }
             guard let g = spectra[1 - k] else { return nil }
             guard var perChannel = channelValues(factor, channels: g.channels) else {
                 return FrequencyPrediction(.unavailable("element-wise product with a spatial map"), nil)
@@ -63,18 +71,23 @@ extension ONNXNodeOperator {
                     for i in base..<(base + g.planeSize) { out.values[i] = out.values[i].multiplied(by: perChannel[c]) }
                 }
             }
-            return FrequencyPrediction(.exact(node.opType == "Div" ? "division by a constant factor" : "multiplication by a constant factor"), out)
+            return FrequencyPrediction(
+                .exact(node.opType == "Div" ? "division by a constant factor" : "multiplication by a constant factor"),
+                out)
         case "Conv":
             // Reached for grouped convolutions: T is block-diagonal, one block per group (Theorem 3.2 per group).
             guard let g = spectra.first ?? nil, let weight = try ONNXLookup(context).convolutionWeight(node),
-                  let (padding, _) = try ONNXLayers.symmetricPads(node, kernel: (weight.shape[2], weight.shape[3]), input: (g.rows, g.columns))
+                let (padding, _) = try ONNXLayers.symmetricPads(
+                    node, kernel: (weight.shape[2], weight.shape[3]), input: (g.rows, g.columns))
             else { return nil }
             let layers = try groupLayers(ONNXLookup(context), padding: padding)
             let inPer = g.channels / layers.count
             let rule = layers[0].spectralRule(for: [g.batch, inPer, g.rows, g.columns])
             if case .unavailable = rule { return FrequencyPrediction(rule, nil) }
             var parts: [Spectrum<S>] = []
-            for (k, layer) in layers.enumerated() { parts.append(try layer.propagate(g.channels(k * inPer..<((k + 1) * inPer)))) }
+            for (k, layer) in layers.enumerated() {
+                parts.append(try layer.propagate(g.channels(k * inPer..<((k + 1) * inPer))))
+            }
             return FrequencyPrediction(rule, Spectrum.concatenatingChannels(parts))
         case "ConvTranspose":
             // Grouped: each group's rule (§2.4) on its channels, joined (the transfer is block-diagonal).
@@ -85,21 +98,25 @@ extension ONNXNodeOperator {
             let rule = layers[0].spectralRule(for: [g.batch, inPer, g.rows, g.columns])
             if case .unavailable = rule { return FrequencyPrediction(rule, nil) }
             var parts: [Spectrum<S>] = []
-            for (k, layer) in layers.enumerated() { parts.append(try layer.propagate(g.channels(k * inPer..<((k + 1) * inPer)))) }
+            for (k, layer) in layers.enumerated() {
+                parts.append(try layer.propagate(g.channels(k * inPer..<((k + 1) * inPer))))
+            }
             return FrequencyPrediction(rule, Spectrum.concatenatingChannels(parts))
         case "InstanceNormalization", "GroupNormalization":
             // Per image and channel an affine map y = a·x + b, with a = scale/σ and b = bias − a·μ from that image's
             // statistics: H = a·G, plus M·N·b at DC (docs/theory.md §1.4, "Bias"). The prediction is exact given the
             // input, but the map depends on the input (it is not one linear rule for all inputs): a surrogate.
             guard let g = spectra.first ?? nil, case let .real(x)? = inputs.first ?? nil, x.rank == 4,
-                  case let .real(scale)? = inputs.count > 1 ? inputs[1] : nil, case let .real(bias)? = inputs.count > 2 ? inputs[2] : nil
+                case let .real(scale)? = inputs.count > 1 ? inputs[1] : nil,
+                case let .real(bias)? = inputs.count > 2 ? inputs[2] : nil
             else { return nil }
             let channels = x.channels
             let groups = node.opType == "GroupNormalization" ? try node.int("num_groups") : channels
             guard groups > 0, channels % groups == 0 else { return nil }
             let perGroupAffine = node.opType == "GroupNormalization" && opset < 21
             guard scale.count == (perGroupAffine ? groups : channels), bias.count == scale.count else { return nil }
-            let statistics = ONNXOperators.normalizationStatistics(x, groups: groups, epsilon: Double(node.float("epsilon", default: 1e-5)))
+            let statistics = ONNXOperators.normalizationStatistics(
+                x, groups: groups, epsilon: Double(node.float("epsilon", default: 1e-5)))
             var out = g
             let size = Double(g.planeSize)
             var gains: [Double] = []
@@ -114,14 +131,18 @@ extension ONNXNodeOperator {
                     out.values[base] = out.values[base] + Complex(S(size * offset), 0)
                 }
             }
-            let shown = "a from \(String(format: "%.3g", gains.min() ?? 0)) to \(String(format: "%.3g", gains.max() ?? 0))"
-            return FrequencyPrediction(.surrogate("per-image affine map a·x + b from the input's statistics (\(shown)); "
-                                                  + "H = a·G plus M·N·b at DC"), out)
+            let shown =
+                "a from \(String(format: "%.3g", gains.min() ?? 0)) to \(String(format: "%.3g", gains.max() ?? 0))"
+            return FrequencyPrediction(
+                .surrogate(
+                    "per-image affine map a·x + b from the input's statistics (\(shown)); "
+                        + "H = a·G plus M·N·b at DC"), out)
         case "LayerNormalization":
             return try layerNormalizationPrediction(spectra.first ?? nil, inputs)
         case "DepthToSpace":
             guard let g = spectra.first ?? nil else { return nil }
-            return FrequencyPrediction(.exact("pixel shuffle: tiling with phase shifts [D]"), try depthToSpaceSpectrum(g))
+            return FrequencyPrediction(
+                .exact("pixel shuffle: tiling with phase shifts [D]"), try depthToSpaceSpectrum(g))
         default:
             return nil
         }
@@ -135,19 +156,26 @@ extension ONNXNodeOperator {
     /// divides each line by its own statistics: neither has a per-frequency rule.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    private func layerNormalizationPrediction<S: TensorScalar>(_ g: Spectrum<S>?, _ inputs: [TensorValue<S>?]) throws -> FrequencyPrediction<S>? {
-        guard let g, case let .real(x)? = inputs.first ?? nil, x.rank == 4, case let .real(scale)? = inputs.count > 1 ? inputs[1] : nil else {
+    private func layerNormalizationPrediction<S: TensorScalar>(
+        _ g: Spectrum<S>?, _ inputs: [TensorValue<S>?]
+    ) throws -> FrequencyPrediction<S>? {
+        guard let g, case let .real(x)? = inputs.first ?? nil, x.rank == 4,
+            case let .real(scale)? = inputs.count > 1 ? inputs[1] : nil
+        else {
             return nil
         }
         var axis = try node.int("axis", default: -1)
         if axis < 0 { axis += 4 }
         guard axis == 1 || axis == 2 else {
-            return FrequencyPrediction(.unavailable(axis == 3
-                ? "normalises every line along the last axis (rows of an NCHW map, pixels of a channels-last one) by its own "
-                    + "statistics: not an affine map of the image, no per-frequency rule"
-                : "normalises over the batch axis too: no per-image rule"), nil)
+            return FrequencyPrediction(
+                .unavailable(
+                    axis == 3
+                        ? "normalises every line along the last axis (rows of an NCHW map, pixels of a channels-last one) by its own "
+                            + "statistics: not an affine map of the image, no per-frequency rule"
+                        : "normalises over the batch axis too: no per-image rule"), nil)
         }
-        let bias: Tensor<S>? = inputs.count > 2 ? { if case let .real(b)? = inputs[2] { return b } else { return nil } }() : nil
+        let bias: Tensor<S>? =
+            inputs.count > 2 ? { if case let .real(b)? = inputs[2] { return b } else { return nil } }() : nil
         let (channels, plane) = (x.channels, x.height * x.width)
         let gainChannels = axis == 1 ? channels : 1
         guard scale.count == gainChannels * plane, bias == nil || bias!.count == scale.count else { return nil }
@@ -161,12 +189,17 @@ extension ONNXNodeOperator {
             }
             return (0..<channels).map { values[axis == 1 ? $0 : 0] }
         }
-        guard let gains = perChannel(scale), let offsets = bias.map(perChannel) ?? [Double](repeating: 0, count: channels) else {
-            return FrequencyPrediction(.unavailable("a gain or offset that varies over the map: a product with a spatial pattern "
-                                                    + "(a convolution of spectra), no per-frequency rule"), nil)
+        guard let gains = perChannel(scale),
+            let offsets = bias.map(perChannel) ?? [Double](repeating: 0, count: channels)
+        else {
+            return FrequencyPrediction(
+                .unavailable(
+                    "a gain or offset that varies over the map: a product with a spatial pattern "
+                        + "(a convolution of spectra), no per-frequency rule"), nil)
         }
         let groups = axis == 1 ? 1 : channels
-        let statistics = ONNXOperators.normalizationStatistics(x, groups: groups, epsilon: Double(node.float("epsilon", default: 1e-5)))
+        let statistics = ONNXOperators.normalizationStatistics(
+            x, groups: groups, epsilon: Double(node.float("epsilon", default: 1e-5)))
         var out = g
         let size = Double(g.planeSize)
         var applied: [Double] = []
@@ -180,9 +213,12 @@ extension ONNXNodeOperator {
                 out.values[base] = out.values[base] + Complex(S(size * offset), 0)
             }
         }
-        let shown = "a from \(String(format: "%.3g", applied.min() ?? 0)) to \(String(format: "%.3g", applied.max() ?? 0))"
-        return FrequencyPrediction(.surrogate("per-image affine map a·x + b from the input's statistics over \(axis == 1 ? "[C, H, W]" : "[H, W]") "
-                                              + "(\(shown)); H = a·G plus M·N·b at DC"), out)
+        let shown =
+            "a from \(String(format: "%.3g", applied.min() ?? 0)) to \(String(format: "%.3g", applied.max() ?? 0))"
+        return FrequencyPrediction(
+            .surrogate(
+                "per-image affine map a·x + b from the input's statistics over \(axis == 1 ? "[C, H, W]" : "[H, W]") "
+                    + "(\(shown)); H = a·G plus M·N·b at DC"), out)
     }
 
     /// torch exports `padding_mode="circular"` as Slice/Concat wrap-around followed by a Conv without padding. When a
@@ -192,18 +228,23 @@ extension ONNXNodeOperator {
     @_specialize(where S == Double)
     private func circularConvolution<S: TensorScalar>(_ context: GraphContext<S>) throws -> (Conv2d, String)? {
         guard node.opType == "Conv", (node.ints("pads") ?? [0, 0, 0, 0]).allSatisfy({ $0 == 0 }),
-              node.string("auto_pad", default: "NOTSET") == "NOTSET", (try? node.int("group", default: 1)) == 1,
-              case let .real(padded)? = context.value(node.inputs[0]), padded.rank == 4,
-              let weight = try ONNXLookup(context).convolutionWeight(node), weight.rank == 4 else { return nil }
+            node.string("auto_pad", default: "NOTSET") == "NOTSET", (try? node.int("group", default: 1)) == 1,
+            case let .real(padded)? = context.value(node.inputs[0]), padded.rank == 4,
+            let weight = try ONNXLookup(context).convolutionWeight(node), weight.rank == 4
+        else { return nil }
         var frontier = [node.inputs[0]], seen = Set<String>()
         while let name = frontier.popLast() {
-            guard seen.insert(name).inserted, let producer = context.graph.onnxProducer(of: name), ["Concat", "Slice"].contains(producer.opType) else { continue }
+            guard seen.insert(name).inserted, let producer = context.graph.onnxProducer(of: name),
+                ["Concat", "Slice"].contains(producer.opType)
+            else { continue }
             for candidate in producer.inputs where !candidate.isEmpty {
                 frontier.append(candidate)
-                guard case let .real(x)? = context.value(candidate), x.rank == 4, x.batch == padded.batch, x.channels == padded.channels,
-                      // Size-preserving: the wrap adds exactly K − 1 rows and columns, split evenly (PyTorch's padding).
-                      padded.height - x.height == weight.shape[2] - 1, padded.width - x.width == weight.shape[3] - 1,
-                      (padded.height - x.height) % 2 == 0, (padded.width - x.width) % 2 == 0 else { continue }
+                guard case let .real(x)? = context.value(candidate), x.rank == 4, x.batch == padded.batch,
+                    x.channels == padded.channels,
+                    // Size-preserving: the wrap adds exactly K − 1 rows and columns, split evenly (PyTorch's padding).
+                    padded.height - x.height == weight.shape[2] - 1, padded.width - x.width == weight.shape[3] - 1,
+                    (padded.height - x.height) % 2 == 0, (padded.width - x.width) % 2 == 0
+                else { continue }
                 let p = ((padded.height - x.height) / 2, (padded.width - x.width) / 2)
                 let rows = paddedIndexMap(size: x.height, before: p.0, after: p.0, mode: .circular)
                 let cols = paddedIndexMap(size: x.width, before: p.1, after: p.1, mode: .circular)
@@ -211,7 +252,9 @@ extension ONNXNodeOperator {
                 check: for q in 0..<(x.batch * x.channels) {
                     for (r, sr) in rows.enumerated() {
                         for (c, sc) in cols.enumerated()
-                        where padded.scalars[(q * rows.count + r) * cols.count + c] != x.scalars[(q * x.height + sr) * x.width + sc] {
+                        where padded.scalars[(q * rows.count + r) * cols.count + c]
+                            != x.scalars[(q * x.height + sr) * x.width + sc]
+                        {
                             matches = false
                             break check
                         }
@@ -220,11 +263,15 @@ extension ONNXNodeOperator {
                 guard matches else { continue }
                 var generator = SeededGenerator(seed: 0)
                 let stride = try node.pair("strides", default: 1)
-                var conv = try Conv2d(inChannels: weight.shape[1], outChannels: weight.shape[0], kernelSize: (weight.shape[2], weight.shape[3]),
-                                      stride: stride, padding: p, paddingMode: .circular,
-                                      bias: node.inputs.count > 2 && !node.inputs[2].isEmpty, generator: &generator)
+                var conv = try Conv2d(
+                    inChannels: weight.shape[1], outChannels: weight.shape[0],
+                    kernelSize: (weight.shape[2], weight.shape[3]),
+                    stride: stride, padding: p, paddingMode: .circular,
+                    bias: node.inputs.count > 2 && !node.inputs[2].isEmpty, generator: &generator)
                 try conv.setParameter("weight", weight)
-                if node.inputs.count > 2, case let .real(b)? = ONNXLookup(context).value(node.inputs[2]) { try conv.setParameter("bias", b) }
+                if node.inputs.count > 2, case let .real(b)? = ONNXLookup(context).value(node.inputs[2]) {
+                    try conv.setParameter("bias", b)
+                }
                 return (conv, candidate)
             }
         }
@@ -237,9 +284,10 @@ extension ONNXNodeOperator {
     /// paper's padding comparison run on real generators.
     private func paddedConvolution<S: TensorScalar>(_ context: GraphContext<S>) throws -> (Conv2d, String)? {
         guard node.opType == "Conv", (node.ints("pads") ?? [0, 0, 0, 0]).allSatisfy({ $0 == 0 }),
-              node.string("auto_pad", default: "NOTSET") == "NOTSET", (try? node.int("group", default: 1)) == 1,
-              let pad = context.graph.onnxProducer(of: node.inputs[0]), pad.opType == "Pad",
-              let weight = try ONNXLookup(context).convolutionWeight(node), weight.rank == 4 else { return nil }
+            node.string("auto_pad", default: "NOTSET") == "NOTSET", (try? node.int("group", default: 1)) == 1,
+            let pad = context.graph.onnxProducer(of: node.inputs[0]), pad.opType == "Pad",
+            let weight = try ONNXLookup(context).convolutionWeight(node), weight.rank == 4
+        else { return nil }
         let lookup = ONNXLookup(context)
         let pads: [Int]?
         if pad.inputs.count > 1, !pad.inputs[1].isEmpty, let value = lookup.value(pad.inputs[1]) {
@@ -251,15 +299,22 @@ extension ONNXNodeOperator {
             pads = pad.ints("pads")
         }
         var constant: Float = pad.float("value", default: 0)
-        if pad.inputs.count > 2, !pad.inputs[2].isEmpty, case let .real(t)? = lookup.value(pad.inputs[2]), t.count == 1 { constant = t.scalars[0] }
-        let modes: [String: PaddingMode] = ["constant": .zeros, "reflect": .reflect, "edge": .replicate, "wrap": .circular]
+        if pad.inputs.count > 2, !pad.inputs[2].isEmpty, case let .real(t)? = lookup.value(pad.inputs[2]), t.count == 1
+        {
+            constant = t.scalars[0]
+        }
+        let modes: [String: PaddingMode] = [
+            "constant": .zeros, "reflect": .reflect, "edge": .replicate, "wrap": .circular,
+        ]
         guard let p = pads, p.count == 8, p[0] == 0, p[1] == 0, p[4] == 0, p[5] == 0, p[2] == p[6], p[3] == p[7],
-              p[2] >= 0, p[3] >= 0, let mode = modes[pad.string("mode", default: "constant")], mode != .zeros || constant == 0
+            p[2] >= 0, p[3] >= 0, let mode = modes[pad.string("mode", default: "constant")],
+            mode != .zeros || constant == 0
         else { return nil }
         var generator = SeededGenerator(seed: 0)
-        var conv = try Conv2d(inChannels: weight.shape[1], outChannels: weight.shape[0], kernelSize: (weight.shape[2], weight.shape[3]),
-                              stride: try node.pair("strides", default: 1), padding: (p[2], p[3]), paddingMode: mode,
-                              bias: node.inputs.count > 2 && !node.inputs[2].isEmpty, generator: &generator)
+        var conv = try Conv2d(
+            inChannels: weight.shape[1], outChannels: weight.shape[0], kernelSize: (weight.shape[2], weight.shape[3]),
+            stride: try node.pair("strides", default: 1), padding: (p[2], p[3]), paddingMode: mode,
+            bias: node.inputs.count > 2 && !node.inputs[2].isEmpty, generator: &generator)
         try conv.setParameter("weight", weight)
         if node.inputs.count > 2, case let .real(b)? = lookup.value(node.inputs[2]) { try conv.setParameter("bias", b) }
         return (conv, pad.inputs[0])
@@ -268,10 +323,13 @@ extension ONNXNodeOperator {
     /// The constant operand of a binary node (its position and value), if one of the two is constant.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    private func constantOperand<S: TensorScalar>(_ inputs: [TensorValue<S>?], context: GraphContext<S>) -> (Int, Tensor<S>)? {
+    private func constantOperand<S: TensorScalar>(
+        _ inputs: [TensorValue<S>?], context: GraphContext<S>
+    ) -> (Int, Tensor<S>)? {
         guard node.inputs.count == 2 else { return nil }
         let graph = context.graph
-        for (k, name) in node.inputs.enumerated() where graph.isConstant(name) && !graph.isConstant(node.inputs[1 - k]) {
+        for (k, name) in node.inputs.enumerated() where graph.isConstant(name) && !graph.isConstant(node.inputs[1 - k])
+        {
             if case let .real(t)? = inputs[k] { return (k, t) }
         }
         return nil
@@ -321,7 +379,11 @@ extension Spectrum {
     /// Channels `range` of every image.
     func channels(_ range: Range<Int>) -> Spectrum {
         var values: [Complex<Scalar>] = []
-        for b in 0..<batch { values += self.values[((b * channels + range.lowerBound) * planeSize)..<((b * channels + range.upperBound) * planeSize)] }
+        for b in 0..<batch {
+            values +=
+                self.values[
+                    ((b * channels + range.lowerBound) * planeSize)..<((b * channels + range.upperBound) * planeSize)]
+        }
         return Spectrum(shape: [batch, range.count, rows, columns], values: values)
     }
 

@@ -32,7 +32,9 @@ extension ONNXNodeOperator {
         if let pad = graph.onnxProducer(of: first), pad.opType == "Pad" { return pad.inputs.filter { !$0.isEmpty } }
         var read: [String] = [], seen: Set<String> = [first], frontier = [first]
         while let name = frontier.popLast() {
-            guard let producer = graph.onnxProducer(of: name), ["Concat", "Slice"].contains(producer.opType) else { continue }
+            guard let producer = graph.onnxProducer(of: name), ["Concat", "Slice"].contains(producer.opType) else {
+                continue
+            }
             for candidate in producer.inputs where seen.insert(candidate).inserted {
                 read.append(candidate)
                 frontier.append(candidate)

@@ -19,7 +19,9 @@ extension ONNXOperators {
     /// The operators of this file, or nil when `node` is none of them.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    static func runMore<S: TensorScalar>(_ node: ONNXNode, _ inputs: [TensorValue<S>?], opset: Int) throws -> [TensorValue<S>]? {
+    static func runMore<S: TensorScalar>(
+        _ node: ONNXNode, _ inputs: [TensorValue<S>?], opset: Int
+    ) throws -> [TensorValue<S>]? {
         let args = ONNXInputs(node: node, values: inputs)
         if unaryOperators.contains(node.opType) { return [.real(try unary(node, try args.real(0)))] }
         switch node.opType {
@@ -35,32 +37,52 @@ extension ONNXOperators {
             }
             return [result]
         case "ConstantOfShape":
-            guard let shape = try args.integers(0), shape.allSatisfy({ $0 >= 0 }) else { throw node.error("needs a non-negative shape") }
+            guard let shape = try args.integers(0), shape.allSatisfy({ $0 >= 0 }) else {
+                throw node.error("needs a non-negative shape")
+            }
             try ResourceLimits.checkAllocation(shape, layer: node.label)
             let count = shape.reduce(1, *)
             if let t = node.tensor("value") {
                 switch try ONNXTensorDecoder.decode(t, modelFolder: nil, context: node.label) {
-                case let .int64(_, v): return [.int64(shape: shape, values: Array(repeating: v.first ?? 0, count: count))]
-                case let .real(v): return [.real(try Tensor(shape: shape, scalars: Array(repeating: S(v.scalars.first ?? 0), count: count)))]
+                case let .int64(_, v):
+                    return [.int64(shape: shape, values: Array(repeating: v.first ?? 0, count: count))]
+                case let .real(v):
+                    return [
+                        .real(
+                            try Tensor(shape: shape, scalars: Array(repeating: S(v.scalars.first ?? 0), count: count)))
+                    ]
                 }
             }
             return [.real(Tensor(zeros: shape))]
         case "ReduceMean", "ReduceSum", "ReduceMax", "ReduceMin", "ReduceL2", "ReduceSumSquare":
             let axesAsInput = opset >= 18 || (node.opType == "ReduceSum" && opset >= 13)
             let axes = axesAsInput ? try args.integers(1) : node.ints("axes")
-            return [.real(try reduce(node, try args.real(0), axes: axes ?? [], keepDimensions: try node.int("keepdims", default: 1) == 1,
-                                     noopWhenEmpty: try node.int("noop_with_empty_axes", default: 0) == 1))]
+            return [
+                .real(
+                    try reduce(
+                        node, try args.real(0), axes: axes ?? [],
+                        keepDimensions: try node.int("keepdims", default: 1) == 1,
+                        noopWhenEmpty: try node.int("noop_with_empty_axes", default: 0) == 1))
+            ]
         case "Softmax", "LogSoftmax":
             return [.real(try softmax(node, try args.real(0), opset: opset, logarithm: node.opType == "LogSoftmax"))]
         case "GlobalAveragePool", "GlobalMaxPool":
             let x = try args.real(0)
-            guard x.rank >= 3 else { throw node.error("needs an input of rank 3 or more, got \(describeShape(x.shape))") }
-            return [.real(try reduce(node, x, axes: Array(2..<x.rank), keepDimensions: true, noopWhenEmpty: false,
-                                     kind: node.opType == "GlobalAveragePool" ? "ReduceMean" : "ReduceMax"))]
+            guard x.rank >= 3 else {
+                throw node.error("needs an input of rank 3 or more, got \(describeShape(x.shape))")
+            }
+            return [
+                .real(
+                    try reduce(
+                        node, x, axes: Array(2..<x.rank), keepDimensions: true, noopWhenEmpty: false,
+                        kind: node.opType == "GlobalAveragePool" ? "ReduceMean" : "ReduceMax"))
+            ]
         case "Equal", "Less", "Greater", "LessOrEqual", "GreaterOrEqual", "And", "Or":
             return [try compare(node, try args.value(0), try args.value(1))]
         case "Not":
-            guard case let .int64(shape, v) = try args.value(0) else { throw node.error("input 0 must be a boolean tensor") }
+            guard case let .int64(shape, v) = try args.value(0) else {
+                throw node.error("input 0 must be a boolean tensor")
+            }
             return [.int64(shape: shape, values: v.map { $0 == 0 ? 1 : 0 })]
         case "Where":
             return [try select(node, condition: try args.value(0), try args.value(1), try args.value(2))]
@@ -68,25 +90,37 @@ extension ONNXOperators {
             guard let shape = try args.integers(1) else { throw node.error("needs a shape input") }
             let x = try args.value(0)
             let (out, sources) = try broadcastShapes(node, [x.shape, shape])
-            return [try gatherAll(node, try reshaped(node, x, to: sources[0]), ranges: out.indices.map { d in
-                sources[0][d] == 1 ? Array(repeating: 0, count: out[d]) : Array(0..<out[d])
-            })]
+            return [
+                try gatherAll(
+                    node, try reshaped(node, x, to: sources[0]),
+                    ranges: out.indices.map { d in
+                        sources[0][d] == 1 ? Array(repeating: 0, count: out[d]) : Array(0..<out[d])
+                    })
+            ]
         case "Tile":
             let x = try args.value(0)
-            guard let repeats = try args.integers(1), repeats.count == x.shape.count, repeats.allSatisfy({ $0 >= 0 }) else {
+            guard let repeats = try args.integers(1), repeats.count == x.shape.count, repeats.allSatisfy({ $0 >= 0 })
+            else {
                 throw node.error("repeats must have one non-negative value per dimension of \(describeShape(x.shape))")
             }
-            guard let tiled = ResourceLimits.elementCount(zip(x.shape, repeats).map { $0 * $1 }), tiled <= maximumTensorElements else {
+            guard let tiled = ResourceLimits.elementCount(zip(x.shape, repeats).map { $0 * $1 }),
+                tiled <= maximumTensorElements
+            else {
                 throw node.error("the tiled tensor would hold more than \(maximumTensorElements) values")
             }
-            return [try gatherAll(node, x, ranges: zip(x.shape, repeats).map { n, r in (0..<(n * r)).map { $0 % max(1, n) } })]
+            return [
+                try gatherAll(
+                    node, x, ranges: zip(x.shape, repeats).map { n, r in (0..<(n * r)).map { $0 % max(1, n) } })
+            ]
         case "Range":
             return [try range(node, try args.value(0), try args.value(1), try args.value(2))]
         case "Split":
             let x = try args.value(0)
             var axis = try node.int("axis", default: 0)
             if axis < 0 { axis += x.shape.count }
-            guard axis >= 0 && axis < x.shape.count else { throw node.error("axis out of range for \(describeShape(x.shape))") }
+            guard axis >= 0 && axis < x.shape.count else {
+                throw node.error("axis out of range for \(describeShape(x.shape))")
+            }
             let n = x.shape[axis]
             var sizes = (opset >= 13 ? try args.integers(1) : node.ints("split")) ?? []
             if sizes.isEmpty {
@@ -101,19 +135,32 @@ extension ONNXOperators {
             var start = 0
             return try sizes.map { size in
                 defer { start += size }
-                return try gatherAll(node, x, ranges: x.shape.indices.map { $0 == axis ? Array(start..<(start + size)) : Array(0..<x.shape[$0]) })
+                return try gatherAll(
+                    node, x,
+                    ranges: x.shape.indices.map { $0 == axis ? Array(start..<(start + size)) : Array(0..<x.shape[$0]) })
             }
         case "Einsum":
-            return [.real(try einsum(node, try inputs.map { value -> Tensor<S> in
-                guard case let .real(t)? = value else { throw node.error("Einsum operands must be float tensors") }
-                return t
-            }))]
+            return [
+                .real(
+                    try einsum(
+                        node,
+                        try inputs.map { value -> Tensor<S> in
+                            guard case let .real(t)? = value else {
+                                throw node.error("Einsum operands must be float tensors")
+                            }
+                            return t
+                        }))
+            ]
         case "CumSum":
             let x = try args.real(0)
             guard var axis = try args.integers(1)?.first else { throw node.error("needs an axis input") }
             if axis < 0 { axis += x.rank }
-            guard axis >= 0 && axis < x.rank else { throw node.error("axis out of range for \(describeShape(x.shape))") }
-            let (exclusive, reverse) = (try node.int("exclusive", default: 0) == 1, try node.int("reverse", default: 0) == 1)
+            guard axis >= 0 && axis < x.rank else {
+                throw node.error("axis out of range for \(describeShape(x.shape))")
+            }
+            let (exclusive, reverse) = (
+                try node.int("exclusive", default: 0) == 1, try node.int("reverse", default: 0) == 1
+            )
             let (outer, n, inner) = (x.shape[..<axis].reduce(1, *), x.shape[axis], x.shape[(axis + 1)...].reduce(1, *))
             var y = x
             for o in 0..<outer {
@@ -151,26 +198,38 @@ extension ONNXOperators {
     @_specialize(where S == Double)
     static func einsum<S: TensorScalar>(_ node: ONNXNode, _ operands: [Tensor<S>]) throws -> Tensor<S> {
         let equation = node.string("equation", default: "").filter { !$0.isWhitespace }
-        guard !equation.contains("."), !operands.isEmpty else { throw node.error("equation '\(equation)' is not supported (no ellipsis)") }
+        guard !equation.contains("."), !operands.isEmpty else {
+            throw node.error("equation '\(equation)' is not supported (no ellipsis)")
+        }
         let parts = equation.components(separatedBy: "->")
         let terms = parts[0].split(separator: ",", omittingEmptySubsequences: false).map { Array($0) }
-        guard terms.count == operands.count, parts.count <= 2 else { throw node.error("equation '\(equation)' does not match \(operands.count) operands") }
+        guard terms.count == operands.count, parts.count <= 2 else {
+            throw node.error("equation '\(equation)' does not match \(operands.count) operands")
+        }
         var sizes: [Character: Int] = [:]
         for (term, operand) in zip(terms, operands) {
-            guard term.count == operand.rank else { throw node.error("'\(String(term))' does not match operand \(describeShape(operand.shape))") }
+            guard term.count == operand.rank else {
+                throw node.error("'\(String(term))' does not match operand \(describeShape(operand.shape))")
+            }
             for (letter, size) in zip(term, operand.shape) {
-                guard sizes[letter] == nil || sizes[letter] == size else { throw node.error("letter '\(letter)' has two sizes") }
+                guard sizes[letter] == nil || sizes[letter] == size else {
+                    throw node.error("letter '\(letter)' has two sizes")
+                }
                 sizes[letter] = size
             }
         }
         let counts = terms.flatMap { $0 }.reduce(into: [Character: Int]()) { $0[$1, default: 0] += 1 }
         let output = parts.count == 2 ? Array(parts[1]) : counts.filter { $0.value == 1 }.keys.sorted()
-        guard output.allSatisfy({ sizes[$0] != nil }), Set(output).count == output.count else { throw node.error("invalid output '\(String(output))'") }
+        guard output.allSatisfy({ sizes[$0] != nil }), Set(output).count == output.count else {
+            throw node.error("invalid output '\(String(output))'")
+        }
         let summed = sizes.keys.filter { !output.contains($0) }.sorted()
         let outShape = output.map { sizes[$0]! }, sumShape = summed.map { sizes[$0]! }
         try ResourceLimits.checkAllocation(outShape, layer: node.label)
         let (outCount, sumCount) = (outShape.reduce(1, *), sumShape.reduce(1, *))
-        guard outCount.multipliedReportingOverflow(by: sumCount).partialValue <= 1 << 34 else { throw node.error("too much work") }
+        guard outCount.multipliedReportingOverflow(by: sumCount).partialValue <= 1 << 34 else {
+            throw node.error("too much work")
+        }
         let letters = output + summed
         // For each operand, the stride of each letter (0 where the operand lacks it).
         let operandStrides = zip(terms, operands).map { term, operand -> [Int] in
@@ -254,13 +313,16 @@ extension ONNXOperators {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     static func reduce<S: TensorScalar>(
-        _ node: ONNXNode, _ x: Tensor<S>, axes rawAxes: [Int], keepDimensions: Bool, noopWhenEmpty: Bool, kind: String? = nil
+        _ node: ONNXNode, _ x: Tensor<S>, axes rawAxes: [Int], keepDimensions: Bool, noopWhenEmpty: Bool,
+        kind: String? = nil
     ) throws -> Tensor<S> {
         let kind = kind ?? node.opType
         if rawAxes.isEmpty && noopWhenEmpty { return x }
         let rank = x.rank
         let axes = Set((rawAxes.isEmpty ? Array(0..<rank) : rawAxes).map { $0 < 0 ? $0 + rank : $0 })
-        guard axes.allSatisfy({ $0 >= 0 && $0 < rank }) else { throw node.error("axes \(rawAxes) out of range for rank \(rank)") }
+        guard axes.allSatisfy({ $0 >= 0 && $0 < rank }) else {
+            throw node.error("axes \(rawAxes) out of range for rank \(rank)")
+        }
         let kept = x.shape.enumerated().map { axes.contains($0.offset) ? 1 : $0.element }
         let outCount = kept.reduce(1, *)
         let (inStrides, outStrides) = (strides(x.shape), strides(kept))
@@ -296,12 +358,17 @@ extension ONNXOperators {
     /// Softmax / LogSoftmax along `axis` (opset 13+), or over the flattened dimensions from `axis` on (before 13).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    static func softmax<S: TensorScalar>(_ node: ONNXNode, _ x: Tensor<S>, opset: Int, logarithm: Bool) throws -> Tensor<S> {
+    static func softmax<S: TensorScalar>(
+        _ node: ONNXNode, _ x: Tensor<S>, opset: Int, logarithm: Bool
+    ) throws -> Tensor<S> {
         var axis = try node.int("axis", default: opset >= 13 ? -1 : 1)
         if axis < 0 { axis += x.rank }
-        guard axis >= 0 && axis < Swift.max(1, x.rank) else { throw node.error("axis out of range for \(describeShape(x.shape))") }
+        guard axis >= 0 && axis < Swift.max(1, x.rank) else {
+            throw node.error("axis out of range for \(describeShape(x.shape))")
+        }
         // Rows of `length` values, `stride` apart, `inner` interleaved rows per block of `length · inner`.
-        let (length, inner) = opset >= 13 ? (x.shape[axis], x.shape[(axis + 1)...].reduce(1, *)) : (x.shape[axis...].reduce(1, *), 1)
+        let (length, inner) =
+            opset >= 13 ? (x.shape[axis], x.shape[(axis + 1)...].reduce(1, *)) : (x.shape[axis...].reduce(1, *), 1)
         var y = x
         guard length > 0 else { return y }
         for block in 0..<(x.count / (length * inner)) {
@@ -313,7 +380,8 @@ extension ONNXOperators {
                 for k in 0..<length { total += Double.exp(x.scalars[base + k * inner].float64 - largest) }
                 for k in 0..<length {
                     let shifted = x.scalars[base + k * inner].float64 - largest
-                    y.scalars[base + k * inner] = S(logarithm ? shifted - Double.log(total) : Double.exp(shifted) / total)
+                    y.scalars[base + k * inner] = S(
+                        logarithm ? shifted - Double.log(total) : Double.exp(shifted) / total)
                 }
             }
         }
@@ -352,7 +420,9 @@ extension ONNXOperators {
     }
 
     /// Comparisons and logical And/Or, broadcast, as int64 0/1.
-    static func compare<S: TensorScalar>(_ node: ONNXNode, _ a: TensorValue<S>, _ b: TensorValue<S>) throws -> TensorValue<S> {
+    static func compare<S: TensorScalar>(
+        _ node: ONNXNode, _ a: TensorValue<S>, _ b: TensorValue<S>
+    ) throws -> TensorValue<S> {
         let (out, padded) = try broadcastShapes(node, [a.shape, b.shape])
         let indices = broadcastIndices(out, padded)
         let x = try floats(node, a).map { $0.float64 }, y = try floats(node, b).map { $0.float64 }
@@ -366,30 +436,46 @@ extension ONNXOperators {
         case "And": test = { $0 != 0 && $1 != 0 }
         default: test = { $0 != 0 || $1 != 0 }
         }
-        return .int64(shape: out, values: (0..<out.reduce(1, *)).map { test(x[indices[0][$0]], y[indices[1][$0]]) ? 1 : 0 })
+        return .int64(
+            shape: out, values: (0..<out.reduce(1, *)).map { test(x[indices[0][$0]], y[indices[1][$0]]) ? 1 : 0 })
     }
 
     /// Where(condition, x, y), broadcast over all three.
-    static func select<S: TensorScalar>(_ node: ONNXNode, condition: TensorValue<S>, _ a: TensorValue<S>, _ b: TensorValue<S>) throws -> TensorValue<S> {
+    static func select<S: TensorScalar>(
+        _ node: ONNXNode, condition: TensorValue<S>, _ a: TensorValue<S>, _ b: TensorValue<S>
+    ) throws -> TensorValue<S> {
         guard case let .int64(_, mask) = condition else { throw node.error("the condition must be a boolean tensor") }
         let (out, padded) = try broadcastShapes(node, [condition.shape, a.shape, b.shape])
         let indices = broadcastIndices(out, padded)
         let count = out.reduce(1, *)
         switch (a, b) {
         case let (.int64(_, x), .int64(_, y)):
-            return .int64(shape: out, values: (0..<count).map { mask[indices[0][$0]] != 0 ? x[indices[1][$0]] : y[indices[2][$0]] })
+            return .int64(
+                shape: out,
+                values: (0..<count).map { mask[indices[0][$0]] != 0 ? x[indices[1][$0]] : y[indices[2][$0]] })
         default:
             let x = try floats(node, a), y = try floats(node, b)
-            return .real(try Tensor(shape: out, scalars: (0..<count).map { mask[indices[0][$0]] != 0 ? x[indices[1][$0]] : y[indices[2][$0]] }))
+            return .real(
+                try Tensor(
+                    shape: out,
+                    scalars: (0..<count).map { mask[indices[0][$0]] != 0 ? x[indices[1][$0]] : y[indices[2][$0]] }))
         }
     }
 
     /// Range(start, limit, delta): max(⌈(limit − start) / delta⌉, 0) values, int64 when the inputs are.
-    static func range<S: TensorScalar>(_ node: ONNXNode, _ start: TensorValue<S>, _ limit: TensorValue<S>, _ delta: TensorValue<S>) throws -> TensorValue<S> {
-        let (s, l, d) = (try scalar(node)(start).float64, try scalar(node)(limit).float64, try scalar(node)(delta).float64)
-        guard d != 0, s.isFinite, l.isFinite, d.isFinite else { throw node.error("needs finite start and limit and a non-zero delta") }
+    static func range<S: TensorScalar>(
+        _ node: ONNXNode, _ start: TensorValue<S>, _ limit: TensorValue<S>, _ delta: TensorValue<S>
+    ) throws -> TensorValue<S> {
+        let (s, l, d) = (
+            try scalar(node)(start).float64, try scalar(node)(limit).float64, try scalar(node)(delta).float64
+        )
+        guard d != 0, s.isFinite, l.isFinite, d.isFinite else {
+            throw node.error("needs finite start and limit and a non-zero delta")
+        }
         let count = Swift.max(0.0, ((l - s) / d).rounded(.up))
-        guard count <= Double(maximumTensorElements) else { throw node.error("would hold more than \(maximumTensorElements) values") }
+        guard count <= Double(maximumTensorElements) else {
+            throw node.error("would hold more than \(maximumTensorElements) values")
+        }
         let n = Int(count)
         if case .int64 = start {
             return .int64(shape: [n], values: (0..<n).map { Int64(s) + Int64($0) * Int64(d) })

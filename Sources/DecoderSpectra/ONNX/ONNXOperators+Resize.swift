@@ -8,7 +8,9 @@ extension ONNXOperators {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     static func resize<S: TensorScalar>(_ node: ONNXNode, _ inputs: [TensorValue<S>?], opset: Int) throws -> Tensor<S> {
-        guard case let .real(x)? = inputs.first ?? nil, x.rank == 4 else { throw node.error("needs a 4D NCHW float input") }
+        guard case let .real(x)? = inputs.first ?? nil, x.rank == 4 else {
+            throw node.error("needs a 4D NCHW float input")
+        }
         func values(_ i: Int) -> [Double]? {
             guard i < inputs.count, let value = inputs[i], value.shape.reduce(1, *) > 0 else { return nil }
             switch value {
@@ -19,7 +21,9 @@ extension ONNXOperators {
         var scales: [Double]
         var sizes: [Int]
         if node.opType == "Upsample" {
-            guard let given = node.attributes["scales"].map({ $0.floats.map(Double.init) }) ?? values(1), given.count == 4 else {
+            guard let given = node.attributes["scales"].map({ $0.floats.map(Double.init) }) ?? values(1),
+                given.count == 4
+            else {
                 throw node.error("needs 4 scales")
             }
             scales = given
@@ -33,19 +37,28 @@ extension ONNXOperators {
         } else {
             throw node.error("needs 4 scales or 4 sizes")
         }
-        guard sizes[0] == x.batch, sizes[1] == x.channels, scales.allSatisfy({ $0 > 0 && $0.isFinite }), sizes.allSatisfy({ $0 > 0 }) else {
-            throw node.error("only H and W can be resized, by positive finite factors (scales \(scales), sizes \(sizes))")
+        guard sizes[0] == x.batch, sizes[1] == x.channels, scales.allSatisfy({ $0 > 0 && $0.isFinite }),
+            sizes.allSatisfy({ $0 > 0 })
+        else {
+            throw node.error(
+                "only H and W can be resized, by positive finite factors (scales \(scales), sizes \(sizes))")
         }
         try ResourceLimits.checkAllocation(sizes, layer: node.label)
         let mode = node.string("mode", default: "nearest")
-        let transform = node.opType == "Upsample" ? "asymmetric" : node.string("coordinate_transformation_mode", default: "half_pixel")
-        guard ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "half_pixel_symmetric"].contains(transform) else {
+        let transform =
+            node.opType == "Upsample"
+            ? "asymmetric" : node.string("coordinate_transformation_mode", default: "half_pixel")
+        guard
+            ["half_pixel", "pytorch_half_pixel", "align_corners", "asymmetric", "half_pixel_symmetric"].contains(
+                transform)
+        else {
             throw node.error("coordinate_transformation_mode '\(transform)' is not supported")
         }
         let antialias = try node.int("antialias", default: 0) == 1 && mode != "nearest"
         func axisWeights(_ input: Int, _ output: Int, _ scale: Double) throws -> [[(Int, Double)]] {
             antialias && scale < 1
-                ? antialiasedWeights(node, cubic: mode == "cubic", transform: transform, input: input, output: output, scale: scale)
+                ? antialiasedWeights(
+                    node, cubic: mode == "cubic", transform: transform, input: input, output: output, scale: scale)
                 : try weights(node, mode: mode, transform: transform, input: input, output: output, scale: scale)
         }
         let rows = try axisWeights(x.height, sizes[2], scales[2])
@@ -71,7 +84,9 @@ extension ONNXOperators {
     /// around each output pixel's source coordinate, sampled at the input pixel centres and renormalised to sum 1
     /// (onnxruntime's upsample_antialias, Pillow's resampling). Taps beyond the input count at the edge pixels (edge
     /// samples repeated), or are left out with `exclude_outside` (Pillow's behaviour).
-    static func antialiasedWeights(_ node: ONNXNode, cubic: Bool, transform: String, input: Int, output: Int, scale: Double) -> [[(Int, Double)]] {
+    static func antialiasedWeights(
+        _ node: ONNXNode, cubic: Bool, transform: String, input: Int, output: Int, scale: Double
+    ) -> [[(Int, Double)]] {
         let a = Double(node.float("cubic_coeff_a", default: -0.75))
         let excludeOutside = (try? node.int("exclude_outside", default: 0)) == 1
         let support = (cubic ? 2.0 : 1.0) / scale
@@ -83,7 +98,8 @@ extension ONNXOperators {
             return 0
         }
         return (0..<output).map { o in
-            let centre = sourceCoordinate(Double(o), transform: transform, input: input, output: output, scale: scale) + 0.5
+            let centre =
+                sourceCoordinate(Double(o), transform: transform, input: input, output: output, scale: scale) + 0.5
             var first = Int((centre - support + 0.5).rounded(.down)), end = Int((centre + support + 0.5).rounded(.down))
             if excludeOutside { (first, end) = (max(0, first), min(input, end)) }
             var weights: [Int: Double] = [:]
@@ -112,8 +128,12 @@ extension ONNXOperators {
     }
 
     /// For each output index along one axis, the input indices and weights that make it.
-    static func weights(_ node: ONNXNode, mode: String, transform: String, input: Int, output: Int, scale: Double) throws -> [[(Int, Double)]] {
-        func source(_ x: Int) -> Double { sourceCoordinate(Double(x), transform: transform, input: input, output: output, scale: scale) }
+    static func weights(
+        _ node: ONNXNode, mode: String, transform: String, input: Int, output: Int, scale: Double
+    ) throws -> [[(Int, Double)]] {
+        func source(_ x: Int) -> Double {
+            sourceCoordinate(Double(x), transform: transform, input: input, output: output, scale: scale)
+        }
         func clamp(_ i: Int) -> Int { Swift.min(Swift.max(i, 0), input - 1) }
         switch mode {
         case "nearest":

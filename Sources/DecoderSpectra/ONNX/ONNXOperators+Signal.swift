@@ -12,24 +12,34 @@ extension ONNXOperators {
 
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    static func runSignal<S: TensorScalar>(_ node: ONNXNode, _ inputs: [TensorValue<S>?], opset: Int) throws -> [TensorValue<S>]? {
+    static func runSignal<S: TensorScalar>(
+        _ node: ONNXNode, _ inputs: [TensorValue<S>?], opset: Int
+    ) throws -> [TensorValue<S>]? {
         guard node.opType == "DFT" else { return nil }
         let args = ONNXInputs(node: node, values: inputs)
         let x = try args.real(0)
         let length = try args.integers(1)?.first
         let axis = opset >= 20 ? try args.integers(2)?.first ?? -2 : try node.int("axis", default: 1)
-        return [.real(try dft(node, x, length: length, axis: axis, inverse: try node.int("inverse", default: 0) == 1,
-                              onesided: try node.int("onesided", default: 0) == 1))]
+        return [
+            .real(
+                try dft(
+                    node, x, length: length, axis: axis, inverse: try node.int("inverse", default: 0) == 1,
+                    onesided: try node.int("onesided", default: 0) == 1))
+        ]
     }
 
-    static func dft<S: TensorScalar>(_ node: ONNXNode, _ x: Tensor<S>, length: Int?, axis requested: Int, inverse: Bool,
-                                     onesided: Bool) throws -> Tensor<S> {
+    static func dft<S: TensorScalar>(
+        _ node: ONNXNode, _ x: Tensor<S>, length: Int?, axis requested: Int, inverse: Bool,
+        onesided: Bool
+    ) throws -> Tensor<S> {
         let rank = x.rank
         guard rank >= 2, let parts = x.shape.last, parts == 1 || parts == 2 else {
             throw node.error("needs a last dimension of 1 (real) or 2 (complex), got \(describeShape(x.shape))")
         }
         let axis = requested < 0 ? requested + rank : requested
-        guard axis >= 0, axis < rank - 1 else { throw node.error("axis \(requested) is not a signal axis of \(describeShape(x.shape))") }
+        guard axis >= 0, axis < rank - 1 else {
+            throw node.error("axis \(requested) is not a signal axis of \(describeShape(x.shape))")
+        }
         let available = x.shape[axis]
         let outer = x.shape[..<axis].reduce(1, *), inner = x.shape[(axis + 1)..<(rank - 1)].reduce(1, *)
         // N: the transform length; m: the input points read; count: the output points written.
@@ -56,15 +66,22 @@ extension ONNXOperators {
         for o in 0..<outer {
             for i in 0..<inner {
                 // The input line, zero-padded or truncated to N (one-sided inverse: completed by conjugate symmetry).
-                for k in 0..<n { re[k] = 0; im[k] = 0 }
+                for k in 0..<n {
+                    re[k] = 0
+                    im[k] = 0
+                }
                 func read(_ k: Int) -> (Double, Double) {
                     let base = ((o * available + k) * inner + i) * parts
                     return (x.scalars[base].float64, parts == 2 ? x.scalars[base + 1].float64 : 0)
                 }
                 if inverse && onesided {
                     for k in 0..<n {
-                        if k < available { (re[k], im[k]) = read(k) }
-                        else if n - k < available { let (a, b) = read(n - k); (re[k], im[k]) = (a, -b) }
+                        if k < available {
+                            (re[k], im[k]) = read(k)
+                        } else if n - k < available {
+                            let (a, b) = read(n - k)
+                            (re[k], im[k]) = (a, -b)
+                        }
                     }
                 } else {
                     for k in 0..<min(n, available) { (re[k], im[k]) = read(k) }

@@ -32,14 +32,17 @@ struct ONNXInputs<S: TensorScalar> {
 enum ONNXOperators {
     static let supported: Set<String> = Set([
         "Conv", "ConvTranspose", "Resize", "Upsample", "BatchNormalization", "Relu", "LeakyRelu", "Sigmoid", "Tanh",
-        "DepthToSpace", "Mul", "Add", "Sub", "Div", "InstanceNormalization", "GroupNormalization", "Pad", "Gemm", "MatMul",
+        "DepthToSpace", "Mul", "Add", "Sub", "Div", "InstanceNormalization", "GroupNormalization", "Pad", "Gemm",
+        "MatMul",
         "Reshape", "Flatten", "Concat", "Identity", "Constant", "Clip", "Dropout", "Shape", "Unsqueeze", "Squeeze",
         "Gather", "Cast", "Slice", "Transpose", "Mod", "Pow",
     ]).union(unaryOperators).union(moreOperators).union(poolingOperators).union(signalOperators)
 
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    static func run<S: TensorScalar>(_ node: ONNXNode, _ inputs: [TensorValue<S>?], opset: Int) throws -> [TensorValue<S>] {
+    static func run<S: TensorScalar>(
+        _ node: ONNXNode, _ inputs: [TensorValue<S>?], opset: Int
+    ) throws -> [TensorValue<S>] {
         let args = ONNXInputs(node: node, values: inputs)
         switch node.opType {
         case "Identity", "Dropout":
@@ -50,17 +53,31 @@ enum ONNXOperators {
             return [try broadcast(node, try args.value(0), try args.value(1), op: node.opType)]
         case "Clip":
             var t = try args.real(0)
-            let low = opset >= 11 ? try (inputs.count > 1 ? inputs[1] : nil).map(scalar(node)) ?? -.infinity : S(node.float("min", default: -.infinity))
-            let high = opset >= 11 ? try (inputs.count > 2 ? inputs[2] : nil).map(scalar(node)) ?? .infinity : S(node.float("max", default: .infinity))
+            let low =
+                opset >= 11
+                ? try (inputs.count > 1 ? inputs[1] : nil).map(scalar(node)) ?? -.infinity
+                : S(node.float("min", default: -.infinity))
+            let high =
+                opset >= 11
+                ? try (inputs.count > 2 ? inputs[2] : nil).map(scalar(node)) ?? .infinity
+                : S(node.float("max", default: .infinity))
             for i in t.scalars.indices { t.scalars[i] = min(max(t.scalars[i], low), high) }
             return [.real(t)]
         case "DepthToSpace":
             return [.real(try depthToSpace(node, try args.real(0)))]
         case "InstanceNormalization":
-            return [.real(try instanceNorm(node, try args.real(0), scale: try args.real(1), bias: try args.real(2), groups: nil))]
+            return [
+                .real(
+                    try instanceNorm(
+                        node, try args.real(0), scale: try args.real(1), bias: try args.real(2), groups: nil))
+            ]
         case "GroupNormalization":
-            return [.real(try instanceNorm(node, try args.real(0), scale: try args.real(1), bias: try args.real(2),
-                                            groups: try node.int("num_groups"), perGroupAffine: opset < 21))]
+            return [
+                .real(
+                    try instanceNorm(
+                        node, try args.real(0), scale: try args.real(1), bias: try args.real(2),
+                        groups: try node.int("num_groups"), perGroupAffine: opset < 21))
+            ]
         case "Pad":
             let pads = opset >= 11 ? try args.integers(1) : node.ints("pads")
             var value = S(node.float("value", default: 0))
@@ -72,14 +89,23 @@ enum ONNXOperators {
             return [.real(try matmul(node, try args.real(0), try args.real(1)))]
         case "Reshape":
             let value = try args.value(0)
-            guard let requested = opset >= 5 ? try args.integers(1) : node.ints("shape") else { throw node.error("missing the shape input") }
-            return [try reshaped(node, value, to: try resolveShape(node, requested, of: value.shape, allowZero: try node.int("allowzero", default: 0) == 1))]
+            guard let requested = opset >= 5 ? try args.integers(1) : node.ints("shape") else {
+                throw node.error("missing the shape input")
+            }
+            return [
+                try reshaped(
+                    node, value,
+                    to: try resolveShape(
+                        node, requested, of: value.shape, allowZero: try node.int("allowzero", default: 0) == 1))
+            ]
         case "Flatten":
             let value = try args.value(0)
             var axis = try node.int("axis", default: 1)
             if axis < 0 { axis += value.shape.count }
             guard axis >= 0 && axis <= value.shape.count else { throw node.error("axis \(axis) out of range") }
-            return [try reshaped(node, value, to: [value.shape[..<axis].reduce(1, *), value.shape[axis...].reduce(1, *)])]
+            return [
+                try reshaped(node, value, to: [value.shape[..<axis].reduce(1, *), value.shape[axis...].reduce(1, *)])
+            ]
         case "Concat":
             return [try concat(node, inputs.compactMap { $0 }, axis: try node.int("axis"))]
         case "Shape":
@@ -94,21 +120,32 @@ enum ONNXOperators {
         case "Unsqueeze", "Squeeze":
             let value = try args.value(0)
             let axes = opset >= 13 ? try args.integers(1) : node.ints("axes")
-            return [try reshaped(node, value, to: try squeezeShape(node, value.shape, axes: axes, unsqueeze: node.opType == "Unsqueeze"))]
+            return [
+                try reshaped(
+                    node, value,
+                    to: try squeezeShape(node, value.shape, axes: axes, unsqueeze: node.opType == "Unsqueeze"))
+            ]
         case "Gather":
-            return [try gather(node, try args.value(0), indices: try args.value(1), axis: try node.int("axis", default: 0))]
+            return [
+                try gather(node, try args.value(0), indices: try args.value(1), axis: try node.int("axis", default: 0))
+            ]
         case "Cast":
             let to = try node.int("to")
             switch (try args.value(0), to) {
             case let (.real(t), 1), let (.real(t), 11), let (.real(t), 10): return [.real(t)]
-            case let (.real(t), _): return [.int64(shape: t.shape, values: try t.scalars.map { Int64(try integer($0, node)) })]
+            case let (.real(t), _):
+                return [.int64(shape: t.shape, values: try t.scalars.map { Int64(try integer($0, node)) })]
             case let (.int64(shape, v), 1), let (.int64(shape, v), 10), let (.int64(shape, v), 11):
                 return [.real(try Tensor(shape: shape, scalars: v.map { S($0) }))]
             case let (value, _): return [value]
             }
         case "Slice":
-            return [try slice(node, try args.value(0), starts: try args.integers(1) ?? node.ints("starts") ?? [], ends: try args.integers(2) ?? node.ints("ends") ?? [],
-                              axes: try args.integers(3) ?? node.ints("axes"), steps: try args.integers(4))]
+            return [
+                try slice(
+                    node, try args.value(0), starts: try args.integers(1) ?? node.ints("starts") ?? [],
+                    ends: try args.integers(2) ?? node.ints("ends") ?? [],
+                    axes: try args.integers(3) ?? node.ints("axes"), steps: try args.integers(4))
+            ]
         case "Transpose":
             return [try transpose(node, try args.value(0), permutation: node.ints("perm"))]
         case "Pow":
@@ -117,7 +154,10 @@ enum ONNXOperators {
             return [.real(try resize(node, inputs, opset: opset))]
         default:
             if let result = try runMore(node, inputs, opset: opset) ?? runPooling(node, inputs, opset: opset)
-                ?? runSignal(node, inputs, opset: opset) { return result }
+                ?? runSignal(node, inputs, opset: opset)
+            {
+                return result
+            }
             throw node.error("unsupported operator (supported: \(supported.sorted().joined(separator: ", ")))")
         }
     }
@@ -138,9 +178,13 @@ enum ONNXOperators {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     private static func constant<S: TensorScalar>(_ node: ONNXNode) throws -> TensorValue<S> {
-        if let t = node.tensor("value") { return try ONNXTensorDecoder.decode(t, modelFolder: nil, context: node.label).converted(to: S.self) }
+        if let t = node.tensor("value") {
+            return try ONNXTensorDecoder.decode(t, modelFolder: nil, context: node.label).converted(to: S.self)
+        }
         if let a = node.attributes["value_float"] { return .real(try Tensor(shape: [], scalars: [S(a.f)])) }
-        if let a = node.attributes["value_floats"] { return .real(try Tensor(shape: [a.floats.count], scalars: a.floats.map { S($0) })) }
+        if let a = node.attributes["value_floats"] {
+            return .real(try Tensor(shape: [a.floats.count], scalars: a.floats.map { S($0) }))
+        }
         if let a = node.attributes["value_int"] { return .int64(shape: [], values: [a.i]) }
         if let a = node.attributes["value_ints"] { return .int64(shape: [a.ints.count], values: a.ints) }
         throw node.error("has no supported value attribute")
@@ -169,7 +213,9 @@ enum ONNXOperators {
     /// `op`: Add, Sub, Mul, Div or Mod.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    static func broadcast<S: TensorScalar>(_ node: ONNXNode, _ a: TensorValue<S>, _ b: TensorValue<S>, op opName: String) throws -> TensorValue<S> {
+    static func broadcast<S: TensorScalar>(
+        _ node: ONNXNode, _ a: TensorValue<S>, _ b: TensorValue<S>, op opName: String
+    ) throws -> TensorValue<S> {
         let rank = max(a.shape.count, b.shape.count)
         let sa = Array(repeating: 1, count: rank - a.shape.count) + a.shape
         let sb = Array(repeating: 1, count: rank - b.shape.count) + b.shape
@@ -214,13 +260,16 @@ enum ONNXOperators {
                 default:
                     return { p, q in
                         guard q != 0 else { throw node.error("integer division by zero") }
-                        return p.dividedReportingOverflow(by: q).partialValue  // Int64.min / −1 wraps instead of trapping
+                        // Int64.min / −1 wraps instead of trapping
+                        return p.dividedReportingOverflow(by: q).partialValue
                     }
                 }
             }()
             return .int64(shape: out, values: try indices().map { try op(x[$0.0], y[$0.1]) })
         default:
-            return .real(try Tensor(shape: out, scalars: broadcastReal(try floats(node, a), try floats(node, b), sa, sb, out, opName)))
+            return .real(
+                try Tensor(
+                    shape: out, scalars: broadcastReal(try floats(node, a), try floats(node, b), sa, sb, out, opName)))
         }
     }
 
@@ -230,14 +279,19 @@ enum ONNXOperators {
     /// per row, and the inner loop steps through each operand with stride 1 (or 0 where it is broadcast).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    static func broadcastReal<S: TensorScalar>(_ x: [S], _ y: [S], _ sa: [Int], _ sb: [Int], _ out: [Int], _ opName: String) -> [S] {
+    static func broadcastReal<S: TensorScalar>(
+        _ x: [S], _ y: [S], _ sa: [Int], _ sb: [Int], _ out: [Int], _ opName: String
+    ) -> [S] {
         let rank = out.count, count = out.reduce(1, *)
         guard count > 0 else { return [] }
         let last = rank == 0 ? 1 : out[rank - 1]
         let (stA, stB, stO) = (strides(sa), strides(sb), strides(out))
         let stepA = rank > 0 && sa[rank - 1] != 1 ? 1 : 0, stepB = rank > 0 && sb[rank - 1] != 1 ? 1 : 0
-        let operation: ElementOperation = ["Add": .add, "Sub": .sub, "Mul": .mul, "Mod": .mod, "Pow": .pow, "Max": .max,
-                                           "Min": .min][opName] ?? .div
+        let operation: ElementOperation =
+            [
+                "Add": .add, "Sub": .sub, "Mul": .mul, "Mod": .mod, "Pow": .pow, "Max": .max,
+                "Min": .min,
+            ][opName] ?? .div
         var result = [S](repeating: 0, count: count)
         x.withUnsafeBufferPointer { xp in
             y.withUnsafeBufferPointer { yp in
@@ -256,16 +310,30 @@ enum ONNXOperators {
                         case .sub: for k in 0..<last { o[k] = p[k * stepA] - q[k * stepB] }
                         case .mul: for k in 0..<last { o[k] = p[k * stepA] * q[k * stepB] }
                         case .div: for k in 0..<last { o[k] = p[k * stepA] / q[k * stepB] }
-                        case .mod: for k in 0..<last { o[k] = p[k * stepA].truncatingRemainder(dividingBy: q[k * stepB]) }  // fmod = 1
+                        case .mod:
+                            // ONNX Mod with fmod = 1: the remainder keeps the sign of the dividend
+                            for k in 0..<last { o[k] = p[k * stepA].truncatingRemainder(dividingBy: q[k * stepB]) }
                         // C's pow: a negative base with an integer exponent is defined ((x − μ)² in LayerNorm copies).
                         case .pow:
                             for k in 0..<last {
                                 let (base, exponent) = (p[k * stepA], q[k * stepB])
-                                o[k] = exponent == exponent.rounded() && Swift.abs(exponent) < S(1 << 30) ? S.pow(base, Int(exponent)) : S.pow(base, exponent)
+                                o[k] =
+                                    exponent == exponent.rounded() && Swift.abs(exponent) < S(1 << 30)
+                                    ? S.pow(base, Int(exponent)) : S.pow(base, exponent)
                             }
                         // NaN propagates, as onnxruntime's Max and Min do.
-                        case .max: for k in 0..<last { o[k] = p[k * stepA].isNaN || q[k * stepB].isNaN ? .nan : Swift.max(p[k * stepA], q[k * stepB]) }
-                        case .min: for k in 0..<last { o[k] = p[k * stepA].isNaN || q[k * stepB].isNaN ? .nan : Swift.min(p[k * stepA], q[k * stepB]) }
+                        case .max:
+                            for k in 0..<last {
+                                o[k] =
+                                    p[k * stepA].isNaN || q[k * stepB].isNaN
+                                    ? .nan : Swift.max(p[k * stepA], q[k * stepB])
+                            }
+                        case .min:
+                            for k in 0..<last {
+                                o[k] =
+                                    p[k * stepA].isNaN || q[k * stepB].isNaN
+                                    ? .nan : Swift.min(p[k * stepA], q[k * stepB])
+                            }
                         }
                     }
                 }
@@ -285,7 +353,9 @@ enum ONNXOperators {
 
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    static func reshaped<S: TensorScalar>(_ node: ONNXNode, _ value: TensorValue<S>, to shape: [Int]) throws -> TensorValue<S> {
+    static func reshaped<S: TensorScalar>(
+        _ node: ONNXNode, _ value: TensorValue<S>, to shape: [Int]
+    ) throws -> TensorValue<S> {
         guard ResourceLimits.elementCount(shape) == ResourceLimits.elementCount(value.shape) else {
             throw node.error("cannot reshape \(describeShape(value.shape)) to \(describeShape(shape))")
         }
@@ -296,12 +366,17 @@ enum ONNXOperators {
     }
 
     /// Reshape's target: 0 copies the input dimension (unless allowzero), −1 is inferred.
-    private static func resolveShape(_ node: ONNXNode, _ requested: [Int], of shape: [Int], allowZero: Bool) throws -> [Int] {
+    private static func resolveShape(
+        _ node: ONNXNode, _ requested: [Int], of shape: [Int], allowZero: Bool
+    ) throws -> [Int] {
         var result = requested.enumerated().map { i, d in d == 0 && !allowZero && i < shape.count ? shape[i] : d }
         let total = shape.reduce(1, *)
         if let inferred = result.firstIndex(of: -1) {
-            let known = ResourceLimits.elementCount(result.enumerated().filter { $0.offset != inferred }.map(\.element)) ?? 0
-            guard known > 0, total % known == 0 else { throw node.error("cannot infer -1 in shape \(requested) for \(describeShape(shape))") }
+            let known =
+                ResourceLimits.elementCount(result.enumerated().filter { $0.offset != inferred }.map(\.element)) ?? 0
+            guard known > 0, total % known == 0 else {
+                throw node.error("cannot infer -1 in shape \(requested) for \(describeShape(shape))")
+            }
             result[inferred] = total / known
         }
         guard result.allSatisfy({ $0 >= 0 }) else { throw node.error("invalid shape \(requested)") }
@@ -326,13 +401,16 @@ enum ONNXOperators {
 
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    private static func gather<S: TensorScalar>(_ node: ONNXNode, _ data: TensorValue<S>, indices: TensorValue<S>, axis rawAxis: Int) throws -> TensorValue<S> {
+    private static func gather<S: TensorScalar>(
+        _ node: ONNXNode, _ data: TensorValue<S>, indices: TensorValue<S>, axis rawAxis: Int
+    ) throws -> TensorValue<S> {
         let shape = data.shape
         let axis = rawAxis < 0 ? rawAxis + shape.count : rawAxis
         guard axis >= 0 && axis < shape.count else { throw node.error("axis \(rawAxis) out of range") }
         guard case let .int64(indexShape, index) = indices else { throw node.error("indices must be integers") }
         let outer = shape[..<axis].reduce(1, *), inner = shape[(axis + 1)...].reduce(1, *), n = shape[axis]
-        try ResourceLimits.checkAllocation(Array(shape[..<axis]) + indexShape + Array(shape[(axis + 1)...]), layer: node.label)
+        try ResourceLimits.checkAllocation(
+            Array(shape[..<axis]) + indexShape + Array(shape[(axis + 1)...]), layer: node.label)
         var order: [Int] = []
         for o in 0..<outer {
             for raw in index {
@@ -350,13 +428,19 @@ enum ONNXOperators {
 
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    private static func concat<S: TensorScalar>(_ node: ONNXNode, _ values: [TensorValue<S>], axis rawAxis: Int) throws -> TensorValue<S> {
+    private static func concat<S: TensorScalar>(
+        _ node: ONNXNode, _ values: [TensorValue<S>], axis rawAxis: Int
+    ) throws -> TensorValue<S> {
         guard let first = values.first else { throw node.error("needs inputs") }
         let rank = first.shape.count
         let axis = rawAxis < 0 ? rawAxis + rank : rawAxis
-        guard axis >= 0 && axis < rank, values.allSatisfy({ $0.shape.count == rank }) else { throw node.error("axis \(rawAxis) out of range") }
-        for v in values where v.shape.enumerated().contains(where: { $0.offset != axis && $0.element != first.shape[$0.offset] }) {
-            throw node.error("cannot concatenate \(describeShape(first.shape)) and \(describeShape(v.shape)) on axis \(axis)")
+        guard axis >= 0 && axis < rank, values.allSatisfy({ $0.shape.count == rank }) else {
+            throw node.error("axis \(rawAxis) out of range")
+        }
+        for v in values
+        where v.shape.enumerated().contains(where: { $0.offset != axis && $0.element != first.shape[$0.offset] }) {
+            throw node.error(
+                "cannot concatenate \(describeShape(first.shape)) and \(describeShape(v.shape)) on axis \(axis)")
         }
         let outer = first.shape[..<axis].reduce(1, *)
         var outShape = first.shape
@@ -386,10 +470,13 @@ enum ONNXOperators {
 
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    private static func slice<S: TensorScalar>(_ node: ONNXNode, _ data: TensorValue<S>, starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?) throws -> TensorValue<S> {
+    private static func slice<S: TensorScalar>(
+        _ node: ONNXNode, _ data: TensorValue<S>, starts: [Int], ends: [Int], axes: [Int]?, steps: [Int]?
+    ) throws -> TensorValue<S> {
         let shape = data.shape
         let axes = (axes ?? Array(0..<starts.count)).map { $0 < 0 ? $0 + shape.count : $0 }
-        guard starts.count == ends.count, axes.count == starts.count, axes.allSatisfy({ $0 >= 0 && $0 < shape.count }) else {
+        guard starts.count == ends.count, axes.count == starts.count, axes.allSatisfy({ $0 >= 0 && $0 < shape.count })
+        else {
             throw node.error("inconsistent starts/ends/axes")
         }
         var ranges = shape.map { Array(0..<$0) }
@@ -410,7 +497,9 @@ enum ONNXOperators {
 
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    private static func transpose<S: TensorScalar>(_ node: ONNXNode, _ data: TensorValue<S>, permutation: [Int]?) throws -> TensorValue<S> {
+    private static func transpose<S: TensorScalar>(
+        _ node: ONNXNode, _ data: TensorValue<S>, permutation: [Int]?
+    ) throws -> TensorValue<S> {
         let shape = data.shape
         let perm = permutation ?? Array((0..<shape.count).reversed())
         guard perm.sorted() == Array(0..<shape.count) else { throw node.error("invalid perm \(perm)") }
@@ -434,7 +523,9 @@ enum ONNXOperators {
     /// Selects the cartesian product of index lists, one per axis.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    static func gatherAll<S: TensorScalar>(_ node: ONNXNode, _ data: TensorValue<S>, ranges: [[Int]]) throws -> TensorValue<S> {
+    static func gatherAll<S: TensorScalar>(
+        _ node: ONNXNode, _ data: TensorValue<S>, ranges: [[Int]]
+    ) throws -> TensorValue<S> {
         try ResourceLimits.checkAllocation(ranges.map(\.count), layer: node.label)
         let inStrides = strides(data.shape)
         var order: [Int] = [0]
@@ -457,7 +548,9 @@ enum ONNXOperators {
     static func depthToSpace<S: TensorScalar>(_ node: ONNXNode, _ x: Tensor<S>) throws -> Tensor<S> {
         let b = try node.int("blocksize")
         try ResourceLimits.checkHyperparameters([b], name: "blocksize", layer: node.label)
-        guard x.rank == 4, x.channels % (b * b) == 0 else { throw node.error("needs NCHW with channels divisible by blocksize²") }
+        guard x.rank == 4, x.channels % (b * b) == 0 else {
+            throw node.error("needs NCHW with channels divisible by blocksize²")
+        }
         let crd = node.string("mode", default: "DCR") == "CRD"
         let (n, c, h, w) = (x.batch, x.channels / (b * b), x.height, x.width)
         var y = Tensor<S>(zeros: [n, c, h * b, w * b])
@@ -510,7 +603,9 @@ enum ONNXOperators {
 
     /// Mean and 1/√(variance + ε) of each (image, group) over everything after the channel axis, in Float64: what
     /// InstanceNormalization (one group per channel) and GroupNormalization normalise with.
-    static func normalizationStatistics<S: TensorScalar>(_ x: Tensor<S>, groups g: Int, epsilon: Double) -> [(mean: Double, inverse: Double)] {
+    static func normalizationStatistics<S: TensorScalar>(
+        _ x: Tensor<S>, groups g: Int, epsilon: Double
+    ) -> [(mean: Double, inverse: Double)] {
         let (n, c) = (x.shape[0], x.shape[1])
         let perGroup = (c / g) * x.shape[2...].reduce(1, *)
         var result: [(mean: Double, inverse: Double)] = []
@@ -520,7 +615,9 @@ enum ONNXOperators {
                 var mean = 0.0, square = 0.0
                 for i in base..<(base + perGroup) { mean += Double(x.scalars[i]) }
                 mean /= Double(perGroup)
-                for i in base..<(base + perGroup) { square += (Double(x.scalars[i]) - mean) * (Double(x.scalars[i]) - mean) }
+                for i in base..<(base + perGroup) {
+                    square += (Double(x.scalars[i]) - mean) * (Double(x.scalars[i]) - mean)
+                }
                 result.append((mean, 1 / (square / Double(perGroup) + epsilon).squareRoot()))
             }
         }
@@ -531,12 +628,18 @@ enum ONNXOperators {
     /// reflect, edge (= replicate) and wrap (= circular).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    private static func pad<S: TensorScalar>(_ node: ONNXNode, _ x: Tensor<S>, pads: [Int], value: S) throws -> Tensor<S> {
-        guard x.rank == 4, pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0, pads.allSatisfy({ $0 >= 0 }) else {
-            throw node.error("only non-negative H/W pads of a 4D tensor are supported, got \(pads) for \(describeShape(x.shape))")
+    private static func pad<S: TensorScalar>(
+        _ node: ONNXNode, _ x: Tensor<S>, pads: [Int], value: S
+    ) throws -> Tensor<S> {
+        guard x.rank == 4, pads.count == 8, pads[0] == 0, pads[1] == 0, pads[4] == 0, pads[5] == 0,
+            pads.allSatisfy({ $0 >= 0 })
+        else {
+            throw node.error(
+                "only non-negative H/W pads of a 4D tensor are supported, got \(pads) for \(describeShape(x.shape))")
         }
         try ResourceLimits.checkHyperparameters(pads, name: "pads", layer: node.label, positive: false)
-        try ResourceLimits.checkAllocation([x.batch, x.channels, x.height + pads[2] + pads[6], x.width + pads[3] + pads[7]], layer: node.label)
+        try ResourceLimits.checkAllocation(
+            [x.batch, x.channels, x.height + pads[2] + pads[6], x.width + pads[3] + pads[7]], layer: node.label)
         let modeName = node.string("mode", default: "constant")
         let mode: PaddingMode
         switch modeName {
@@ -546,7 +649,8 @@ enum ONNXOperators {
         case "wrap": mode = .circular
         default: throw node.error("pad mode '\(modeName)' is not supported")
         }
-        if mode == .reflect && (pads[2] >= x.height || pads[6] >= x.height || pads[3] >= x.width || pads[7] >= x.width) {
+        if mode == .reflect && (pads[2] >= x.height || pads[6] >= x.height || pads[3] >= x.width || pads[7] >= x.width)
+        {
             throw node.error("reflect pads \(pads) must be smaller than the input size \(x.height)x\(x.width)")
         }
         let rows = paddedIndexMap(size: x.height, before: pads[2], after: pads[6], mode: mode)
@@ -555,7 +659,8 @@ enum ONNXOperators {
         for p in 0..<(x.batch * x.channels) {
             for (r, sr) in rows.enumerated() {
                 for (q, sq) in cols.enumerated() {
-                    y.scalars[(p * rows.count + r) * cols.count + q] = sr < 0 || sq < 0 ? value : x.scalars[(p * x.height + sr) * x.width + sq]
+                    y.scalars[(p * rows.count + r) * cols.count + q] =
+                        sr < 0 || sq < 0 ? value : x.scalars[(p * x.height + sr) * x.width + sq]
                 }
             }
         }
@@ -565,16 +670,22 @@ enum ONNXOperators {
     /// Gemm: alpha·op(A)·op(B) + beta·C for 2D A and B (C broadcast).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    private static func gemm<S: TensorScalar>(_ node: ONNXNode, _ a: Tensor<S>, _ b: Tensor<S>, _ c: TensorValue<S>?) throws -> Tensor<S> {
-        guard a.rank == 2, b.rank == 2 else { throw node.error("needs 2D inputs, got \(describeShape(a.shape)) and \(describeShape(b.shape))") }
+    private static func gemm<S: TensorScalar>(
+        _ node: ONNXNode, _ a: Tensor<S>, _ b: Tensor<S>, _ c: TensorValue<S>?
+    ) throws -> Tensor<S> {
+        guard a.rank == 2, b.rank == 2 else {
+            throw node.error("needs 2D inputs, got \(describeShape(a.shape)) and \(describeShape(b.shape))")
+        }
         let (ta, tb) = (try node.int("transA", default: 0) == 1, try node.int("transB", default: 0) == 1)
         let (m, k) = ta ? (a.shape[1], a.shape[0]) : (a.shape[0], a.shape[1])
         let (k2, n) = tb ? (b.shape[1], b.shape[0]) : (b.shape[0], b.shape[1])
         guard k == k2 else { throw node.error("inner dimensions differ: \(k) and \(k2)") }
         try ResourceLimits.checkAllocation([m, n], layer: node.label)
         var y = Tensor<S>(zeros: [m, n])
-        S.gemm(transA: ta, transB: tb, m: m, n: n, k: k, alpha: S(node.float("alpha", default: 1)), a: a.scalars, lda: a.shape[1],
-                   b: b.scalars, ldb: b.shape[1], beta: 0, c: &y.scalars, ldc: n)
+        S.gemm(
+            transA: ta, transB: tb, m: m, n: n, k: k, alpha: S(node.float("alpha", default: 1)), a: a.scalars,
+            lda: a.shape[1],
+            b: b.scalars, ldb: b.shape[1], beta: 0, c: &y.scalars, ldc: n)
         guard let c else { return y }
         let beta = S(node.float("beta", default: 1))
         let cTensor = try Tensor<S>(shape: c.shape, scalars: try floats(node, c).map { $0 * beta })
@@ -593,14 +704,18 @@ enum ONNXOperators {
         let (k2, n) = (b.shape[b.rank - 2], b.shape[b.rank - 1])
         guard k == k2 else { throw node.error("inner dimensions differ: \(k) and \(k2)") }
         let batch = a.shape.dropLast(2).reduce(1, *)
-        if b.rank > 2 && Array(b.shape.dropLast(2)) != Array(a.shape.dropLast(2)) { throw node.error("batch dimensions differ") }
+        if b.rank > 2 && Array(b.shape.dropLast(2)) != Array(a.shape.dropLast(2)) {
+            throw node.error("batch dimensions differ")
+        }
         try ResourceLimits.checkAllocation(Array(a.shape.dropLast(2)) + [m, n], layer: node.label)
         var y = Tensor<S>(zeros: Array(a.shape.dropLast(2)) + [m, n])
         for i in 0..<batch {
             let aSlice = Array(a.scalars[(i * m * k)..<((i + 1) * m * k)])
             let bSlice = b.rank == 2 ? b.scalars : Array(b.scalars[(i * k * n)..<((i + 1) * k * n)])
             var c = [S](repeating: 0, count: m * n)
-            S.gemm(transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: aSlice, lda: k, b: bSlice, ldb: n, beta: 0, c: &c, ldc: n)
+            S.gemm(
+                transA: false, transB: false, m: m, n: n, k: k, alpha: 1, a: aSlice, lda: k, b: bSlice, ldb: n, beta: 0,
+                c: &c, ldc: n)
             y.scalars.replaceSubrange((i * m * n)..<((i + 1) * m * n), with: c)
         }
         return y

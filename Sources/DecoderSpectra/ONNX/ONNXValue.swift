@@ -4,21 +4,31 @@ import Foundation
 enum ONNXTensorDecoder {
     static func decode(_ proto: Onnx_TensorProto, modelFolder: URL?, context: String) throws -> ONNXValue {
         let dims = proto.dims.map { Int($0) }
-        guard dims.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }) else { throw error(context, proto, "has invalid dimensions \(proto.dims)") }
+        guard dims.allSatisfy({ $0 >= 0 && $0 < 1 << 31 }) else {
+            throw error(context, proto, "has invalid dimensions \(proto.dims)")
+        }
         let (count, overflow) = dims.reduce((1, false)) { acc, d in
             let (p, o) = acc.0.multipliedReportingOverflow(by: d)
             return (p, acc.1 || o)
         }
-        guard !overflow, count <= maximumTensorElements else { throw error(context, proto, "is too large (dims \(dims))") }
-        let raw = proto.dataLocation == .external ? try externalData(proto, modelFolder: modelFolder, context: context) : proto.rawData
+        guard !overflow, count <= maximumTensorElements else {
+            throw error(context, proto, "is too large (dims \(dims))")
+        }
+        let raw =
+            proto.dataLocation == .external
+            ? try externalData(proto, modelFolder: modelFolder, context: context) : proto.rawData
         let type = Onnx_TensorProto.DataType(rawValue: Int(proto.dataType)) ?? .undefined
         func need(_ bytes: Int) throws {
             guard raw.count == count * bytes else {
-                throw error(context, proto, "raw data holds \(raw.count) bytes, shape \(describeShape(dims)) of \(type) needs \(count * bytes)")
+                throw error(
+                    context, proto,
+                    "raw data holds \(raw.count) bytes, shape \(describeShape(dims)) of \(type) needs \(count * bytes)")
             }
         }
         func check(_ n: Int) throws {
-            guard n == count else { throw error(context, proto, "holds \(n) values, shape \(describeShape(dims)) needs \(count)") }
+            guard n == count else {
+                throw error(context, proto, "holds \(n) values, shape \(describeShape(dims)) needs \(count)")
+            }
         }
         switch type {
         case .float, .double, .float16:
@@ -29,9 +39,16 @@ enum ONNXTensorDecoder {
                 values = raw.withUnsafeBytes { bytes in
                     (0..<count).map { i -> Float in
                         switch type {
-                        case .float: return Float(bitPattern: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian)
-                        case .double: return Float(Double(bitPattern: bytes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self).littleEndian))
-                        default: return halfToFloat(bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian)
+                        case .float:
+                            return Float(
+                                bitPattern: bytes.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).littleEndian)
+                        case .double:
+                            return Float(
+                                Double(
+                                    bitPattern: bytes.loadUnaligned(fromByteOffset: 8 * i, as: UInt64.self).littleEndian
+                                ))
+                        default:
+                            return halfToFloat(bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).littleEndian)
                         }
                     }
                 }
@@ -54,10 +71,17 @@ enum ONNXTensorDecoder {
                 values = raw.withUnsafeBytes { bytes in
                     (0..<count).map { i -> Int64 in
                         switch type {
-                        case .int64: return Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self))
-                        case .int32: return Int64(Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
-                        case .int16: return Int64(Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self)))
-                        case .uint16: return Int64(UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
+                        case .int64:
+                            return Int64(littleEndian: bytes.loadUnaligned(fromByteOffset: 8 * i, as: Int64.self))
+                        case .int32:
+                            return Int64(
+                                Int32(littleEndian: bytes.loadUnaligned(fromByteOffset: 4 * i, as: Int32.self)))
+                        case .int16:
+                            return Int64(
+                                Int16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: Int16.self)))
+                        case .uint16:
+                            return Int64(
+                                UInt16(littleEndian: bytes.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self)))
                         case .int8: return Int64(bytes.load(fromByteOffset: i, as: Int8.self))
                         default: return Int64(bytes.load(fromByteOffset: i, as: UInt8.self))
                         }
@@ -93,7 +117,8 @@ enum ONNXTensorDecoder {
         }
         var isDirectory: ObjCBool = false
         guard FileManager.default.fileExists(atPath: url.path, isDirectory: &isDirectory), !isDirectory.boolValue,
-              let handle = try? FileHandle(forReadingFrom: url) else {
+            let handle = try? FileHandle(forReadingFrom: url)
+        else {
             throw error(context, proto, "external data file '\(location)' cannot be read")
         }
         defer { try? handle.close() }
@@ -102,15 +127,22 @@ enum ONNXTensorDecoder {
         }
         let fileSize = Int(end)
         guard let offset = Int(entries["offset"] ?? "0"), offset >= 0, offset <= fileSize else {
-            throw error(context, proto, "external data offset '\(entries["offset"] ?? "")' is outside '\(location)' (\(fileSize) bytes)")
+            throw error(
+                context, proto,
+                "external data offset '\(entries["offset"] ?? "")' is outside '\(location)' (\(fileSize) bytes)")
         }
-        let length = try entries["length"].map { text -> Int in
-            guard let value = Int(text), value >= 0 else { throw error(context, proto, "external data length '\(text)' is invalid") }
-            return value
-        } ?? (fileSize - offset)
+        let length =
+            try entries["length"].map { text -> Int in
+                guard let value = Int(text), value >= 0 else {
+                    throw error(context, proto, "external data length '\(text)' is invalid")
+                }
+                return value
+            } ?? (fileSize - offset)
         let (stop, overflow) = offset.addingReportingOverflow(length)
         guard !overflow, stop <= fileSize else {
-            throw error(context, proto, "external data range offset \(offset), length \(length) exceeds '\(location)' (\(fileSize) bytes)")
+            throw error(
+                context, proto,
+                "external data range offset \(offset), length \(length) exceeds '\(location)' (\(fileSize) bytes)")
         }
         do {
             try handle.seek(toOffset: UInt64(offset))

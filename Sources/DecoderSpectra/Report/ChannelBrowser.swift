@@ -14,9 +14,12 @@ enum ChannelBrowser {
     static func section(_ summary: AnalysisSummary, folder: URL) -> String {
         var layers: [String] = []
         for layer in summary.layers {
-            guard let file = layer.channelPowerFile, let url = try? SafePath.resolve(file, inside: folder, what: "channel power map"),
-                  let array = try? NpyFile.read(url), array.shape.count == 3, let values = try? array.realValues(file: url.path),
-                  values.count == array.shape.reduce(1, *), array.shape[1] > 0, array.shape[2] > 0 else { continue }
+            guard let file = layer.channelPowerFile,
+                let url = try? SafePath.resolve(file, inside: folder, what: "channel power map"),
+                let array = try? NpyFile.read(url), array.shape.count == 3,
+                let values = try? array.realValues(file: url.path),
+                values.count == array.shape.reduce(1, *), array.shape[1] > 0, array.shape[2] > 0
+            else { continue }
             layers.append(entry(layer, values: values, shape: array.shape))
         }
         guard !layers.isEmpty else { return "" }
@@ -24,7 +27,8 @@ enum ChannelBrowser {
             let (r, g, b) = Colormap.viridis.colour(at: Double(k) / 255)
             return String(format: "\"#%02x%02x%02x\"", r, g, b)
         }.joined(separator: ",")
-        return "<h2 id=\"channels\">Channels</h2><p>Each channel's power map over the dataset, centred, in dB below the layer's largest value "
+        return
+            "<h2 id=\"channels\">Channels</h2><p>Each channel's power map over the dataset, centred, in dB below the layer's largest value "
             + "(one scale per layer, clipped at \(Int(floorDB)) dB). The share is the channel's part of the layer's power.</p>"
             + "<p class=\"picker\"><label>Layer<select id=\"channel-layer\"></select></label>"
             + "<label>Channel<input id=\"channel-index\" type=\"range\" min=\"0\" value=\"0\"></label> <span id=\"channel-caption\"></span></p>"
@@ -45,7 +49,12 @@ enum ChannelBrowser {
             let map = SpectrumStatistics.centred(Array(values[(c * plane)..<((c + 1) * plane)]), rows: m, columns: n)
             shares.append(total > 0 ? String(format: "%.4g", map.reduce(0, +) / total) : "0")
             var reduced = [Double](repeating: 0, count: rows * columns), counts = reduced
-            for u in 0..<m { for v in 0..<n { reduced[(u / factor) * columns + v / factor] += map[u * n + v]; counts[(u / factor) * columns + v / factor] += 1 } }
+            for u in 0..<m {
+                for v in 0..<n {
+                    reduced[(u / factor) * columns + v / factor] += map[u * n + v]
+                    counts[(u / factor) * columns + v / factor] += 1
+                }
+            }
             maps.append(zip(reduced, counts).map { $0 / max($1, 1) })
         }
         let peak = maps.flatMap { $0 }.max() ?? 0
@@ -57,9 +66,12 @@ enum ChannelBrowser {
                 bytes.append(UInt8(((max(floorDB, min(0, decibels)) - floorDB) / -floorDB * 255).rounded()))
             }
         }
-        let name = "\(layer.index) \(layer.name)".replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(of: "\"", with: "\\\"")
-            .replacingOccurrences(of: "<", with: "\\u003c")
-        return "{name:\"\(name)\",rows:\(rows),columns:\(columns),channels:\(channels),of:\(shape[0]),shares:[\(shares.joined(separator: ","))],"
+        let name = "\(layer.index) \(layer.name)".replacingOccurrences(of: "\\", with: "\\\\").replacingOccurrences(
+            of: "\"", with: "\\\""
+        )
+        .replacingOccurrences(of: "<", with: "\\u003c")
+        return
+            "{name:\"\(name)\",rows:\(rows),columns:\(columns),channels:\(channels),of:\(shape[0]),shares:[\(shares.joined(separator: ","))],"
             + "data:\"\(Data(bytes).base64EncodedString())\"}"
     }
 

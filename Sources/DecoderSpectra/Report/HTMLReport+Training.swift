@@ -8,7 +8,8 @@ extension HTMLReport {
         var body = "<h1>DecoderSpectra training: \(HTML.escape(log.model))</h1>"
         let c = log.config
         let commands = log.commands ?? []
-        body += "<p class=\"meta\">decoder-spectra \(DecoderSpectraVersion.current)<br>"
+        body +=
+            "<p class=\"meta\">decoder-spectra \(DecoderSpectraVersion.current)<br>"
             + commands.map { "command: <code>\(HTML.escape($0))</code>" }.joined(separator: "<br>")
             + "<br>data: \(HTML.escape(c.data ?? "not recorded"))" + (c.images.map { ", \($0) images" } ?? "")
             + (c.size.map { " of \($0)×\($0)" } ?? "")
@@ -19,16 +20,20 @@ extension HTMLReport {
         }
         let charts = log.charts
         body += "<h2>Charts</h2>" + charts.loss.svg + charts.bands.svg + charts.pLow.svg
-        body += "<p>Band errors compare the spectra of the reconstruction and the input of a fixed batch (the first 8 "
+        body +=
+            "<p>Band errors compare the spectra of the reconstruction and the input of a fixed batch (the first 8 "
             + "training images) in bands of normalised radius; the paper's learning-order claim (docs/theory.md §8, E3) "
             + "is that the low bands fall first.</p>"
         body += "<h2>Spectrum snapshots</h2><div class=\"figures\">"
         let shown = evenlySpaced(log.snapshots.indices.map { $0 }, count: 12)
         for index in shown {
             let snapshot = log.snapshots[index]
-            guard let figure = snapshot.figure, let url = try? SafePath.resolve(figure, inside: folder, what: "snapshot"),
-                  let image = HTML.embeddedImage(url, alt: "step \(snapshot.step)") else { continue }
-            body += "<figure>\(image)<figcaption>step \(snapshot.step), p_low \(format(snapshot.pLow))</figcaption></figure>"
+            guard let figure = snapshot.figure,
+                let url = try? SafePath.resolve(figure, inside: folder, what: "snapshot"),
+                let image = HTML.embeddedImage(url, alt: "step \(snapshot.step)")
+            else { continue }
+            body +=
+                "<figure>\(image)<figcaption>step \(snapshot.step), p_low \(format(snapshot.pLow))</figcaption></figure>"
         }
         body += "</div>"
         return HTML.page(title: "DecoderSpectra training: \(log.model)", body: body)

@@ -54,7 +54,8 @@ public enum FFT2D {
             let perWorker = (planes + workers - 1) / workers
             // At most two plans serve all planes: one per 16-byte alignment class of a plane's start.
             let first = FFTPlanCache.shared.plan(S.self, rows: rows, columns: columns, sign: sign, alignedLike: base)
-            let second = FFTPlanCache.shared.plan(S.self, rows: rows, columns: columns, sign: sign, alignedLike: base + stride)
+            let second = FFTPlanCache.shared.plan(
+                S.self, rows: rows, columns: columns, sign: sign, alignedLike: base + stride)
             let firstClass = Int(bitPattern: base) % 16
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 let start = w * perWorker, end = min(planes, start + perWorker)
@@ -82,8 +83,16 @@ public final class FFTPlanCache: @unchecked Sendable {
 
     /// FFTW_MEASURE by default; FFTW_ESTIMATE makes planning instant (tests with many random shapes use it).
     public var planningFlags: UInt32 {
-        get { lock.lock(); defer { lock.unlock() }; return flags }
-        set { lock.lock(); flags = newValue; lock.unlock() }
+        get {
+            lock.lock()
+            defer { lock.unlock() }
+            return flags
+        }
+        set {
+            lock.lock()
+            flags = newValue
+            lock.unlock()
+        }
     }
     private var flags = UInt32(FFTW_MEASURE)
 
@@ -100,7 +109,8 @@ public final class FFTPlanCache: @unchecked Sendable {
         let bytes = rows * columns * MemoryLayout<Complex<S>>.stride
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes + 64, alignment: 64)
         defer { scratch.deallocate() }
-        guard let plan = S.fftPlan(rows: rows, columns: columns, sign: sign, flags: flags, buffer: scratch + misalignment)
+        guard
+            let plan = S.fftPlan(rows: rows, columns: columns, sign: sign, flags: flags, buffer: scratch + misalignment)
         else { fatalError("FFTW could not plan a \(rows)x\(columns) transform") }
         plans[key] = plan
         return plan

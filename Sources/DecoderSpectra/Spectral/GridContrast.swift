@@ -24,7 +24,8 @@ public struct GridContrast: Sendable, Codable, Equatable {
         // Off-grid, off-axis magnitudes summed per ring, in one pass (O(MN) whatever the number of grid points).
         let scale = Double(max(m, n))
         func ring(_ u: Int, _ v: Int) -> Int { Int((radius(u, v) * scale).rounded()) }
-        var ringSum = [Double](repeating: 0, count: Int(scale) + 2), ringCount = [Int](repeating: 0, count: Int(scale) + 2)
+        var ringSum = [Double](repeating: 0, count: Int(scale) + 2),
+            ringCount = [Int](repeating: 0, count: Int(scale) + 2)
         for x in 1..<max(m, 1) {
             for y in 1..<max(n, 1) where !onGrid(x, y) {
                 ringSum[ring(x, y)] += map[x * n + y]
@@ -35,7 +36,9 @@ public struct GridContrast: Sendable, Codable, Equatable {
         // index of position k along the axis (size `size`, period `period`), `at` the grid point's position.
         func axisReference(at k0: Int, size: Int, period: Int, index: (Int) -> Int) -> Double? {
             let centre = signed(k0, size)
-            let neighbours = (1..<max(size, 1)).filter { $0 % period != 0 && abs(signed($0, size) - centre) <= period / 2 }
+            let neighbours = (1..<max(size, 1)).filter {
+                $0 % period != 0 && abs(signed($0, size) - centre) <= period / 2
+            }
             return neighbours.isEmpty ? nil : neighbours.map { map[index($0)] }.reduce(0, +) / Double(neighbours.count)
         }
         var offGrid = 0.0, offRing = 0.0, onGrid_ = 0.0, onLine = 0.0
@@ -49,7 +52,10 @@ public struct GridContrast: Sendable, Codable, Equatable {
                     offRing += ringSum[ring(u, v)] / Double(count)
                     offCount += 1
                 } else {
-                    let reference = u == 0 ? axisReference(at: v, size: n, period: q) { $0 } : axisReference(at: u, size: m, period: p) { $0 * n }
+                    let reference =
+                        u == 0
+                        ? axisReference(at: v, size: n, period: q) { $0 }
+                        : axisReference(at: u, size: m, period: p) { $0 * n }
                     guard let reference else { continue }
                     onGrid_ += map[u * n + v]
                     onLine += reference
@@ -63,6 +69,8 @@ public struct GridContrast: Sendable, Codable, Equatable {
 
     /// The contrast of a spectrum's channel- and image-averaged magnitude map.
     public init<S: TensorScalar>(_ spectrum: Spectrum<S>, period: (rows: Int, columns: Int)) {
-        self.init(map: SpectrumStatistics.meanMagnitudeMap(spectrum), rows: spectrum.rows, columns: spectrum.columns, period: period)
+        self.init(
+            map: SpectrumStatistics.meanMagnitudeMap(spectrum), rows: spectrum.rows, columns: spectrum.columns,
+            period: period)
     }
 }

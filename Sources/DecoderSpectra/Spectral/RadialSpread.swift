@@ -67,15 +67,18 @@ public struct RadialSpread: Codable, Sendable, Equatable {
     }
 
     // Sparse on disk: the non-zero counts only (each image fills one level per bin, so most of the grid is empty).
-    enum CodingKeys: String, CodingKey { case bins, images, levels, lowestDecibels = "lowest_db", step, nonZero = "non_zero" }
+    enum CodingKeys: String, CodingKey {
+        case bins, images, levels, lowestDecibels = "lowest_db", step, nonZero = "non_zero"
+    }
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
         bins = try container.decode(Int.self, forKey: .bins)
         images = try container.decode(Int.self, forKey: .images)
         guard try container.decode(Int.self, forKey: .levels) == Self.levels,
-              try container.decode(Double.self, forKey: .lowestDecibels) == Self.lowestDecibels,
-              try container.decode(Double.self, forKey: .step) == Self.step else {
+            try container.decode(Double.self, forKey: .lowestDecibels) == Self.lowestDecibels,
+            try container.decode(Double.self, forKey: .step) == Self.step
+        else {
             throw SpectraError.invalidInput("radial spread histogram written with other levels than this version's")
         }
         guard bins >= 0, bins <= 1 << 16 else { throw SpectraError.invalidInput("radial spread with \(bins) bins") }

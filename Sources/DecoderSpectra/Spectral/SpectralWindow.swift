@@ -37,7 +37,8 @@ public struct SpectralWindow: Codable, Sendable, Equatable, CustomStringConverti
         case "kaiser":
             let beta = parts.count == 2 ? Double(parts[1]) : 8.6
             guard let beta, beta >= 0, beta <= 100 else {
-                throw SpectraError.invalidInput("window '\(text)': Kaiser's β must be a number between 0 and 100 (e.g. kaiser:8.6)")
+                throw SpectraError.invalidInput(
+                    "window '\(text)': Kaiser's β must be a number between 0 and 100 (e.g. kaiser:8.6)")
             }
             taper = .kaiser(beta: beta)
         default:
@@ -63,8 +64,9 @@ public struct SpectralWindow: Codable, Sendable, Equatable, CustomStringConverti
 
     public init(from decoder: Decoder) throws {
         let container = try decoder.container(keyedBy: CodingKeys.self)
-        try self.init(parsing: try container.decode(String.self, forKey: .window),
-                      zeroPadding: try container.decode(Int.self, forKey: .zeroPadding))
+        try self.init(
+            parsing: try container.decode(String.self, forKey: .window),
+            zeroPadding: try container.decode(Int.self, forKey: .zeroPadding))
     }
 
     public func encode(to encoder: Encoder) throws {
@@ -115,7 +117,8 @@ public struct SpectralWindow: Codable, Sendable, Equatable, CustomStringConverti
     public func apply<S: TensorScalar>(_ x: Tensor<S>) -> Tensor<S> {
         let (h, w, p) = (x.height, x.width, zeroPadding)
         let rows = coefficients(h), columns = coefficients(w)
-        let meanSquare = (rows.map { $0 * $0 }.reduce(0, +) / Double(h)) * (columns.map { $0 * $0 }.reduce(0, +) / Double(w))
+        let meanSquare =
+            (rows.map { $0 * $0 }.reduce(0, +) / Double(h)) * (columns.map { $0 * $0 }.reduce(0, +) / Double(w))
         let scale = Double(p) / meanSquare.squareRoot()
         let (paddedH, paddedW) = (h * p, w * p)
         var out = Tensor<S>(zeros: [x.batch, x.channels, paddedH, paddedW])

@@ -39,7 +39,8 @@ public struct Spectrum<Scalar: TensorScalar>: Sendable {
         precondition(a.shape == b.shape, "relativeError: shapes differ")
         var diff = 0.0, ref = 0.0
         for i in 0..<a.values.count {
-            let dr = Double(a.values[i].real - b.values[i].real), di = Double(a.values[i].imaginary - b.values[i].imaginary)
+            let dr = Double(a.values[i].real - b.values[i].real),
+                di = Double(a.values[i].imaginary - b.values[i].imaginary)
             let rr = Double(b.values[i].real), ri = Double(b.values[i].imaginary)
             diff += dr * dr + di * di
             ref += rr * rr + ri * ri

@@ -101,12 +101,15 @@ public enum SpectrumStatistics {
     /// whatever the map size, so layers of different sizes share one axis.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public static func radialProfile<S: TensorScalar>(_ spectrum: Spectrum<S>) -> (frequency: [Double], power: [Double]) {
+    public static func radialProfile<S: TensorScalar>(_ spectrum: Spectrum<S>) -> (frequency: [Double], power: [Double])
+    {
         radialProfile(powerMap: secondOrderMoment(spectrum), rows: spectrum.rows, columns: spectrum.columns)
     }
 
     /// The radial profile of a power map E|H|² [rows × columns] (un-shifted), e.g. one averaged over a whole dataset.
-    public static func radialProfile(powerMap som: [Double], rows m: Int, columns n: Int) -> (frequency: [Double], power: [Double]) {
+    public static func radialProfile(
+        powerMap som: [Double], rows m: Int, columns n: Int
+    ) -> (frequency: [Double], power: [Double]) {
         let bins = RadialBins(rows: m, columns: n)
         return (bins.frequency, bins.profile(of: som))
     }
@@ -116,7 +119,9 @@ public enum SpectrumStatistics {
     /// [k·M/L, k·N/L] rounded, L = max(M, N)), k = 0 … up to Nyquist, each point averaged with its mirror [−u, −v]
     /// (equal for real inputs); frequency is the radius √((u'/M)² + (v'/N)²) in cycles/pixel. Directional artefacts
     /// (the zero-padding cross on the axes, a grid from strided layers) show up as differences between slices.
-    public static func angularSlice(powerMap som: [Double], rows m: Int, columns n: Int, degrees: Int) -> (frequency: [Double], power: [Double]) {
+    public static func angularSlice(
+        powerMap som: [Double], rows m: Int, columns n: Int, degrees: Int
+    ) -> (frequency: [Double], power: [Double]) {
         let side = max(m, n)
         var frequency: [Double] = [], power: [Double] = []
         var seen = Set<Int>()
@@ -125,7 +130,10 @@ public enum SpectrumStatistics {
             switch degrees {
             case 0: (su, sv) = (0, k)
             case 90: (su, sv) = (k, 0)
-            default: (su, sv) = (Int((Double(k * m) / Double(side)).rounded()), Int((Double(k * n) / Double(side)).rounded()))
+            default:
+                (su, sv) = (
+                    Int((Double(k * m) / Double(side)).rounded()), Int((Double(k * n) / Double(side)).rounded())
+                )
             }
             guard 2 * su <= m, 2 * sv <= n, seen.insert(su * n + sv).inserted else { continue }
             let (u, v) = (su % m, sv % n), (mu, mv) = ((m - su) % m, (n - sv) % n)
@@ -138,9 +146,13 @@ public enum SpectrumStatistics {
     /// The power of the radial-profile bin whose centre is nearest to `radius` (cycles per pixel); NaN for an empty
     /// profile. Profiles read from files may hold arrays of different lengths: only the common prefix is used.
     /// `excludingDC`: only bins off DC (a small radius on a small map must not read the DC bin).
-    public static func power(atRadius radius: Double, frequency: [Double], power: [Double], excludingDC: Bool = false) -> Double {
+    public static func power(
+        atRadius radius: Double, frequency: [Double], power: [Double], excludingDC: Bool = false
+    ) -> Double {
         let bins = (0..<min(frequency.count, power.count)).filter { !excludingDC || frequency[$0] > 0 }
-        guard let index = bins.min(by: { abs(frequency[$0] - radius) < abs(frequency[$1] - radius) }) else { return .nan }
+        guard let index = bins.min(by: { abs(frequency[$0] - radius) < abs(frequency[$1] - radius) }) else {
+            return .nan
+        }
         return power[index]
     }
 
@@ -156,7 +168,9 @@ public enum SpectrumStatistics {
     /// sim(H*, H) for each image of the batch (channel-averaged), for means and spreads over samples.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public static func cosineSimilarityPerImage<S: TensorScalar>(_ reference: Spectrum<S>, _ predicted: Spectrum<S>) -> [Double] {
+    public static func cosineSimilarityPerImage<S: TensorScalar>(
+        _ reference: Spectrum<S>, _ predicted: Spectrum<S>
+    ) -> [Double] {
         precondition(reference.shape == predicted.shape, "cosineSimilarity: shapes differ")
         return comparison(reference, predicted).similarityPerImage
     }
@@ -166,7 +180,9 @@ public enum SpectrumStatistics {
     /// overflow it).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public static func comparison<S: TensorScalar>(_ reference: Spectrum<S>, _ predicted: Spectrum<S>)
+    public static func comparison<S: TensorScalar>(
+        _ reference: Spectrum<S>, _ predicted: Spectrum<S>
+    )
         -> (similarityPerImage: [Double], relativeError: Double)
     {
         precondition(reference.shape == predicted.shape, "comparison: shapes differ")
@@ -175,15 +191,21 @@ public enum SpectrumStatistics {
         var difference = 0.0, norm = 0.0
         let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: 4 * plane)
         defer { scratch.deallocate() }
-        let (px, py) = (UnsafeMutableBufferPointer(rebasing: scratch[0..<plane]), UnsafeMutableBufferPointer(rebasing: scratch[plane..<(2 * plane)]))
-        let (pp, dd) = (UnsafeMutableBufferPointer(rebasing: scratch[(2 * plane)..<(3 * plane)]),
-                        UnsafeMutableBufferPointer(rebasing: scratch[(3 * plane)...]))
+        let (px, py) = (
+            UnsafeMutableBufferPointer(rebasing: scratch[0..<plane]),
+            UnsafeMutableBufferPointer(rebasing: scratch[plane..<(2 * plane)])
+        )
+        let (pp, dd) = (
+            UnsafeMutableBufferPointer(rebasing: scratch[(2 * plane)..<(3 * plane)]),
+            UnsafeMutableBufferPointer(rebasing: scratch[(3 * plane)...])
+        )
         reference.values.withUnsafeBufferPointer { r in
             predicted.values.withUnsafeBufferPointer { q in
                 for b in 0..<reference.batch {
                     var total = 0.0
                     for c in 0..<channels {
-                        let x = r.baseAddress! + (b * channels + c) * plane, y = q.baseAddress! + (b * channels + c) * plane
+                        let x = r.baseAddress! + (b * channels + c) * plane,
+                            y = q.baseAddress! + (b * channels + c) * plane
                         // Element-wise passes with no loop-carried sums (they vectorise, √ included), then the sums
                         // in four independent lanes.
                         powers(x, plane, into: px.baseAddress!)
@@ -191,16 +213,24 @@ public enum SpectrumStatistics {
                         parts(x, plane) { xs in
                             parts(y, plane) { ys in
                                 for f in 0..<plane {
-                                    let (dr, di) = (ys[2 * f].float64 - xs[2 * f].float64, ys[2 * f + 1].float64 - xs[2 * f + 1].float64)
+                                    let (dr, di) = (
+                                        ys[2 * f].float64 - xs[2 * f].float64,
+                                        ys[2 * f + 1].float64 - xs[2 * f + 1].float64
+                                    )
                                     dd[f] = dr * dr + di * di
                                     pp[f] = px[f] * py[f]
                                 }
                             }
                         }
                         ds_square_roots(pp.baseAddress!, pp.baseAddress!, plane)
-                        let dot = sum(pp.baseAddress!, plane), a2 = sum(px.baseAddress!, plane), b2 = sum(py.baseAddress!, plane)
+                        let dot = sum(pp.baseAddress!, plane), a2 = sum(px.baseAddress!, plane),
+                            b2 = sum(py.baseAddress!, plane)
                         let d2 = sum(dd.baseAddress!, plane)
-                        if a2 == 0 && b2 == 0 { total += 1 } else if a2 > 0 && b2 > 0 { total += dot / (a2 * b2).squareRoot() }
+                        if a2 == 0 && b2 == 0 {
+                            total += 1
+                        } else if a2 > 0 && b2 > 0 {
+                            total += dot / (a2 * b2).squareRoot()
+                        }
                         difference += d2
                         norm += a2
                     }
@@ -213,7 +243,9 @@ public enum SpectrumStatistics {
 
     /// |z|² of `count` complex values, in Float64.
     @inline(__always)
-    static func powers<S: TensorScalar>(_ z: UnsafePointer<Complex<S>>, _ count: Int, into power: UnsafeMutablePointer<Double>) {
+    static func powers<S: TensorScalar>(
+        _ z: UnsafePointer<Complex<S>>, _ count: Int, into power: UnsafeMutablePointer<Double>
+    ) {
         parts(z, count) { parts in
             for f in 0..<count {
                 let (re, im) = (parts[2 * f].float64, parts[2 * f + 1].float64)
@@ -225,7 +257,9 @@ public enum SpectrumStatistics {
     /// `count` complex values as 2·count interleaved (re, im) scalars. Hot loops read them this way: `Complex.real`
     /// and `.imaginary` check finiteness on every read (non-finite values read as NaN), which stops vectorisation.
     @inline(__always)
-    static func parts<S: TensorScalar, R>(_ z: UnsafePointer<Complex<S>>, _ count: Int, _ body: (UnsafePointer<S>) -> R) -> R {
+    static func parts<S: TensorScalar, R>(
+        _ z: UnsafePointer<Complex<S>>, _ count: Int, _ body: (UnsafePointer<S>) -> R
+    ) -> R {
         z.withMemoryRebound(to: S.self, capacity: 2 * count, body)
     }
 

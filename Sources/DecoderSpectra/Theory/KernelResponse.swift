@@ -6,7 +6,8 @@ public enum KernelResponse {
     /// R_uv = Σ_{t,s<K} e^{i2π(ut/M + vs/N)} = 𝒟_K(uπ/M) 𝒟_K(vπ/N) e^{i((K−1)u/M + (K−1)v/N)π} (Eq. 27), 0 ≤ |R| ≤ K².
     /// Indices may be any integers (2u, 2v and differences u − u' are used).
     public static func r(u: Int, v: Int, kernel k: Int, rows m: Int, columns n: Int) -> Complex<Double> {
-        let magnitude = Dirichlet.ratio(k, Double(u) * .pi / Double(m)) * Dirichlet.ratio(k, Double(v) * .pi / Double(n))
+        let magnitude =
+            Dirichlet.ratio(k, Double(u) * .pi / Double(m)) * Dirichlet.ratio(k, Double(v) * .pi / Double(n))
         let phase = (Double(k - 1) * Double(u) / Double(m) + Double(k - 1) * Double(v) / Double(n)) * .pi
         return Complex(Double.cos(phase), Double.sin(phase)).multiplied(by: magnitude)
     }
@@ -24,7 +25,9 @@ public enum KernelResponse {
     }
 
     /// χ_{u'v'uv} = R_{u−u', v−v'} / (MN) (Eq. 5 [D]); peaks at u' = u, v' = v with K²/(MN).
-    public static func chi(uPrime: Int, vPrime: Int, u: Int, v: Int, kernel k: Int, rows m: Int, columns n: Int) -> Complex<Double> {
+    public static func chi(
+        uPrime: Int, vPrime: Int, u: Int, v: Int, kernel k: Int, rows m: Int, columns n: Int
+    ) -> Complex<Double> {
         r(u: u - uPrime, v: v - vPrime, kernel: k, rows: m, columns: n).divided(by: Double(m * n))
     }
 
@@ -34,7 +37,8 @@ public enum KernelResponse {
     public static func validConvolutionAlpha(
         uPrime: Int, vPrime: Int, u: Int, v: Int, kernel k: Int, rows m: Int, columns n: Int
     ) -> Complex<Double> {
-        let (mOut, nOut, lambda, gamma) = validArguments(uPrime: uPrime, vPrime: vPrime, u: u, v: v, kernel: k, rows: m, columns: n)
+        let (mOut, nOut, lambda, gamma) = validArguments(
+            uPrime: uPrime, vPrime: vPrime, u: u, v: v, kernel: k, rows: m, columns: n)
         let magnitude = Dirichlet.ratio(mOut, lambda * .pi) * Dirichlet.ratio(nOut, gamma * .pi) / Double(m * n)
         let phase = (Double(mOut - 1) * lambda + Double(nOut - 1) * gamma) * .pi
         return Complex(Double.cos(phase), Double.sin(phase)).multiplied(by: magnitude)
@@ -44,7 +48,8 @@ public enum KernelResponse {
     public static func validConvolutionAlphaDirect(
         uPrime: Int, vPrime: Int, u: Int, v: Int, kernel k: Int, rows m: Int, columns n: Int
     ) -> Complex<Double> {
-        let (mOut, nOut, lambda, gamma) = validArguments(uPrime: uPrime, vPrime: vPrime, u: u, v: v, kernel: k, rows: m, columns: n)
+        let (mOut, nOut, lambda, gamma) = validArguments(
+            uPrime: uPrime, vPrime: vPrime, u: u, v: v, kernel: k, rows: m, columns: n)
         var z = Complex<Double>(0, 0)
         for a in 0..<mOut {
             for b in 0..<nOut {
@@ -59,29 +64,39 @@ public enum KernelResponse {
     public static func validConvolutionAlphaAsPrinted(
         uPrime: Int, vPrime: Int, u: Int, v: Int, kernel k: Int, rows m: Int, columns n: Int
     ) -> Complex<Double> {
-        let (mOut, nOut, lambda, gamma) = validArguments(uPrime: uPrime, vPrime: vPrime, u: u, v: v, kernel: k, rows: m, columns: n)
+        let (mOut, nOut, lambda, gamma) = validArguments(
+            uPrime: uPrime, vPrime: vPrime, u: u, v: v, kernel: k, rows: m, columns: n)
         let magnitude = Dirichlet.ratio(m - k, lambda * .pi) * Dirichlet.ratio(n - k, gamma * .pi) / Double(m * n)
         let phase = (Double(mOut - 1) * lambda + Double(nOut - 1) * gamma) * .pi
         return Complex(Double.cos(phase), Double.sin(phase)).multiplied(by: magnitude)
     }
 
     /// M' = M − K + 1, N' = N − K + 1, λ = u/M − u'/M', γ = v/N − v'/N' (docs/theory.md §2.2).
-    private static func validArguments(uPrime: Int, vPrime: Int, u: Int, v: Int, kernel k: Int, rows m: Int, columns n: Int)
+    private static func validArguments(
+        uPrime: Int, vPrime: Int, u: Int, v: Int, kernel k: Int, rows m: Int, columns n: Int
+    )
         -> (Int, Int, Double, Double)
     {
         let (mOut, nOut) = (m - k + 1, n - k + 1)
-        return (mOut, nOut, Double(u) / Double(m) - Double(uPrime) / Double(mOut), Double(v) / Double(n) - Double(vPrime) / Double(nOut))
+        return (
+            mOut, nOut, Double(u) / Double(m) - Double(uPrime) / Double(mOut),
+            Double(v) / Double(n) - Double(vPrime) / Double(nOut)
+        )
     }
 
     /// The denominator of Theorem 4.5 (Eq. 12): K² − 𝒟_K(Δu π/M) 𝒟_K(Δv π/N). ‖ΔW‖ is predicted ∝ α MN / this
     /// (a heuristic trend, §10 item 13). For K = 3, M = 64 and Δu = 1, 4, 8: 0.02889, 0.4567, 1.757.
-    public static func shiftDifficultyDenominator(du: Int, dv: Int, kernel k: Int, rows m: Int, columns n: Int) -> Double {
-        Double(k * k) - Dirichlet.ratio(k, Double(du) * .pi / Double(m)) * Dirichlet.ratio(k, Double(dv) * .pi / Double(n))
+    public static func shiftDifficultyDenominator(
+        du: Int, dv: Int, kernel k: Int, rows m: Int, columns n: Int
+    ) -> Double {
+        Double(k * k) - Dirichlet.ratio(k, Double(du) * .pi / Double(m))
+            * Dirichlet.ratio(k, Double(dv) * .pi / Double(n))
     }
 
     /// §2.4 [D]: the response of nearest upsampling by r on the output grid, 𝒟_r(uπ/M) e^{−i(r−1)uπ/M} per axis.
     public static func nearestUpsampling(u: Int, factor r: Int, size m: Int) -> Complex<Double> {
         let phase = -Double(r - 1) * Double(u) * .pi / Double(m)
-        return Complex(Double.cos(phase), Double.sin(phase)).multiplied(by: Dirichlet.ratio(r, Double(u) * .pi / Double(m)))
+        return Complex(Double.cos(phase), Double.sin(phase)).multiplied(
+            by: Dirichlet.ratio(r, Double(u) * .pi / Double(m)))
     }
 }

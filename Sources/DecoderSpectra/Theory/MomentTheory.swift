@@ -18,7 +18,9 @@ public struct WeightLaw: Sendable, Codable, Equatable {
 public enum MomentTheory {
     /// Eq. 27: T^(uv)_dc is complex Gaussian with mean μR_uv, variance K²σ² and pseudo-covariance σ²R_{2u,2v}.
     /// ([E] the paper's intermediate step gives real weights pseudo-covariance 0; the final Eq. 27 is right.)
-    public static func entryMoments(_ law: WeightLaw, u: Int, v: Int, rows m: Int, columns n: Int)
+    public static func entryMoments(
+        _ law: WeightLaw, u: Int, v: Int, rows m: Int, columns n: Int
+    )
         -> (mean: Complex<Double>, variance: Double, pseudoCovariance: Complex<Double>)
     {
         let k = law.kernel
@@ -35,7 +37,9 @@ public enum MomentTheory {
 
     /// Theorem 4.2 (single channel): E[𝕋(L:1)] = Π μ_l R_uv and log SOM(𝕋(L:1)) = Σ_l log(|μ_l R_uv|² + K²σ_l²).
     /// ([E] this is an increase with depth only where the per-layer factor exceeds 1, §10 item 8.)
-    public static func singleChannelCascade(_ laws: [WeightLaw], u: Int, v: Int, rows m: Int, columns n: Int)
+    public static func singleChannelCascade(
+        _ laws: [WeightLaw], u: Int, v: Int, rows m: Int, columns n: Int
+    )
         -> (mean: Complex<Double>, logSecondMoment: Double)
     {
         var mean = Complex<Double>(1, 0), logSOM = 0.0
@@ -61,7 +65,9 @@ public enum MomentTheory {
 
     /// The exact recursion of docs/theory.md §4.4 [D] for widths C_0…C_L (`channels`, L+1 entries) and one law per layer.
     /// It replaces Eq. 32, which assumes independence of entries that share lower layers and underestimates.
-    public static func multiChannelExact(_ laws: [WeightLaw], channels: [Int], u: Int, v: Int, rows m: Int, columns n: Int)
+    public static func multiChannelExact(
+        _ laws: [WeightLaw], channels: [Int], u: Int, v: Int, rows m: Int, columns n: Int
+    )
         -> ProductMoments
     {
         precondition(channels.count == laws.count + 1 && !laws.isEmpty, "channels must list C_0…C_L")
@@ -84,10 +90,14 @@ public enum MomentTheory {
     }
 
     /// Eq. 31: E[𝕋(L:1)_dc] = (1/C_L) Π_l C_l μ_l R_uv (every entry).
-    public static func multiChannelMean(_ laws: [WeightLaw], channels: [Int], u: Int, v: Int, rows m: Int, columns n: Int) -> Complex<Double> {
+    public static func multiChannelMean(
+        _ laws: [WeightLaw], channels: [Int], u: Int, v: Int, rows m: Int, columns n: Int
+    ) -> Complex<Double> {
         var mean = Complex<Double>(1, 0)
         for (index, law) in laws.enumerated() {
-            mean = mean * entryMoments(law, u: u, v: v, rows: m, columns: n).mean.multiplied(by: Double(channels[index + 1]))
+            mean =
+                mean
+                * entryMoments(law, u: u, v: v, rows: m, columns: n).mean.multiplied(by: Double(channels[index + 1]))
         }
         return mean.divided(by: Double(channels.last!))
     }
@@ -100,8 +110,10 @@ public enum MomentTheory {
         var som = entrySecondMoment(laws[0], u: u, v: v, rows: m, columns: n)
         for l in 1..<laws.count {
             let w = Double(channels[l])
-            let mean = multiChannelMean(Array(laws[0...l]), channels: Array(channels[0...(l + 1)]), u: u, v: v, rows: m, columns: n)
-            som = w * entrySecondMoment(laws[l], u: u, v: v, rows: m, columns: n) * som + (w - 1) / w * mean.lengthSquared
+            let mean = multiChannelMean(
+                Array(laws[0...l]), channels: Array(channels[0...(l + 1)]), u: u, v: v, rows: m, columns: n)
+            som =
+                w * entrySecondMoment(laws[l], u: u, v: v, rows: m, columns: n) * som + (w - 1) / w * mean.lengthSquared
         }
         return som
     }
@@ -110,14 +122,17 @@ public enum MomentTheory {
 /// Theorem 4.3 (zero padding, Eqs. 8, 9, 33–36): i.i.d. N(a, σ²) pixels on M×N, zero-padded (one-sided) to M'×N'.
 public enum ZeroPaddingTheory {
     /// τ_uv = 𝒟_M(uπ/M') 𝒟_N(vπ/N').
-    public static func tau(u: Int, v: Int, rows m: Int, columns n: Int, paddedRows mp: Int, paddedColumns np: Int) -> Double {
+    public static func tau(
+        u: Int, v: Int, rows m: Int, columns n: Int, paddedRows mp: Int, paddedColumns np: Int
+    ) -> Double {
         Dirichlet.ratio(m, Double(u) * .pi / Double(mp)) * Dirichlet.ratio(n, Double(v) * .pi / Double(np))
     }
 
     /// Predicted SOM(G_uv) and SOM(H_uv) at the same integer index: SOM(G) = |aMN δ|² + MNσ²; SOM(H) = a²τ² + MNσ²
     /// off DC (so SOM(H) − SOM(G) = a²τ²), and SOM(H_00) = SOM(G_00).
     public static func secondMoments(
-        u: Int, v: Int, mean a: Double, std sigma: Double, rows m: Int, columns n: Int, paddedRows mp: Int, paddedColumns np: Int
+        u: Int, v: Int, mean a: Double, std sigma: Double, rows m: Int, columns n: Int, paddedRows mp: Int,
+        paddedColumns np: Int
     ) -> (original: Double, padded: Double) {
         let noise = Double(m * n) * sigma * sigma
         if u == 0 && v == 0 {
@@ -132,7 +147,9 @@ public enum ZeroPaddingTheory {
 /// Theorem 4.4 (Eq. 11): after zero-insertion upsampling from M0×N0 to M×N, the DC component reappears at every
 /// [s·M0, t·N0]; these are the predicted positions of the repeated strong frequencies.
 public enum UpsamplingTheory {
-    public static func repeatPositions(originalRows m0: Int, originalColumns n0: Int, rows m: Int, columns n: Int) -> [(Int, Int)] {
+    public static func repeatPositions(
+        originalRows m0: Int, originalColumns n0: Int, rows m: Int, columns n: Int
+    ) -> [(Int, Int)] {
         var positions: [(Int, Int)] = []
         for s in stride(from: 0, to: m, by: m0) { for t in stride(from: 0, to: n, by: n0) { positions.append((s, t)) } }
         return positions

@@ -41,7 +41,9 @@ struct RunningMean {
 /// Monte Carlo simulations of the random-weight and random-feature models of docs/theory.md §4 (seeded, reproducible).
 public enum MonteCarlo {
     /// T^(uv) of one K×K slice in the paper's anchor: Σ_{t,s} W_ts e^{+i2π(ut/M + vs/N)}.
-    static func transfer(_ weights: [Double], kernel k: Int, u: Int, v: Int, rows m: Int, columns n: Int) -> Complex<Double> {
+    static func transfer(
+        _ weights: [Double], kernel k: Int, u: Int, v: Int, rows m: Int, columns n: Int
+    ) -> Complex<Double> {
         var z = Complex<Double>(0, 0)
         for t in 0..<k {
             for s in 0..<k {
@@ -57,10 +59,13 @@ public enum MonteCarlo {
     }
 
     /// Eq. 27: mean (real and imaginary parts), variance and pseudo-covariance of one entry of T.
-    public static func entryMoments(_ law: WeightLaw, u: Int, v: Int, rows m: Int, columns n: Int, samples: Int, seed: UInt64) -> [MonteCarloCheck] {
+    public static func entryMoments(
+        _ law: WeightLaw, u: Int, v: Int, rows m: Int, columns n: Int, samples: Int, seed: UInt64
+    ) -> [MonteCarloCheck] {
         var generator = SeededGenerator(seed: seed)
         let predicted = MomentTheory.entryMoments(law, u: u, v: v, rows: m, columns: n)
-        var re = RunningMean(), im = RunningMean(), variance = RunningMean(), pseudoRe = RunningMean(), pseudoIm = RunningMean()
+        var re = RunningMean(), im = RunningMean(), variance = RunningMean(), pseudoRe = RunningMean(),
+            pseudoIm = RunningMean()
         for _ in 0..<samples {
             let t = transfer(sampleWeights(law, &generator), kernel: law.kernel, u: u, v: v, rows: m, columns: n)
             re.add(t.real)
@@ -74,10 +79,13 @@ public enum MonteCarlo {
         }
         let setting = "K=\(law.kernel) mu=\(law.mean) sigma=\(law.std) M=\(m) N=\(n) [u,v]=[\(u),\(v)]"
         func check(_ q: String, _ p: Double, _ s: RunningMean) -> MonteCarloCheck {
-            MonteCarloCheck(quantity: q, setting: setting, predicted: p, simulated: s.mean, standardError: s.standardError, samples: samples)
+            MonteCarloCheck(
+                quantity: q, setting: setting, predicted: p, simulated: s.mean, standardError: s.standardError,
+                samples: samples)
         }
         return [
-            check("Re E[T] = Re(mu R)", predicted.mean.real, re), check("Im E[T] = Im(mu R)", predicted.mean.imaginary, im),
+            check("Re E[T] = Re(mu R)", predicted.mean.real, re),
+            check("Im E[T] = Im(mu R)", predicted.mean.imaginary, im),
             check("Var T = K^2 sigma^2", predicted.variance, variance),
             check("Re pseudo-cov = Re(sigma^2 R_2u,2v)", predicted.pseudoCovariance.real, pseudoRe),
             check("Im pseudo-cov = Im(sigma^2 R_2u,2v)", predicted.pseudoCovariance.imaginary, pseudoIm),
@@ -85,18 +93,26 @@ public enum MonteCarlo {
     }
 
     /// Theorem 4.2: SOM of a product of L independent single-channel T's.
-    public static func singleChannelCascade(_ laws: [WeightLaw], u: Int, v: Int, rows m: Int, columns n: Int, samples: Int, seed: UInt64) -> MonteCarloCheck {
+    public static func singleChannelCascade(
+        _ laws: [WeightLaw], u: Int, v: Int, rows m: Int, columns n: Int, samples: Int, seed: UInt64
+    ) -> MonteCarloCheck {
         var generator = SeededGenerator(seed: seed)
         var som = RunningMean()
         for _ in 0..<samples {
             var product = Complex<Double>(1, 0)
-            for law in laws { product = product * transfer(sampleWeights(law, &generator), kernel: law.kernel, u: u, v: v, rows: m, columns: n) }
+            for law in laws {
+                product =
+                    product
+                    * transfer(sampleWeights(law, &generator), kernel: law.kernel, u: u, v: v, rows: m, columns: n)
+            }
             som.add(product.lengthSquared)
         }
-        let predicted = Double.exp(MomentTheory.singleChannelCascade(laws, u: u, v: v, rows: m, columns: n).logSecondMoment)
+        let predicted = Double.exp(
+            MomentTheory.singleChannelCascade(laws, u: u, v: v, rows: m, columns: n).logSecondMoment)
         return MonteCarloCheck(
             quantity: "SOM(T(L:1)) = prod(|mu R|^2 + K^2 sigma^2)",
-            setting: "L=\(laws.count) K=\(laws[0].kernel) mu=\(laws[0].mean) sigma=\(laws[0].std) M=\(m) [u,v]=[\(u),\(v)]",
+            setting:
+                "L=\(laws.count) K=\(laws[0].kernel) mu=\(laws[0].mean) sigma=\(laws[0].std) M=\(m) [u,v]=[\(u),\(v)]",
             predicted: predicted, simulated: som.mean, standardError: som.standardError, samples: samples)
     }
 
@@ -115,7 +131,10 @@ public enum MonteCarlo {
                 column = (0..<channels[l + 1]).map { _ in
                     var sum = Complex<Double>(0, 0)
                     for k in 0..<channels[l] {
-                        sum += transfer(sampleWeights(laws[l], &generator), kernel: laws[l].kernel, u: u, v: v, rows: m, columns: n) * column[k]
+                        sum +=
+                            transfer(
+                                sampleWeights(laws[l], &generator), kernel: laws[l].kernel, u: u, v: v, rows: m,
+                                columns: n) * column[k]
                     }
                     return sum
                 }
@@ -125,7 +144,8 @@ public enum MonteCarlo {
         let exact = MomentTheory.multiChannelExact(laws, channels: channels, u: u, v: v, rows: m, columns: n).a
         return MonteCarloCheck(
             quantity: "E|T(L:1)_dc|^2 (exact recursion)",
-            setting: "channels=\(channels) K=\(laws[0].kernel) mu=\(laws[0].mean) sigma=\(laws[0].std) M=\(m) [u,v]=[\(u),\(v)]",
+            setting:
+                "channels=\(channels) K=\(laws[0].kernel) mu=\(laws[0].mean) sigma=\(laws[0].std) M=\(m) [u,v]=[\(u),\(v)]",
             predicted: exact, simulated: som.mean, standardError: som.standardError, samples: samples)
     }
 
@@ -154,7 +174,8 @@ public enum MonteCarlo {
             }
         }
         return frequencies.enumerated().map { i, f in
-            let predicted = ZeroPaddingTheory.secondMoments(u: f.0, v: f.1, mean: a, std: sigma, rows: m, columns: n, paddedRows: mp, paddedColumns: np)
+            let predicted = ZeroPaddingTheory.secondMoments(
+                u: f.0, v: f.1, mean: a, std: sigma, rows: m, columns: n, paddedRows: mp, paddedColumns: np)
             return MonteCarloCheck(
                 quantity: f == (0, 0) ? "SOM(H_00) - SOM(G_00) = 0" : "SOM(H) - SOM(G) = a^2 tau^2",
                 setting: "a=\(a) sigma=\(sigma) \(m)x\(n)->\(mp)x\(np) [u,v]=[\(f.0),\(f.1)]",

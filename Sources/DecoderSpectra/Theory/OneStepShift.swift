@@ -22,7 +22,9 @@ public enum OneStepShift {
             for n in 0..<size {
                 var sum = 0.0
                 for t in 0..<kernel {
-                    for s in 0..<kernel { sum += w[t * kernel + s] * x[((m - t + size) % size) * size + (n - s + size) % size] }
+                    for s in 0..<kernel {
+                        sum += w[t * kernel + s] * x[((m - t + size) % size) * size + (n - s + size) % size]
+                    }
                 }
                 y[m * size + n] = sum
             }
@@ -68,7 +70,9 @@ public enum OneStepShift {
             minus[i] -= 0.5
             return loss(plus, input: x, target: y) - loss(minus, input: x, target: y)
         }
-        func stepLoss(_ eta: Double) -> Double { loss(zip(identity, gradient).map { $0 - eta * $1 }, input: x, target: y) }
+        func stepLoss(_ eta: Double) -> Double {
+            loss(zip(identity, gradient).map { $0 - eta * $1 }, input: x, target: y)
+        }
         var best = (eta: 0.0, loss: initial)
         for i in 1...20000 {
             let eta = Double(i) * 1e-4
@@ -82,6 +86,8 @@ public enum OneStepShift {
             if stepLoss(a) < stepLoss(b) { high = b } else { low = a }
         }
         let eta = (low + high) / 2
-        return Result(initialLoss: initial, minimumLoss: min(best.loss, stepLoss(eta)), bestStep: stepLoss(eta) < best.loss ? eta : best.eta)
+        return Result(
+            initialLoss: initial, minimumLoss: min(best.loss, stepLoss(eta)),
+            bestStep: stepLoss(eta) < best.loss ? eta : best.eta)
     }
 }

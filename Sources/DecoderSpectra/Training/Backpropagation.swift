@@ -7,9 +7,12 @@ public struct MSELoss: Sendable {
     public init(reduction: Reduction = .mean) { self.reduction = reduction }
 
     /// The loss and its gradient with respect to the prediction.
-    public func evaluate<S: TensorScalar>(_ prediction: Tensor<S>, _ target: Tensor<S>) throws -> (loss: Double, gradient: Tensor<S>) {
+    public func evaluate<S: TensorScalar>(
+        _ prediction: Tensor<S>, _ target: Tensor<S>
+    ) throws -> (loss: Double, gradient: Tensor<S>) {
         guard prediction.shape == target.shape else {
-            throw SpectraError.shapeMismatch(layer: "MSELoss", expected: describeShape(prediction.shape), got: describeShape(target.shape))
+            throw SpectraError.shapeMismatch(
+                layer: "MSELoss", expected: describeShape(prediction.shape), got: describeShape(target.shape))
         }
         let scale = reduction == .mean ? 1 / Double(max(1, prediction.count)) : 1
         var loss = 0.0
@@ -38,7 +41,9 @@ public struct BackwardPass<Scalar: TensorScalar>: Sendable {
 
 extension Sequential {
     /// Forward (training mode when `training`), loss, and backward through every layer.
-    public func backwardPass<S: TensorScalar>(_ x: Tensor<S>, target: Tensor<S>, loss: MSELoss = MSELoss(), training: Bool = true)
+    public func backwardPass<S: TensorScalar>(
+        _ x: Tensor<S>, target: Tensor<S>, loss: MSELoss = MSELoss(), training: Bool = true
+    )
         throws -> BackwardPass<S>
     {
         _ = try shapes(for: x.shape)
@@ -46,7 +51,8 @@ extension Sequential {
         var caches: [LayerCache<S>] = [], outputs: [Tensor<S>] = []
         for named in layers {
             guard let layer = named.layer as? any Differentiable else {
-                throw SpectraError.invalidLayer(layer: named.name, reason: "\(named.layer.typeName) cannot be trained (no backward pass)")
+                throw SpectraError.invalidLayer(
+                    layer: named.name, reason: "\(named.layer.typeName) cannot be trained (no backward pass)")
             }
             let (output, cache) = try Sequential.naming(named.name) {
                 training ? try layer.trainingForward(current) : (try layer.forward(current), LayerCache(input: current))
@@ -62,13 +68,16 @@ extension Sequential {
         inputGradients[layers.count] = outputGradient
         for index in layers.indices.reversed() {
             let layer = layers[index].layer as! any Differentiable
-            let (g, p) = try Sequential.naming(layers[index].name) { try layer.backward(gradient, cache: caches[index]) }
+            let (g, p) = try Sequential.naming(layers[index].name) {
+                try layer.backward(gradient, cache: caches[index])
+            }
             parameterGradients[index] = p
             inputGradients[index] = g
             gradient = g
         }
-        return BackwardPass(loss: value, outputs: outputs, parameterGradients: parameterGradients, inputGradients: inputGradients,
-                            updatedBuffers: caches.map(\.updatedBuffers))
+        return BackwardPass(
+            loss: value, outputs: outputs, parameterGradients: parameterGradients, inputGradients: inputGradients,
+            updatedBuffers: caches.map(\.updatedBuffers))
     }
 
     /// Writes back running statistics from a training-mode pass.

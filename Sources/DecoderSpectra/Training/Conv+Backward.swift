@@ -5,7 +5,9 @@ extension Conv2d: Differentiable {
     /// (wrapped, reflected or replicated positions accumulate into their source pixels; zero padding drops).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public func backward<S: TensorScalar>(_ gradOutput: Tensor<S>, cache: LayerCache<S>) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>]) {
+    public func backward<S: TensorScalar>(
+        _ gradOutput: Tensor<S>, cache: LayerCache<S>
+    ) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>]) {
         let x = cache.input
         let outShape = try checkedGradientShape(gradOutput, for: x)
         let rows = paddedIndexMap(size: x.height, before: padding.height, after: padding.height, mode: paddingMode)
@@ -34,19 +36,27 @@ extension Conv2d: Differentiable {
                 for b in (x.batch * part / parts)..<(x.batch * (part + 1) / parts) {
                     x.scalars.withUnsafeBufferPointer { input in
                         padded.withUnsafeMutableBufferPointer { pad in
-                            fillPadded(input.baseAddress! + b * inPlane, channels: inChannels, height: x.height, width: x.width,
-                                       rows: rows, cols: cols, into: pad.baseAddress!)
+                            fillPadded(
+                                input.baseAddress! + b * inPlane, channels: inChannels, height: x.height,
+                                width: x.width,
+                                rows: rows, cols: cols, into: pad.baseAddress!)
                             columns.withUnsafeMutableBufferPointer { col in
-                                im2col(pad.baseAddress!, paddedH: rows.count, paddedW: cols.count, outH: outH, outW: outW, into: col.baseAddress!)
+                                im2col(
+                                    pad.baseAddress!, paddedH: rows.count, paddedW: cols.count, outH: outH, outW: outW,
+                                    into: col.baseAddress!)
                             }
                         }
                     }
                     gradOutput.scalars.withUnsafeBufferPointer { gy in
                         let g = gy.baseAddress! + b * outChannels * pixels
-                        S.gemm(transA: false, transB: true, m: outChannels, n: patch, k: pixels, alpha: 1, a: g, lda: pixels,
-                               b: columns, ldb: pixels, beta: 1, c: &gradWeight, ldc: patch)
-                        S.gemm(transA: true, transB: false, m: patch, n: pixels, k: outChannels, alpha: 1, a: weights, lda: patch,
-                               b: g, ldb: pixels, beta: 0, c: &gradColumns, ldc: pixels)
+                        S.gemm(
+                            transA: false, transB: true, m: outChannels, n: patch, k: pixels, alpha: 1, a: g,
+                            lda: pixels,
+                            b: columns, ldb: pixels, beta: 1, c: &gradWeight, ldc: patch)
+                        S.gemm(
+                            transA: true, transB: false, m: patch, n: pixels, k: outChannels, alpha: 1, a: weights,
+                            lda: patch,
+                            b: g, ldb: pixels, beta: 0, c: &gradColumns, ldc: pixels)
                     }
                     // col2im into the padded gradient, then fold the padding back onto the input pixels.
                     gradPadded.withUnsafeMutableBufferPointer { gp in
@@ -57,7 +67,8 @@ extension Conv2d: Differentiable {
                                 for t in 0..<kH {
                                     for s in 0..<kW {
                                         for oy in 0..<outH {
-                                            let target = (c * pH + oy * stride.height + t) * pW + s, source = row * pixels + oy * outW
+                                            let target = (c * pH + oy * stride.height + t) * pW + s,
+                                                source = row * pixels + oy * outW
                                             for ox in 0..<outW { gp[target + ox * stride.width] += gc[source + ox] }
                                         }
                                         row += 1
@@ -92,10 +103,14 @@ extension ConvTranspose2d: Differentiable {
     /// The adjoint of y = col2im(Wᵀx): dcols[(d,t,s),(i,j)] = gy[d, i·s+t−p, j·s+u−p]; dx = W·dcols; dW = x·dcolsᵀ.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public func backward<S: TensorScalar>(_ gradOutput: Tensor<S>, cache: LayerCache<S>) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>]) {
+    public func backward<S: TensorScalar>(
+        _ gradOutput: Tensor<S>, cache: LayerCache<S>
+    ) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>]) {
         let x = cache.input
         let outShape = try checkedGradientShape(gradOutput, for: x)
-        let (kH, kW, outH, outW, h, w) = (kernelSize.height, kernelSize.width, outShape[2], outShape[3], x.height, x.width)
+        let (kH, kW, outH, outW, h, w) = (
+            kernelSize.height, kernelSize.width, outShape[2], outShape[3], x.height, x.width
+        )
         let rowsOfColumns = outChannels * kH * kW
         let weights = weight.converted(to: S.self).scalars
         var gradWeight = [S](repeating: 0, count: weight.count)
@@ -110,7 +125,8 @@ extension ConvTranspose2d: Differentiable {
                             let y = i * stride.height + t - padding.height
                             for j in 0..<w {
                                 let xx = j * stride.width + s - padding.width
-                                gradColumns[row + i * w + j] = y >= 0 && y < outH && xx >= 0 && xx < outW
+                                gradColumns[row + i * w + j] =
+                                    y >= 0 && y < outH && xx >= 0 && xx < outW
                                     ? gradOutput.scalars[((b * outChannels + d) * outH + y) * outW + xx] : 0
                             }
                         }
@@ -119,11 +135,14 @@ extension ConvTranspose2d: Differentiable {
             }
             x.scalars.withUnsafeBufferPointer { input in
                 gradInput.scalars.withUnsafeMutableBufferPointer { gx in
-                    S.gemm(transA: false, transB: false, m: inChannels, n: h * w, k: rowsOfColumns, alpha: 1, a: weights, lda: rowsOfColumns,
-                           b: gradColumns, ldb: h * w, beta: 0, c: gx.baseAddress! + b * inChannels * h * w, ldc: h * w)
-                    S.gemm(transA: false, transB: true, m: inChannels, n: rowsOfColumns, k: h * w, alpha: 1,
-                           a: input.baseAddress! + b * inChannels * h * w, lda: h * w, b: gradColumns, ldb: h * w, beta: 1,
-                           c: &gradWeight, ldc: rowsOfColumns)
+                    S.gemm(
+                        transA: false, transB: false, m: inChannels, n: h * w, k: rowsOfColumns, alpha: 1, a: weights,
+                        lda: rowsOfColumns,
+                        b: gradColumns, ldb: h * w, beta: 0, c: gx.baseAddress! + b * inChannels * h * w, ldc: h * w)
+                    S.gemm(
+                        transA: false, transB: true, m: inChannels, n: rowsOfColumns, k: h * w, alpha: 1,
+                        a: input.baseAddress! + b * inChannels * h * w, lda: h * w, b: gradColumns, ldb: h * w, beta: 1,
+                        c: &gradWeight, ldc: rowsOfColumns)
                 }
             }
         }

@@ -20,7 +20,9 @@ public enum TrainingParallelism {
 /// input and parameters (parameter gradients under PyTorch's names). Checked against finite differences in Float64.
 public protocol Differentiable: Layer {
     func trainingForward<S: TensorScalar>(_ x: Tensor<S>) throws -> (output: Tensor<S>, cache: LayerCache<S>)
-    func backward<S: TensorScalar>(_ gradOutput: Tensor<S>, cache: LayerCache<S>) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>])
+    func backward<S: TensorScalar>(
+        _ gradOutput: Tensor<S>, cache: LayerCache<S>
+    ) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>])
 }
 
 extension Differentiable {
@@ -28,7 +30,8 @@ extension Differentiable {
     func checkedGradientShape<S: TensorScalar>(_ gradOutput: Tensor<S>, for input: Tensor<S>) throws -> [Int] {
         let shape = try outputShape(for: input.shape)
         guard gradOutput.shape == shape else {
-            throw SpectraError.shapeMismatch(layer: "", expected: describeShape(shape) + " (gradient)", got: describeShape(gradOutput.shape))
+            throw SpectraError.shapeMismatch(
+                layer: "", expected: describeShape(shape) + " (gradient)", got: describeShape(gradOutput.shape))
         }
         return shape
     }

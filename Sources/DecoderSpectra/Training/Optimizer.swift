@@ -38,8 +38,13 @@ public struct Adam: Optimizer {
     public var secondMoments: [String: [Double]] = [:]
     public var steps: [String: Int] = [:]
 
-    public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0) {
-        (self.learningRate, self.beta1, self.beta2, self.epsilon, self.weightDecay) = (learningRate, beta1, beta2, epsilon, weightDecay)
+    public init(
+        learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8,
+        weightDecay: Double = 0
+    ) {
+        (self.learningRate, self.beta1, self.beta2, self.epsilon, self.weightDecay) = (
+            learningRate, beta1, beta2, epsilon, weightDecay
+        )
     }
 
     public mutating func step(_ model: inout Sequential, gradients: [[String: Tensor<Float>]]) throws {
@@ -47,8 +52,12 @@ public struct Adam: Optimizer {
             let grad = zip(g, p).map { $0 + weightDecay * $1 }
             let t = (steps[key] ?? 0) + 1
             steps[key] = t
-            let m = zip(firstMoments[key] ?? Array(repeating: 0, count: p.count), grad).map { beta1 * $0 + (1 - beta1) * $1 }
-            let v = zip(secondMoments[key] ?? Array(repeating: 0, count: p.count), grad).map { beta2 * $0 + (1 - beta2) * $1 * $1 }
+            let m = zip(firstMoments[key] ?? Array(repeating: 0, count: p.count), grad).map {
+                beta1 * $0 + (1 - beta1) * $1
+            }
+            let v = zip(secondMoments[key] ?? Array(repeating: 0, count: p.count), grad).map {
+                beta2 * $0 + (1 - beta2) * $1 * $1
+            }
             firstMoments[key] = m
             secondMoments[key] = v
             let (c1, c2) = (1 - pow(beta1, Double(t)), 1 - pow(beta2, Double(t)))
@@ -62,7 +71,8 @@ import Foundation
 enum OptimizerSupport {
     /// Applies `rule(key, parameter, gradient) -> new parameter` to every parameter that has a gradient.
     static func update(
-        _ model: inout Sequential, _ gradients: [[String: Tensor<Float>]], rule: (String, [Double], [Double]) -> [Double]
+        _ model: inout Sequential, _ gradients: [[String: Tensor<Float>]],
+        rule: (String, [Double], [Double]) -> [Double]
     ) throws {
         guard gradients.count == model.layers.count else {
             throw SpectraError.invalidInput("\(gradients.count) gradient sets for \(model.layers.count) layers")
@@ -71,10 +81,14 @@ enum OptimizerSupport {
             for (name, tensor) in model.layers[index].layer.parameters {
                 guard let g = gradients[index][name] else { continue }
                 guard g.shape == tensor.shape else {
-                    throw SpectraError.shapeMismatch(layer: model.layers[index].name, expected: describeShape(tensor.shape), got: describeShape(g.shape))
+                    throw SpectraError.shapeMismatch(
+                        layer: model.layers[index].name, expected: describeShape(tensor.shape),
+                        got: describeShape(g.shape))
                 }
-                let updated = rule("\(model.layers[index].name).\(name)", tensor.scalars.map(Double.init), g.scalars.map(Double.init))
-                try model.layers[index].layer.setParameter(name, try Tensor(shape: tensor.shape, scalars: updated.map(Float.init)))
+                let updated = rule(
+                    "\(model.layers[index].name).\(name)", tensor.scalars.map(Double.init), g.scalars.map(Double.init))
+                try model.layers[index].layer.setParameter(
+                    name, try Tensor(shape: tensor.shape, scalars: updated.map(Float.init)))
             }
         }
     }

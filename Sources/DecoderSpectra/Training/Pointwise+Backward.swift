@@ -3,7 +3,9 @@ import RealModule
 extension Activation: Differentiable {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public func backward<S: TensorScalar>(_ gradOutput: Tensor<S>, cache: LayerCache<S>) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>]) {
+    public func backward<S: TensorScalar>(
+        _ gradOutput: Tensor<S>, cache: LayerCache<S>
+    ) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>]) {
         let x = cache.input
         var g = gradOutput
         // One loop per function on buffer pointers (a switch per element and copy-on-write checks on g.scalars cost
@@ -38,11 +40,14 @@ extension Upsample: Differentiable {
     /// scatters with the same taps as the forward pass.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public func backward<S: TensorScalar>(_ gradOutput: Tensor<S>, cache: LayerCache<S>) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>]) {
+    public func backward<S: TensorScalar>(
+        _ gradOutput: Tensor<S>, cache: LayerCache<S>
+    ) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>]) {
         let x = cache.input
         let (h, w, outH, outW, r) = (x.height, x.width, x.height * scaleFactor, x.width * scaleFactor, scaleFactor)
         guard gradOutput.shape == [x.batch, x.channels, outH, outW] else {
-            throw SpectraError.shapeMismatch(layer: "", expected: "gradient [N, C, \(outH), \(outW)]", got: describeShape(gradOutput.shape))
+            throw SpectraError.shapeMismatch(
+                layer: "", expected: "gradient [N, C, \(outH), \(outW)]", got: describeShape(gradOutput.shape))
         }
         var g = Tensor<S>(zeros: x.shape)
         let rowTaps = interpolationTaps(inSize: h, outSize: outH), colTaps = interpolationTaps(inSize: w, outSize: outW)
@@ -126,7 +131,9 @@ extension BatchNorm2d: Differentiable {
     /// dx = γ·σ⁻¹/n · (n·gy − Σgy − x̂·Σ(gy·x̂)); dγ = Σ gy·x̂; dβ = Σ gy (per channel, over batch and space).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public func backward<S: TensorScalar>(_ gradOutput: Tensor<S>, cache: LayerCache<S>) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>]) {
+    public func backward<S: TensorScalar>(
+        _ gradOutput: Tensor<S>, cache: LayerCache<S>
+    ) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>]) {
         if cache.saved.isEmpty { return try evaluationBackward(gradOutput, cache: cache) }
         let (normalised, inverseStd) = (cache.saved[0], cache.saved[1])
         let x = cache.input
@@ -156,7 +163,9 @@ extension BatchNorm2d: Differentiable {
     }
 
     /// Evaluation mode is the affine map y = a·x + s per channel (running statistics are constants).
-    private func evaluationBackward<S: TensorScalar>(_ gradOutput: Tensor<S>, cache: LayerCache<S>) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>]) {
+    private func evaluationBackward<S: TensorScalar>(
+        _ gradOutput: Tensor<S>, cache: LayerCache<S>
+    ) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>]) {
         let x = cache.input, plane = x.height * x.width
         var gx = gradOutput
         var gGamma = Tensor<S>(zeros: [numFeatures]), gBeta = Tensor<S>(zeros: [numFeatures])
@@ -166,7 +175,8 @@ extension BatchNorm2d: Differentiable {
             for b in 0..<x.batch {
                 for i in 0..<plane {
                     let k = (b * numFeatures + c) * plane + i
-                    gGamma.scalars[c] += gradOutput.scalars[k] * S((Double(x.scalars[k]) - Double(runningMean.scalars[c])) * inverse)
+                    gGamma.scalars[c] +=
+                        gradOutput.scalars[k] * S((Double(x.scalars[k]) - Double(runningMean.scalars[c])) * inverse)
                     gBeta.scalars[c] += gradOutput.scalars[k]
                     gx.scalars[k] = gradOutput.scalars[k] * a
                 }

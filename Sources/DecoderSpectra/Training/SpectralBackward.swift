@@ -54,33 +54,43 @@ public enum SpectralBackward {
     /// are passed through, as the theory has none), combined with the conjugated spectra of each layer's actual
     /// input, and summed over all [u', v'] with χ (Eq. 22), in the layers' own anchor convention.
     /// With `gradients: .measured` the gradient at each conv output is the real one instead (see `GradientSource`).
-    public static func compare(_ model: Sequential, input: Tensor<Double>, target: Tensor<Double>, learningRate: Double,
-                               gradients source: GradientSource = .spectralChain) throws -> [LayerComparison] {
+    public static func compare(
+        _ model: Sequential, input: Tensor<Double>, target: Tensor<Double>, learningRate: Double,
+        gradients source: GradientSource = .spectralChain
+    ) throws -> [LayerComparison] {
         let pass = try model.backwardPass(input, target: target, loss: MSELoss(reduction: .sum), training: false)
         let (m, n) = (input.height, input.width)
         let mn = Double(m * n)
         // ∂L/∂conj(h) at the output, then down through the layers.
         var gradientSpectrum = FFT2D.forward(pass.inputGradients[model.layers.count])
-        for i in gradientSpectrum.values.indices { gradientSpectrum.values[i] = gradientSpectrum.values[i].divided(by: mn) }
+        for i in gradientSpectrum.values.indices {
+            gradientSpectrum.values[i] = gradientSpectrum.values[i].divided(by: mn)
+        }
         var comparisons: [LayerComparison] = []
         for index in model.layers.indices.reversed() {
             guard let conv = model.layers[index].layer as? Conv2d else { continue }  // activations: identity (§2.5)
             guard conv.stride == (1, 1), (try conv.outputShape(for: [1, conv.inChannels, m, n]))[2...] == [m, n] else {
-                throw SpectraError.invalidLayer(layer: model.layers[index].name, reason: "Eq. 5 needs stride-1, size-preserving convolutions")
+                throw SpectraError.invalidLayer(
+                    layer: model.layers[index].name, reason: "Eq. 5 needs stride-1, size-preserving convolutions")
             }
             if source == .measured {
                 gradientSpectrum = FFT2D.forward(pass.inputGradients[index + 1])
-                for i in gradientSpectrum.values.indices { gradientSpectrum.values[i] = gradientSpectrum.values[i].divided(by: mn) }
+                for i in gradientSpectrum.values.indices {
+                    gradientSpectrum.values[i] = gradientSpectrum.values[i].divided(by: mn)
+                }
             }
             let layerInput = index == 0 ? input : pass.outputs[index - 1]
             let g = FFT2D.forward(layerInput)
             let anchor = (conv.padding.height, conv.padding.width)
-            let t = TransferMatrices<Double>.fromKernels(conv.weight, outputFirst: true, anchor: anchor, rows: m, columns: n, conjugate: true)
-            let predicted = deltaT(inputSpectrum: g, outputGradient: gradientSpectrum, kernel: conv.kernelSize, anchor: anchor,
-                                   learningRate: learningRate)
+            let t = TransferMatrices<Double>.fromKernels(
+                conv.weight, outputFirst: true, anchor: anchor, rows: m, columns: n, conjugate: true)
+            let predicted = deltaT(
+                inputSpectrum: g, outputGradient: gradientSpectrum, kernel: conv.kernelSize, anchor: anchor,
+                learningRate: learningRate)
             var deltaW = pass.parameterGradients[index]["weight"]!
             for i in deltaW.scalars.indices { deltaW.scalars[i] *= -learningRate }
-            let actual = TransferMatrices<Double>.fromKernels(deltaW, outputFirst: true, anchor: anchor, rows: m, columns: n, conjugate: true)
+            let actual = TransferMatrices<Double>.fromKernels(
+                deltaW, outputFirst: true, anchor: anchor, rows: m, columns: n, conjugate: true)
             comparisons.append(LayerComparison(layer: model.layers[index].name, actual: actual, predicted: predicted))
             gradientSpectrum = backThroughConj(gradientSpectrum, t)
         }
@@ -96,7 +106,9 @@ public enum SpectralBackward {
                 for c in 0..<t.inputs {
                     var sum = Complex<Double>(0, 0)
                     for d in 0..<t.outputs {
-                        sum += t.values[(f * t.outputs + d) * t.inputs + c].conjugate * gradient.values[(b * t.outputs + d) * plane + f]
+                        sum +=
+                            t.values[(f * t.outputs + d) * t.inputs + c].conjugate
+                            * gradient.values[(b * t.outputs + d) * plane + f]
                     }
                     out.values[(b * t.inputs + c) * plane + f] = sum
                 }
@@ -108,7 +120,8 @@ public enum SpectralBackward {
     /// Eq. 22 and Eq. 5: ΔT^(uv)_dc = −η MN Σ_{u'v'} χ_{u'v'uv} Σ_images conj(G_c(u',v')) ∂L/∂conj(G_d(u',v')), with
     /// χ in the anchor convention of T: χ = R_{u−u', v−v'} e^{−i2π((u−u')p_h/M + (v−v')p_w/N)} / MN.
     static func deltaT(
-        inputSpectrum g: Spectrum<Double>, outputGradient r: Spectrum<Double>, kernel: (height: Int, width: Int), anchor: (Int, Int),
+        inputSpectrum g: Spectrum<Double>, outputGradient r: Spectrum<Double>, kernel: (height: Int, width: Int),
+        anchor: (Int, Int),
         learningRate: Double
     ) -> TransferMatrices<Double> {
         let (m, n, plane) = (g.rows, g.columns, g.planeSize)
@@ -119,7 +132,8 @@ public enum SpectralBackward {
         for du in 0..<m {
             for dv in 0..<n {
                 let phase = -2 * Double.pi * (Double(du * anchor.0) / Double(m) + Double(dv * anchor.1) / Double(n))
-                chi[du * n + dv] = KernelResponse.r(u: du, v: dv, kernel: kernel.height, rows: m, columns: n)
+                chi[du * n + dv] =
+                    KernelResponse.r(u: du, v: dv, kernel: kernel.height, rows: m, columns: n)
                     * Complex(Double.cos(phase), Double.sin(phase)).divided(by: Double(plane))
             }
         }
@@ -129,7 +143,8 @@ public enum SpectralBackward {
             for d in 0..<outputs {
                 for c in 0..<inputs {
                     for f in 0..<plane {
-                        a[(f * outputs + d) * inputs + c] += g.values[(b * inputs + c) * plane + f].conjugate * r.values[(b * outputs + d) * plane + f]
+                        a[(f * outputs + d) * inputs + c] +=
+                            g.values[(b * inputs + c) * plane + f].conjugate * r.values[(b * outputs + d) * plane + f]
                     }
                 }
             }

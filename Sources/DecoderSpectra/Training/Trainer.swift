@@ -56,11 +56,16 @@ public struct Checkpoint: Codable, Sendable {
         } catch let error as DecodingError {
             throw SpectraError.invalidFile(file: url.path, reason: "corrupt checkpoint: \(ModelFile.describe(error))")
         } catch {
-            throw SpectraError.invalidFile(file: url.path, reason: "cannot read the checkpoint: \(error.localizedDescription)")
+            throw SpectraError.invalidFile(
+                file: url.path, reason: "cannot read the checkpoint: \(error.localizedDescription)")
         }
-        guard state.format == "decoder-spectra-checkpoint", state.version == 1, state.step >= 0, state.step <= state.config.steps,
-              state.losses.count == state.step, (state.sgd != nil) != (state.adam != nil)
-        else { throw SpectraError.invalidFile(file: url.path, reason: "inconsistent checkpoint (format, step, losses or optimiser)") }
+        guard state.format == "decoder-spectra-checkpoint", state.version == 1, state.step >= 0,
+            state.step <= state.config.steps,
+            state.losses.count == state.step, (state.sgd != nil) != (state.adam != nil)
+        else {
+            throw SpectraError.invalidFile(
+                file: url.path, reason: "inconsistent checkpoint (format, step, losses or optimiser)")
+        }
         let modelURL: URL
         do { modelURL = try SafePath.resolve(state.modelFile, inside: folder, what: "'model_file'") } catch {
             throw SpectraError.invalidFile(file: url.path, reason: "\(error)")
@@ -84,7 +89,9 @@ public struct Trainer {
         guard config.steps > 0, config.batchSize > 0, config.learningRate > 0, config.learningRate.isFinite else {
             throw SpectraError.invalidInput("steps, batch size and learning rate must be positive")
         }
-        guard data.rank == 4, data.batch > 0 else { throw SpectraError.invalidInput("training data must be a non-empty [N, C, H, W] batch") }
+        guard data.rank == 4, data.batch > 0 else {
+            throw SpectraError.invalidInput("training data must be a non-empty [N, C, H, W] batch")
+        }
         try data.checkFinite("training data")
         let outputShape = try model.shapes(for: data.shape).last ?? data.shape
         guard outputShape == data.shape else {
@@ -97,7 +104,8 @@ public struct Trainer {
         self.data = data
         self.config = config
         switch config.optimizer {
-        case "sgd": sgd = SGD(learningRate: config.learningRate, momentum: config.momentum, weightDecay: config.weightDecay)
+        case "sgd":
+            sgd = SGD(learningRate: config.learningRate, momentum: config.momentum, weightDecay: config.weightDecay)
         case "adam": adam = Adam(learningRate: config.learningRate, weightDecay: config.weightDecay)
         default: throw SpectraError.invalidInput("unknown optimizer '\(config.optimizer)' (sgd or adam)")
         }
@@ -143,7 +151,8 @@ public struct Trainer {
         let x = batch(batchIndices(step: step))
         let pass = try model.backwardPass(x, target: x, loss: MSELoss(), training: true)
         guard pass.loss.isFinite else {
-            throw SpectraError.invalidInput("the loss became \(pass.loss) at step \(step + 1) (learning rate too large?)")
+            throw SpectraError.invalidInput(
+                "the loss became \(pass.loss) at step \(step + 1) (learning rate too large?)")
         }
         try model.apply(buffers: pass.updatedBuffers)
         if sgd != nil { try sgd!.step(&model, gradients: pass.parameterGradients) }

@@ -9,8 +9,12 @@ public struct TrainingLog: Codable, Sendable {
     public var losses: [Double]
     public var snapshots: [TrainingSnapshot]
 
-    public init(model: String, commands: [String]?, config: TrainingConfig, losses: [Double], snapshots: [TrainingSnapshot]) {
-        (self.model, self.commands, self.config, self.losses, self.snapshots) = (model, commands, config, losses, snapshots)
+    public init(
+        model: String, commands: [String]?, config: TrainingConfig, losses: [Double], snapshots: [TrainingSnapshot]
+    ) {
+        (self.model, self.commands, self.config, self.losses, self.snapshots) = (
+            model, commands, config, losses, snapshots
+        )
     }
 
     /// The charts of a training run, from the same numbers as training.json: the loss per step, the relative
@@ -18,18 +22,23 @@ public struct TrainingLog: Codable, Sendable {
     /// output's p_low at each snapshot.
     public var charts: (loss: ChartData, bands: ChartData, pLow: ChartData) {
         let steps = losses.indices.map { Double($0 + 1) }
-        let loss = ChartData(title: "Training loss (MSE) per step", xLabel: "step", yLabel: "loss", logY: true,
-                             series: [("loss", steps, losses)])
+        let loss = ChartData(
+            title: "Training loss (MSE) per step", xLabel: "step", yLabel: "loss", logY: true,
+            series: [("loss", steps, losses)])
         let at = snapshots.map { Double($0.step) }
         let edges = TrainingSnapshot.bandEdges
         let bandNames = (0..<(edges.count - 1)).map { k in
             k == edges.count - 2 ? "radius ≥ \(edges[k])" : "radius \(edges[k])–\(edges[k + 1])"
         }
-        let bands = ChartData(title: "Reconstruction error per frequency band (fixed batch)", xLabel: "step",
-                              yLabel: "‖H_out − H_in‖² / ‖H_in‖²", logY: true,
-                              series: bandNames.indices.map { k in (bandNames[k], at, snapshots.map { $0.bandErrors.count > k ? $0.bandErrors[k] : .nan }) })
-        let pLow = ChartData(title: "Output p_low at each snapshot", xLabel: "step", yLabel: "p_low", logY: false,
-                             series: [("p_low", at, snapshots.map(\.pLow))])
+        let bands = ChartData(
+            title: "Reconstruction error per frequency band (fixed batch)", xLabel: "step",
+            yLabel: "‖H_out − H_in‖² / ‖H_in‖²", logY: true,
+            series: bandNames.indices.map { k in
+                (bandNames[k], at, snapshots.map { $0.bandErrors.count > k ? $0.bandErrors[k] : .nan })
+            })
+        let pLow = ChartData(
+            title: "Output p_low at each snapshot", xLabel: "step", yLabel: "p_low", logY: false,
+            series: [("p_low", at, snapshots.map(\.pLow))])
         return (loss, bands, pLow)
     }
 }

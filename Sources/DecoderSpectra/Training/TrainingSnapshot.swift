@@ -22,7 +22,9 @@ public struct TrainingSnapshot: Codable, Sendable {
 
     /// Relative error per radial band between the spectra of a reconstruction and its target. Without DC
     /// (`includingDC: false`) the lowest band leaves out [0, 0], where images hold most of their energy.
-    public static func bandErrors<S: TensorScalar>(_ output: Spectrum<S>, target: Spectrum<S>, includingDC: Bool = true) -> [Double] {
+    public static func bandErrors<S: TensorScalar>(
+        _ output: Spectrum<S>, target: Spectrum<S>, includingDC: Bool = true
+    ) -> [Double] {
         var error = [Double](repeating: 0, count: bandEdges.count - 1), energy = error
         let (m, n) = (output.rows, output.columns)
         for p in 0..<(output.batch * output.channels) {
@@ -32,7 +34,11 @@ public struct TrainingSnapshot: Codable, Sendable {
                     if !includingDC && u == 0 && v == 0 { continue }
                     let fv = Double(SpectrumStatistics.signedFrequency(v, size: n)) / Double(n)
                     let r = (fu * fu + fv * fv).squareRoot()
-                    guard let band = (0..<(bandEdges.count - 1)).first(where: { r >= bandEdges[$0] && r < bandEdges[$0 + 1] }) else { continue }
+                    guard
+                        let band = (0..<(bandEdges.count - 1)).first(where: {
+                            r >= bandEdges[$0] && r < bandEdges[$0 + 1]
+                        })
+                    else { continue }
                     let k = (p * m + u) * n + v
                     error[band] += Double((output.values[k] - target.values[k]).lengthSquared)
                     energy[band] += Double(target.values[k].lengthSquared)

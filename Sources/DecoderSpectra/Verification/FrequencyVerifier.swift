@@ -44,7 +44,9 @@ public enum FrequencyVerifier {
             spectra.append(spectrum)
             verifications.append(verification)
         }
-        return SpectralTrace(input: input, inputSpectrum: inputSpectrum, outputs: outputs, spectra: spectra, verifications: verifications)
+        return SpectralTrace(
+            input: input, inputSpectrum: inputSpectrum, outputs: outputs, spectra: spectra, verifications: verifications
+        )
     }
 
     /// Hands each layer's output, spectrum and verification to `body` before the next layer runs. Returns the

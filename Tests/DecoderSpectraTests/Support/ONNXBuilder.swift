@@ -10,8 +10,10 @@ struct ONNXBuilder {
     var opset: Int64 = 17
     var output = "y"
 
-    private static func attribute(_ name: String, _ type: Onnx_AttributeProto.AttributeType,
-                                  _ set: (inout Onnx_AttributeProto) -> Void) -> Onnx_AttributeProto {
+    private static func attribute(
+        _ name: String, _ type: Onnx_AttributeProto.AttributeType,
+        _ set: (inout Onnx_AttributeProto) -> Void
+    ) -> Onnx_AttributeProto {
         var a = Onnx_AttributeProto()
         a.name = name
         a.type = type
@@ -19,11 +21,18 @@ struct ONNXBuilder {
         return a
     }
 
-    static func attribute(_ name: String, ints: [Int64]) -> Onnx_AttributeProto { attribute(name, .ints) { $0.ints = ints } }
+    static func attribute(_ name: String, ints: [Int64]) -> Onnx_AttributeProto {
+        attribute(name, .ints) { $0.ints = ints }
+    }
     static func attribute(_ name: String, int: Int64) -> Onnx_AttributeProto { attribute(name, .int) { $0.i = int } }
-    static func attribute(_ name: String, string: String) -> Onnx_AttributeProto { attribute(name, .string) { $0.s = Data(string.utf8) } }
+    static func attribute(_ name: String, string: String) -> Onnx_AttributeProto {
+        attribute(name, .string) { $0.s = Data(string.utf8) }
+    }
 
-    mutating func node(_ op: String, _ inputs: [String], _ outputs: [String], _ attributes: [Onnx_AttributeProto] = [], name: String? = nil) {
+    mutating func node(
+        _ op: String, _ inputs: [String], _ outputs: [String], _ attributes: [Onnx_AttributeProto] = [],
+        name: String? = nil
+    ) {
         var n = Onnx_NodeProto()
         n.opType = op
         n.input = inputs
@@ -34,7 +43,9 @@ struct ONNXBuilder {
     }
 
     /// Adds an initializer of element type `dataType` (1 float, 7 int64), filled in by `set`.
-    private mutating func initializer(_ name: String, shape: [Int64], dataType: Int32, _ set: (inout Onnx_TensorProto) -> Void) {
+    private mutating func initializer(
+        _ name: String, shape: [Int64], dataType: Int32, _ set: (inout Onnx_TensorProto) -> Void
+    ) {
         var t = Onnx_TensorProto()
         t.name = name
         t.dims = shape
@@ -52,7 +63,9 @@ struct ONNXBuilder {
     }
 
     /// A float tensor stored as external data at `location` (offset and length as given).
-    mutating func external(_ name: String, shape: [Int64], location: String, offset: String? = nil, length: String? = nil) {
+    mutating func external(
+        _ name: String, shape: [Int64], location: String, offset: String? = nil, length: String? = nil
+    ) {
         var entries = [("location", location)]
         if let offset { entries.append(("offset", offset)) }
         if let length { entries.append(("length", length)) }

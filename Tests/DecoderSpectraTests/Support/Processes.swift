@@ -27,8 +27,9 @@ func runProcess(_ executable: URL, _ arguments: [String], currentDirectory: URL?
     stderrData = err.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     process.waitUntilExit()
-    return ProcessResult(status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
-                         stderr: String(decoding: stderrData, as: UTF8.self))
+    return ProcessResult(
+        status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+        stderr: String(decoding: stderrData, as: UTF8.self))
 }
 
 /// The `decoder-spectra` executable built beside the test bundle (SwiftPM builds it with the tests).

@@ -29,13 +29,17 @@ enum Reference {
     }
 
     /// T^(uv)_dc = Σ_{t,s} W[d,c,t,s] e^{+i2π(u(t−p_h)/M + v(s−p_w)/N)} by the direct sum (docs/theory.md §1.4).
-    static func transfer(weight: Tensor<Float>, d: Int, c: Int, u: Int, v: Int, anchor: (Int, Int), rows: Int, columns: Int) -> Complex<Double> {
+    static func transfer(
+        weight: Tensor<Float>, d: Int, c: Int, u: Int, v: Int, anchor: (Int, Int), rows: Int, columns: Int
+    ) -> Complex<Double> {
         let (kH, kW) = (weight.shape[2], weight.shape[3])
         var z = Complex<Double>(0, 0)
         for t in 0..<kH {
             for s in 0..<kW {
                 let w = Double(weight[d, c, t, s])
-                let angle = 2 * Double.pi * (Double(u * (t - anchor.0)) / Double(rows) + Double(v * (s - anchor.1)) / Double(columns))
+                let angle =
+                    2 * Double.pi
+                    * (Double(u * (t - anchor.0)) / Double(rows) + Double(v * (s - anchor.1)) / Double(columns))
                 z += Complex(w * Double.cos(angle), w * Double.sin(angle))
             }
         }
@@ -44,7 +48,9 @@ enum Reference {
 
     /// PyTorch's padded read: the value at (row, col) of a plane after padding, or 0 (written independently of the
     /// library's index maps).
-    static func paddedValue(_ x: Tensor<Double>, _ b: Int, _ c: Int, _ row: Int, _ col: Int, mode: PaddingMode) -> Double {
+    static func paddedValue(
+        _ x: Tensor<Double>, _ b: Int, _ c: Int, _ row: Int, _ col: Int, mode: PaddingMode
+    ) -> Double {
         let (h, w) = (x.height, x.width)
         func index(_ i: Int, _ size: Int) -> Int? {
             if i >= 0 && i < size { return i }
@@ -78,7 +84,9 @@ enum Reference {
                                 for s in 0..<kW {
                                     let row = i * layer.stride.height + t - layer.padding.height
                                     let col = j * layer.stride.width + s - layer.padding.width
-                                    sum += Double(layer.weight[d, c, t, s]) * paddedValue(x, b, c, row, col, mode: layer.paddingMode)
+                                    sum +=
+                                        Double(layer.weight[d, c, t, s])
+                                        * paddedValue(x, b, c, row, col, mode: layer.paddingMode)
                                 }
                             }
                         }
@@ -98,7 +106,9 @@ enum Reference {
         var y = Tensor<Double>(zeros: [x.batch, layer.outChannels, outH, outW])
         for b in 0..<x.batch {
             for d in 0..<layer.outChannels {
-                for i in 0..<outH { for j in 0..<outW { y[b, d, i, j] = layer.bias.map { Double($0.scalars[d]) } ?? 0 } }
+                for i in 0..<outH {
+                    for j in 0..<outW { y[b, d, i, j] = layer.bias.map { Double($0.scalars[d]) } ?? 0 }
+                }
                 for c in 0..<layer.inChannels {
                     for i in 0..<x.height {
                         for j in 0..<x.width {
