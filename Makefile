@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test build deps bench fixtures fuzz seed-blocks clean
+.PHONY: demo test build deps bench fixtures fuzz seed-blocks format lint clean
 
 ## make demo: install missing system packages, build in release, run the main job on the built-in default.
 demo: build
@@ -32,11 +32,23 @@ FUZZ_SECONDS ?= 60
 fuzz: build
 	scripts/fuzz.sh $(FUZZ_SECONDS)
 
+# Swift sources under the project's style (.swift-format: 4 spaces, 120 columns); generated protobuf code excluded.
+SWIFT_FILES = $(shell find Sources Tests Package.swift -name '*.swift' ! -name '*.pb.swift' | sort)
+
+## make format: rewrite every Swift file in the project's style (swift-format, shipped with the toolchain).
+format:
+	@$(SWIFT) format --configuration .swift-format -i $(SWIFT_FILES)
+
+## make lint: fail on any deviation from the style (what CI runs before the tests).
+lint:
+	@$(SWIFT) format lint --strict --configuration .swift-format $(SWIFT_FILES)
+
 ## make fixtures: regenerate the reference fixtures (needs python3 with torch, numpy, pillow, onnx, onnxruntime).
 fixtures:
 	python3 scripts/make_torch_fixtures.py
 	python3 scripts/make_image_fixtures.py
 	python3 scripts/make_onnx_fixtures.py
+	python3 scripts/make_real_decoders.py
 
 clean:
 	rm -rf .build $(DEMO_OUT)

@@ -46,7 +46,7 @@ public enum InputLoader {
         var files: [URL] = [], skipped: [String] = []
         for name in names where !name.hasPrefix(".") {
             var isFolder: ObjCBool = false
-            FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path, isDirectory: &isFolder)
+            _ = FileManager.default.fileExists(atPath: folder.appendingPathComponent(name).path, isDirectory: &isFolder)
             if fileExtensions.contains((name as NSString).pathExtension.lowercased()) {
                 files.append(folder.appendingPathComponent(name))
             } else if !isFolder.boolValue {

@@ -16,7 +16,7 @@ public enum FFT2D {
     @_specialize(where S == Double)
     public static func forward<S: TensorScalar>(_ x: Tensor<S>) -> Spectrum<S> {
         precondition(x.rank == 4, "FFT2D.forward expects an NCHW tensor")
-        var values = [Complex<S>](unsafeUninitializedCapacity: x.count) { out, initialized in
+        let values = [Complex<S>](unsafeUninitializedCapacity: x.count) { out, initialized in
             x.scalars.withUnsafeBufferPointer { input in
                 for i in 0..<input.count { (out.baseAddress! + i).initialize(to: Complex(input[i], 0)) }
             }

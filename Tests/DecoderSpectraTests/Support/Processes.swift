@@ -17,18 +17,20 @@ func runProcess(_ executable: URL, _ arguments: [String], currentDirectory: URL?
     process.standardOutput = out
     process.standardError = err
     try process.run()
-    var stdoutData = Data(), stderrData = Data()
+    // stdout is drained on another thread into a box that the group's wait hands back (no shared mutable variable).
+    final class Box: @unchecked Sendable { var data = Data() }
+    let stdoutBox = Box()
     let group = DispatchGroup()
     group.enter()
     DispatchQueue.global().async {
-        stdoutData = out.fileHandleForReading.readDataToEndOfFile()
+        stdoutBox.data = out.fileHandleForReading.readDataToEndOfFile()
         group.leave()
     }
-    stderrData = err.fileHandleForReading.readDataToEndOfFile()
+    let stderrData = err.fileHandleForReading.readDataToEndOfFile()
     group.wait()
     process.waitUntilExit()
     return ProcessResult(
-        status: process.terminationStatus, stdout: String(decoding: stdoutData, as: UTF8.self),
+        status: process.terminationStatus, stdout: String(decoding: stdoutBox.data, as: UTF8.self),
         stderr: String(decoding: stderrData, as: UTF8.self))
 }
 
