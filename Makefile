@@ -8,10 +8,11 @@ DEMO_OUT ?= demo-output
 demo: build
 	.build/release/decoder-spectra demo --out $(DEMO_OUT) --force
 
-## make test: install missing system packages (and Chromium where apt can), then run the whole test suite.
+## make test: install missing system packages (and Chromium where apt can), then run the whole test suite; compiler
+## warnings are errors (dependencies' warnings are suppressed by SwiftPM).
 test: deps
 	@scripts/install-deps.sh --browser
-	$(SWIFT) test --disable-xctest
+	$(SWIFT) test --disable-xctest -Xswiftc -warnings-as-errors
 
 build: deps
 	$(SWIFT) build -c release --product decoder-spectra

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// The measurements of docs/theory.md §7 and the output folder of `demo`/`analyze`.
-@Suite struct AnalysisTests {
+@Suite(.tags(.unit)) struct AnalysisTests {
     private func spectrum(_ shape: [Int], seed: UInt64) -> Spectrum<Double> {
         var generator = SeededGenerator(seed: seed)
         return Spectrum(

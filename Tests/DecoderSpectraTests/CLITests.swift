@@ -4,7 +4,7 @@ import Testing
 
 /// The command-line behaviours users rely on, through the real executable: exit statuses (0 ok, 1 failure, 2 usage),
 /// errors on stderr, --json on stdout, no overwriting without --force, and no partial output after a failure.
-@Suite(.serialized) struct CLITests {
+@Suite(.serialized, .tags(.cli)) struct CLITests {
     func cli(_ arguments: [String]) throws -> ProcessResult { try runProcess(cliExecutable, arguments) }
 
     @Test func executableIsBuilt() {

@@ -5,7 +5,7 @@ import Testing
 /// Every experiment on a tiny setting (2 images, small maps, quick Monte Carlo): it runs, reports rows with numbers,
 /// and the rows whose claim is exact by construction hold. Verdicts of statistical claims are not asserted: they are
 /// measurements, and reporting "NO" honestly is part of the contract.
-@Suite struct ExperimentTests {
+@Suite(.tags(.unit)) struct ExperimentTests {
     static func tinySettings() -> ExperimentSettings {
         var settings = ExperimentSettings()
         settings.images = 2
@@ -98,7 +98,7 @@ import Testing
 }
 
 /// `experiment fitness|depth|upsampling --model M` on users' models, including ONNX files; other experiments refuse.
-@Suite struct UserModelExperimentTests {
+@Suite(.tags(.unit)) struct UserModelExperimentTests {
     @Test(arguments: ["fitness", "depth", "upsampling"])
     func singleNetworkExperimentsTakeAnOnnxModel(name: String) throws {
         var settings = ExperimentTests.tinySettings()
@@ -129,7 +129,7 @@ import Testing
 }
 
 /// `experiment all --resume`: a finished experiment is kept beside the output and restored only for the same settings.
-@Suite struct ExperimentCheckpointTests {
+@Suite(.tags(.unit)) struct ExperimentCheckpointTests {
     @Test func restoresAFinishedExperimentWithTheSameSettingsOnly() throws {
         let root = temporaryFolder()
         defer { try? FileManager.default.removeItem(at: root) }

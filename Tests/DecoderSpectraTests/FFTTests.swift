@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// The DFT convention of docs/theory.md §1.2 (Eq. 2), checked against the naive double sum and against numpy.fft.fft2.
-@Suite struct FFTTests {
+@Suite(.tags(.unit)) struct FFTTests {
     /// Odd, even and non-power-of-two sizes. Float64: FFTW's error is O(ε log MN) ≈ 1e-15 relative; 1e-12 leaves room.
     @Test(arguments: [(1, 1), (1, 6), (5, 5), (6, 4), (7, 10), (12, 9), (16, 16)])
     func forwardMatchesNaiveDFTInDouble(size: (Int, Int)) {

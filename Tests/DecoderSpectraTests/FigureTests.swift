@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Colour maps, heatmaps and the PNG writer.
-@Suite struct FigureTests {
+@Suite(.tags(.unit)) struct FigureTests {
     /// End points and midpoint against matplotlib's tables (#440154, #21918c, #fde725; #000004, #b73779, #fcfdbf):
     /// the polynomial fits are within 5 levels of 255 (their documented accuracy).
     @Test func colormapsMatchMatplotlib() {

@@ -4,7 +4,7 @@ import Foundation
 import Testing
 
 /// .npy and PNG readers and writers, against files written by numpy and Pillow, and against broken files.
-@Suite struct FileFormatTests {
+@Suite(.tags(.conformance)) struct FileFormatTests {
     let images = fixturesURL.appendingPathComponent("images")
 
     @Test func npyRoundTrips() throws {
@@ -113,7 +113,7 @@ import Testing
 }
 
 /// JPEG (libjpeg-turbo), CIFAR-10 batches and resampling.
-@Suite struct DatasetReaderTests {
+@Suite(.tags(.conformance)) struct DatasetReaderTests {
     let images = fixturesURL.appendingPathComponent("images")
 
     /// Pillow and TurboJPEG both use libjpeg-turbo but may pick other IDCT/upsampling paths: within 3/255.

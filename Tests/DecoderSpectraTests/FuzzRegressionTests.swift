@@ -6,7 +6,7 @@ import Testing
 /// Replays every input that ever crashed a reader under libFuzzer (`make fuzz` copies new findings into
 /// Fixtures/fuzz-regressions/<target>/ once fixed), and the seed files of each target: every one must be read or
 /// refused without a crash.
-@Suite struct FuzzRegressionTests {
+@Suite(.tags(.unit)) struct FuzzRegressionTests {
     static let folder = fixturesURL.appendingPathComponent("fuzz-regressions")
 
     @Test(arguments: FuzzTarget.allCases)

@@ -6,7 +6,7 @@ import Testing
 /// random r (so ∂L/∂output = r). Inputs are perturbed by h = 1e-6 (error O(h²) ≈ 1e-12, rounding O(ε/h) ≈ 1e-10).
 /// Parameters are stored in Float32, so they are perturbed by ~1e-3 and the quotient uses the exactly representable
 /// perturbation actually applied: the error is O(h²·L''') ≈ 1e-6 relative; the bound is 1e-5.
-@Suite struct GradientTests {
+@Suite(.tags(.unit)) struct GradientTests {
     func check<L: Differentiable>(
         _ layer: L, input shape: [Int], seed: UInt64, training: Bool = false, label: String
     ) throws {
@@ -143,7 +143,7 @@ import Testing
 }
 
 /// Optimiser steps against values computed by hand from torch.optim's update rules.
-@Suite struct OptimizerTests {
+@Suite(.tags(.unit)) struct OptimizerTests {
     func oneParameterModel(_ value: Float) throws -> Sequential {
         var generator = SeededGenerator(seed: 1)
         var conv = try Conv2d(inChannels: 1, outChannels: 1, kernelSize: (1, 1), bias: false, generator: &generator)
@@ -178,7 +178,7 @@ import Testing
 }
 
 /// Corollary 3.4 (Eq. 5) against the real change of T after an SGD step (docs/theory.md §3.4 testing recipe).
-@Suite struct Corollary34Tests {
+@Suite(.tags(.unit)) struct Corollary34Tests {
     /// Linear circular net with mixed widths and biases, in Float64: exact to rounding (docs/theory.md §12: about 1e-14).
     @Test func exactOnLinearCircularNets() throws {
         var generator = SeededGenerator(seed: 40)

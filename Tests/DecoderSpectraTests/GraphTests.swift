@@ -4,7 +4,7 @@ import Testing
 
 /// The one model graph: chains and imported ONNX graphs run through the same executor and spectral tracer, in Float
 /// and in Double.
-@Suite struct GraphTests {
+@Suite(.tags(.unit)) struct GraphTests {
     static let onnxFixtures = ["dcgan", "upconv", "subpixel", "residual", "circular"]
 
     func fixture(_ name: String) throws -> (ModelGraph, Tensor<Float>) {

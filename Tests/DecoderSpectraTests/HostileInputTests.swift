@@ -5,7 +5,7 @@ import Testing
 /// One test per defect found by feeding the tool hostile and edge-case inputs (inputs a new user or an attacker
 /// would try): each must give a clear error (or a correct result), never a crash, a hang, a read or write outside
 /// the folder it belongs to, or partial output.
-@Suite struct HostileInputTests {
+@Suite(.tags(.unit)) struct HostileInputTests {
     // MARK: 1. Hangs
 
     /// Titles wider than the figure (torch-style ONNX node names) used to build an inverted range that looped forever;

@@ -2,7 +2,7 @@ import DecoderSpectra
 import Testing
 
 /// Layers against plain loops (Float64, so the comparison isolates the algorithm: tolerance 1e-12).
-@Suite struct LayerTests {
+@Suite(.tags(.unit)) struct LayerTests {
     @Test(arguments: PaddingMode.allCases)
     func conv2dMatchesNaiveLoops(mode: PaddingMode) throws {
         var generator = SeededGenerator(seed: 5)

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// The model JSON format: round trips, and every kind of bad file named in the error.
-@Suite struct ModelFileTests {
+@Suite(.tags(.unit)) struct ModelFileTests {
     @Test func saveAndLoadGiveTheSameNetwork() throws {
         let folder = temporaryFolder()
         let model = try BuiltinModels.model(named: "e10-upconv-decoder", seed: 5)
@@ -112,7 +112,7 @@ import Testing
 }
 
 /// Requests that would exhaust memory are refused with an error, never attempted.
-@Suite struct ResourceLimitTests {
+@Suite(.tags(.unit)) struct ResourceLimitTests {
     @Test func hugeLayersAndOutputsAreRefused() throws {
         var generator = SeededGenerator(seed: 1)
         #expect {

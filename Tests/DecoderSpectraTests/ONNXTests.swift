@@ -4,7 +4,7 @@ import Testing
 
 /// ONNX import against onnxruntime on models exported by torch.onnx.export (scripts/make_onnx_fixtures.py): every
 /// intermediate tensor agrees to 1e-4 (relative to max(1, |value|); float32 with other summation orders, ~1e-6).
-@Suite struct ONNXTests {
+@Suite(.tags(.conformance)) struct ONNXTests {
     static let folder = fixturesURL.appendingPathComponent("onnx")
 
     struct Manifest: Decodable { let outputs: [String: String] }
@@ -156,7 +156,7 @@ import Testing
 }
 
 /// `transfer`: T(u,v) of a layer as complex64 [M, N, D, C].
-@Suite struct TransferExportTests {
+@Suite(.tags(.conformance)) struct TransferExportTests {
     @Test func builtInLayerMatchesTheDirectSum() throws {
         let model = try ModelGraph.load("e8-k3")
         guard let sequential = model.chain, let conv = sequential.layers[0].layer as? Conv2d else {

@@ -5,7 +5,7 @@ import Testing
 /// Exact frequency-domain propagation (docs/theory.md §2) against the DFT of the spatial output.
 /// Tolerances: Float64 paths 1e-10 relative (rounding of FFTs and GEMMs is ~1e-15 per operation, times depth);
 /// Float32 paths 1e-5 (the bound; the observed error is ~1e-7).
-@Suite struct PropagationTests {
+@Suite(.tags(.unit)) struct PropagationTests {
     /// T via the FFT of the wrapped kernel equals the direct sum of docs/theory.md §1.4, for the paper's anchor (p = 0) and
     /// PyTorch's centred padding, including kernels as large as the map.
     @Test func transferMatricesMatchDirectSum() throws {
@@ -185,7 +185,7 @@ import Testing
 }
 
 /// Corollary 3.3 written as one matrix per frequency, 𝕋(L:1), and the accumulated bias β.
-@Suite struct CascadeTests {
+@Suite(.tags(.unit)) struct CascadeTests {
     @Test func cascadeMatrixAndBetaReproduceTheNetwork() throws {
         var generator = SeededGenerator(seed: 30)
         let widths = [2, 5, 3, 4]
@@ -218,7 +218,7 @@ import Testing
 
 /// T applied block by block from the kernels (never materialised) equals the materialised T, for Conv2d and
 /// ConvTranspose2d layouts, centred anchors and kernels larger than the map (wrap-around sums).
-@Suite struct BlockwiseTransferTests {
+@Suite(.tags(.unit)) struct BlockwiseTransferTests {
     @Test(arguments: [(true, (1, 1), true, 8, 6, 3), (false, (0, 0), false, 8, 8, 4), (true, (2, 1), true, 4, 2, 5)])
     func blockwiseEqualsMaterialised(
         _ outputFirst: Bool, _ anchor: (Int, Int), _ conjugate: Bool, _ rows: Int, _ columns: Int, _ k: Int

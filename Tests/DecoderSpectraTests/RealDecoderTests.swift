@@ -7,7 +7,7 @@ import Testing
 /// exported by torch.onnx.export): each is imported, run and analysed; its output agrees with onnxruntime's to
 /// 1e-4 relative L2 (float32 with other summation orders), and every analysed stage's spectrum is the FFT of the
 /// stage's output, recomputed here by a naive DFT on one channel.
-@Suite struct RealDecoderTests {
+@Suite(.tags(.conformance)) struct RealDecoderTests {
     static let folder = fixturesURL.appendingPathComponent("real-decoders")
     static let names = ((try? FileManager.default.contentsOfDirectory(atPath: folder.path)) ?? []).sorted()
 

@@ -4,7 +4,7 @@ import Testing
 
 /// The statistics behind replicated verdicts (docs/theory.md §7 "Band metrics", §8 "Replication"), each against an
 /// independent computation.
-@Suite struct ReplicationTests {
+@Suite(.tags(.unit)) struct ReplicationTests {
     /// Mean, standard error and the Student-t interval against a direct computation; t quantiles against tables
     /// (scipy.stats.t.ppf(0.975, df): 12.706 at 1, 2.131 at 15, 2.0003 at 60, 1.984 at 100).
     @Test func drawSummaryMatchesADirectComputation() {

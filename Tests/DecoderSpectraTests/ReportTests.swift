@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// report.html: content, self-containedness, rebuilding from .npy, and rendering in a real browser.
-@Suite struct ReportTests {
+@Suite(.tags(.unit)) struct ReportTests {
     /// A small analysis run written to a fresh folder.
     func analysisRun() throws -> URL {
         let model = try BuiltinModels.model(named: "circular-upconv-decoder")
@@ -103,6 +103,7 @@ import Testing
 
     /// The page loads in headless Chromium without console errors, and its charts and figures are in the DOM.
     @Test(
+        .tags(.browser),
         .enabled(
             if: chromiumExecutable != nil,
             "Chromium is not installed: skipping the browser check of report.html (make test installs it where apt can)"
@@ -132,6 +133,7 @@ import Testing
     /// fifth layer (up2) as a user would (change and input events); the DOM then shows the row highlighted, only that
     /// layer's map, the other chart series dimmed, and the channel's caption; no console errors.
     @Test(
+        .tags(.browser),
         .enabled(
             if: chromiumExecutable != nil,
             "Chromium is not installed: skipping the browser check of the report's controls"))

@@ -5,7 +5,7 @@ import Testing
 /// Display windows (`--window`, `--zero-pad`): the tapers against their definitions (Kaiser's I0 by numerical
 /// integration, an independent formula), zero padding against the exact spectrum at the shared frequencies, and the
 /// exact numbers left untouched.
-@Suite struct SpectralWindowTests {
+@Suite(.tags(.unit)) struct SpectralWindowTests {
     /// I0(x) = (1/π) ∫₀^π exp(x cos θ) dθ by the trapezoidal rule (exponentially accurate for periodic integrands).
     static func besselI0ByIntegral(_ x: Double) -> Double {
         let steps = 2000

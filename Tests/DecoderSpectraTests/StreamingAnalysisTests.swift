@@ -6,7 +6,7 @@ import Testing
 /// The streamed analysis (batches folded into Float64 accumulators) against the analysis of all images at once and
 /// against a direct computation of the power maps; shards merged in order; per-image files; memory independent of
 /// the number of images.
-@Suite struct StreamingAnalysisTests {
+@Suite(.tags(.unit)) struct StreamingAnalysisTests {
     static let (count, side) = (23, 8)
 
     func images() -> Tensor<Float> {
@@ -212,7 +212,7 @@ import Testing
 }
 
 /// `analyze --shard i/n` in four separate processes, then `merge`: the outputs of one run.
-@Suite struct ShardTests {
+@Suite(.tags(.unit)) struct ShardTests {
     @Test func fourShardsMergedEqualOneRun() throws {
         let folder = temporaryFolder()
         let input = folder.appendingPathComponent("x.npy")
@@ -271,7 +271,7 @@ import Testing
 }
 
 /// The README's "From Swift" example, as it is written there.
-@Suite struct FrontDoorTests {
+@Suite(.tags(.unit)) struct FrontDoorTests {
     @Test func readmeExampleRuns() throws {
         let model = try ModelGraph.load("e4-zeros")  // a built-in name, a model JSON or an .onnx file
         let batches = try InputBatches(

@@ -3,7 +3,7 @@ import DecoderSpectra
 import Testing
 
 /// Closed forms of docs/theory.md §1.3, §2.2, §4, §6 against their defining finite sums, and the errata of §10.
-@Suite struct TheoryTests {
+@Suite(.tags(.unit)) struct TheoryTests {
     /// 𝒟_n at ordinary points and at every 0/0 point x = kπ (§10 item 1), against the direct finite sum.
     @Test func dirichletRatioMatchesItsSumEverywhere() {
         for n in 0...7 {
@@ -138,7 +138,7 @@ import Testing
 /// Monte Carlo against the moment predictions (docs/theory.md §9, rows 3, 4, 8). Every check passes within 5 standard errors
 /// of its own sample (the standard error is estimated from the same seeded samples); 5σ keeps the false-alarm rate
 /// per check near 6e-7 while a wrong formula (off by a few percent) is detected at these sample sizes.
-@Suite struct MonteCarloTests {
+@Suite(.tags(.unit)) struct MonteCarloTests {
     @Test(arguments: [(0, 0), (1, 2), (4, 0), (3, 7)])
     func transferEntryMoments(frequency: (Int, Int)) {
         let law = WeightLaw(mean: 0.3, std: 0.5, kernel: 3)

@@ -4,7 +4,7 @@ import Testing
 
 /// Every layer against outputs recorded with PyTorch (scripts/make_torch_fixtures.py). The layers run in Float32, as
 /// PyTorch did; summation order differs, so agreement is to about 1e-6 relative: 1e-5 is the bound.
-@Suite struct TorchConformanceTests {
+@Suite(.tags(.conformance)) struct TorchConformanceTests {
     struct Manifest: Decodable {
         struct Case: Decodable {
             let name: String

@@ -3,7 +3,7 @@ import Foundation
 import Testing
 
 /// Training loop, checkpoints and resume (tiny settings: ae-small on 16×16 images).
-@Suite struct TrainingTests {
+@Suite(.tags(.unit)) struct TrainingTests {
     func trainer(steps: Int, optimizer: String = "adam") throws -> Trainer {
         let model = try BuiltinModels.model(named: "ae-small", seed: 1)
         let data = SyntheticImages.generate(.deadLeaves, count: 8, channels: 3, height: 16, width: 16, seed: 2)
@@ -98,7 +98,7 @@ import Testing
 }
 
 /// ONNX chains convert to Sequential models (and so can be trained); graphs with branches are refused by name.
-@Suite struct ONNXConversionTests {
+@Suite(.tags(.unit)) struct ONNXConversionTests {
     @Test func chainsConvertAndAgreeWithTheGraph() throws {
         for name in ["dcgan", "upconv"] {
             let folder = fixturesURL.appendingPathComponent("onnx/\(name)")

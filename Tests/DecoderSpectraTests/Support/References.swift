@@ -162,7 +162,20 @@ let fixturesURL = Bundle.module.url(forResource: "Fixtures", withExtension: nil)
 
 /// A fresh temporary folder for one test.
 func temporaryFolder() -> URL {
-    let url = FileManager.default.temporaryDirectory.appendingPathComponent("ds-test-\(UUID().uuidString)")
+    let url = testScratchRoot.appendingPathComponent(UUID().uuidString)
     try! FileManager.default.createDirectory(at: url, withIntermediateDirectories: true)
     return url
 }
+
+/// Every scratch folder of a test run lives under one folder of this process, removed when the process exits (a run
+/// killed midway leaves it; the next run of the same pid removes it first).
+let testScratchRoot: URL = {
+    let root = FileManager.default.temporaryDirectory.appendingPathComponent("ds-tests-\(getpid())")
+    try? FileManager.default.removeItem(at: root)
+    try! FileManager.default.createDirectory(at: root, withIntermediateDirectories: true)
+    atexit {
+        try? FileManager.default.removeItem(
+            at: FileManager.default.temporaryDirectory.appendingPathComponent("ds-tests-\(getpid())"))
+    }
+    return root
+}()
