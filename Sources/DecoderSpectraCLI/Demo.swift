@@ -365,7 +365,8 @@ struct AnalysisJob {
             let sim = layer.verification.similarity.map { String(format: "sim %.3f", $0) } ?? ""
             print(
                 "  \(String(format: "%2d", layer.index)) \(layer.name.padding(toLength: width, withPad: " ", startingAt: 0))"
-                    + " p_low \(String(format: "%.4f", layer.pLow))  \(layer.verification.rule) \(check) \(sim)")
+                    + " p_low \(String(format: "%.4f", layer.pLow))  \(layer.verification.rule.rawValue) \(check) \(sim)"
+            )
         }
         let folder = URL(fileURLWithPath: out).standardizedFileURL.path
         print(

@@ -32,18 +32,21 @@ struct Verify: ParsableCommand {
             let model = try modelOptions.load()
             let (input, source, _) = try inputOptions.load(for: model, seed: modelOptions.seed)
             switch precision {
-            case .float: try report(try model.trace(input, until: modelOptions.until), source: source, bound: 1e-5)
+            case .float:
+                try report(
+                    try model.trace(input, until: modelOptions.until), source: source,
+                    bound: SpectralRule.exactnessBound(for: Float.self))
             case .double:
                 try report(
                     try model.trace(input.converted(to: Double.self), until: modelOptions.until), source: source,
-                    bound: 1e-10)
+                    bound: SpectralRule.exactnessBound(for: Double.self))
             }
         }
     }
 
     private func report<S: TensorScalar>(_ trace: AnalysisTrace<S>, source: String, bound: Double) throws {
         try Console.checkFinite(trace)
-        let worst = trace.stages.filter { $0.verification.rule == "exact" }.map { $0.verification.relativeError ?? 0 }
+        let worst = trace.stages.filter { $0.verification.rule == .exact }.map { $0.verification.relativeError ?? 0 }
             .max()
         let passed = (worst ?? 0) <= bound
         if json {
@@ -77,7 +80,7 @@ struct Verify: ParsableCommand {
                 let v = stage.verification
                 print(
                     pad("\(i + 1)", widths.index) + pad(stage.name, widths.name) + pad(stage.type, widths.type)
-                        + pad(describeShape(stage.output.shape), widths.shape) + pad(v.rule, 13)
+                        + pad(describeShape(stage.output.shape), widths.shape) + pad(v.rule.rawValue, 13)
                         + pad(v.relativeError.map { String(format: "%.2e", $0) } ?? "-", 12)
                         + (v.similarity.map { String(format: "%.6f", $0) } ?? "-"))
             }

@@ -161,7 +161,7 @@ import Testing
             #expect(relativeError(values, expected) < 1e-6)  // complex64 storage
             #expect(try Tensor<Float>.readNpy(out.appendingPathComponent(layer.featureFile!)) == trace.outputs[index])
             #expect(try PNGImage.read(out.appendingPathComponent(layer.figure!)).count > 0)
-            #expect(layer.verification.rule == "exact")
+            #expect(layer.verification.rule == .exact)
         }
         #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent("figures/radial-spectra.png").path))
     }

@@ -30,10 +30,10 @@ import Testing
             let scale = d.output.scalars.map { abs($0) }.max() ?? 1
             let difference = zip(s.output.scalars, d.output.scalars).map { abs(Double($0) - $1) }.max() ?? 0
             #expect(difference <= 1e-4 * max(1, scale), "\(name) \(d.name): \(difference)")
-            if d.verification.rule == "exact" {
+            if d.verification.rule == .exact {
                 exact += 1
                 #expect(
-                    d.verification.relativeError! < 1e-10,
+                    d.verification.relativeError! < SpectralRule.exactnessBound(for: Double.self),
                     "\(name) \(d.name) (\(d.type)): \(d.verification.relativeError!)")
             }
         }
@@ -85,10 +85,10 @@ import Testing
         let trace = try graph.trace(x)
         let rules = Dictionary(uniqueKeysWithValues: trace.stages.map { ($0.name, $0.verification) })
         for name in ["pointwise", "scaled"] {
-            #expect(rules[name]?.rule == "exact", "\(name): \(rules[name]?.detail ?? "")")
+            #expect(rules[name]?.rule == .exact, "\(name): \(rules[name]?.detail ?? "")")
             #expect((rules[name]?.relativeError ?? 1) < 1e-10, "\(name)")
         }
-        #expect(rules["inverted"]?.rule == "unavailable")
+        #expect(rules["inverted"]?.rule == .unavailable)
         #expect(Conv2dRuleProbe.zeroPaddedOneByOne().isExact)
     }
 }
@@ -97,8 +97,10 @@ extension GraphTests {
     /// torch's Pad node before an unpadded Conv (ReflectionPad2d, ReplicationPad2d, ZeroPad2d, circular F.pad) is
     /// analysed as one Conv2d with that padding: the circular one exact to 1e-10 in Double, the others surrogates
     /// with a measured error, all compared at the Conv's stage (the Pad's own stage has no rule: its size changes).
-    @Test(arguments: [("wrap", "exact"), ("reflect", "surrogate"), ("edge", "surrogate"), ("constant", "surrogate")])
-    func padBeforeAnUnpaddedConvolutionIsOneConvolution(_ mode: String, _ expected: String) throws {
+    @Test(arguments: [
+        ("wrap", SpectralRule.Kind.exact), ("reflect", .surrogate), ("edge", .surrogate), ("constant", .surrogate),
+    ])
+    func padBeforeAnUnpaddedConvolutionIsOneConvolution(_ mode: String, _ expected: SpectralRule.Kind) throws {
         var builder = ONNXBuilder()
         builder.inputShape = [2, 2, 6, 6]
         builder.int64s("pads", shape: [8], values: [0, 0, 1, 1, 0, 0, 1, 1])
@@ -110,8 +112,12 @@ extension GraphTests {
         let conv = try #require(trace.stages.first { $0.name == "conv" })
         #expect(conv.verification.rule == expected, "\(mode): \(conv.verification.detail)")
         let error = try #require(conv.verification.relativeError)
-        if expected == "exact" { #expect(error < 1e-10) } else { #expect(error > 1e-6 && error < 1) }
-        #expect(trace.stages.first { $0.name == "pad" }?.verification.rule == "unavailable")
+        if expected == .exact {
+            #expect(error < SpectralRule.exactnessBound(for: Double.self))
+        } else {
+            #expect(error > 1e-6 && error < 1)
+        }
+        #expect(trace.stages.first { $0.name == "pad" }?.verification.rule == .unavailable)
     }
 }
 
@@ -136,7 +142,7 @@ extension GraphTests {
             Tensor<Double>(shape: [2, 4, 5, 6]) { Double(($0 * 23) % 29) / 29 + Double($0 % 3) })
         let stage = try #require(trace.stages.first)
         #expect(
-            stage.verification.rule == "surrogate" && stage.verification.detail.contains("affine"), "\(op) \(opset)")
+            stage.verification.rule == .surrogate && stage.verification.detail.contains("affine"), "\(op) \(opset)")
         #expect(try #require(stage.verification.relativeError) < 1e-10)
     }
 }
@@ -167,15 +173,15 @@ extension GraphTests {
             .verification
         }
         let perImage = try stage(axis: 1, spatialGain: false)
-        #expect(perImage.rule == "surrogate" && perImage.detail.contains("[C, H, W]"))
+        #expect(perImage.rule == .surrogate && perImage.detail.contains("[C, H, W]"))
         #expect(try #require(perImage.relativeError) < 1e-10)
         let spatial = try stage(axis: 1, spatialGain: true)
-        #expect(spatial.rule == "unavailable" && spatial.detail.contains("varies over the map"))
+        #expect(spatial.rule == .unavailable && spatial.detail.contains("varies over the map"))
         let perChannel = try stage(axis: 2, spatialGain: false)
-        #expect(perChannel.rule == "surrogate" && perChannel.detail.contains("[H, W]"))
+        #expect(perChannel.rule == .surrogate && perChannel.detail.contains("[H, W]"))
         #expect(try #require(perChannel.relativeError) < 1e-10)
         let rows = try stage(axis: -1, spatialGain: false)
-        #expect(rows.rule == "unavailable" && rows.detail.contains("last axis"))
+        #expect(rows.rule == .unavailable && rows.detail.contains("last axis"))
     }
 }
 
@@ -193,7 +199,7 @@ extension GraphTests {
         let conv = try #require(
             try graph.trace(Tensor<Double>(shape: [1, 2, 8, 8]) { Double(($0 * 13) % 23) / 23 }).stages.last)
         #expect(
-            conv.verification.rule == "exact" && (conv.verification.relativeError ?? 1) < 1e-10, "\(conv.verification)")
+            conv.verification.rule == .exact && (conv.verification.relativeError ?? 1) < 1e-10, "\(conv.verification)")
     }
 }
 
@@ -213,7 +219,7 @@ extension GraphTests {
             try graph.trace(Tensor<Double>(shape: [2, 4, 3, 3]) { Double(($0 * 11) % 7) / 7 }).stages.first)
         #expect(stage.output.shape == [2, 6, 6, 6])
         #expect(
-            stage.verification.rule == "exact" && (stage.verification.relativeError ?? 1) < 1e-10,
+            stage.verification.rule == .exact && (stage.verification.relativeError ?? 1) < 1e-10,
             "\(stage.verification)")
     }
 }

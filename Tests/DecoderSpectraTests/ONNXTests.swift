@@ -49,15 +49,17 @@ import Testing
             let model = try ModelGraph.load(onnx: reference.appendingPathComponent("model.onnx"))
             let trace = try model.trace(try Tensor<Float>.readNpy(reference.appendingPathComponent("input.npy")))
             #expect(!trace.stages.isEmpty)
-            for stage in trace.stages where stage.verification.rule == "exact" {
-                #expect(stage.verification.relativeError! < 1e-5, "\(name) \(stage.name) (\(stage.type))")
+            for stage in trace.stages where stage.verification.rule == .exact {
+                #expect(
+                    stage.verification.relativeError! < SpectralRule.exactnessBound(for: Float.self),
+                    "\(name) \(stage.name) (\(stage.type))")
             }
             #expect(trace.stages.allSatisfy { $0.output.rank == 4 })
         }
         let subpixel = try ModelGraph.load(onnx: Self.folder.appendingPathComponent("subpixel/model.onnx"))
         let trace = try subpixel.trace(
             try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("subpixel/input.npy")))
-        #expect(trace.stages.contains { $0.type == "DepthToSpace" && $0.verification.rule == "exact" })
+        #expect(trace.stages.contains { $0.type == "DepthToSpace" && $0.verification.rule == .exact })
         // torch's circular padding (Slice/Concat wrap, then an unpadded Conv) is recognised: exact, chained end to end.
         let circular = try ModelGraph.load(onnx: Self.folder.appendingPathComponent("circular/model.onnx"))
         let circularTrace = try circular.trace(
@@ -65,13 +67,16 @@ import Testing
         let convs = circularTrace.stages.filter { $0.type == "Conv" }
         #expect(
             convs.count == 2
-                && convs.allSatisfy { $0.verification.rule == "exact" && $0.verification.relativeError! < 1e-5 })
+                && convs.allSatisfy {
+                    $0.verification.rule == .exact
+                        && $0.verification.relativeError! < SpectralRule.exactnessBound(for: Float.self)
+                })
         // A grouped (depthwise-style) convolution gets the per-group rule: block-diagonal T.
         let residual = try ModelGraph.load(onnx: Self.folder.appendingPathComponent("residual/model.onnx"))
         let residualTrace = try residual.trace(
             try Tensor<Float>.readNpy(Self.folder.appendingPathComponent("residual/input.npy")))
         let grouped = residualTrace.stages.first { $0.name == "/depthwise/Conv" }!
-        #expect(grouped.verification.rule == "surrogate" && grouped.verification.similarity! > 0.5)
+        #expect(grouped.verification.rule == .surrogate && grouped.verification.similarity! > 0.5)
     }
 
     @Test func unknownOperatorNamesTheNodeAndUntilStopsBeforeIt() throws {

@@ -11,7 +11,7 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
     public var type: String
     /// [C, M, N] of one image.
     public var imageShape: [Int]
-    public var rule: String?
+    public var rule: SpectralRule.Kind?
     public var detail: String?
     /// Images folded in.
     public var images = 0

@@ -132,7 +132,7 @@ public struct AnalysisWriter {
             var info = AnalysisSummary.LayerInfo(
                 index: index + 1, name: stage.name, type: stage.type, outputShape: [analysis.images] + stage.imageShape,
                 pLow: stage.meanLowFrequencyRatio, radialSpectrum: radial,
-                verification: stage.verification ?? LayerVerification(rule: "unavailable", detail: ""))
+                verification: stage.verification ?? LayerVerification(rule: .unavailable, detail: ""))
             let shown = shownStages[index]
             let shownPower = display == nil ? power : shown.meanPowerMap
             let shownRadial = display == nil ? radial : shown.radialSpectrum(powerMap: shownPower)

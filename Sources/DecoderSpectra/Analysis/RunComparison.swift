@@ -61,7 +61,7 @@ public struct RunComparison: Codable, Sendable {
             let images = AnalysisSummary.LayerInfo(
                 index: 0, name: "images", type: "input", outputShape: input.shape, pLow: input.pLow,
                 radialSpectrum: input.radialSpectrum,
-                verification: LayerVerification(rule: "unavailable", detail: "the images themselves"))
+                verification: LayerVerification(rule: .unavailable, detail: "the images themselves"))
             var withImages = summary
             withImages.layers = [images]
             withImages.layers[0].powerFile = input.powerFile

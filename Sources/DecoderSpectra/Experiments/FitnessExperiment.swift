@@ -77,7 +77,8 @@ struct FitnessExperiment: Experiment {
                 setting: "e1-linear-circular, float32, cascade from the input, \(draws) weight draws",
                 measured:
                     "max rel. error \(format(exactError)), min sim \(format(drawMeans("linear-circular", \.cascadeBefore).min()!))",
-                predicted: "rounding only (<= 1e-5), sim = 1", holds: exactError <= 1e-5, kind: .implementationCheck)
+                predicted: "rounding only (<= \(format(SpectralRule.exactnessBound(for: Float.self)))), sim = 1",
+                holds: exactError <= SpectralRule.exactnessBound(for: Float.self), kind: .implementationCheck)
         ]
         // The verdict is read where the rule acts, at the conv output: Corollary 3.3 describes convolutions, and after
         // a ReLU the channels it zeroes score 0 whatever the rule (printed as its own row, with the dead fraction).

@@ -8,8 +8,8 @@ enum UserModelExperiments {
         _ model: ModelGraph, _ input: Tensor<Float>, context: ExperimentContext
     ) throws -> (rows: [ClaimRow], numbers: [String: JSONValue]) {
         let trace = try model.trace(input)
-        let exact = trace.stages.filter { $0.verification.rule == "exact" }
-        let surrogate = trace.stages.filter { $0.verification.rule == "surrogate" }
+        let exact = trace.stages.filter { $0.verification.rule == .exact }
+        let surrogate = trace.stages.filter { $0.verification.rule == .surrogate }
         var rows: [ClaimRow] = []
         if !exact.isEmpty {
             let worst = exact.compactMap(\.verification.relativeError).max() ?? 0
@@ -140,7 +140,7 @@ enum UserModelExperiments {
         .array(
             trace.stages.map { s in
                 .object([
-                    "name": .string(s.name), "type": .string(s.type), "rule": .string(s.verification.rule),
+                    "name": .string(s.name), "type": .string(s.type), "rule": .string(s.verification.rule.rawValue),
                     "relative_error": s.verification.relativeError.map(JSONValue.double) ?? .null,
                     "similarity": s.verification.similarity.map(JSONValue.double) ?? .null,
                 ])

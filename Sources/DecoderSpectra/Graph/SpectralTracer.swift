@@ -91,10 +91,10 @@ extension LayerVerification {
     /// rule produced a spectrum of the right shape.
     init<S: TensorScalar>(_ prediction: FrequencyPrediction<S>?, actual: Spectrum<S>, typeName: String) {
         guard let prediction else {
-            self.init(rule: SpectralRule.unavailable("").label, detail: "no frequency rule for \(typeName)")
+            self.init(rule: .unavailable, detail: "no frequency rule for \(typeName)")
             return
         }
-        self.init(rule: prediction.rule.label, detail: prediction.rule.explanation)
+        self.init(rule: prediction.rule.kind, detail: prediction.rule.explanation)
         guard let predicted = prediction.spectrum else { return }
         guard predicted.shape == actual.shape else {
             detail +=

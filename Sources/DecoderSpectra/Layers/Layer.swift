@@ -54,13 +54,23 @@ public enum SpectralRule: Sendable, Equatable {
     case unavailable(String)
 
     public var isExact: Bool { if case .exact = self { return true } else { return false } }
-    public var label: String {
+
+    /// What kind of rule it is, without its explanation: what summaries, tables and verdicts compare.
+    public enum Kind: String, Codable, Sendable, CaseIterable {
+        case exact, surrogate, unavailable
+    }
+
+    public var kind: Kind {
         switch self {
-        case .exact: return "exact"
-        case .surrogate: return "surrogate"
-        case .unavailable: return "unavailable"
+        case .exact: return .exact
+        case .surrogate: return .surrogate
+        case .unavailable: return .unavailable
         }
     }
+
+    /// The largest relative error an exact rule may show against the DFT of the spatial output: the rounding of the
+    /// arithmetic (float32: 1e-5, float64: 1e-10; docs/theory.md §12). One bound for `verify`, the report and tests.
+    public static func exactnessBound<S: TensorScalar>(for _: S.Type) -> Double { S.self == Double.self ? 1e-10 : 1e-5 }
     public var explanation: String {
         switch self {
         case let .exact(s), let .surrogate(s), let .unavailable(s): return s

@@ -17,13 +17,15 @@ public enum HTMLReport {
             ])
         body +=
             "<h2>Layers</h2><p>Each layer's output spectrum against its frequency rule: <b>exact</b> rules must agree with "
-            + "the DFT of the spatial output to rounding (≤ 1e-5 in float, ≤ 1e-10 in double); <b>surrogate</b> rules are "
+            + "the DFT of the spatial output to rounding (≤ \(fmt(SpectralRule.exactnessBound(for: Float.self))) in float, "
+            + "≤ \(fmt(SpectralRule.exactnessBound(for: Double.self))) in double); <b>surrogate</b> rules are "
             + "measured by sim(H*, H) (docs/theory.md §7). p_low is the energy share of Ω_low.</p>"
         let rows =
             [["0", "input", "", describeShape(summary.input.shape), fmt(summary.input.pLow), "", "", "", ""]]
             + summary.layers.map { l in
                 [
-                    String(l.index), l.name, l.type, describeShape(l.outputShape), fmt(l.pLow), l.verification.rule,
+                    String(l.index), l.name, l.type, describeShape(l.outputShape), fmt(l.pLow),
+                    l.verification.rule.rawValue,
                     l.verification.relativeError.map(fmt) ?? "–", l.verification.similarity.map(fmt) ?? "–",
                     l.verification.detail,
                 ]

@@ -3,8 +3,8 @@ import RealModule
 
 /// The result of checking one layer's frequency rule against the DFT of its spatial output.
 public struct LayerVerification: Codable, Sendable {
-    /// "exact", "surrogate" or "unavailable".
-    public var rule: String
+    /// Exact, surrogate or unavailable (written as those words in JSON).
+    public var rule: SpectralRule.Kind
     /// Which theorem the rule is, or why it is only a surrogate.
     public var detail: String
     /// ‖H_freq − FFT(F_spatial)‖ / ‖FFT(F_spatial)‖ (reported for every layer with a rule).
