@@ -194,6 +194,10 @@ enum Console {
                 return "; add --size \(h)x\(w) to centre-crop and resize the inputs to it"
             }
             return ""
+        case .tooLarge:
+            return "; raise the limit with --max-elements if this is intended"
+        case .outputExists:
+            return "; use --force to replace it"
         default:
             return ""
         }

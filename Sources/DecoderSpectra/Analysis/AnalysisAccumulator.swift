@@ -141,7 +141,7 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
             for i in theirs.indices { channelPowerSum![i] += theirs[i] }
         } else if channelPowerSum != nil || other.channelPowerSum != nil {
             throw SpectraError.invalidInput(
-                "cannot merge the per-channel power of '\(name)' from a run without --per-channel")
+                "cannot merge the per-channel power of '\(name)' with a part analysed without per-channel maps")
         }
         if let theirs = other.radialSpread { radialSpread?.merge(theirs) } else { radialSpread = nil }
         rule = rule ?? other.rule
@@ -330,7 +330,7 @@ public struct AnalysisAccumulator: Codable, Sendable {
             display = merged
         default:
             throw SpectraError.invalidInput(
-                "cannot merge an analysis with display windows into one without (use the same --window and --zero-pad)")
+                "cannot merge an analysis with display windows into one without: the parts must use the same window")
         }
     }
 

@@ -22,13 +22,11 @@ public enum ResourceLimits {
         return count
     }
 
-    /// Throws `SpectraError.invalidLayer` naming `layer` when `shape` would hold more than the cap (or is invalid).
+    /// Throws `SpectraError.tooLarge` naming `layer` when `shape` would hold more than the cap (or is invalid).
     public static func checkAllocation(_ shape: [Int], layer: String, what: String = "its output") throws {
         guard let count = elementCount(shape), count <= maximumTensorElements else {
-            throw SpectraError.invalidLayer(
-                layer: layer,
-                reason: "\(what) \(describeShape(shape)) would hold more than \(maximumTensorElements) values "
-                    + "(the limit; raise it with --max-elements if this is intended)")
+            throw SpectraError.tooLarge(
+                place: "layer '\(layer)'", what: what, shape: shape, limit: maximumTensorElements)
         }
     }
 

@@ -14,6 +14,11 @@ public enum SpectraError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidInput(String)
     /// A model name that is neither built in nor a file.
     case unknownModel(String)
+    /// Something would hold more values than the element limit (`ResourceLimits`); `place` says where ("layer 'x'",
+    /// "file 'y'"), `what` what ("its output", "the declared input shape"), `shape` the shape asked for.
+    case tooLarge(place: String, what: String, shape: [Int], limit: Int)
+    /// An output that exists and would be replaced (a non-empty output folder, an exported model's files).
+    case outputExists(path: String, reason: String)
     /// A layer or node name (`--until`, `--layer`) that the model does not have; `known` lists the names it has.
     case unknownLayer(model: String, name: String, known: [String])
     /// The inputs do not have the shape a model declares for its input (an ONNX graph with fixed sizes): shapes as
@@ -40,6 +45,10 @@ public enum SpectraError: Error, CustomStringConvertible, Equatable, Sendable {
             let suggestion = BuiltinModels.closestName(to: name).map { " (did you mean '\($0)'?)" } ?? ""
             return
                 "unknown model '\(name)': not a built-in model\(suggestion) and no such file; `decoder-spectra models` lists them"
+        case let .tooLarge(place, what, shape, limit):
+            return "\(place): \(what) \(describeShape(shape)) would hold more than \(limit) values (the element limit)"
+        case let .outputExists(path, reason):
+            return "file '\(path)': \(reason)"
         case let .unknownLayer(model, name, known):
             let suggestion = NameSuggestion.closest(to: name, among: known).map { " (did you mean '\($0)'?)" } ?? ""
             let list =

@@ -73,10 +73,13 @@ enum ImageTensor {
         guard width > 0, height > 0, let count = ResourceLimits.elementCount([width, height, channels]),
             count <= maximumImageValues
         else {
-            throw SpectraError.invalidFile(
-                file: url.path,
-                reason: "image size \(width)x\(height) is empty or larger than \(maximumImageValues) values "
-                    + "(the limit; raise it with --max-elements)")
+            guard width > 0, height > 0 else {
+                throw SpectraError.invalidFile(file: url.path, reason: "image size \(width)x\(height) is empty")
+            }
+            throw SpectraError.tooLarge(
+                place: "file '\(url.path)'", what: "the image (larger than a quarter of the limit)",
+                shape: [channels, height, width],
+                limit: maximumImageValues)
         }
     }
 

@@ -33,8 +33,7 @@ public final class StagedDirectory {
             }
             let contents = (try? fm.contentsOfDirectory(atPath: self.destination.path)) ?? []
             if !contents.isEmpty && !force {
-                throw SpectraError.invalidFile(
-                    file: self.destination.path, reason: "output folder is not empty (use --force to replace it)")
+                throw SpectraError.outputExists(path: self.destination.path, reason: "output folder is not empty")
             }
         }
         staging = parent.appendingPathComponent(".\(name).partial-\(getpid())")

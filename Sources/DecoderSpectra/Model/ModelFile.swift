@@ -103,10 +103,10 @@ public enum ModelFile {
         guard let inputCount = ResourceLimits.elementCount([spec.input.channels, spec.input.height, spec.input.width]),
             inputCount <= maximumTensorElements
         else {
-            throw SpectraError.invalidModel(
-                file: file,
-                reason: "'input' of \(spec.input.channels)x\(spec.input.height)x\(spec.input.width) "
-                    + "holds more than \(maximumTensorElements) values (the limit; raise it with --max-elements)")
+            throw SpectraError.tooLarge(
+                place: "model '\(file)'", what: "'input'",
+                shape: [spec.input.channels, spec.input.height, spec.input.width],
+                limit: maximumTensorElements)
         }
         var generator = SeededGenerator(seed: seed ?? spec.seed ?? 0)
         var layers: [NamedLayer] = []
@@ -206,8 +206,7 @@ public enum ModelFile {
             .filter { FileManager.default.fileExists(atPath: $0.path) }
         if !existing.isEmpty {
             guard force else {
-                throw SpectraError.invalidFile(
-                    file: existing[0].path, reason: "already exists (use --force to replace it)")
+                throw SpectraError.outputExists(path: existing[0].path, reason: "already exists")
             }
             try? FileManager.default.removeItem(at: folder.appendingPathComponent("\(stem).weights"))
         }

@@ -33,14 +33,7 @@ public struct Sequential: Sendable {
         var result: [[Int]] = []
         for named in layers {
             shape = try Sequential.naming(named.name) { try named.layer.outputShape(for: shape) }
-            guard
-                shape.reduce(1, { $0.multipliedReportingOverflow(by: $1).overflow ? Int.max : $0 * $1 })
-                    <= maximumTensorElements
-            else {
-                throw SpectraError.invalidLayer(
-                    layer: named.name,
-                    reason: "its output \(describeShape(shape)) would hold more than \(maximumTensorElements) values")
-            }
+            try ResourceLimits.checkAllocation(shape, layer: named.name)
             result.append(shape)
         }
         return result

@@ -109,9 +109,10 @@ public struct ONNXModel: Sendable {
             return nil
         }
         guard let declared = ResourceLimits.elementCount(dims.map { $0 ?? 1 }), declared <= maximumTensorElements else {
-            throw fail(
-                "the declared input shape \(describeShape(dims.map { $0 ?? 1 })) of '\(input.name)' holds more than "
-                    + "\(maximumTensorElements) values (the limit; raise it with --max-elements)")
+            throw SpectraError.tooLarge(
+                place: "model '\(file)'", what: "the declared input shape of '\(input.name)'",
+                shape: dims.map { $0 ?? 1 },
+                limit: maximumTensorElements)
         }
         var known = Set(initializers.keys).union([input.name, ""])
         var nodes: [ONNXNode] = []
