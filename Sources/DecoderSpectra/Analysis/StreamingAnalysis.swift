@@ -52,53 +52,27 @@ public enum StreamingAnalysis {
             guard let result else { throw SpectraError.invalidInput("the input holds no images") }
             return result
         }
-        // Workers take batches in turn; finished batches wait in `pending` until every earlier one is merged.
-        let lock = NSLock()
-        var nextBatch = 0, nextToMerge = 0
-        var pending: [Int: AnalysisAccumulator] = [:]
-        var failure: Error?
+        // Workers take batches in turn; finished batches wait in `pending` until every earlier one is merged. All the
+        // shared state is in `state`, read and written under its lock.
+        let state = WorkerState(batches: batches, result: result, progress: progress)
         let runWorkers = {
             DispatchQueue.concurrentPerform(iterations: workers) { _ in
-                while true {
-                    lock.lock()
-                    guard failure == nil else {
-                        lock.unlock()
-                        return
-                    }
-                    let index = nextBatch
-                    let batch: Tensor<Float>?
-                    do { batch = try batches.next() } catch {
-                        failure = error
-                        lock.unlock()
-                        return
-                    }
-                    nextBatch += 1
-                    lock.unlock()
-                    guard let batch else { return }
+                while let (index, batch) = state.nextBatch() {
                     do {
                         let partial = try analyse(
                             batch, model: model, until: until, precision: S.self, display: display,
                             perChannel: perChannel, perStage: nil)
-                        lock.lock()
-                        defer { lock.unlock() }
-                        pending[index] = partial
-                        while let next = pending.removeValue(forKey: nextToMerge) {
-                            if result == nil { result = next } else { try result!.merge(next) }
-                            nextToMerge += 1
-                        }
-                        progress?(result?.images ?? 0)
+                        try state.finished(index, partial)
                     } catch {
-                        lock.lock()
-                        failure = failure ?? error
-                        lock.unlock()
+                        state.fail(error)
                         return
                     }
                 }
             }
         }
         if singleThreadedBLAS { BLASInfo.withThreads(1, runWorkers) } else { runWorkers() }
-        if let failure { throw failure }
-        guard let result else { throw SpectraError.invalidInput("the input holds no images") }
+        if let failure = state.failure { throw failure }
+        guard let result = state.result else { throw SpectraError.invalidInput("the input holds no images") }
         return result
     }
 
@@ -137,5 +111,54 @@ public enum StreamingAnalysis {
         try display?.add(input, at: nil, name: "input", type: "input")
         accumulator.display = display
         return accumulator
+    }
+}
+
+/// What the workers of `StreamingAnalysis.run` share: the reader, the batches finished out of order, the merged
+/// result and the first failure, each touched only under the lock.
+private final class WorkerState: @unchecked Sendable {
+    private let lock = NSLock()
+    private let batches: InputBatches
+    private let progress: ((Int) -> Void)?
+    private var issued = 0, nextToMerge = 0
+    private var pending: [Int: AnalysisAccumulator] = [:]
+    private(set) var result: AnalysisAccumulator?
+    private(set) var failure: Error?
+
+    init(batches: InputBatches, result: AnalysisAccumulator?, progress: ((Int) -> Void)?) {
+        (self.batches, self.result, self.progress) = (batches, result, progress)
+    }
+
+    /// The next batch and its position, or nil when the input is exhausted or a worker failed.
+    func nextBatch() -> (Int, Tensor<Float>)? {
+        lock.lock()
+        defer { lock.unlock() }
+        guard failure == nil else { return nil }
+        do {
+            guard let batch = try batches.next() else { return nil }
+            issued += 1
+            return (issued - 1, batch)
+        } catch {
+            failure = error
+            return nil
+        }
+    }
+
+    /// Files a finished batch and merges every batch that is next in input order.
+    func finished(_ index: Int, _ partial: AnalysisAccumulator) throws {
+        lock.lock()
+        defer { lock.unlock() }
+        pending[index] = partial
+        while let next = pending.removeValue(forKey: nextToMerge) {
+            if result == nil { result = next } else { try result!.merge(next) }
+            nextToMerge += 1
+        }
+        progress?(result?.images ?? 0)
+    }
+
+    func fail(_ error: Error) {
+        lock.lock()
+        failure = failure ?? error
+        lock.unlock()
     }
 }

@@ -57,9 +57,12 @@ public enum FFT2D {
             let second = FFTPlanCache.shared.plan(
                 S.self, rows: rows, columns: columns, sign: sign, alignedLike: base + stride)
             let firstClass = Int(bitPattern: base) % 16
+            // Each worker transforms its own planes in place.
+            let shared = UncheckedSendable((base: base, first: first, second: second))
             DispatchQueue.concurrentPerform(iterations: workers) { w in
                 let start = w * perWorker, end = min(planes, start + perWorker)
                 guard start < end else { return }
+                let (base, first, second) = shared.value
                 for p in start..<end {
                     let pointer = base + p * stride
                     S.fftExecute(Int(bitPattern: pointer) % 16 == firstClass ? first : second, pointer)

@@ -23,11 +23,12 @@ extension Conv2d: Differentiable {
         // the parts would compete with its threads (measured 5x slower), so there is one part.
         let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
         let parts = min(x.batch, max(1, TrainingParallelism.imageParts ?? (BLASInfo.threads == 1 ? cores : 1)))
-        var partials = [[S]](repeating: [], count: parts)
-        let lock = NSLock()
+        let partials = PartialSums<S>(count: parts)
         gradInput.scalars.withUnsafeMutableBufferPointer { gradInputBuffer in
-            let gi = gradInputBuffer.baseAddress!
+            // Each part writes the input gradients of its own images only.
+            let shared = UncheckedSendable(gradInputBuffer.baseAddress!)
             DispatchQueue.concurrentPerform(iterations: parts) { part in
+                let gi = shared.value
                 var gradWeight = [S](repeating: 0, count: outChannels * patch)
                 var padded = [S](repeating: 0, count: inChannels * rows.count * cols.count + kW)
                 var columns = [S](repeating: 0, count: patch * pixels), gradColumns = columns
@@ -86,13 +87,12 @@ extension Conv2d: Differentiable {
                         }
                     }
                 }
-                lock.lock()
-                partials[part] = gradWeight
-                lock.unlock()
+                partials.set(part, gradWeight)
             }
         }
-        var gradWeight = partials[0]
-        for partial in partials.dropFirst() { for i in gradWeight.indices { gradWeight[i] += partial[i] } }
+        let sums = partials.values
+        var gradWeight = sums[0]
+        for partial in sums.dropFirst() { for i in gradWeight.indices { gradWeight[i] += partial[i] } }
         var parameters = ["weight": try Tensor(shape: weight.shape, scalars: gradWeight)]
         if bias != nil { parameters["bias"] = channelSums(gradOutput) }
         return (gradInput, parameters)
@@ -149,5 +149,25 @@ extension ConvTranspose2d: Differentiable {
         var parameters = ["weight": try Tensor(shape: weight.shape, scalars: gradWeight)]
         if bias != nil { parameters["bias"] = channelSums(gradOutput) }
         return (gradInput, parameters)
+    }
+}
+
+/// The weight-gradient partial of each part of a batch, written from the part's thread under a lock.
+private final class PartialSums<S: TensorScalar>: @unchecked Sendable {
+    private let lock = NSLock()
+    private var partials: [[S]]
+
+    init(count: Int) { partials = [[S]](repeating: [], count: count) }
+
+    func set(_ part: Int, _ values: [S]) {
+        lock.lock()
+        partials[part] = values
+        lock.unlock()
+    }
+
+    var values: [[S]] {
+        lock.lock()
+        defer { lock.unlock() }
+        return partials
     }
 }
