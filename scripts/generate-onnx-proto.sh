@@ -11,4 +11,11 @@ plugin="${PROTOC_GEN_SWIFT:-$(command -v protoc-gen-swift || true)}"
 [ -x "$plugin" ] || { echo "error: set PROTOC_GEN_SWIFT to a protoc-gen-swift executable" >&2; exit 1; }
 protoc --plugin=protoc-gen-swift="$plugin" --swift_out=Sources/DecoderSpectra/ONNX --swift_opt=Visibility=Internal \
   --proto_path=proto proto/onnx_subset.proto
-echo "wrote Sources/DecoderSpectra/ONNX/onnx_subset.pb.swift"
+# Record what the code was generated from, so that a test can tell when the .proto or the pinned runtime version
+# (Package.swift) moved on without regenerating.
+out=Sources/DecoderSpectra/ONNX/onnx_subset.pb.swift
+hash=$(sha256sum proto/onnx_subset.proto | cut -d' ' -f1)
+version=$("$plugin" --version | awk '{print $NF}')
+sed -i "2i // Generated from proto/onnx_subset.proto (sha256 $hash) by protoc-gen-swift $version." "$out"
+echo "wrote $out"
+

@@ -37,6 +37,26 @@ import Testing
         try check(reference.appendingPathComponent("model.onnx"), reference: reference)
     }
 
+    /// The committed Swift code for the ONNX schema was generated from proto/onnx_subset.proto as it is now, by the
+    /// protoc-gen-swift version that Package.swift asks of the runtime (scripts/generate-onnx-proto.sh records both in
+    /// the file's header), so the schema, the generator and the runtime cannot drift apart unnoticed.
+    @Test func generatedSchemaCodeIsFresh() throws {
+        let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+            .deletingLastPathComponent()
+        let generated = try String(
+            contentsOf: root.appendingPathComponent("Sources/DecoderSpectra/ONNX/onnx_subset.pb.swift"), encoding: .utf8
+        )
+        let header = try #require(
+            generated.split(separator: "\n").first { $0.hasPrefix("// Generated from proto/onnx_subset.proto") })
+        let digest = try runProcess(
+            URL(fileURLWithPath: "/usr/bin/sha256sum"), [root.appendingPathComponent("proto/onnx_subset.proto").path])
+        #expect(digest.status == 0 && header.contains("(sha256 \(digest.stdout.prefix(64)))"), "\(header)")
+        let package = try String(contentsOf: root.appendingPathComponent("Package.swift"), encoding: .utf8)
+        let pin = try #require(package.range(of: "swift-protobuf\", from: \""))
+        let version = package[pin.upperBound...].prefix { $0 != "\"" }
+        #expect(header.hasSuffix("by protoc-gen-swift \(version)."), "\(header) vs Package.swift \(version)")
+    }
+
     @Test func externalDataIsRead() throws {
         let reference = Self.folder.appendingPathComponent("dcgan")
         try check(reference.appendingPathComponent("external/model.onnx"), reference: reference)

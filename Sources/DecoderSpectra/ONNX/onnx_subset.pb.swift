@@ -1,4 +1,5 @@
 // DO NOT EDIT.
+// Generated from proto/onnx_subset.proto (sha256 1db80aedc84a7a761b433e848206877cbc531f82f0a7784744b4c7337ca5fdc0) by protoc-gen-swift 1.39.0.
 // swift-format-ignore-file
 // swiftlint:disable all
 //
