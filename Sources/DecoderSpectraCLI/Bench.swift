@@ -64,7 +64,7 @@ struct Bench: ParsableCommand {
                 .deadLeaves, count: batch, channels: 3, height: 32, width: 32, seed: 1)
             var trainer = try Trainer(
                 model: ae, data: images,
-                config: TrainingConfig(steps: repeats + 1, batchSize: batch, optimizer: "adam", learningRate: 1e-3))
+                config: TrainingConfig(steps: repeats + 1, batchSize: batch, optimizer: .adam, learningRate: 1e-3))
             // As `train` runs it: one BLAS thread, the backward passes split the batch over the cores.
             let stepSeconds = try BLASInfo.withThreads(1) {
                 try trainer.trainStep()

@@ -51,7 +51,7 @@ struct TrainCommand: ParsableCommand {
     var lr: Double = 1e-3
 
     @Option(help: "sgd or adam (default adam).")
-    var optimizer: String?
+    var optimizer: OptimizerKind?
 
     @Option(help: "SGD momentum.")
     var momentum: Double = 0.9
@@ -92,9 +92,6 @@ struct TrainCommand: ParsableCommand {
         if let images, images < 1 || images > 65536 { throw ValidationError("--images must be between 1 and 65536") }
         guard batchSize ?? 1 > 0, checkpointEvery > 0, snapshotEvery > 0 else {
             throw ValidationError("--batch-size, --checkpoint-every and --snapshot-every must be positive")
-        }
-        guard ["sgd", "adam"].contains(optimizer ?? "adam") else {
-            throw ValidationError("--optimizer must be sgd or adam")
         }
         if let steps, steps <= 0 { throw ValidationError("--steps must be positive") }
         if let epochs, epochs <= 0 { throw ValidationError("--epochs must be positive") }
@@ -140,11 +137,11 @@ struct TrainCommand: ParsableCommand {
                 let (data, source) = try loadData(
                     for: network, source: self.data ?? SyntheticImages.Kind.deadLeaves.rawValue,
                     images: images ?? 256, size: size, seed: seed)
-                let (batchSize, optimizer) = (self.batchSize ?? 32, self.optimizer ?? "adam")
+                let (batchSize, optimizer) = (self.batchSize ?? 32, self.optimizer ?? .adam)
                 let perEpoch = max(1, data.batch / min(batchSize, data.batch))
                 var config = TrainingConfig(
                     steps: steps ?? (epochs! * perEpoch), batchSize: batchSize, optimizer: optimizer, learningRate: lr)
-                config.momentum = optimizer == "sgd" ? momentum : 0
+                config.momentum = optimizer == .sgd ? momentum : 0
                 config.weightDecay = weightDecay
                 config.seed = seed
                 (config.data, config.images, config.size) = (source, data.batch, data.height)
@@ -235,7 +232,7 @@ struct TrainCommand: ParsableCommand {
             conflicts.append("--batch-size \(batchSize) (checkpoint: \(config.batchSize))")
         }
         if let optimizer, optimizer != config.optimizer {
-            conflicts.append("--optimizer \(optimizer) (checkpoint: \(config.optimizer))")
+            conflicts.append("--optimizer \(optimizer.rawValue) (checkpoint: \(config.optimizer.rawValue))")
         }
         guard conflicts.isEmpty else {
             throw ValidationError(
@@ -301,3 +298,5 @@ struct TrainCommand: ParsableCommand {
                 bandErrors: TrainingSnapshot.bandErrors(output, target: target), figure: name))
     }
 }
+
+extension OptimizerKind: ExpressibleByArgument {}

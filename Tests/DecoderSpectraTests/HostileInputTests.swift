@@ -121,7 +121,7 @@ import Testing
         model.name = "sub/dir-model"
         let checkpointFolder = root.appendingPathComponent("checkpoint")
         let state = Checkpoint(
-            step: 0, config: TrainingConfig(steps: 1, batchSize: 1, optimizer: "adam", learningRate: 1e-3),
+            step: 0, config: TrainingConfig(steps: 1, batchSize: 1, optimizer: .adam, learningRate: 1e-3),
             losses: [], sgd: nil, adam: Adam(learningRate: 1e-3), modelFile: "")
         try Checkpoint.write(state, model: model, to: checkpointFolder)
         #expect(try Checkpoint.read(checkpointFolder).1.name == "sub/dir-model")
@@ -204,7 +204,7 @@ import Testing
         #expect {
             _ = try Trainer(
                 model: model, data: data,
-                config: TrainingConfig(steps: 1, batchSize: 1, optimizer: "adam", learningRate: 1e-3))
+                config: TrainingConfig(steps: 1, batchSize: 1, optimizer: .adam, learningRate: 1e-3))
         } throws: { "\($0)".contains("reconstructs its input") }
     }
 

@@ -4,19 +4,19 @@ import Testing
 
 /// Training loop, checkpoints and resume (tiny settings: ae-small on 16×16 images).
 @Suite(.tags(.unit)) struct TrainingTests {
-    func trainer(steps: Int, optimizer: String = "adam") throws -> Trainer {
+    func trainer(steps: Int, optimizer: OptimizerKind = .adam) throws -> Trainer {
         let model = try BuiltinModels.model(named: "ae-small", seed: 1)
         let data = SyntheticImages.generate(.deadLeaves, count: 8, channels: 3, height: 16, width: 16, seed: 2)
         var config = TrainingConfig(steps: steps, batchSize: 4, optimizer: optimizer, learningRate: 3e-3)
         config.seed = 5
-        config.momentum = optimizer == "sgd" ? 0.9 : 0
+        config.momentum = optimizer == .sgd ? 0.9 : 0
         return try Trainer(model: model, data: data, config: config)
     }
 
     func weights(_ m: Sequential) -> [Float] { m.layers.flatMap { $0.layer.parameters.flatMap(\.tensor.scalars) } }
 
-    @Test(arguments: ["adam", "sgd"])
-    func lossDecreasesAndRunsAreDeterministic(optimizer: String) throws {
+    @Test(arguments: OptimizerKind.allCases)
+    func lossDecreasesAndRunsAreDeterministic(optimizer: OptimizerKind) throws {
         var a = try trainer(steps: 6, optimizer: optimizer), b = try trainer(steps: 6, optimizer: optimizer)
         for _ in 0..<6 {
             try a.trainStep()
@@ -68,20 +68,24 @@ import Testing
     @Test func badSettingsAreRefused() throws {
         let model = try BuiltinModels.model(named: "ae-small")
         let data = SyntheticImages.generate(.pinkNoise, count: 2, channels: 3, height: 16, width: 16, seed: 1)
+        // An optimiser outside the set cannot be built, nor read from a checkpoint's configuration.
+        var config =
+            try JSONSerialization.jsonObject(
+                with: try JSONEncoder().encode(
+                    TrainingConfig(steps: 1, batchSize: 1, optimizer: .sgd, learningRate: 0.1)))
+            as! [String: Any]
+        config["optimizer"] = "rmsprop"
+        let tampered = try JSONSerialization.data(withJSONObject: config)
+        #expect(throws: DecodingError.self) { _ = try JSONDecoder().decode(TrainingConfig.self, from: tampered) }
         #expect(throws: SpectraError.self) {
             _ = try Trainer(
                 model: model, data: data,
-                config: TrainingConfig(steps: 1, batchSize: 1, optimizer: "rmsprop", learningRate: 0.1))
-        }
-        #expect(throws: SpectraError.self) {
-            _ = try Trainer(
-                model: model, data: data,
-                config: TrainingConfig(steps: 0, batchSize: 1, optimizer: "sgd", learningRate: 0.1))
+                config: TrainingConfig(steps: 0, batchSize: 1, optimizer: .sgd, learningRate: 0.1))
         }
         #expect(throws: SpectraError.self) {
             _ = try Trainer(
                 model: model, data: Tensor(zeros: [2, 1, 16, 16]),
-                config: TrainingConfig(steps: 1, batchSize: 1, optimizer: "sgd", learningRate: 0.1))
+                config: TrainingConfig(steps: 1, batchSize: 1, optimizer: .sgd, learningRate: 0.1))
         }
     }
 

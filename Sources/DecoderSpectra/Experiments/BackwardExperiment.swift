@@ -90,7 +90,7 @@ struct BackwardExperiment: Experiment {
         let rms = (teacher.scalars.map { Double($0) * Double($0) }.reduce(0, +) / Double(max(1, teacher.count)))
             .squareRoot()
         for i in teacher.scalars.indices { teacher.scalars[i] /= Float(max(rms, 1e-12)) }
-        var config = TrainingConfig(steps: steps, batchSize: x.batch, optimizer: "sgd", learningRate: 0.1)
+        var config = TrainingConfig(steps: steps, batchSize: x.batch, optimizer: .sgd, learningRate: 0.1)
         config.momentum = 0.9
         var trainer = try PairTrainer(
             model: try context.model("e1-relu-zeros"), input: input, target: teacher, config: config)

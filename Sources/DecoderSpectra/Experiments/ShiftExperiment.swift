@@ -153,7 +153,7 @@ struct ShiftExperiment: Experiment {
         _ baseline: Sequential, input: Tensor<Float>, target: Tensor<Float>, moved: [(Int, Int)], budget: Int,
         limit: Int
     ) throws -> Run {
-        var config = TrainingConfig(steps: limit, batchSize: 1, optimizer: "sgd", learningRate: 0.05)
+        var config = TrainingConfig(steps: limit, batchSize: 1, optimizer: .sgd, learningRate: 0.05)
         config.momentum = 0.9
         var trainer = try PairTrainer(model: baseline, input: input, target: target, config: config)
         var run = Run(), threshold: Double?

@@ -21,7 +21,7 @@ struct TrainedAutoencoder {
         _ data: Tensor<Float>, steps: Int, draw: Int, label: String, context: ExperimentContext,
         afterStep: (Trainer) throws -> Void = { _ in }
     ) throws -> Trainer {
-        var config = TrainingConfig(steps: steps, batchSize: min(16, data.batch), optimizer: "adam", learningRate: 2e-3)
+        var config = TrainingConfig(steps: steps, batchSize: min(16, data.batch), optimizer: .adam, learningRate: 2e-3)
         config.seed = context.settings.seed &+ UInt64(draw)
         var trainer = try Trainer(model: try context.model("ae-small", draw: draw), data: data, config: config)
         while trainer.step < steps {

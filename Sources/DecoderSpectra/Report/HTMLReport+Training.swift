@@ -13,7 +13,7 @@ extension HTMLReport {
             + commands.map { "command: <code>\(HTML.escape($0))</code>" }.joined(separator: "<br>")
             + "<br>data: \(HTML.escape(c.data ?? "not recorded"))" + (c.images.map { ", \($0) images" } ?? "")
             + (c.size.map { " of \($0)×\($0)" } ?? "")
-            + "<br>\(HTML.escape(c.optimizer)), learning rate \(c.learningRate), batch \(c.batchSize), seed \(c.seed), "
+            + "<br>\(c.optimizer.rawValue), learning rate \(c.learningRate), batch \(c.batchSize), seed \(c.seed), "
             + "\(log.losses.count) of \(c.steps) steps</p>"
         if let first = log.losses.first, let last = log.losses.last {
             body += "<p>Loss \(format(first)) → \(format(last)).</p>"

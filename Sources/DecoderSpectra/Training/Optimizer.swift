@@ -93,3 +93,8 @@ enum OptimizerSupport {
         }
     }
 }
+
+/// The optimisers `train` offers, as checkpoints and `--optimizer` spell them (torch.optim's update rules).
+public enum OptimizerKind: String, Codable, Sendable, CaseIterable {
+    case sgd, adam
+}

@@ -5,7 +5,7 @@ import Foundation
 public struct TrainingConfig: Codable, Sendable, Equatable {
     public var steps: Int
     public var batchSize: Int
-    public var optimizer: String  // "adam" or "sgd"
+    public var optimizer: OptimizerKind
     public var learningRate: Double
     public var momentum: Double = 0
     public var weightDecay: Double = 0
@@ -16,7 +16,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var images: Int?
     public var size: Int?
 
-    public init(steps: Int, batchSize: Int, optimizer: String, learningRate: Double) {
+    public init(steps: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Double) {
         (self.steps, self.batchSize, self.optimizer, self.learningRate) = (steps, batchSize, optimizer, learningRate)
     }
 }
@@ -104,10 +104,9 @@ public struct Trainer {
         self.data = data
         self.config = config
         switch config.optimizer {
-        case "sgd":
+        case .sgd:
             sgd = SGD(learningRate: config.learningRate, momentum: config.momentum, weightDecay: config.weightDecay)
-        case "adam": adam = Adam(learningRate: config.learningRate, weightDecay: config.weightDecay)
-        default: throw SpectraError.invalidInput("unknown optimizer '\(config.optimizer)' (sgd or adam)")
+        case .adam: adam = Adam(learningRate: config.learningRate, weightDecay: config.weightDecay)
         }
     }
 
