@@ -7,7 +7,7 @@ import Testing
 /// Parameters are stored in Float32, so they are perturbed by ~1e-3 and the quotient uses the exactly representable
 /// perturbation actually applied: the error is O(h²·L''') ≈ 1e-6 relative; the bound is 1e-5.
 @Suite(.tags(.unit)) struct GradientTests {
-    func check<L: Differentiable>(
+    func check<L: TrainableLayer>(
         _ layer: L, input shape: [Int], seed: UInt64, training: Bool = false, label: String
     ) throws {
         let x: Tensor<Double> = randomTensor(shape, seed: seed)

@@ -115,7 +115,7 @@ public struct MaxPool2d: Layer {
     }
 }
 
-extension MaxPool2d: Differentiable {
+extension MaxPool2d: TrainableLayer {
     /// The gradient flows to each window's maximum only.
     @_specialize(where S == Float)
     @_specialize(where S == Double)

@@ -50,7 +50,7 @@ extension Sequential {
         var current = x
         var caches: [LayerCache<S>] = [], outputs: [Tensor<S>] = []
         for named in layers {
-            guard let layer = named.layer as? any Differentiable else {
+            guard let layer = named.layer as? any TrainableLayer else {
                 throw SpectraError.invalidLayer(
                     layer: named.name, reason: "\(named.layer.typeName) cannot be trained (no backward pass)")
             }
@@ -67,7 +67,7 @@ extension Sequential {
         var inputGradients = [Tensor<S>](repeating: Tensor(zeros: []), count: layers.count + 1)
         inputGradients[layers.count] = outputGradient
         for index in layers.indices.reversed() {
-            let layer = layers[index].layer as! any Differentiable
+            let layer = layers[index].layer as! any TrainableLayer
             let (g, p) = try Sequential.naming(layers[index].name) {
                 try layer.backward(gradient, cache: caches[index])
             }

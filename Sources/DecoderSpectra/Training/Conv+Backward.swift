@@ -1,6 +1,6 @@
 import Foundation
 
-extension Conv2d: Differentiable {
+extension Conv2d: TrainableLayer {
     /// Per image: dW += gy·colsᵀ, dcols = Wᵀ·gy, scattered back through im2col and the padding index maps
     /// (wrapped, reflected or replicated positions accumulate into their source pixels; zero padding drops).
     @_specialize(where S == Float)
@@ -99,7 +99,7 @@ extension Conv2d: Differentiable {
     }
 }
 
-extension ConvTranspose2d: Differentiable {
+extension ConvTranspose2d: TrainableLayer {
     /// The adjoint of y = col2im(Wᵀx): dcols[(d,t,s),(i,j)] = gy[d, i·s+t−p, j·s+u−p]; dx = W·dcols; dW = x·dcolsᵀ.
     @_specialize(where S == Float)
     @_specialize(where S == Double)

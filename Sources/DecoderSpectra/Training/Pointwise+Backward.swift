@@ -1,6 +1,6 @@
 import RealModule
 
-extension Activation: Differentiable {
+extension Activation: TrainableLayer {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public func backward<S: TensorScalar>(
@@ -35,7 +35,7 @@ extension Activation: Differentiable {
     }
 }
 
-extension Upsample: Differentiable {
+extension Upsample: TrainableLayer {
     /// The adjoint of each mode: zero insertion picks the block's top-left sample, nearest sums the block, bilinear
     /// scatters with the same taps as the forward pass.
     @_specialize(where S == Float)
@@ -85,7 +85,7 @@ extension Upsample: Differentiable {
     }
 }
 
-extension BatchNorm2d: Differentiable {
+extension BatchNorm2d: TrainableLayer {
     /// Training mode, as PyTorch: normalise with the batch mean and biased variance; update the running statistics
     /// with `momentum` (running_var uses the unbiased variance).
     @_specialize(where S == Float)

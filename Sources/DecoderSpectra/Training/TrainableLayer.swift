@@ -18,14 +18,14 @@ public enum TrainingParallelism {
 
 /// A layer that can be trained: a forward pass in training mode and the gradients of its output with respect to its
 /// input and parameters (parameter gradients under PyTorch's names). Checked against finite differences in Float64.
-public protocol Differentiable: Layer {
+public protocol TrainableLayer: Layer {
     func trainingForward<S: TensorScalar>(_ x: Tensor<S>) throws -> (output: Tensor<S>, cache: LayerCache<S>)
     func backward<S: TensorScalar>(
         _ gradOutput: Tensor<S>, cache: LayerCache<S>
     ) throws -> (input: Tensor<S>, parameters: [String: Tensor<S>])
 }
 
-extension Differentiable {
+extension TrainableLayer {
     /// The layer's output shape for `input`, after checking that the incoming gradient has it.
     func checkedGradientShape<S: TensorScalar>(_ gradOutput: Tensor<S>, for input: Tensor<S>) throws -> [Int] {
         let shape = try outputShape(for: input.shape)
