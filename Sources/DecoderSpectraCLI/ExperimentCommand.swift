@@ -106,7 +106,7 @@ struct ExperimentCommand: ParsableCommand {
             settings.seed = seed
             settings.images = images ?? (full ? 64 : 16)
             settings.draws = draws ?? (full ? 32 : 16)
-            settings.data = data
+            settings.data = DataSource(data)
             settings.size = size
             settings.quick = quick
             settings.full = full

@@ -116,7 +116,7 @@ struct TrainCommand: ParsableCommand {
                 var config = state.config
                 try checkResumeFlags(against: config)
                 let data = try loadData(
-                    for: saved, source: config.data ?? SyntheticImages.Kind.deadLeaves.rawValue,
+                    for: saved, source: config.data ?? .builtIn(.deadLeaves),
                     images: config.images ?? 256, size: config.size, seed: config.seed
                 ).tensor
                 if let steps { config.steps = max(steps, state.step) }
@@ -135,7 +135,7 @@ struct TrainCommand: ParsableCommand {
                 let seed = self.seed ?? 0
                 let network = try ModelGraph.load(model, seed: seed).asSequential()  // chains of layers only
                 let (data, source) = try loadData(
-                    for: network, source: self.data ?? SyntheticImages.Kind.deadLeaves.rawValue,
+                    for: network, source: self.data.map(DataSource.init) ?? .builtIn(.deadLeaves),
                     images: images ?? 256, size: size, seed: seed)
                 let (batchSize, optimizer) = (self.batchSize ?? 32, self.optimizer ?? .adam)
                 let perEpoch = max(1, data.batch / min(batchSize, data.batch))
@@ -218,7 +218,7 @@ struct TrainCommand: ParsableCommand {
     /// With --resume, the data flags may be left out (the checkpoint's are used) but may not contradict it.
     private func checkResumeFlags(against config: TrainingConfig) throws {
         var conflicts: [String] = []
-        if let data, let recorded = config.data, resolvedSource(data) != recorded {
+        if let data, let recorded = config.data, DataSource(data).resolved != recorded {
             conflicts.append("--data \(data) (checkpoint: \(recorded))")
         }
         if let images, let recorded = config.images, images != recorded {
@@ -242,11 +242,6 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
-    /// A built-in generator's name as it is, a path as an absolute path (what checkpoints record).
-    private func resolvedSource(_ source: String) -> String {
-        SyntheticImages.Kind(rawValue: source) != nil ? source : URL(fileURLWithPath: source).standardizedFileURL.path
-    }
-
     private func prepare(_ folder: URL) throws {
         let fm = FileManager.default
         if let contents = try? fm.contentsOfDirectory(atPath: folder.path), !contents.isEmpty {
@@ -262,23 +257,14 @@ struct TrainCommand: ParsableCommand {
         }
     }
 
+    /// The training images and the source as checkpoints record it (a path made absolute).
     private func loadData(
-        for network: Sequential, source: String, images: Int, size: Int?, seed: UInt64
-    ) throws
-        -> (tensor: Tensor<Float>, source: String)
-    {
+        for network: Sequential, source: DataSource, images: Int, size: Int?, seed: UInt64
+    ) throws -> (tensor: Tensor<Float>, source: DataSource) {
         let side = size ?? network.inputSize.height
-        if let kind = SyntheticImages.Kind(rawValue: source) {
-            return (
-                try SyntheticImages.checkedGenerate(
-                    kind, count: images, channels: network.inputChannels, height: side, width: side,
-                    seed: seed), source
-            )
-        }
-        return (
-            try InputLoader.load(source, channels: network.inputChannels, size: (side, side), limit: images).tensor,
-            resolvedSource(source)
-        )
+        let tensor = try source.load(
+            count: images, channels: network.inputChannels, height: side, width: side, seed: seed)
+        return (tensor, source.resolved)
     }
 
     /// Reconstruction of the first 8 images in evaluation mode: spectrum figure, p_low and band errors.

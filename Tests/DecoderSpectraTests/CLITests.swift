@@ -159,7 +159,7 @@ import Testing
         #expect(result.status == 0, "\(result.stderr)")
         let log = try JSONDecoder().decode(
             TrainingLog.self, from: Data(contentsOf: out.appendingPathComponent("training.json")))
-        #expect(log.commands?.first?.contains("--snapshot-every 3") == true && log.config.data == "dead-leaves")
+        #expect(log.commands?.first?.contains("--snapshot-every 3") == true && log.config.data == .builtIn(.deadLeaves))
         #expect(log.snapshots.map(\.step) == [0, 3, 6] && log.losses.count == 6)
         let csv = try String(contentsOf: out.appendingPathComponent("figures/band-errors.csv"), encoding: .utf8)
         #expect(csv.split(separator: "\n").count == 1 + 3 * 3)  // header + 3 bands × 3 snapshots

@@ -56,7 +56,7 @@ import Testing
             try image.writeNpy(images.appendingPathComponent("img\(i).npy"))
         }
         var settings = Self.tinySettings()
-        settings.data = images.path
+        settings.data = .path(images.path)
         let out = temporaryFolder().appendingPathComponent("kernel-size")
         let folder = try StagedDirectory(out, force: false)
         let report = try Experiments.run(Experiments.named("kernel-size")!, settings: settings, folder: folder)
@@ -90,7 +90,7 @@ import Testing
 
     @Test func unreadableDataIsAClearError() {
         var settings = Self.tinySettings()
-        settings.data = "/nonexistent/dataset"
+        settings.data = .path("/nonexistent/dataset")
         #expect { _ = try Experiments.run(Experiments.named("padding")!, settings: settings, folder: nil) } throws: {
             "\($0)".contains("/nonexistent/dataset")
         }

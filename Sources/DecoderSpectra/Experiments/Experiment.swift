@@ -197,7 +197,7 @@ public struct ExperimentSettings: Codable, Sendable {
     public var seed: UInt64 = 0
     public var images = 16
     /// A path (folder of PNG/JPEG/.npy, CIFAR-10 .bin, .npy) or a built-in generator name.
-    public var data = SyntheticImages.Kind.deadLeaves.rawValue
+    public var data = DataSource.builtIn(.deadLeaves)
     /// Overrides the experiment's image size (square).
     public var size: Int?
     public var quick = false
@@ -259,13 +259,8 @@ public final class ExperimentContext {
         let key = "\(channels)x\(size)"
         if let cached = inputs[key] { return cached }
         let tensor: Tensor<Float>
-        if let kind = SyntheticImages.Kind(rawValue: settings.data) {
-            tensor = SyntheticImages.generate(
-                kind, count: settings.images, channels: channels, height: size, width: size, seed: settings.seed)
-        } else {
-            tensor = try InputLoader.load(settings.data, channels: channels, size: (size, size), limit: settings.images)
-                .tensor
-        }
+        tensor = try settings.data.load(
+            count: settings.images, channels: channels, height: size, width: size, seed: settings.seed)
         inputs[key] = tensor
         imagesUsed = max(imagesUsed ?? 0, tensor.batch)
         return tensor

@@ -11,7 +11,8 @@ extension HTMLReport {
         body +=
             "<p class=\"meta\">decoder-spectra \(DecoderSpectraVersion.current)<br>"
             + commands.map { "command: <code>\(HTML.escape($0))</code>" }.joined(separator: "<br>")
-            + "<br>data: \(HTML.escape(c.data ?? "not recorded"))" + (c.images.map { ", \($0) images" } ?? "")
+            + "<br>data: \(HTML.escape(c.data?.description ?? "not recorded"))"
+            + (c.images.map { ", \($0) images" } ?? "")
             + (c.size.map { " of \($0)×\($0)" } ?? "")
             + "<br>\(c.optimizer.rawValue), learning rate \(c.learningRate), batch \(c.batchSize), seed \(c.seed), "
             + "\(log.losses.count) of \(c.steps) steps</p>"

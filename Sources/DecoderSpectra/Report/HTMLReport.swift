@@ -110,7 +110,8 @@ public enum HTMLReport {
         for (report, prefix) in zip(reports, prefixes) {
             body +=
                 "<h2>\(HTML.escape(report.title))</h2><p class=\"meta\">\(HTML.escape(report.reference)); "
-                + (report.imagesUsed.map { "\($0) images from \(HTML.escape(report.settings.data)), " } ?? "")
+                + (report.imagesUsed.map { "\($0) images from \(HTML.escape(report.settings.data.description)), " }
+                    ?? "")
                 + "seed \(report.settings.seed)</p>"
             body += HTML.table(
                 header: ["claim", "setting", "measured", "predicted", "holds?"],

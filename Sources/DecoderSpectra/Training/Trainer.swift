@@ -12,7 +12,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var seed: UInt64 = 0
     /// Where the images came from (a built-in generator name or an absolute path), how many, and their square size:
     /// recorded so that `--resume` continues on the same data (nil in checkpoints of version 0.1 runs).
-    public var data: String?
+    public var data: DataSource?
     public var images: Int?
     public var size: Int?
 
