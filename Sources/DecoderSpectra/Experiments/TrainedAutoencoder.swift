@@ -1,6 +1,9 @@
+import Foundation
+
 /// ae-small before and after training on the experiment's images with Adam: the "after training" readings of E1
 /// (the fit of the frequency rules at each decoder convolution) and E10 (the repeat grid at each decoder stage). The
-/// paper does not say whether the E1 nets were trained; its Fig. 1b decoder was trained briefly.
+/// paper does not say whether the E1 nets were trained; its Fig. 1b decoder was trained briefly. `experiment all` runs
+/// both: the trained network is kept for the process, keyed by everything that determines it, and trained once.
 struct TrainedAutoencoder {
     let untrained: Sequential
     let trained: Sequential
@@ -12,7 +15,33 @@ struct TrainedAutoencoder {
         steps = settings.quick ? 40 : settings.full ? 1000 : 300
         images = try context.input(channels: 3, size: size)
         untrained = try context.model("ae-small")
-        trained = try Self.train(images, steps: steps, draw: 0, label: "training ae-small", context: context).model
+        let key = "\(settings.data)|\(settings.seed)|\(images.shape)|\(steps)"
+        if let cached = Self.cache.model(for: key) {
+            trained = cached
+        } else {
+            trained = try Self.train(images, steps: steps, draw: 0, label: "training ae-small", context: context).model
+            Self.cache.store(trained, for: key)
+        }
+    }
+
+    /// Trained networks of this process by data source, seed, image shape and steps (the images and weights follow).
+    private static let cache = Cache()
+
+    private final class Cache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var models: [String: Sequential] = [:]
+
+        func model(for key: String) -> Sequential? {
+            lock.lock()
+            defer { lock.unlock() }
+            return models[key]
+        }
+
+        func store(_ model: Sequential, for key: String) {
+            lock.lock()
+            models[key] = model
+            lock.unlock()
+        }
     }
 
     /// Trains weight draw `draw` of ae-small on `data` as every experiment that trains it does: MSE, Adam at lr 2e-3,
