@@ -2,7 +2,7 @@
 SWIFT ?= swift
 DEMO_OUT ?= demo-output
 
-.PHONY: demo test build deps bench fixtures fuzz seed-blocks format lint clean
+.PHONY: demo test build deps bench fixtures fuzz seed-blocks format lint docs clean
 
 ## make demo: install missing system packages, build in release, run the main job on the built-in default.
 demo: build
@@ -43,6 +43,12 @@ format:
 ## make lint: fail on any deviation from the style (what CI runs before the tests).
 lint:
 	@$(SWIFT) format lint --strict --configuration .swift-format $(SWIFT_FILES)
+
+## make docs: the DocC documentation of the library (catalog Sources/DecoderSpectra/DecoderSpectra.docc) as a static
+## site in .build/docs (swift-docc-plugin; open .build/docs/documentation/decoderspectra/index.html through a server).
+docs:
+	$(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation --target DecoderSpectra \
+		--output-path .build/docs --transform-for-static-hosting --hosting-base-path decoder-spectra
 
 ## make fixtures: regenerate the reference fixtures (needs python3 with torch, numpy, pillow, onnx, onnxruntime).
 fixtures:

@@ -281,7 +281,7 @@ import Testing
         var printed = 0
         for stage in result.stages {
             let power = stage.meanPowerMap  // E|H|² over images and channels, [M·N] un-shifted
-            print(stage.name, stage.meanLowFrequencyRatio, stage.verification?.rule ?? "-", power.count)
+            print(stage.name, stage.meanLowFrequencyRatio, stage.verification?.rule.rawValue ?? "-", power.count)
             printed += 1
         }
         #expect(printed == result.stages.count && result.images == 64)
