@@ -70,18 +70,29 @@ extension Conv2d: TrainableLayer {
                                         for oy in 0..<outH {
                                             let target = (c * pH + oy * stride.height + t) * pW + s,
                                                 source = row * pixels + oy * outW
-                                            for ox in 0..<outW { gp[target + ox * stride.width] += gc[source + ox] }
+                                            // Wrapping index arithmetic (the indices are in range by construction):
+                                            // overflow checks kept this loop from vectorising.
+                                            let (to, from, step) = (
+                                                gp.baseAddress! + target, gc.baseAddress! + source, stride.width
+                                            )
+                                            for ox in 0..<outW { to[ox &* step] += from[ox] }
                                         }
                                         row += 1
                                     }
                                 }
                             }
                         }
-                        for c in 0..<inChannels {
-                            let base = (b * inChannels + c) * x.height
-                            for (y, sy) in rows.enumerated() where sy >= 0 {
-                                for (xx, sx) in cols.enumerated() where sx >= 0 {
-                                    gi[(base + sy) * x.width + sx] += gp[(c * pH + y) * pW + xx]
+                        rows.withUnsafeBufferPointer { rowSources in
+                            cols.withUnsafeBufferPointer { columnSources in
+                                for c in 0..<inChannels {
+                                    let base = (b * inChannels + c) * x.height
+                                    for y in 0..<rowSources.count where rowSources[y] >= 0 {
+                                        let to = gi + (base + rowSources[y]) * x.width,
+                                            from = gp.baseAddress! + (c * pH + y) * pW
+                                        for xx in 0..<columnSources.count where columnSources[xx] >= 0 {
+                                            to[columnSources[xx]] += from[xx]
+                                        }
+                                    }
                                 }
                             }
                         }
