@@ -10,9 +10,12 @@ enum ChannelBrowser {
     static let floorDB = -80.0
     static let maxSide = 64
     static let maxChannels = 256
+    /// The most map bytes embedded in one page (about 1.3 times that as base64): later layers are left out beyond it.
+    static let maxTotalBytes = 12 << 20
 
     static func section(_ summary: AnalysisSummary, folder: URL) -> String {
         var layers: [String] = []
+        var total = 0, omitted = 0
         for layer in summary.layers {
             guard let file = layer.channelPowerFile,
                 let url = try? SafePath.resolve(file, inside: folder, what: "channel power map"),
@@ -20,6 +23,15 @@ enum ChannelBrowser {
                 let values = try? array.realValues(file: url.path),
                 values.count == array.shape.reduce(1, *), array.shape[1] > 0, array.shape[2] > 0
             else { continue }
+            let factor = max(1, (max(array.shape[1], array.shape[2]) + maxSide - 1) / maxSide)
+            let bytes =
+                min(array.shape[0], maxChannels) * ((array.shape[1] + factor - 1) / factor)
+                * ((array.shape[2] + factor - 1) / factor)
+            guard total + bytes <= maxTotalBytes else {
+                omitted += 1
+                continue
+            }
+            total += bytes
             layers.append(entry(layer, values: values, shape: array.shape))
         }
         guard !layers.isEmpty else { return "" }
@@ -27,9 +39,11 @@ enum ChannelBrowser {
             let (r, g, b) = Colormap.viridis.colour(at: Double(k) / 255)
             return String(format: "\"#%02x%02x%02x\"", r, g, b)
         }.joined(separator: ",")
+        let left =
+            omitted > 0 ? " \(omitted) layers are left out to keep the page small; their maps are in spectra/." : ""
         return
             "<h2 id=\"channels\">Channels</h2><p>Each channel's power map over the dataset, centred, in dB below the layer's largest value "
-            + "(one scale per layer, clipped at \(Int(floorDB)) dB). The share is the channel's part of the layer's power.</p>"
+            + "(one scale per layer, clipped at \(Int(floorDB)) dB). The share is the channel's part of the layer's power.\(left)</p>"
             + "<p class=\"picker\"><label>Layer<select id=\"channel-layer\"></select></label>"
             + "<label>Channel<input id=\"channel-index\" type=\"range\" min=\"0\" value=\"0\"></label> <span id=\"channel-caption\"></span></p>"
             + "<canvas id=\"channel-map\" width=\"256\" height=\"256\" style=\"image-rendering:pixelated;border:1px solid #eee\"></canvas>"
