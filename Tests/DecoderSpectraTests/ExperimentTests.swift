@@ -22,6 +22,11 @@ import Testing
         for row in report.rows {
             #expect(!row.claim.isEmpty && !row.measured.isEmpty && !row.predicted.isEmpty)
         }
+        // Every row has an id, unique in the report and prefixed by the experiment's name (rows are selected by it).
+        let ids = report.rows.compactMap(\.id)
+        #expect(
+            ids.count == report.rows.count && Set(ids).count == ids.count && ids.allSatisfy { $0.hasPrefix(name + ".") }
+        )
         #expect(!report.numbers.isEmpty)
     }
 
@@ -116,7 +121,8 @@ import Testing
         settings.model = "circular-upconv-decoder"
         settings.size = 6
         let report = try Experiments.run(Experiments.named("fitness")!, settings: settings, folder: nil)
-        #expect(report.rows.first?.holds == true, "\(report.rows.first?.measured ?? "")")
+        let exact = try #require(report.rows.first { $0.id == "fitness.exact-frequency-rules-hold" })
+        #expect(exact.holds == true, "\(exact.measured)")
     }
 
     @Test func comparisonExperimentsRefuseAModel() {

@@ -2,6 +2,9 @@ import Foundation
 
 /// One line of an experiment's verdict table: "claim | setting | measured | predicted | holds?".
 public struct ClaimRow: Codable, Sendable {
+    /// A stable identifier, "<experiment>.<claim in lower case with dashes>" (and "-2", "-3", … for later rows of the same
+    /// claim), set by `Experiments.run`: what tests and scripts select rows by, whatever the order of the table.
+    public var id: String?
     public var claim: String
     public var setting: String
     public var measured: String
@@ -27,6 +30,20 @@ public struct ClaimRow: Codable, Sendable {
 }
 
 extension ClaimRow {
+    /// The rows with their ids: the experiment's name and the claim as a slug, numbered from the second row of a claim.
+    static func identified(_ rows: [ClaimRow], experiment: String) -> [ClaimRow] {
+        var seen: [String: Int] = [:]
+        return rows.map { row in
+            var row = row
+            let words = row.claim.lowercased().map { $0.isLetter || $0.isNumber ? $0 : "-" }
+            let slug = String(words).split(separator: "-").joined(separator: "-").prefix(60)
+            let base = "\(experiment).\(slug)"
+            seen[base, default: 0] += 1
+            row.id = row.id ?? (seen[base]! == 1 ? base : "\(base)-\(seen[base]!)")
+            return row
+        }
+    }
+
     /// Whether the row is an implementation check rather than evidence.
     public var isCheck: Bool { kind == .implementationCheck }
 
@@ -357,7 +374,8 @@ public enum Experiments {
                     + "with --model use " + all.filter(\.acceptsModel).map(\.name).joined(separator: ", "))
         }
         let context = ExperimentContext(settings: settings, folder: folder, prefix: prefix, progress: progress)
-        let (rows, numbers) = try experiment.run(context)
+        let (unnamed, numbers) = try experiment.run(context)
+        let rows = ClaimRow.identified(unnamed, experiment: experiment.name)
         let report = ExperimentReport(
             name: experiment.name, title: experiment.title, reference: experiment.reference,
             settings: settings, imagesUsed: context.imagesUsed, rows: rows, numbers: numbers, figures: context.figures,
