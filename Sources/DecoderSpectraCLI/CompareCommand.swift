@@ -140,19 +140,14 @@ struct CompareCommand: ParsableCommand {
             source = path
         }
         Console.note("analysing \(label.uppercased()): \(model.name) on \(source)")
-        let staged = try StagedDirectory(folder.url(label), force: false)
-        let analysis = try StreamingAnalysis.run(
-            model, batches: batches, precision: Float.self,
-            workers: ProcessInfo.processInfo.activeProcessorCount, singleThreadedBLAS: true,
-            progress: { Console.progress("\(label.uppercased()): \($0) images") })
-        Console.endProgress()
-        for note in batches.notes { Console.note("\(label.uppercased()): \(note)") }
         var options = AnalysisWriter.Options()
         options.command = invocation
         options.seed = seed
-        _ = try AnalysisWriter(options: options).write(
-            analysis, source: source, files: batches.files, precision: "float", into: staged)
-        try staged.commit()
+        var job = AnalysisJob(
+            model: model, until: nil, batches: batches, source: source, out: folder.url(label).path,
+            settings: AnalysisJob.Settings(), options: options)
+        job.label = "\(label.uppercased()): "
+        _ = try job.run()
         return folder.url(label)
     }
 

@@ -54,7 +54,7 @@ struct Demo: ParsableCommand {
             options.seed = seed
             let job = AnalysisJob(
                 model: decoder, until: nil, batches: batches, source: source,
-                out: out, settings: runOptions, options: options)
+                out: out, settings: runOptions.jobSettings, options: options)
             if let summary = try job.run() { try AnalysisJob.printSummary(summary, out: out, json: runOptions.json) }
         }
     }
@@ -110,7 +110,7 @@ struct Analyze: ParsableCommand {
             options.seed = modelOptions.seed
             let job = AnalysisJob(
                 model: model, until: modelOptions.until, batches: batches, source: input, out: out,
-                settings: runOptions, options: options)
+                settings: runOptions.jobSettings, options: options)
             if let summary = try job.run() { try AnalysisJob.printSummary(summary, out: out, json: runOptions.json) }
         }
     }
@@ -238,6 +238,13 @@ struct RunOptions: ParsableArguments {
         }
     }
 
+    /// How the analysis runs (--force, --precision, --workers, --shard, --window, --zero-pad, --per-channel).
+    var jobSettings: AnalysisJob.Settings {
+        AnalysisJob.Settings(
+            force: force, precision: precision, workers: workers, shard: shardPair, display: displayWindow,
+            perChannel: perChannel)
+    }
+
     var writerOptions: AnalysisWriter.Options {
         var options = AnalysisWriter.Options()
         options.command = invocation
@@ -259,12 +266,25 @@ struct AnalysisJob {
     let batches: InputBatches
     let source: String
     let out: String
-    /// --force, --precision, --shard and --workers.
-    let settings: RunOptions
+    let settings: Settings
     let options: AnalysisWriter.Options
+    /// Put before notes (compare's "A: ", "B: ").
+    var label = ""
+
+    /// How the analysis runs: what `demo` and `analyze` take from their options (`RunOptions.jobSettings`), and what
+    /// `compare` sets for each side.
+    struct Settings {
+        var force = false
+        var precision = Precision.float
+        /// nil: one per core.
+        var workers: Int?
+        var shard: (index: Int, count: Int)?
+        var display: SpectralWindow?
+        var perChannel = false
+    }
 
     func run() throws -> AnalysisSummary? {
-        let (force, precision, shard) = (settings.force, settings.precision, settings.shardPair)
+        let (force, precision, shard) = (settings.force, settings.precision, settings.shard)
         let workers = settings.workers ?? ProcessInfo.processInfo.activeProcessorCount
         let folder = try StagedDirectory(URL(fileURLWithPath: out), force: force)
         let perImage = AnalysisWriter.PerImageFiles(options: options)
@@ -275,9 +295,9 @@ struct AnalysisJob {
                 let eta = Double(max(0, total - done)) / max(rate, 1e-9)
                 Console.progress(
                     step: min(done, total), of: total,
-                    String(format: "images, %.1f img/s, ETA %02d:%02d", rate, Int(eta) / 60, Int(eta) % 60))
+                    label + String(format: "images, %.1f img/s, ETA %02d:%02d", rate, Int(eta) / 60, Int(eta) % 60))
             } else {
-                Console.progress(String(format: "%d images, %.1f img/s", done, rate))
+                Console.progress(label + String(format: "%d images, %.1f img/s", done, rate))
             }
         }
         let saving = options.saveSpectra || options.saveFeatures
@@ -286,16 +306,16 @@ struct AnalysisJob {
         case .float:
             analysis = try StreamingAnalysis.run(
                 model, batches: batches, until: until, precision: Float.self, workers: workers,
-                display: settings.displayWindow, perChannel: settings.perChannel, singleThreadedBLAS: true,
+                display: settings.display, perChannel: settings.perChannel, singleThreadedBLAS: true,
                 perStage: saving ? { try perImage.append(stage: $1, at: $0, into: folder) } : nil, progress: progress)
         case .double:
             analysis = try StreamingAnalysis.run(
                 model, batches: batches, until: until, precision: Double.self, workers: workers,
-                display: settings.displayWindow, perChannel: settings.perChannel, singleThreadedBLAS: true,
+                display: settings.display, perChannel: settings.perChannel, singleThreadedBLAS: true,
                 perStage: saving ? { try perImage.append(stage: $1, at: $0, into: folder) } : nil, progress: progress)
         }
         Console.endProgress()
-        for note in batches.notes { Console.note(note) }
+        for note in batches.notes { Console.note(label + note) }
         let traced = Date().timeIntervalSince(start)
         Console.detail(
             String(
