@@ -117,26 +117,12 @@ extension ONNXNodeOperator {
             guard scale.count == (perGroupAffine ? groups : channels), bias.count == scale.count else { return nil }
             let statistics = ONNXOperators.normalizationStatistics(
                 x, groups: groups, epsilon: Double(node.float("epsilon", default: 1e-5)))
-            var out = g
-            let size = Double(g.planeSize)
-            var gains: [Double] = []
-            for b in 0..<g.batch {
-                for c in 0..<channels {
-                    let group = c / (channels / groups), k = perGroupAffine ? group : c
-                    let (mean, inverse) = statistics[b * groups + group]
-                    let a = scale.scalars[k].float64 * inverse, offset = bias.scalars[k].float64 - a * mean
-                    gains.append(a)
-                    let base = (b * channels + c) * g.planeSize
-                    for i in base..<(base + g.planeSize) { out.values[i] = out.values[i].multiplied(by: S(a)) }
-                    out.values[base] = out.values[base] + Complex(S(size * offset), 0)
-                }
+            return Self.perImageAffine(g, statisticsOver: nil) { b, c in
+                let group = c / (channels / groups), k = perGroupAffine ? group : c
+                let (mean, inverse) = statistics[b * groups + group]
+                let a = scale.scalars[k].float64 * inverse
+                return (a, bias.scalars[k].float64 - a * mean)
             }
-            let shown =
-                "a from \(String(format: "%.3g", gains.min() ?? 0)) to \(String(format: "%.3g", gains.max() ?? 0))"
-            return FrequencyPrediction(
-                .surrogate(
-                    "per-image affine map a·x + b from the input's statistics (\(shown)); "
-                        + "H = a·G plus M·N·b at DC"), out)
         case "LayerNormalization":
             return try layerNormalizationPrediction(spectra.first ?? nil, inputs)
         case "DepthToSpace":
@@ -200,25 +186,36 @@ extension ONNXNodeOperator {
         let groups = axis == 1 ? 1 : channels
         let statistics = ONNXOperators.normalizationStatistics(
             x, groups: groups, epsilon: Double(node.float("epsilon", default: 1e-5)))
+        return Self.perImageAffine(g, statisticsOver: axis == 1 ? "[C, H, W]" : "[H, W]") { b, c in
+            let (mean, inverse) = statistics[b * groups + (axis == 1 ? 0 : c)]
+            let a = gains[c] * inverse
+            return (a, offsets[c] - a * mean)
+        }
+    }
+
+    /// A normalisation as the affine map y = a·x + b of each image and channel, (a, b) = `affine(image, channel)` from
+    /// the input's statistics, applied to spectra: H = a·G plus M·N·b at DC (docs/theory.md §1.4, "Bias"). Exact given
+    /// the input, but the map depends on it: a surrogate, whose text shows the range of the gains.
+    private static func perImageAffine<S: TensorScalar>(
+        _ g: Spectrum<S>, statisticsOver axes: String?, _ affine: (Int, Int) -> (gain: Double, offset: Double)
+    ) -> FrequencyPrediction<S> {
         var out = g
         let size = Double(g.planeSize)
-        var applied: [Double] = []
+        var gains: [Double] = []
         for b in 0..<g.batch {
-            for c in 0..<channels {
-                let (mean, inverse) = statistics[b * groups + (axis == 1 ? 0 : c)]
-                let a = gains[c] * inverse, offset = offsets[c] - a * mean
-                applied.append(a)
-                let base = (b * channels + c) * g.planeSize
+            for c in 0..<g.channels {
+                let (a, offset) = affine(b, c)
+                gains.append(a)
+                let base = (b * g.channels + c) * g.planeSize
                 for i in base..<(base + g.planeSize) { out.values[i] = out.values[i].multiplied(by: S(a)) }
                 out.values[base] = out.values[base] + Complex(S(size * offset), 0)
             }
         }
-        let shown =
-            "a from \(String(format: "%.3g", applied.min() ?? 0)) to \(String(format: "%.3g", applied.max() ?? 0))"
+        let shown = "a from \(String(format: "%.3g", gains.min() ?? 0)) to \(String(format: "%.3g", gains.max() ?? 0))"
         return FrequencyPrediction(
             .surrogate(
-                "per-image affine map a·x + b from the input's statistics over \(axis == 1 ? "[C, H, W]" : "[H, W]") "
-                    + "(\(shown)); H = a·G plus M·N·b at DC"), out)
+                "per-image affine map a·x + b from the input's statistics\(axes.map { " over \($0)" } ?? "") (\(shown)); "
+                    + "H = a·G plus M·N·b at DC"), out)
     }
 
     /// torch exports `padding_mode="circular"` as Slice/Concat wrap-around followed by a Conv without padding. When a
