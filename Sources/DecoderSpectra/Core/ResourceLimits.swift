@@ -39,6 +39,25 @@ public enum ResourceLimits {
                 layer: layer, reason: "\(name) \(values) must be between \(low) and \(maximumHyperparameter)")
         }
     }
+
+    /// The caps every convolution layer checks: channels, kernel and stride positive and capped, padding capped, and
+    /// the weight [out, in, kH, kW] within the element cap.
+    static func checkConvolution(
+        layer: String, inChannels: Int, outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int),
+        padding: (Int, Int)
+    ) throws {
+        try checkHyperparameters(
+            [inChannels, outChannels, kernelSize.0, kernelSize.1, stride.0, stride.1],
+            name: "channels, kernel_size and stride", layer: layer)
+        try checkHyperparameters([padding.0, padding.1], name: "padding", layer: layer, positive: false)
+        guard let weights = elementCount([inChannels, outChannels, kernelSize.0, kernelSize.1]),
+            weights <= maximumTensorElements
+        else {
+            throw SpectraError.invalidLayer(
+                layer: layer,
+                reason: "weight of \(outChannels)x\(inChannels)x\(kernelSize.0)x\(kernelSize.1) is too large")
+        }
+    }
 }
 
 /// The element cap in force (`ResourceLimits.maximumTensorElements`).

@@ -27,18 +27,9 @@ public struct Conv2d: WeightAndBiasLayer {
                     + "(in \(inChannels), out \(outChannels), kernel \(kernelSize), stride \(stride), padding \(padding))"
             )
         }
-        try ResourceLimits.checkHyperparameters(
-            [inChannels, outChannels, kernelSize.0, kernelSize.1, stride.0, stride.1],
-            name: "channels, kernel_size and stride", layer: "Conv2d")
-        try ResourceLimits.checkHyperparameters(
-            [padding.0, padding.1], name: "padding", layer: "Conv2d", positive: false)
-        guard
-            ResourceLimits.elementCount([inChannels, outChannels, kernelSize.0, kernelSize.1])! <= maximumTensorElements
-        else {
-            throw SpectraError.invalidLayer(
-                layer: "Conv2d",
-                reason: "weight of \(outChannels)x\(inChannels)x\(kernelSize.0)x\(kernelSize.1) is too large")
-        }
+        try ResourceLimits.checkConvolution(
+            layer: "Conv2d", inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize, stride: stride,
+            padding: padding)
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernelSize = kernelSize

@@ -28,18 +28,10 @@ public struct ConvTranspose2d: WeightAndBiasLayer {
                     + "output_padding smaller than stride (kernel \(kernelSize), stride \(stride), "
                     + "padding \(padding), output_padding \(outputPadding))")
         }
-        try ResourceLimits.checkHyperparameters(
-            [inChannels, outChannels, kernelSize.0, kernelSize.1, stride.0, stride.1],
-            name: "channels, kernel_size and stride", layer: "ConvTranspose2d")
-        try ResourceLimits.checkHyperparameters(
-            [padding.0, padding.1], name: "padding", layer: "ConvTranspose2d", positive: false)
-        guard
-            ResourceLimits.elementCount([inChannels, outChannels, kernelSize.0, kernelSize.1])! <= maximumTensorElements
-        else {
-            throw SpectraError.invalidLayer(
-                layer: "ConvTranspose2d",
-                reason: "weight of \(outChannels)x\(inChannels)x\(kernelSize.0)x\(kernelSize.1) is too large")
-        }
+        try ResourceLimits.checkConvolution(
+            layer: "ConvTranspose2d", inChannels: inChannels, outChannels: outChannels, kernelSize: kernelSize,
+            stride: stride,
+            padding: padding)
         self.inChannels = inChannels
         self.outChannels = outChannels
         self.kernelSize = kernelSize
