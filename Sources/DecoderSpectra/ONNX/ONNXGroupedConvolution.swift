@@ -61,6 +61,14 @@ extension ONNXNodeOperator {
         return y
     }
 
+    /// The bias of a Conv or ConvTranspose node (its optional third input), when it has one.
+    private func optionalBias(_ values: ONNXLookup) -> Tensor<Float>? {
+        guard node.inputs.count > 2, !node.inputs[2].isEmpty, case let .real(b)? = values.value(node.inputs[2]) else {
+            return nil
+        }
+        return b
+    }
+
     /// One Conv2d per group of a grouped ONNX Conv (weights and biases sliced), with the given padding.
     func groupLayers(_ values: ONNXLookup, padding: (Int, Int)) throws -> [Conv2d] {
         guard let weight = try values.convolutionWeight(node) else { throw node.error("needs a 4D weight") }
@@ -68,11 +76,7 @@ extension ONNXNodeOperator {
         guard groups > 0, weight.shape[0] % groups == 0 else {
             throw node.error("group \(groups) does not divide \(weight.shape[0]) kernels")
         }
-        let bias: Tensor<Float>? =
-            node.inputs.count > 2 && !node.inputs[2].isEmpty
-            ? {
-                if case let .real(b)? = values.value(node.inputs[2]) { return b } else { return nil }
-            }() : nil
+        let bias = optionalBias(values)
         let (inPer, outPer) = (weight.shape[1], weight.shape[0] / groups)
         let stride = try node.pair("strides", default: 1)
         let per = inPer * weight.shape[2] * weight.shape[3]
@@ -107,11 +111,7 @@ extension ONNXNodeOperator {
         guard groups > 0, weight.shape[0] % groups == 0 else {
             throw node.error("group \(groups) does not divide \(weight.shape[0]) input channels")
         }
-        let bias: Tensor<Float>? =
-            node.inputs.count > 2 && !node.inputs[2].isEmpty
-            ? {
-                if case let .real(b)? = values.value(node.inputs[2]) { return b } else { return nil }
-            }() : nil
+        let bias = optionalBias(values)
         let (inPer, outPer) = (weight.shape[0] / groups, weight.shape[1])
         let per = inPer * outPer * weight.shape[2] * weight.shape[3]
         return try (0..<groups).map { g in
