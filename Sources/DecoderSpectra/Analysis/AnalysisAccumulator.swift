@@ -60,7 +60,7 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
                 ? 1.0 : 0.0
         }
         var imagePower = [Double](repeating: 0, count: plane)
-        let radialBins = RadialBins(rows: spectrum.rows, columns: columns)
+        let radialBins = RadialBins.shared(rows: spectrum.rows, columns: columns)
         if radialSpread == nil && images == 0 { radialSpread = RadialSpread(bins: radialBins.frequency.count) }
         var imageProfiles: [[Double]] = []
         var channelPower = [Double](repeating: 0, count: plane)
@@ -97,7 +97,9 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
                                         batchPower += all
                                         pLow.append(all > 0 ? low / all : 0)
                                         imageProfiles.append(
-                                            radialBins.profile(of: Array(image)).map { $0 * inverseChannels })
+                                            radialBins.profile(of: UnsafeBufferPointer(image)).map {
+                                                $0 * inverseChannels
+                                            })
                                     }
                                 }
                             }
@@ -169,10 +171,6 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
 
     /// p_low averaged over images (Fig. 4d).
     public var meanLowFrequencyRatio: Double { pLow.isEmpty ? 0 : pLow.reduce(0, +) / Double(pLow.count) }
-
-    public var radialProfile: (frequency: [Double], power: [Double]) {
-        SpectrumStatistics.radialProfile(powerMap: meanPowerMap, rows: rows, columns: columns)
-    }
 
     /// The quantiles of the spread band (10th, 50th, 90th percentile of the images' own profiles).
     public static let spreadQuantiles = [0.1, 0.5, 0.9]

@@ -13,6 +13,12 @@ enum ChannelBrowser {
     /// The most map bytes embedded in one page (about 1.3 times that as base64): later layers are left out beyond it.
     static let maxTotalBytes = 12 << 20
 
+    /// The size of a map on the page: block-averaged by `factor` so that neither side exceeds `maxSide`.
+    static func reduced(rows m: Int, columns n: Int) -> (rows: Int, columns: Int, factor: Int) {
+        let factor = max(1, (max(m, n) + maxSide - 1) / maxSide)
+        return ((m + factor - 1) / factor, (n + factor - 1) / factor, factor)
+    }
+
     static func section(_ summary: AnalysisSummary, folder: URL) -> String {
         var layers: [String] = []
         var total = 0, omitted = 0
@@ -23,10 +29,8 @@ enum ChannelBrowser {
                 let values = try? array.realValues(file: url.path),
                 values.count == array.shape.reduce(1, *), array.shape[1] > 0, array.shape[2] > 0
             else { continue }
-            let factor = max(1, (max(array.shape[1], array.shape[2]) + maxSide - 1) / maxSide)
-            let bytes =
-                min(array.shape[0], maxChannels) * ((array.shape[1] + factor - 1) / factor)
-                * ((array.shape[2] + factor - 1) / factor)
+            let shown = reduced(rows: array.shape[1], columns: array.shape[2])
+            let bytes = min(array.shape[0], maxChannels) * shown.rows * shown.columns
             guard total + bytes <= maxTotalBytes else {
                 omitted += 1
                 continue
@@ -54,8 +58,7 @@ enum ChannelBrowser {
     private static func entry(_ layer: AnalysisSummary.LayerInfo, values: [Double], shape: [Int]) -> String {
         let (channels, m, n) = (min(shape[0], maxChannels), shape[1], shape[2])
         let plane = m * n
-        let factor = max(1, (max(m, n) + maxSide - 1) / maxSide)
-        let (rows, columns) = ((m + factor - 1) / factor, (n + factor - 1) / factor)
+        let (rows, columns, factor) = reduced(rows: m, columns: n)
         let total = values.reduce(0, +)
         var shares: [String] = []
         var maps: [[Double]] = []

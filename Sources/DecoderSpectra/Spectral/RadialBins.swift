@@ -1,3 +1,5 @@
+import Foundation
+
 /// The radial bins of an M × N frequency grid (docs/theory.md §7, "Radial profile"): frequency [u, v] belongs to bin
 /// k when its radius r = √((u'/M)² + (v'/N)²) (signed u', v', cycles/pixel) rounds to k/L, L = max(M, N), for
 /// k = 0 … ⌊L/2⌋; DC is alone in bin 0 and frequencies beyond Nyquist (r > ½, the corners) belong to none. Bins that
@@ -41,15 +43,38 @@ public struct RadialBins: Sendable {
     }
 
     /// The mean of `map` / (M·N) over each bin: power per pixel when `map` is E|H|².
-    public func profile(of map: [Double]) -> [Double] {
-        precondition(map.count == rows * columns)
+    public func profile(of map: [Double]) -> [Double] { map.withUnsafeBufferPointer { profile(of: $0) } }
+
+    /// The same for a map in a buffer (an image's plane while the analysis folds a batch in, without copying it).
+    public func profile(of values: UnsafeBufferPointer<Double>) -> [Double] {
+        precondition(values.count == rows * columns)
         var sums = [Double](repeating: 0, count: frequency.count)
-        map.withUnsafeBufferPointer { values in
-            binOfFrequency.withUnsafeBufferPointer { bins in
-                for f in 0..<values.count where bins[f] >= 0 { sums[Int(bins[f])] += values[f] }
-            }
+        binOfFrequency.withUnsafeBufferPointer { bins in
+            for f in 0..<values.count where bins[f] >= 0 { sums[Int(bins[f])] += values[f] }
         }
         let pixels = Double(rows * columns)
         return zip(sums, counts).map { $0 / Double($1) / pixels }
+    }
+
+    /// The bins of an M × N grid, made once per size for the process (the analysis asks for them every batch).
+    public static func shared(rows: Int, columns: Int) -> RadialBins {
+        cache.bins(rows: rows, columns: columns)
+    }
+
+    private static let cache = Cache()
+
+    private final class Cache: @unchecked Sendable {
+        private let lock = NSLock()
+        private var bins: [[Int]: RadialBins] = [:]
+
+        func bins(rows: Int, columns: Int) -> RadialBins {
+            lock.lock()
+            defer { lock.unlock() }
+            if let known = bins[[rows, columns]] { return known }
+            if bins.count >= 64 { bins.removeAll() }  // bounded: sizes of one model are few
+            let made = RadialBins(rows: rows, columns: columns)
+            bins[[rows, columns]] = made
+            return made
+        }
     }
 }

@@ -56,7 +56,7 @@ public struct RadialSpread: Codable, Sendable, Equatable {
             for level in 0..<Self.levels {
                 let count = Double(counts[bin * Self.levels + level])
                 if count > 0 && below + count >= target {
-                    let inside = count > 0 ? (target - below) / count : 0
+                    let inside = (target - below) / count
                     let decibels = Self.lowestDecibels + (Double(level) + inside) * Self.step
                     return pow(10, decibels / 10)
                 }

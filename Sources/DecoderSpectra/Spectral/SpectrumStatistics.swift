@@ -110,7 +110,7 @@ public enum SpectrumStatistics {
     public static func radialProfile(
         powerMap som: [Double], rows m: Int, columns n: Int
     ) -> (frequency: [Double], power: [Double]) {
-        let bins = RadialBins(rows: m, columns: n)
+        let bins = RadialBins.shared(rows: m, columns: n)
         return (bins.frequency, bins.profile(of: som))
     }
 
