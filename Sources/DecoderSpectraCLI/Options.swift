@@ -198,6 +198,8 @@ enum Console {
             return "; raise the limit with --max-elements if this is intended"
         case .outputExists:
             return "; use --force to replace it"
+        case .unknownModel:
+            return "; `decoder-spectra models` lists the built-in models"
         default:
             return ""
         }

@@ -105,9 +105,14 @@ import Testing
     }
 
     @Test func unknownModelNamesAreReported() {
-        #expect(throws: SpectraError.unknownModel("no-such-model")) { _ = try ModelResolver.resolve("no-such-model") }
-        #expect("\(SpectraError.unknownModel("e4-zero"))".contains("did you mean 'e4-zeros'?"))
-        #expect(!"\(SpectraError.unknownModel("no-such-model"))".contains("did you mean"))
+        #expect(throws: SpectraError.unknownModel(name: "no-such-model", known: BuiltinModels.names)) {
+            _ = try ModelResolver.resolve("no-such-model")
+        }
+        #expect(
+            "\(SpectraError.unknownModel(name: "e4-zero", known: BuiltinModels.names))".contains(
+                "did you mean 'e4-zeros'?"))
+        #expect(
+            !"\(SpectraError.unknownModel(name: "no-such-model", known: BuiltinModels.names))".contains("did you mean"))
     }
 }
 

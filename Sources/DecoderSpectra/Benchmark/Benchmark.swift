@@ -1,4 +1,3 @@
-import CFFTW
 import ComplexModule
 import Dispatch
 import Foundation
@@ -86,7 +85,7 @@ public enum Benchmark {
                     for p in 0..<(y.batch * y.channels) {
                         let pointer = raw.baseAddress! + p * plane * MemoryLayout<Complex<Float>>.stride
                         let plan = FFTPlanCache.shared.plan(
-                            Float.self, rows: y.height, columns: y.width, sign: FFTW_FORWARD, alignedLike: pointer)
+                            Float.self, rows: y.height, columns: y.width, direction: .forward, alignedLike: pointer)
                         Float.fftExecute(plan, pointer)
                     }
                 }

@@ -12,8 +12,8 @@ public enum SpectraError: Error, CustomStringConvertible, Equatable, Sendable {
     case invalidFile(file: String, reason: String)
     /// Input values the tool refuses to analyse (NaN, Inf, empty batch, ...).
     case invalidInput(String)
-    /// A model name that is neither built in nor a file.
-    case unknownModel(String)
+    /// A model name that is neither built in nor a file; `known` lists the built-in names.
+    case unknownModel(name: String, known: [String])
     /// Something would hold more values than the element limit (`ResourceLimits`); `place` says where ("layer 'x'",
     /// "file 'y'"), `what` what ("its output", "the declared input shape"), `shape` the shape asked for.
     case tooLarge(place: String, what: String, shape: [Int], limit: Int)
@@ -41,10 +41,9 @@ public enum SpectraError: Error, CustomStringConvertible, Equatable, Sendable {
             let expected = "[" + declared.map { $0.map(String.init) ?? "?" }.joined(separator: ", ") + "]"
             return
                 "model '\(model)': its input '\(input)' has the fixed shape \(expected), the inputs are \(describeShape(got))"
-        case let .unknownModel(name):
-            let suggestion = BuiltinModels.closestName(to: name).map { " (did you mean '\($0)'?)" } ?? ""
-            return
-                "unknown model '\(name)': not a built-in model\(suggestion) and no such file; `decoder-spectra models` lists them"
+        case let .unknownModel(name, known):
+            let suggestion = NameSuggestion.closest(to: name, among: known).map { " (did you mean '\($0)'?)" } ?? ""
+            return "unknown model '\(name)': not a built-in model\(suggestion) and no such file"
         case let .tooLarge(place, what, shape, limit):
             return "\(place): \(what) \(describeShape(shape)) would hold more than \(limit) values (the element limit)"
         case let .outputExists(path, reason):

@@ -17,10 +17,27 @@ public protocol GraphOperator: Sendable {
 
     /// Values the frequency half reads besides the node's inputs (kept alive until this node has run).
     func extraReads(of node: GraphNode, in graph: ModelGraph) -> [String]
+
+    /// True when the output is the input, unchanged (ONNX Identity, Dropout at inference).
+    var isIdentity: Bool { get }
+
+    /// True when the output depends on the input's shape only, not its values (ONNX Shape, Size).
+    var readsShapeOnly: Bool { get }
+
+    /// The layer this node computes on an input of `rows` × `columns` (for `TransferExport`): a layer node's layer, or
+    /// one built for that size by a node whose configuration depends on its input's shape; nil for other operators.
+    func layer(of node: GraphNode, in graph: ModelGraph, inputRows rows: Int, columns: Int) throws -> (any Layer)?
 }
 
 extension GraphOperator {
     public func extraReads(of node: GraphNode, in graph: ModelGraph) -> [String] { [] }
+    public var isIdentity: Bool { false }
+    public var readsShapeOnly: Bool { false }
+    public func layer(
+        of node: GraphNode, in graph: ModelGraph, inputRows rows: Int, columns: Int
+    ) throws
+        -> (any Layer)?
+    { nil }
 }
 
 /// A rule and, when it can be applied to these inputs, the spectrum it predicts.
@@ -59,6 +76,10 @@ public struct LayerOperator: GraphOperator {
     public init(_ layer: any Layer) { self.layer = layer }
 
     public var typeName: String { layer.typeName }
+
+    public func layer(of node: GraphNode, in graph: ModelGraph, inputRows rows: Int, columns: Int) -> (any Layer)? {
+        layer
+    }
 
     @_specialize(where S == Float)
     @_specialize(where S == Double)

@@ -34,7 +34,7 @@ extension ModelGraph {
                         + "only chains convert to a sequential model")
             }
             current = node.outputs[0]
-            if let identity = node.op as? ONNXNodeOperator, identity.isIdentity { continue }
+            if node.op.isIdentity { continue }
             guard let layer = (node.op as? LayerOperator)?.layer else {
                 throw SpectraError.invalidLayer(
                     layer: node.label, reason: "\(node.typeName) is not a layer DecoderSpectra can train")

@@ -67,17 +67,6 @@ public struct ModelGraph: Sendable {
         shapeOnly = Self.shapeOnlyNodes(nodes, constants: Set(constants.keys))
     }
 
-    /// A built-in name, a model JSON file, or an ONNX file exported by `torch.onnx.export` (what `--model` takes).
-    public static func load(_ nameOrPath: String, seed: UInt64? = nil) throws -> ModelGraph {
-        if BuiltinModels.entry(named: nameOrPath) == nil, nameOrPath.lowercased().hasSuffix(".onnx") {
-            guard FileManager.default.fileExists(atPath: nameOrPath) else {
-                throw SpectraError.unknownModel(nameOrPath)
-            }
-            return try ModelGraph(onnx: try ONNXModel.load(URL(fileURLWithPath: nameOrPath)))
-        }
-        return ModelGraph(chain: try ModelResolver.resolve(nameOrPath, seed: seed))
-    }
-
     /// The channel count input files must have; nil when the model's input is not an image (2D latents).
     public var fileChannels: Int? {
         if let declared = declaredInputShape, declared.count != 4 { return nil }

@@ -42,7 +42,7 @@ extension ModelGraph {
         var shapeValues = Set<String>(), result = Set<Int>()
         for node in nodes {
             let reads = node.inputs.filter { !$0.isEmpty }
-            let onlyShapes = ["Shape", "Size"].contains(node.typeName) && node.op is ONNXNodeOperator
+            let onlyShapes = node.op.readsShapeOnly
             guard
                 onlyShapes
                     || (!reads.isEmpty && reads.allSatisfy({ constants.contains($0) || shapeValues.contains($0) })

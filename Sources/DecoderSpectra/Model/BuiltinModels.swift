@@ -17,12 +17,15 @@ public enum BuiltinModels {
 
     /// The built-in name closest to a mistyped one (at most 2 edits, or a prefix of the name), for error messages.
     public static func closestName(to name: String) -> String? {
-        NameSuggestion.closest(to: name, among: all.map(\.name))
+        NameSuggestion.closest(to: name, among: names)
     }
+
+    /// The built-in names, in listing order.
+    public static var names: [String] { all.map(\.name) }
 
     /// A built-in model by name; `seed` overrides the default seed (0) of the initialisation.
     public static func model(named name: String, seed: UInt64? = nil) throws -> Sequential {
-        guard let entry = entry(named: name) else { throw SpectraError.unknownModel(name) }
+        guard let entry = entry(named: name) else { throw SpectraError.unknownModel(name: name, known: names) }
         return try ModelFile.build(entry.spec, file: "built-in:\(name)", seed: seed)
     }
 
@@ -33,7 +36,7 @@ public enum BuiltinModels {
     public static func linearCircularVariant(
         of name: String, seed: UInt64? = nil, removeBias: Bool = false
     ) throws -> Sequential {
-        guard let entry = entry(named: name) else { throw SpectraError.unknownModel(name) }
+        guard let entry = entry(named: name) else { throw SpectraError.unknownModel(name: name, known: names) }
         var spec = entry.spec
         spec.name = name + "-linear-circular"
         spec.layers = spec.layers.compactMap { layer in
@@ -269,7 +272,9 @@ public enum ModelResolver {
             return try BuiltinModels.model(named: nameOrPath, seed: seed)
         }
         let url = URL(fileURLWithPath: nameOrPath)
-        guard FileManager.default.fileExists(atPath: url.path) else { throw SpectraError.unknownModel(nameOrPath) }
+        guard FileManager.default.fileExists(atPath: url.path) else {
+            throw SpectraError.unknownModel(name: nameOrPath, known: BuiltinModels.names)
+        }
         if url.pathExtension.lowercased() == "onnx" {
             throw SpectraError.invalidModel(
                 file: url.path, reason: "an ONNX graph is not a sequential model; load it with ModelGraph.load")

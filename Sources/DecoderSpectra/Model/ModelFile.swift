@@ -231,20 +231,3 @@ public enum ModelFile {
             ? "top level" : codingPath.map { $0.intValue.map { "[\($0)]" } ?? $0.stringValue }.joined(separator: ".")
     }
 }
-
-/// Pretty, key-sorted JSON, the form of every JSON file the tool writes.
-public enum JSONFormatting {
-    public static func encode<T: Encodable>(_ value: T) throws -> Data {
-        let encoder = JSONEncoder()
-        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
-        // Numbers that are not finite cannot be JSON numbers; fields that may hold them encode null themselves, and
-        // anything else is written as a string rather than failing the whole run.
-        encoder.nonConformingFloatEncodingStrategy = .convertToString(
-            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
-        do {
-            return try encoder.encode(value)
-        } catch {
-            throw SpectraError.invalidInput("cannot encode results as JSON: \(error)")
-        }
-    }
-}

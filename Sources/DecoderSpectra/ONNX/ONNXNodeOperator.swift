@@ -11,6 +11,21 @@ struct ONNXNodeOperator: GraphOperator {
     /// Identity and Dropout (inference): the value passes through.
     var isIdentity: Bool { node.opType == "Identity" || node.opType == "Dropout" }
 
+    var readsShapeOnly: Bool { node.opType == "Shape" || node.opType == "Size" }
+
+    /// A layer configured by its input's shape is built for an input of the requested grid size (its channels read
+    /// off the weight).
+    func layer(of graphNode: GraphNode, in graph: ModelGraph, inputRows rows: Int, columns: Int) throws -> (any Layer)?
+    {
+        var shapes: [String: [Int]] = [:]
+        if node.inputs.count > 1, case let .real(weight)? = graph.constants[node.inputs[1]], weight.rank == 4 {
+            let channels = node.opType == "ConvTranspose" ? weight.shape[0] : weight.shape[1]
+            shapes[node.inputs[0]] = [1, channels, rows, columns]
+        }
+        let lookup = ONNXLookup(value: { graph.constants[$0] }, shape: { shapes[$0] ?? graph.constants[$0]?.shape })
+        return try ONNXLayers.layer(for: node, values: lookup, opset: opset)
+    }
+
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     func forward<S: TensorScalar>(_ inputs: [TensorValue<S>?], context: GraphContext<S>) throws -> [TensorValue<S>] {

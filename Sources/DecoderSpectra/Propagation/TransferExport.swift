@@ -16,24 +16,7 @@ public enum TransferExport {
     ) throws -> TransferMatrices<Double> {
         guard rows > 0, columns > 0 else { throw SpectraError.invalidInput("the grid size must be positive") }
         let node = model.nodes[try model.nodeIndex(named: name)]
-        let layer: any Layer
-        if let fixed = node.op as? LayerOperator {
-            layer = fixed.layer
-        } else if let op = node.op as? ONNXNodeOperator {
-            // A layer configured by its input's shape is built for an input of the requested grid size (its channels
-            // read off the weight).
-            var shapes: [String: [Int]] = [:]
-            if node.inputs.count > 1, case let .real(weight)? = model.constants[node.inputs[1]], weight.rank == 4 {
-                let channels = node.typeName == "ConvTranspose" ? weight.shape[0] : weight.shape[1]
-                shapes[node.inputs[0]] = [1, channels, rows, columns]
-            }
-            let lookup = ONNXLookup(value: { model.constants[$0] }, shape: { shapes[$0] ?? model.constants[$0]?.shape })
-            guard let built = try ONNXLayers.layer(for: op.node, values: lookup, opset: op.opset) else {
-                throw SpectraError.invalidLayer(
-                    layer: node.label, reason: "is not a convolution with a transfer matrix")
-            }
-            layer = built
-        } else {
+        guard let layer = try node.op.layer(of: node, in: model, inputRows: rows, columns: columns) else {
             throw SpectraError.invalidLayer(layer: node.label, reason: "is not a convolution with a transfer matrix")
         }
         // T holds complex128 values (four float32's worth each) for every (u, v, d, c).

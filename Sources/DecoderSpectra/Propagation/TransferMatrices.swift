@@ -1,5 +1,4 @@
 import RealModule
-import CFFTW
 import ComplexModule
 
 /// The per-frequency matrices T^(uv) ∈ C^{D×C} of a convolution (docs/theory.md §1.4, Theorem 3.2), for every [u, v] of an
@@ -44,7 +43,7 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
                 }
             }
         }
-        FFT2D.transformInPlace(&wrapped, rows: rows, columns: columns, sign: FFTW_FORWARD)
+        FFT2D.transformInPlace(&wrapped, rows: rows, columns: columns, direction: .forward)
         var values = [Complex<Scalar>](repeating: .zero, count: wrapped.count)
         // The transpose to [M, N, D, C], in blocks of 8 frequencies so that the rows being written stay in cache
         // (a plain transpose wrote with a stride of D·C values and took ~18 % of an analysis of 128-channel layers).

@@ -11,6 +11,14 @@ import Foundation
 /// backend files only). Plans are made once per (precision, M, N, direction, alignment) and reused through
 /// `fftw_execute_dft` on new arrays, which FFTW documents as thread-safe; channels are spread over the cores.
 public enum FFT2D {
+    /// Which way a transform goes: `forward` with e^{-i…} (FFTW_FORWARD), `inverse` with e^{+i…} (FFTW_BACKWARD),
+    /// both unscaled. FFTW's own constants stay in this file.
+    public enum Direction: Sendable, Hashable {
+        case forward, inverse
+
+        var fftwSign: Int32 { self == .forward ? FFTW_FORWARD : FFTW_BACKWARD }
+    }
+
     /// The spectrum of every channel of a real NCHW tensor.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
@@ -23,7 +31,7 @@ public enum FFT2D {
             initialized = x.count
         }
         var spectrum = Spectrum<S>(shape: x.shape, values: values)
-        transformInPlace(&spectrum.values, rows: x.height, columns: x.width, sign: FFTW_FORWARD)
+        transformInPlace(&spectrum.values, rows: x.height, columns: x.width, direction: .forward)
         return spectrum
     }
 
@@ -32,16 +40,16 @@ public enum FFT2D {
     @_specialize(where S == Double)
     public static func inverse<S: TensorScalar>(_ spectrum: Spectrum<S>) -> Tensor<S> {
         var values = spectrum.values
-        transformInPlace(&values, rows: spectrum.rows, columns: spectrum.columns, sign: FFTW_BACKWARD)
+        transformInPlace(&values, rows: spectrum.rows, columns: spectrum.columns, direction: .inverse)
         let scale = 1 / S(spectrum.planeSize)
         return try! Tensor(shape: spectrum.shape, scalars: values.map { $0.real * scale })
     }
 
-    /// Transforms every M x N plane of `values` in place (sign: FFTW_FORWARD or FFTW_BACKWARD; unscaled).
+    /// Transforms every M x N plane of `values` in place (unscaled).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func transformInPlace<S: TensorScalar>(
-        _ values: inout [Complex<S>], rows: Int, columns: Int, sign: Int32
+        _ values: inout [Complex<S>], rows: Int, columns: Int, direction: Direction
     ) {
         let plane = rows * columns
         guard plane > 0, !values.isEmpty else { return }
@@ -53,9 +61,10 @@ public enum FFT2D {
             let workers = plane * planes >= 1 << 15 ? min(ProcessInfo.processInfo.activeProcessorCount, planes) : 1
             let perWorker = (planes + workers - 1) / workers
             // At most two plans serve all planes: one per 16-byte alignment class of a plane's start.
-            let first = FFTPlanCache.shared.plan(S.self, rows: rows, columns: columns, sign: sign, alignedLike: base)
+            let first = FFTPlanCache.shared.plan(
+                S.self, rows: rows, columns: columns, direction: direction, alignedLike: base)
             let second = FFTPlanCache.shared.plan(
-                S.self, rows: rows, columns: columns, sign: sign, alignedLike: base + stride)
+                S.self, rows: rows, columns: columns, direction: direction, alignedLike: base + stride)
             let firstClass = Int(bitPattern: base) % 16
             // Each worker transforms its own planes in place.
             let shared = UncheckedSendable((base: base, first: first, second: second))
@@ -79,7 +88,7 @@ public final class FFTPlanCache: @unchecked Sendable {
     public static let shared = FFTPlanCache()
 
     private struct Key: Hashable {
-        let precision: String, rows: Int, columns: Int, sign: Int32, misalignment: Int
+        let precision: String, rows: Int, columns: Int, direction: FFT2D.Direction, misalignment: Int
     }
     private var plans: [Key: OpaquePointer] = [:]
     private let lock = NSLock()
@@ -102,10 +111,12 @@ public final class FFTPlanCache: @unchecked Sendable {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public func plan<S: TensorScalar>(
-        _ type: S.Type, rows: Int, columns: Int, sign: Int32, alignedLike pointer: UnsafeMutableRawPointer
+        _ type: S.Type, rows: Int, columns: Int, direction: FFT2D.Direction,
+        alignedLike pointer: UnsafeMutableRawPointer
     ) -> OpaquePointer {
         let misalignment = Int(bitPattern: pointer) % 16
-        let key = Key(precision: S.precisionName, rows: rows, columns: columns, sign: sign, misalignment: misalignment)
+        let key = Key(
+            precision: S.precisionName, rows: rows, columns: columns, direction: direction, misalignment: misalignment)
         lock.lock()
         defer { lock.unlock() }
         if let plan = plans[key] { return plan }
@@ -113,7 +124,8 @@ public final class FFTPlanCache: @unchecked Sendable {
         let scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes + 64, alignment: 64)
         defer { scratch.deallocate() }
         guard
-            let plan = S.fftPlan(rows: rows, columns: columns, sign: sign, flags: flags, buffer: scratch + misalignment)
+            let plan = S.fftPlan(
+                rows: rows, columns: columns, sign: direction.fftwSign, flags: flags, buffer: scratch + misalignment)
         else { fatalError("FFTW could not plan a \(rows)x\(columns) transform") }
         plans[key] = plan
         return plan

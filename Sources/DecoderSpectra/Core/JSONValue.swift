@@ -1,4 +1,6 @@
+import Foundation
 import RealModule
+
 /// A JSON value, for the free-form layer entries of the model file and for `summary.json`.
 public enum JSONValue: Codable, Equatable, Sendable {
     case null
@@ -67,5 +69,22 @@ public enum JSONValue: Codable, Equatable, Sendable {
         if let i = intValue { return (i, i) }
         if case let .array(a) = self, a.count == 2, let x = a[0].intValue, let y = a[1].intValue { return (x, y) }
         return nil
+    }
+}
+
+/// Pretty, key-sorted JSON, the form of every JSON file the tool writes.
+public enum JSONFormatting {
+    public static func encode<T: Encodable>(_ value: T) throws -> Data {
+        let encoder = JSONEncoder()
+        encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
+        // Numbers that are not finite cannot be JSON numbers; fields that may hold them encode null themselves, and
+        // anything else is written as a string rather than failing the whole run.
+        encoder.nonConformingFloatEncodingStrategy = .convertToString(
+            positiveInfinity: "Infinity", negativeInfinity: "-Infinity", nan: "NaN")
+        do {
+            return try encoder.encode(value)
+        } catch {
+            throw SpectraError.invalidInput("cannot encode results as JSON: \(error)")
+        }
     }
 }
