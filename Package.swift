@@ -27,14 +27,34 @@ let package = Package(
         .target(name: "CSystemShims"),
         // Hot loops Swift does not vectorise (square roots of arrays).
         .target(name: "CVectorKernels"),
+        // The library, in layers; each target sees only the ones below it (no cycles, checked by the compiler).
+        // Tensors, spectra, FFT (FFTW) and BLAS behind one interface, errors, limits, JSON values.
         .target(
-            name: "DecoderSpectra",
+            name: "SpectraCore",
             dependencies: [
-                "CFFTW", "COpenBLAS", "CPNG", "CTurboJPEG", "CCairo", "CSystemShims", "CVectorKernels",
-                .product(name: "Numerics", package: "swift-numerics"),
-                .product(name: "SwiftProtobuf", package: "swift-protobuf"),
+                "CFFTW", "COpenBLAS", "CVectorKernels", .product(name: "Numerics", package: "swift-numerics"),
             ]
         ),
+        // Files: .npy, PNG, JPEG, atomic writes, safe paths; input data (image folders, generators, batches).
+        .target(name: "SpectraIO", dependencies: ["SpectraCore", "CPNG", "CTurboJPEG", "CSystemShims"]),
+        // The network: layers, the model graph with each operator's spatial and frequency halves, its executor and
+        // spectral tracer, the exact propagation rules, chains and model files.
+        .target(name: "SpectraNetwork", dependencies: ["SpectraCore", "SpectraIO"]),
+        // ONNX import into the graph (generated protobuf code in Generated/).
+        .target(
+            name: "SpectraONNX",
+            dependencies: ["SpectraNetwork", .product(name: "SwiftProtobuf", package: "swift-protobuf")]
+        ),
+        // Backpropagation and optimisers for chains.
+        .target(name: "SpectraTraining", dependencies: ["SpectraNetwork"]),
+        // The streaming analysis: accumulators, summaries, shards.
+        .target(name: "SpectraAnalysis", dependencies: ["SpectraNetwork", "CVectorKernels"]),
+        // Figures (Cairo), HTML reports and the analysis output folder.
+        .target(name: "SpectraReport", dependencies: ["SpectraAnalysis", "SpectraTraining", "CCairo"]),
+        // The paper: theory, experiments with verdicts, built-in models, model loading by name.
+        .target(name: "SpectraPaper", dependencies: ["SpectraReport", "SpectraONNX"]),
+        // The umbrella: `import DecoderSpectra` brings every layer above; plus the benchmark.
+        .target(name: "DecoderSpectra", dependencies: ["SpectraPaper"]),
         .executableTarget(
             name: "DecoderSpectraCLI",
             dependencies: [

@@ -1,4 +1,4 @@
-@testable import DecoderSpectra
+import DecoderSpectra
 import Foundation
 import Testing
 

@@ -1,5 +1,6 @@
-@testable import DecoderSpectra
+import DecoderSpectra
 import Foundation
+import SpectraIO
 import Testing
 
 /// One test per defect found by feeding the tool hostile and edge-case inputs (inputs a new user or an attacker

@@ -44,7 +44,8 @@ import Testing
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent()
         let generated = try String(
-            contentsOf: root.appendingPathComponent("Sources/DecoderSpectra/ONNX/onnx_subset.pb.swift"), encoding: .utf8
+            contentsOf: root.appendingPathComponent("Sources/SpectraONNX/Generated/onnx_subset.pb.swift"),
+            encoding: .utf8
         )
         let header = try #require(
             generated.split(separator: "\n").first { $0.hasPrefix("// Generated from proto/onnx_subset.proto") })

@@ -1,6 +1,9 @@
 import ComplexModule
 import Dispatch
 import Foundation
+import SpectraAnalysis
+import SpectraCore
+import SpectraNetwork
 
 /// Timings of the hot paths next to the bare library calls they are built on, measured in the same run
 /// (`decoder-spectra bench`). Each time is the minimum over `repeats` runs, in seconds.

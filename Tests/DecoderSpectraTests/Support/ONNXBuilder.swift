@@ -1,5 +1,6 @@
-@testable import DecoderSpectra
+import DecoderSpectra
 import Foundation
+import SpectraONNX
 
 /// Builds small ONNX graphs in memory for the hostile-input tests (attributes and shapes that no exporter would
 /// write, but that a file can hold).

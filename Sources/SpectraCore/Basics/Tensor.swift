@@ -1,0 +1,95 @@
+import RealModule
+
+/// A dense tensor in row-major (C) order. Networks use 4D NCHW tensors (batch, channels, height, width), exactly as
+/// PyTorch; the shape is kept general so that weights ([out, in, kH, kW]) and biases ([out]) are tensors too.
+public struct Tensor<Scalar: TensorScalar>: Equatable, Sendable {
+    public private(set) var shape: [Int]
+    public var scalars: [Scalar]
+
+    /// Creates a tensor from its scalars; throws when the count does not match the shape.
+    public init(shape: [Int], scalars: [Scalar]) throws {
+        guard shape.allSatisfy({ $0 >= 0 }) else {
+            throw SpectraError.invalidInput("negative dimension in shape \(describeShape(shape))")
+        }
+        let count = shape.reduce(1, *)
+        guard count == scalars.count else {
+            throw SpectraError.invalidInput(
+                "shape \(describeShape(shape)) needs \(count) values, got \(scalars.count)")
+        }
+        self.shape = shape
+        self.scalars = scalars
+    }
+
+    /// A tensor of zeros.
+    public init(zeros shape: [Int]) {
+        precondition(shape.allSatisfy { $0 >= 0 }, "negative dimension")
+        self.shape = shape
+        self.scalars = [Scalar](repeating: 0, count: shape.reduce(1, *))
+    }
+
+    /// A tensor whose element at flat index i is `generator(i)`.
+    public init(shape: [Int], generator: (Int) -> Scalar) {
+        self.shape = shape
+        self.scalars = (0..<shape.reduce(1, *)).map(generator)
+    }
+
+    public var count: Int { scalars.count }
+    public var rank: Int { shape.count }
+
+    /// NCHW accessors; valid for rank-4 tensors.
+    public var batch: Int { shape[0] }
+    public var channels: Int { shape[1] }
+    public var height: Int { shape[2] }
+    public var width: Int { shape[3] }
+
+    /// Element access for rank-4 tensors (tests and naive reference code; hot loops use buffer pointers).
+    public subscript(n: Int, c: Int, h: Int, w: Int) -> Scalar {
+        get { scalars[((n * shape[1] + c) * shape[2] + h) * shape[3] + w] }
+        set { scalars[((n * shape[1] + c) * shape[2] + h) * shape[3] + w] = newValue }
+    }
+
+    /// The same values in another precision (Float -> Double is exact).
+    public func converted<T: TensorScalar>(to: T.Type = T.self) -> Tensor<T> {
+        if let same = self as? Tensor<T> { return same }
+        return try! Tensor<T>(shape: shape, scalars: scalars.map { T($0) })
+    }
+
+    /// The same scalars seen with another shape of equal element count.
+    public func reshaped(_ newShape: [Int]) throws -> Tensor {
+        try Tensor(shape: newShape, scalars: scalars)
+    }
+
+    /// Images `range` of the batch (rank-4 tensors).
+    public func batchSlice(_ range: Range<Int>) -> Tensor {
+        let per = shape.dropFirst().reduce(1, *)
+        var newShape = shape
+        newShape[0] = range.count
+        return try! Tensor(
+            shape: newShape, scalars: Array(scalars[(range.lowerBound * per)..<(range.upperBound * per)]))
+    }
+
+    /// Throws when any value is NaN or infinite: the analysis of such input would be meaningless.
+    public func checkFinite(_ what: String) throws {
+        if let index = scalars.firstIndex(where: { !$0.isFinite }) {
+            throw SpectraError.invalidInput(
+                "\(what) contains a non-finite value (\(scalars[index])) at flat index \(index)")
+        }
+    }
+
+    /// The number of NaN and infinite values (a plain loop over the buffer: this runs on every layer output).
+    @inlinable
+    public var nonFiniteCount: Int {
+        scalars.withUnsafeBufferPointer { buffer in
+            var count = 0
+            for value in buffer where !value.isFinite { count += 1 }
+            return count
+        }
+    }
+
+    /// Euclidean norm, accumulated in Double.
+    public var norm: Double {
+        var sum = 0.0
+        for v in scalars { sum += Double(v) * Double(v) }
+        return sum.squareRoot()
+    }
+}

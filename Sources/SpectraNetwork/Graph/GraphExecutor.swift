@@ -1,0 +1,79 @@
+import SpectraCore
+
+/// The spatial run of a `ModelGraph`: nodes in order, values by name. The spectral tracer (`forEachStage`) and every
+/// command run nodes through `outputs(of:…)` (shape arithmetic cached per input shape), so a chain and an imported ONNX
+/// graph execute the same way.
+extension ModelGraph {
+    /// Runs the graph up to and including the node `until` (all when nil); returns every value: the input, the
+    /// constants and every node output. For tests and small inputs: nothing is dropped.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public func run<S: TensorScalar>(_ input: Tensor<S>, until: String? = nil) throws -> [String: TensorValue<S>] {
+        let last = try lastNode(until: until)
+        let input = try prepared(input, upTo: last)
+        var values: [String: TensorValue<S>] = constants.mapValues { $0.converted(to: S.self) }
+        values[inputName] = .real(input)
+        for node in nodes.prefix(last + 1) {
+            let context = GraphContext(node: node, graph: self, values: values, spectra: [:])
+            let outputs = try outputs(of: node, inputs: context.inputs, context: context, inputShape: input.shape)
+            for (name, value) in zip(node.outputs, outputs) where !name.isEmpty { values[name] = value }
+        }
+        return values
+    }
+
+    /// The graph's first output for an input batch.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public func forward<S: TensorScalar>(_ input: Tensor<S>) throws -> Tensor<S> {
+        guard let name = outputs.first, case let .real(y)? = try run(input)[name] else {
+            throw SpectraError.invalidModel(file: source, reason: "the graph's output is not a real tensor")
+        }
+        return y
+    }
+
+    /// The input as the graph takes it: a [B, F] graph input is read from an [H, W] file as [batch, features];
+    /// values must be finite and the declared dimensions (all but the batch) must match.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    func prepared<S: TensorScalar>(_ input: Tensor<S>, upTo last: Int) throws -> Tensor<S> {
+        var input = input
+        if let declared = declaredInputShape, declared.count == 2, input.rank == 4, input.shape[0] == 1,
+            input.shape[1] == 1
+        {
+            input = try input.reshaped([input.shape[2], input.shape[3]])
+        }
+        try input.checkFinite("input")
+        if let chain, chain.layers.indices.contains(last) {  // every layer checks its input before anything runs
+            var head = chain
+            head.layers = Array(chain.layers[...last])
+            _ = try head.shapes(for: input.shape)
+        }
+        if let declared = declaredInputShape {
+            guard input.rank == declared.count,
+                zip(input.shape, declared).enumerated().allSatisfy({ i, pair in
+                    i == 0 || pair.1 == nil || pair.1 == pair.0
+                })
+            else {
+                throw SpectraError.inputShapeMismatch(
+                    model: source, input: inputName, declared: declared, got: input.shape)
+            }
+        }
+        return input
+    }
+
+    /// The index of the last node to run for `until` (−1 when every node was folded into constants at import).
+    func lastNode(until: String?) throws -> Int {
+        try until.map { try nodeIndex(named: $0) } ?? nodes.count - 1
+    }
+
+    /// Fills in the node's name in errors from layers, which do not know their names. A chain's errors name the
+    /// layer as `Sequential` does ("conv2 (Conv2d)"); an imported node's errors already carry its label.
+    func naming<T>(_ node: GraphNode, _ body: () throws -> T) throws -> T {
+        if node.label == node.name { return try Sequential.naming(node.name, body) }
+        do {
+            return try body()
+        } catch let SpectraError.shapeMismatch(layer, expected, got) where layer.isEmpty {
+            throw SpectraError.shapeMismatch(layer: node.label, expected: expected, got: got)
+        }
+    }
+}

@@ -1,0 +1,64 @@
+import RealModule
+import SpectraCore
+
+/// Element-wise activations with PyTorch's names: `ReLU`, `LeakyReLU(negative_slope=0.01)`, `Tanh`, `Sigmoid`.
+/// The paper's theory assumes none (docs/theory.md §2.5); their spectral action is measured, not derived.
+public struct Activation: Layer {
+    public enum Function: Sendable, Equatable {
+        case relu
+        case leakyReLU(negativeSlope: Double)
+        case tanh
+        case sigmoid
+    }
+
+    public let function: Function
+
+    public init(_ function: Function) { self.function = function }
+
+    public static let relu = Activation(.relu)
+    public static let tanh = Activation(.tanh)
+    public static let sigmoid = Activation(.sigmoid)
+    public static func leakyReLU(negativeSlope: Double = 0.01) -> Activation {
+        Activation(.leakyReLU(negativeSlope: negativeSlope))
+    }
+
+    public var typeName: String {
+        switch function {
+        case .relu: return "ReLU"
+        case .leakyReLU: return "LeakyReLU"
+        case .tanh: return "Tanh"
+        case .sigmoid: return "Sigmoid"
+        }
+    }
+
+    /// Element-wise, so any shape (as in PyTorch: the mapping MLPs of generators apply them to [B, F] vectors).
+    public func outputShape(for input: [Int]) throws -> [Int] {
+        guard input.allSatisfy({ $0 >= 0 }) else {
+            throw SpectraError.shapeMismatch(layer: "", expected: "a tensor shape", got: describeShape(input))
+        }
+        return input
+    }
+
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public func forward<S: TensorScalar>(_ x: Tensor<S>) throws -> Tensor<S> {
+        _ = try outputShape(for: x.shape)
+        var y = x
+        y.scalars.withUnsafeMutableBufferPointer { v in
+            switch function {
+            case .relu: for i in v.indices { v[i] = max(v[i], 0) }
+            case let .leakyReLU(slope):
+                let a = S(slope)
+                for i in v.indices where v[i] < 0 { v[i] *= a }
+            case .tanh: for i in v.indices { v[i] = S.tanh(v[i]) }
+            case .sigmoid: for i in v.indices { v[i] = 1 / (1 + S.exp(-v[i])) }
+            }
+        }
+        return y
+    }
+
+    public var configuration: [String: JSONValue] {
+        if case let .leakyReLU(slope) = function { return ["negative_slope": .double(slope)] }
+        return [:]
+    }
+}

@@ -1,0 +1,236 @@
+import ComplexModule
+import RealModule
+import SpectraCore
+
+/// The per-frequency matrices T^(uv) ∈ C^{D×C} of a convolution (docs/theory.md §1.4, Theorem 3.2), for every [u, v] of an
+/// M×N map, stored as [M, N, D, C] (row-major; the layout `transfer` exports).
+///
+/// For a Conv2d with weight W[d, c, t, s] and PyTorch padding p (the anchor):
+///   T^(uv)_dc = Σ_{t,s} W[d,c,t,s] · e^{+i2π(u(t−p_h)/M + v(s−p_w)/N)}.
+/// With p = 0 this is exactly the paper's T (one-sided circular padding); PyTorch's centred padding multiplies it by
+/// the phase e^{−i2π(u p_h/M + v p_w/N)} (docs/theory.md §1.4 [D]), which changes no magnitude.
+/// It is computed as conj(FFT2(W_wrapped)), where W[t, s] is added at ((t − p_h) mod M, (s − p_w) mod N): one FFT per
+/// kernel slice, and kernels as large as (or larger than) the map are handled by the wrap-around sum.
+public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
+    public let rows: Int, columns: Int, outputs: Int, inputs: Int
+    public var values: [Complex<Scalar>]
+
+    public init(rows: Int, columns: Int, outputs: Int, inputs: Int, values: [Complex<Scalar>]) {
+        precondition(values.count == rows * columns * outputs * inputs)
+        (self.rows, self.columns, self.outputs, self.inputs) = (rows, columns, outputs, inputs)
+        self.values = values
+    }
+
+    /// T for a kernel bank. `outputFirst`: the weight is [D, C, kH, kW] (Conv2d) rather than [C, D, kH, kW]
+    /// (ConvTranspose2d). `conjugate`: use e^{+i} (cross-correlation, Conv2d) rather than e^{−i} (true convolution,
+    /// ConvTranspose2d, docs/theory.md §2.4).
+    @_specialize(where Scalar == Float, W == Float)
+    @_specialize(where Scalar == Double, W == Float)
+    @_specialize(where Scalar == Double, W == Double)
+    public static func fromKernels<W: TensorScalar>(
+        _ weight: Tensor<W>, outputFirst: Bool, anchor: (Int, Int), rows: Int, columns: Int, conjugate: Bool
+    ) -> TransferMatrices {
+        let (kH, kW) = (weight.shape[2], weight.shape[3])
+        let (d0, d1) = (weight.shape[0], weight.shape[1])
+        let (outputs, inputs) = outputFirst ? (d0, d1) : (d1, d0)
+        let plane = rows * columns
+        var wrapped = [Complex<Scalar>](repeating: .zero, count: d0 * d1 * plane)
+        for slice in 0..<(d0 * d1) {
+            for t in 0..<kH {
+                let m = (((t - anchor.0) % rows) + rows) % rows
+                for s in 0..<kW {
+                    let n = (((s - anchor.1) % columns) + columns) % columns
+                    wrapped[slice * plane + m * columns + n].real += Scalar(weight.scalars[(slice * kH + t) * kW + s])
+                }
+            }
+        }
+        FFT2D.transformInPlace(&wrapped, rows: rows, columns: columns, direction: .forward)
+        var values = [Complex<Scalar>](repeating: .zero, count: wrapped.count)
+        // The transpose to [M, N, D, C], in blocks of 8 frequencies so that the rows being written stay in cache
+        // (a plain transpose wrote with a stride of D·C values and took ~18 % of an analysis of 128-channel layers).
+        wrapped.withUnsafeBufferPointer { source in
+            values.withUnsafeMutableBufferPointer { target in
+                let stride = outputs * inputs, block = 8
+                for start in Swift.stride(from: 0, to: plane, by: block) {
+                    let end = min(plane, start + block)
+                    for a in 0..<d0 {
+                        for b in 0..<d1 {
+                            let (d, c) = outputFirst ? (a, b) : (b, a)
+                            let from = (a * d1 + b) * plane, to = d * inputs + c
+                            for f in start..<end {
+                                let z = source[from + f]
+                                target[f * stride + to] = conjugate ? z.conjugate : z
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return TransferMatrices(rows: rows, columns: columns, outputs: outputs, inputs: inputs, values: values)
+    }
+
+    /// T^(uv) as a D×C row-major block.
+    public func matrix(u: Int, v: Int) -> ArraySlice<Complex<Scalar>> {
+        let start = (u * columns + v) * outputs * inputs
+        return values[start..<(start + outputs * inputs)]
+    }
+
+    /// h^(uv) = T^(uv) g^(uv) for every image and frequency (Theorem 3.2 without the bias term): one complex GEMM
+    /// [D×C]·[C×B] per frequency.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func apply(to spectrum: Spectrum<Scalar>) -> Spectrum<Scalar> {
+        precondition(spectrum.channels == inputs && spectrum.rows == rows && spectrum.columns == columns)
+        let size = outputs * inputs
+        return values.withUnsafeBufferPointer { t in
+            Self.applyBlocks(to: spectrum, outputs: outputs, inputs: inputs) { f0, count, block in
+                block.baseAddress!.update(from: t.baseAddress! + f0 * size, count: count * size)
+            }
+        }
+    }
+
+    /// The frequencies of `spectrum` in blocks small enough for the cache: `fill(f0, count, block)` writes T of
+    /// frequencies f0 ..< f0 + count into `block` ([count, D, C]); the spectra are gathered into per-frequency [C, B]
+    /// matrices, multiplied, and scattered back, so that the transposes stay cheap.
+    static func applyBlocks(
+        to spectrum: Spectrum<Scalar>, outputs: Int, inputs: Int,
+        fill: (Int, Int, UnsafeMutableBufferPointer<Complex<Scalar>>) -> Void
+    ) -> Spectrum<Scalar> {
+        let (batch, rows, columns) = (spectrum.batch, spectrum.rows, spectrum.columns)
+        let plane = rows * columns
+        let block = 32
+        var output = Spectrum<Scalar>(zeros: [batch, outputs, rows, columns])
+        var gathered = [Complex<Scalar>](repeating: .zero, count: block * inputs * batch)
+        var product = [Complex<Scalar>](repeating: .zero, count: block * outputs * batch)
+        var matrices = [Complex<Scalar>](repeating: .zero, count: block * outputs * inputs)
+        spectrum.values.withUnsafeBufferPointer { g in
+            output.values.withUnsafeMutableBufferPointer { h in
+                gathered.withUnsafeMutableBufferPointer { gb in
+                    product.withUnsafeMutableBufferPointer { pb in
+                        matrices.withUnsafeMutableBufferPointer { tb in
+                            for f0 in stride(from: 0, to: plane, by: block) {
+                                let count = min(block, plane - f0)
+                                fill(f0, count, tb)
+                                for b in 0..<batch {
+                                    for c in 0..<inputs {
+                                        let source = (b * inputs + c) * plane + f0
+                                        for k in 0..<count { gb[(k * inputs + c) * batch + b] = g[source + k] }
+                                    }
+                                }
+                                for k in 0..<count {
+                                    Scalar.complexGemm(
+                                        m: outputs, n: batch, k: inputs,
+                                        a: UnsafeRawPointer(tb.baseAddress! + k * outputs * inputs),
+                                        b: UnsafeRawPointer(gb.baseAddress! + k * inputs * batch),
+                                        c: UnsafeMutableRawPointer(pb.baseAddress! + k * outputs * batch))
+                                }
+                                for b in 0..<batch {
+                                    for d in 0..<outputs {
+                                        let target = (b * outputs + d) * plane + f0
+                                        for k in 0..<count { h[target + k] = pb[(k * outputs + d) * batch + b] }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return output
+    }
+
+    /// `fromKernels(...).apply(to:)` without materialising T: each block of frequencies gets its T from the kernel
+    /// taps directly, T_dc(u,v) = Σ_{t,s} w[d, c, t, s] e^{∓i2π(u·m(t)/M + v·n(s)/N)} (Theorem 3.2), so memory holds
+    /// the taps and one block instead of D·C·M·N values (134 MB for a 128-channel layer at 32×32). The sum runs over
+    /// the taps as the outer loop and over all (d, c) entries as the inner, vectorised loop, in the run's precision
+    /// (the twiddles in Float64). Same parameters and numbers as `fromKernels` up to rounding.
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public static func applyKernels(
+        _ weight: Tensor<Float>, outputFirst: Bool, anchor: (Int, Int), conjugate: Bool, to spectrum: Spectrum<Scalar>
+    ) -> Spectrum<Scalar> {
+        let (kH, kW) = (weight.shape[2], weight.shape[3])
+        let (d0, d1) = (weight.shape[0], weight.shape[1])
+        let (outputs, inputs) = outputFirst ? (d0, d1) : (d1, d0)
+        let (rows, columns) = (spectrum.rows, spectrum.columns)
+        precondition(spectrum.channels == inputs)
+        let taps = kH * kW, entries = outputs * inputs
+        // taps[tap · entries + d · inputs + c]: one plane per kernel tap, in the order of a block of T.
+        var planes = [Scalar](repeating: 0, count: taps * entries)
+        for first in 0..<d0 {
+            for second in 0..<d1 {
+                let (d, c) = outputFirst ? (first, second) : (second, first)
+                for tap in 0..<taps {
+                    planes[tap * entries + d * inputs + c] = Scalar(weight.scalars[(first * d1 + second) * taps + tap])
+                }
+            }
+        }
+        // FFTW's forward sign e^{−i…}; `conjugate` gives T as Theorem 3.2 writes it (e^{+i…}). The phase of tap (t, s)
+        // at (u, v) is a row factor times a column factor: T(u, ·) = Σ_s column(v, s) · R_u[s], where
+        // R_u[s] = Σ_t row(u, t) · taps[t, s] is formed once per row u (so 2·kW instead of kH·kW products per entry).
+        let sign: Double = conjugate ? 2 * Double.pi : -2 * Double.pi
+        func phases(_ size: Int, _ count: Int, _ anchor: Int) -> (real: [Scalar], imaginary: [Scalar]) {
+            var real: [Scalar] = [], imaginary: [Scalar] = []
+            for frequency in 0..<size {
+                for tap in 0..<count {
+                    let shift = (((tap - anchor) % size) + size) % size
+                    let angle = sign * Double((frequency * shift) % size) / Double(size)
+                    real.append(Scalar(Double.cos(angle)))
+                    imaginary.append(Scalar(Double.sin(angle)))
+                }
+            }
+            return (real, imaginary)
+        }
+        let (rowPhases, columnPhases) = (phases(rows, kH, anchor.0), phases(columns, kW, anchor.1))
+        // rowSums[(s · 2 + part) · entries + j]: R_u of the current row, real (part 0) and imaginary (part 1).
+        var rowSums = [Scalar](repeating: 0, count: kW * 2 * entries)
+        var accumulator = [Scalar](repeating: 0, count: 2 * entries)
+        var currentRow = -1
+        return planes.withUnsafeBufferPointer { w in
+            rowSums.withUnsafeMutableBufferPointer { r in
+                accumulator.withUnsafeMutableBufferPointer { a in
+                    let (re, im) = (a.baseAddress!, a.baseAddress! + entries)
+                    return applyBlocks(to: spectrum, outputs: outputs, inputs: inputs) { f0, count, block in
+                        for k in 0..<count {
+                            let (u, v) = ((f0 + k) / columns, (f0 + k) % columns)
+                            if u != currentRow {
+                                currentRow = u
+                                for i in 0..<r.count { r[i] = 0 }
+                                for s in 0..<kW {
+                                    let (sumRe, sumIm) = (
+                                        r.baseAddress! + 2 * s * entries, r.baseAddress! + (2 * s + 1) * entries
+                                    )
+                                    for t in 0..<kH {
+                                        let (pr, pi) = (rowPhases.real[u * kH + t], rowPhases.imaginary[u * kH + t])
+                                        let tap = w.baseAddress! + (t * kW + s) * entries
+                                        for j in 0..<entries {
+                                            sumRe[j] = tap[j] * pr + sumRe[j]
+                                            sumIm[j] = tap[j] * pi + sumIm[j]
+                                        }
+                                    }
+                                }
+                            }
+                            for j in 0..<entries {
+                                re[j] = 0
+                                im[j] = 0
+                            }
+                            for s in 0..<kW {
+                                let (cr, ci) = (columnPhases.real[v * kW + s], columnPhases.imaginary[v * kW + s])
+                                let (sumRe, sumIm) = (
+                                    UnsafePointer(r.baseAddress! + 2 * s * entries),
+                                    UnsafePointer(r.baseAddress! + (2 * s + 1) * entries)
+                                )
+                                for j in 0..<entries {
+                                    re[j] = cr * sumRe[j] - ci * sumIm[j] + re[j]
+                                    im[j] = cr * sumIm[j] + ci * sumRe[j] + im[j]
+                                }
+                            }
+                            let out = block.baseAddress! + k * entries
+                            for j in 0..<entries { out[j] = Complex(re[j], im[j]) }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
