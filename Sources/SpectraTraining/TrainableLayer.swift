@@ -15,7 +15,7 @@ public struct LayerCache<Scalar: TensorScalar>: Sendable {
 /// How backward passes share the cores. `imageParts` nil (the default): with OpenBLAS on one thread (as `train`
 /// runs it) a convolution's backward pass splits the batch into one part per core; with threaded BLAS it runs as
 /// one part. Tests bind it (`TrainingParallelism.$imageParts.withValue(3) { ... }`) to run a given split.
-public enum TrainingParallelism {
+package enum TrainingParallelism {
     @TaskLocal public static var imageParts: Int?
 }
 

@@ -2,7 +2,7 @@
 /// (`/decoder/up_blocks.0/resnets.1/conv2/Conv`): the informative part is the end, so a long path keeps its last
 /// segments whole ("…/resnets.1/conv2/Conv") rather than being cut in the middle of a word. Tables and JSON keep the
 /// full name.
-public enum DisplayName {
+package enum DisplayName {
     public static func short(_ name: String, maxLength: Int = 32) -> String {
         guard name.count > maxLength else { return name }
         let segments = name.split(separator: "/", omittingEmptySubsequences: true).map(String.init)

@@ -73,7 +73,7 @@ public enum JSONValue: Codable, Equatable, Sendable {
 }
 
 /// Pretty, key-sorted JSON, the form of every JSON file the tool writes.
-public enum JSONFormatting {
+package enum JSONFormatting {
     public static func encode<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]

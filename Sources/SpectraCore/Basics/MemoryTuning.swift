@@ -8,7 +8,7 @@ private let M_TRIM_THRESHOLD: Int32 = -1, M_MMAP_THRESHOLD: Int32 = -3
 /// pages and returns them on free, so every new feature map or spectrum pays page faults and zeroing again
 /// (measured by `bench`: the FFT path took 4.8x the bare FFTW time, all of it first-touch faults). Keeping
 /// freed memory in the heap lets the next tensor of the same size reuse already-mapped pages.
-public enum MemoryTuning {
+package enum MemoryTuning {
     public static func keepFreedMemoryMapped() {
         #if os(Linux)
         _ = mallopt(M_MMAP_THRESHOLD, 1 << 30)

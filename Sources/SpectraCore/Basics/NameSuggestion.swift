@@ -1,6 +1,6 @@
 /// "Did you mean …?" for names typed by users (models, experiments): the candidate within two edits
 /// (Levenshtein distance, case-insensitive), or the one the typed text begins.
-public enum NameSuggestion {
+package enum NameSuggestion {
     public static func closest(to name: String, among candidates: [String]) -> String? {
         let typed = Array(name.lowercased())
         let scored = candidates.map { ($0, distance(typed, Array($0.lowercased()))) }

@@ -60,6 +60,6 @@ public enum SpectraError: Error, CustomStringConvertible, Equatable, Sendable {
 
 /// Formats a shape the way PyTorch prints `tensor.shape`: `[2, 3, 32, 32]`.
 @inlinable
-public func describeShape(_ shape: [Int]) -> String {
+package func describeShape(_ shape: [Int]) -> String {
     "[" + shape.map(String.init).joined(separator: ", ") + "]"
 }

@@ -84,7 +84,7 @@ public enum FFT2D {
 /// Process-wide cache of FFTW plans. FFTW's planner is not thread-safe, so planning happens under a lock; execution
 /// of a finished plan on new arrays is. Plans are planned with FFTW_MEASURE on scratch memory (planning overwrites
 /// its arrays), with the same 16-byte alignment as the data they will run on.
-public final class FFTPlanCache: @unchecked Sendable {
+package final class FFTPlanCache: @unchecked Sendable {
     public static let shared = FFTPlanCache()
 
     private struct Key: Hashable {

@@ -8,7 +8,7 @@ import SpectraCore
 /// - or a folder of such files, read in name order.
 /// Without `size`, all inputs must have the same size. With `size`, every image is centre-cropped to the target
 /// aspect ratio and resampled (`Resampling`). `limit` caps the number of images (not files).
-public enum InputLoader {
+package enum InputLoader {
     public static let imageExtensions: Set = ["png", "jpg", "jpeg"]
     public static let fileExtensions: Set = imageExtensions.union(["npy", "bin"])
 

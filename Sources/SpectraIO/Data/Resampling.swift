@@ -7,7 +7,7 @@ import SpectraCore
 /// so at non-integer ratios a partly covered pixel counts fully or not at all (it is not an area average); matching it
 /// means a user's PIL/torchvision pipeline and ours see the same pixels. Checked against Pillow on float images
 /// (`FileFormatTests.resamplingMatchesPillow`). Separable: rows, then columns.
-public enum Resampling {
+package enum Resampling {
     public static func centreCropAndResize(_ image: Tensor<Float>, height: Int, width: Int) -> Tensor<Float> {
         precondition(image.rank == 4 && height > 0 && width > 0)
         let (h, w) = (image.height, image.width)

@@ -4,7 +4,7 @@ import SpectraCore
 
 /// Writes that never leave a partial file behind: the bytes go to a temporary file in the same folder, which is then
 /// renamed over the destination (rename(2) is atomic within a file system).
-public enum AtomicFile {
+package enum AtomicFile {
     public static func write(_ data: Data, to url: URL) throws {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(

@@ -8,7 +8,7 @@ import SpectraCore
 /// process dies (even by SIGKILL). The file is removed on release; a stale one left by a killed run is simply
 /// locked again by the next run. After locking, the file's inode is compared with the path's, so that a run never
 /// holds a lock on a file another run has just removed.
-public final class OutputLock {
+package final class OutputLock {
     public let path: URL
     private let lockFile: String
     private var descriptor: Int32 = -1

@@ -6,7 +6,7 @@ import SpectraCore
 /// - a name becomes a file name only through `fileName(_:)`, which keeps it inside the folder it is written to;
 /// - a relative path read from a file is opened only through `resolve(_:inside:what:)`, which refuses absolute paths,
 ///   `..` and symbolic links that lead out of the folder (as onnxruntime does for external data).
-public enum SafePath {
+package enum SafePath {
     /// The longest file-name stem produced (bytes); file systems allow 255 and suffixes are added after it.
     package static let maximumStemLength = 120
 

@@ -10,7 +10,7 @@ import SpectraCore
 ///   a kill at any moment leaves either the old or the new folder in place.
 /// - A failed run, an error, SIGINT, SIGTERM or SIGHUP removes the staging folder; staging folders of killed
 ///   runs (SIGKILL, crashes) are removed by the next run on the same output.
-public final class StagedDirectory {
+package final class StagedDirectory {
     public let destination: URL
     public let staging: URL
     private let outputLock: OutputLock

@@ -5,7 +5,7 @@ import Foundation
 /// cleanup code runs in signal context): the registered paths are removed and the process exits with 128 + the
 /// signal number, as a shell reports it.
 /// SIGKILL cannot be caught; what it leaves is removed by the next run on the same output (`StagedDirectory`).
-public final class TemporaryPaths: @unchecked Sendable {
+package final class TemporaryPaths: @unchecked Sendable {
     public static let shared = TemporaryPaths()
 
     private let lock = NSLock()

@@ -154,7 +154,7 @@ public final class ExperimentContext {
     private(set) var imagesUsed: Int?
 
     /// Files go to `folder` under `prefix` (e.g. "padding/" when `experiment all` writes every experiment).
-    public init(
+    package init(
         settings: ExperimentSettings, folder: StagedDirectory?, prefix: String = "",
         progress: @escaping (String) -> Void = { _ in }
     ) {
@@ -261,7 +261,7 @@ public enum Experiments {
     public static func named(_ name: String) -> (any Experiment)? { all.first { $0.name == name } }
 
     /// Runs one experiment and writes `results.json` and its figures into `folder` under `prefix` (when given).
-    public static func run(
+    package static func run(
         _ experiment: any Experiment, settings: ExperimentSettings, folder: StagedDirectory?, prefix: String = "",
         progress: @escaping (String) -> Void = { _ in }
     ) throws -> ExperimentReport {

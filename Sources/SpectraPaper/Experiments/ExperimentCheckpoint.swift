@@ -4,7 +4,7 @@ import SpectraCore
 /// The finished experiments of an `experiment all` run, kept beside its output folder (`.<name>.resume/`) so that a
 /// long run (`--full` can take hours) that is killed continues where it stopped (`--resume`). An experiment is
 /// restored only when it ran with the same settings; the folder is removed once the run's output is committed.
-public struct ExperimentCheckpoint {
+package struct ExperimentCheckpoint {
     public let folder: URL
 
     /// The checkpoint of the output folder `destination`.

@@ -3,7 +3,7 @@ import SpectraCore
 
 /// Tick positions at "nice numbers" (1, 2, 2.5, 5 × 10^k; Heckbert, Graphics Gems 1990) for linear axes and at
 /// decades for log axes.
-public enum NiceTicks {
+package enum NiceTicks {
     /// About `count` ticks covering [low, high] at a step of 1, 2, 2.5 or 5 × 10^k.
     public static func linear(_ low: Double, _ high: Double, count: Int = 5) -> [Double] {
         guard low.isFinite, high.isFinite, high > low else { return low.isFinite ? [low] : [] }
@@ -45,7 +45,7 @@ public enum NiceTicks {
 }
 
 /// A rectangular plot area with its x and y ranges (linear or log10), frame, ticks, grid lines and labels.
-public struct Axes {
+package struct Axes {
     public var x: Double, y: Double, width: Double, height: Double
     public var xRange: (low: Double, high: Double)
     public var yRange: (low: Double, high: Double)

@@ -1,6 +1,6 @@
 /// Perceptually uniform colour maps (matplotlib's viridis and magma), as 6th-degree polynomial fits of the
 /// published tables (within 5 levels of 255 of matplotlib's values in each channel; checked in FigureTests).
-public enum Colormap: String, Sendable, CaseIterable {
+package enum Colormap: String, Sendable, CaseIterable {
     case viridis, magma
     /// Diverging blue – white – red (as matplotlib's RdBu reversed), for signed differences centred on 0.
     case balance

@@ -54,7 +54,7 @@ public enum SpectrumFigure {
     /// An un-shifted magnitude map (rows × columns) as a centred spectrum map: axes in cycles/pixel, colour in dB of
     /// power relative to `logRange.high` (20 log10 |H|/max), clipped at `logRange.low`. `repeatGrid`: the map size
     /// before upsampling, whose multiples (Theorem 4.4) are marked with circles.
-    public static func heatmap(
+    package static func heatmap(
         magnitudes: [Double], rows: Int, columns: Int, title: String, colormap: Colormap = .viridis,
         logRange: (low: Double, high: Double)? = nil, repeatGrid: (rows: Int, columns: Int)? = nil
     ) -> Figure {
@@ -105,7 +105,7 @@ public enum SpectrumFigure {
     }
 
     /// A spatial map (e.g. a per-pixel error, Fig. 1(c.1)) on a linear colour scale, image orientation, no DC clamp.
-    public static func spatialHeatmap(
+    package static func spatialHeatmap(
         _ values: [Double], rows: Int, columns: Int, title: String, colormap: Colormap = .magma
     ) -> Figure {
         let finite = values.filter(\.isFinite)
@@ -118,7 +118,7 @@ public enum SpectrumFigure {
     }
 
     /// Where a spectrum map of rows × columns is drawn in its figure (the axes of `heatmap`).
-    public static func mapAxes(rows: Int, columns: Int) -> Axes {
+    package static func mapAxes(rows: Int, columns: Int) -> Axes {
         let shown = displaySize(rows: rows, columns: columns)
         let frame = mapFrame(rows: shown.rows, columns: shown.columns)
         return Axes(

@@ -54,8 +54,9 @@ public struct AnalysisWriter {
         /// stages arrive in order, batch after batch.
         @_specialize(where S == Float)
         @_specialize(where S == Double)
-        public func append<S: TensorScalar>(stage: AnalysisStage<S>, at index: Int, into folder: StagedDirectory) throws
-        {
+        package func append<S: TensorScalar>(
+            stage: AnalysisStage<S>, at index: Int, into folder: StagedDirectory
+        ) throws {
             guard options.saveSpectra || options.saveFeatures else { return }
             if index == spectrumNames.count {  // the first batch opens the files
                 let stem = AnalysisWriter.stem(index, stage.name)
@@ -90,7 +91,7 @@ public struct AnalysisWriter {
         }
 
         /// Appends every stage of a traced batch.
-        public func append<S: TensorScalar>(_ trace: AnalysisTrace<S>, into folder: StagedDirectory) throws {
+        package func append<S: TensorScalar>(_ trace: AnalysisTrace<S>, into folder: StagedDirectory) throws {
             for (index, stage) in trace.stages.enumerated() { try append(stage: stage, at: index, into: folder) }
         }
 
@@ -102,7 +103,7 @@ public struct AnalysisWriter {
     }
 
     /// Writes every file for the accumulated analysis into `folder` and returns the summary (also summary.json).
-    public func write(
+    package func write(
         _ analysis: AnalysisAccumulator, source: String, files: [String]?, precision: String,
         into folder: StagedDirectory,
         perImage: PerImageFiles? = nil, progress: ((String) -> Void)? = nil
@@ -221,7 +222,7 @@ public struct AnalysisWriter {
     }
 
     /// Writes one traced batch (the whole input at once): accumulators and per-image files from the trace.
-    public func write<S: TensorScalar>(
+    package func write<S: TensorScalar>(
         _ trace: AnalysisTrace<S>, source: String, files: [String]?, into folder: StagedDirectory,
         progress: ((String) -> Void)? = nil
     ) throws -> AnalysisSummary {

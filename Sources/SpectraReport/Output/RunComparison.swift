@@ -49,7 +49,7 @@ public struct RunComparison: Codable, Sendable {
     /// Compares the analysis folders `a` and `b` (each with its summary.json); writes the difference figures and the
     /// overlaid charts into `folder` when given.
     /// `names` (what the user typed for each side) replaces the folder paths in the result when given.
-    public static func compare(
+    package static func compare(
         _ a: URL, _ b: URL, into folder: StagedDirectory? = nil, names: (String, String)? = nil
     ) throws -> RunComparison {
         var (summaryA, summaryB) = (try summary(a), try summary(b))

@@ -3,7 +3,7 @@ import RealModule
 import SpectraCore
 
 /// Line charts as inline SVG for the HTML report: axes with ticks, axis labels, a legend, log or linear y.
-public enum SVGChart {
+package enum SVGChart {
     public struct Series: Sendable {
         public var label: String
         public var x: [Double]
@@ -112,7 +112,7 @@ public enum SVGChart {
 }
 
 /// Escaping and small builders for the report's HTML.
-public enum HTML {
+package enum HTML {
     public static func escape(_ text: String) -> String {
         var out = ""
         for ch in text {
