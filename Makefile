@@ -44,10 +44,11 @@ format:
 lint:
 	@$(SWIFT) format lint --strict --configuration .swift-format $(SWIFT_FILES)
 
-## make docs: the DocC documentation of the library (catalog Sources/DecoderSpectra/DecoderSpectra.docc) as a static
+## make docs: the DocC documentation of every library module, combined (catalog Sources/DecoderSpectra/DecoderSpectra.docc), as a static
 ## site in .build/docs (swift-docc-plugin; open .build/docs/documentation/decoderspectra/index.html through a server).
 docs:
-	$(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation --target DecoderSpectra \
+	$(SWIFT) package --allow-writing-to-directory .build/docs generate-documentation --enable-experimental-combined-documentation \
+		$(foreach t,DecoderSpectra SpectraCore SpectraIO SpectraNetwork SpectraONNX SpectraTraining SpectraAnalysis SpectraReport SpectraPaper,--target $(t)) \
 		--output-path .build/docs --transform-for-static-hosting --hosting-base-path decoder-spectra
 
 ## make fixtures: regenerate the reference fixtures (needs python3 with torch, numpy, pillow, onnx, onnxruntime).
