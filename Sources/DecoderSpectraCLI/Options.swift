@@ -147,7 +147,7 @@ enum Console {
     }
 
     /// Warns (or fails with --strict) when a layer of `trace` produced non-finite values.
-    static func checkFinite<S: TensorScalar>(_ trace: AnalysisTrace<S>) throws {
+    static func checkFinite<S: TensorScalar>(_ trace: TracedRun<S>) throws {
         if let warning = trace.nonFiniteWarning { try warn(warning) }
     }
 

@@ -44,7 +44,7 @@ struct Verify: ParsableCommand {
         }
     }
 
-    private func report<S: TensorScalar>(_ trace: AnalysisTrace<S>, source: String, bound: Double) throws {
+    private func report<S: TensorScalar>(_ trace: TracedRun<S>, source: String, bound: Double) throws {
         try Console.checkFinite(trace)
         let worst = trace.stages.filter { $0.verification.rule == .exact }.map { $0.verification.relativeError ?? 0 }
             .max()

@@ -263,7 +263,7 @@ public struct AnalysisAccumulator: Codable, Sendable {
     /// Folds in stage `index` of a batch (the first batch creates the stage's accumulator).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public mutating func add<S: TensorScalar>(stage: AnalysisStage<S>, at index: Int) throws {
+    public mutating func add<S: TensorScalar>(stage: TracedStage<S>, at index: Int) throws {
         if index == stages.count {
             var accumulator = StageAccumulator(
                 name: stage.name, type: stage.type, imageShape: Array(stage.spectrum.shape.dropFirst()))
@@ -280,14 +280,14 @@ public struct AnalysisAccumulator: Codable, Sendable {
     }
 
     /// Empty accumulators for the model a traced batch comes from.
-    public init<S: TensorScalar>(shapedAfter trace: AnalysisTrace<S>) {
+    public init<S: TensorScalar>(shapedAfter trace: TracedRun<S>) {
         self.init(
             modelName: trace.modelName, modelSummary: trace.modelSummary, inputChannels: trace.inputChannels,
             inputShape: Array(trace.inputSpectrum.shape.dropFirst()))
     }
 
     /// Folds in one traced batch.
-    public mutating func add<S: TensorScalar>(_ trace: AnalysisTrace<S>) throws {
+    public mutating func add<S: TensorScalar>(_ trace: TracedRun<S>) throws {
         guard stages.isEmpty || trace.stages.count == stages.count else {
             throw SpectraError.invalidInput(
                 "a batch traced \(trace.stages.count) stages, the first one \(stages.count)")

@@ -29,7 +29,7 @@ public enum StreamingAnalysis {
     public static func run<S: TensorScalar>(
         _ model: ModelGraph, batches: InputBatches, until: String? = nil, precision: S.Type, workers: Int = 1,
         display: SpectralWindow? = nil, perChannel: Bool = false, singleThreadedBLAS: Bool = false,
-        perStage: ((Int, AnalysisStage<S>) throws -> Void)? = nil, progress: ((Int) -> Void)? = nil
+        perStage: ((Int, TracedStage<S>) throws -> Void)? = nil, progress: ((Int) -> Void)? = nil
     ) throws -> AnalysisAccumulator {
         var workers = perStage == nil ? max(1, workers) : 1
         var result: AnalysisAccumulator?
@@ -97,7 +97,7 @@ public enum StreamingAnalysis {
     package static func analyse<S: TensorScalar>(
         _ batch: Tensor<Float>, model: ModelGraph, until: String?, precision: S.Type,
         display window: SpectralWindow? = nil,
-        perChannel: Bool = false, perStage: ((Int, AnalysisStage<S>) throws -> Void)?
+        perChannel: Bool = false, perStage: ((Int, TracedStage<S>) throws -> Void)?
     ) throws -> AnalysisAccumulator {
         var accumulator = AnalysisAccumulator(
             modelName: model.name, modelSummary: model.summary, inputChannels: model.inputChannels,

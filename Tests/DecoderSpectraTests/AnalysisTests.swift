@@ -137,14 +137,14 @@ import Testing
     @Test func analysisFolderIsComplete() throws {
         let model = try BuiltinModels.model(named: "circular-upconv-decoder")
         let x = SyntheticImages.generate(.deadLeaves, count: 2, channels: 3, height: 6, width: 6, seed: 3)
-        let trace = try FrequencyVerifier.trace(model, input: x)
+        let trace = try ModelGraph(chain: model).trace(x)
         let out = temporaryFolder().appendingPathComponent("run")
         var options = AnalysisWriter.Options()
         options.saveFeatures = true
         options.saveSpectra = true
         let folder = try StagedDirectory(out, force: false)
         let summary = try AnalysisWriter(options: options).write(
-            trace.analysisTrace(model: model), source: "test", files: nil, into: folder)
+            trace, source: "test", files: nil, into: folder)
         try folder.commit()
         let decoded = try JSONDecoder().decode(
             AnalysisSummary.self, from: Data(contentsOf: out.appendingPathComponent("summary.json")))
@@ -157,9 +157,10 @@ import Testing
                 Issue.record("spectrum not complex")
                 continue
             }
-            let expected = FFT2D.forward(trace.outputs[index].converted(to: Double.self)).values
+            let expected = FFT2D.forward(trace.stages[index].output.converted(to: Double.self)).values
             #expect(relativeError(values, expected) < 1e-6)  // complex64 storage
-            #expect(try Tensor<Float>.readNpy(out.appendingPathComponent(layer.featureFile!)) == trace.outputs[index])
+            #expect(
+                try Tensor<Float>.readNpy(out.appendingPathComponent(layer.featureFile!)) == trace.stages[index].output)
             #expect(try PNGImage.read(out.appendingPathComponent(layer.figure!)).count > 0)
             #expect(layer.verification.rule == .exact)
         }
@@ -190,7 +191,7 @@ import Testing
             try Data("half".utf8).write(to: folder.url("summary.json"))
             var bad = Tensor<Float>(zeros: [1, 3, 8, 8])
             bad.scalars[7] = .nan
-            _ = try FrequencyVerifier.trace(try BuiltinModels.model(named: "e10-upconv-decoder"), input: bad)
+            _ = try ModelGraph(chain: try BuiltinModels.model(named: "e10-upconv-decoder")).trace(bad)
             Issue.record("NaN input was accepted")
         } catch let error as SpectraError {
             #expect("\(error)".contains("non-finite"))

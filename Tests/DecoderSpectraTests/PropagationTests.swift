@@ -83,7 +83,7 @@ import Testing
     @Test func cascadeIsExact() throws {
         let model = try BuiltinModels.model(named: "e1-linear-circular", seed: 3)
         let x: Tensor<Double> = randomTensor([2, 3, 10, 12], seed: 5)
-        let trace = try FrequencyVerifier.trace(model, input: x)
+        let trace = try ModelGraph(chain: model).trace(x)
         for v in trace.verifications {
             #expect(v.rule == .exact)
             #expect(v.relativeError! < 1e-10)
@@ -159,12 +159,12 @@ import Testing
     @Test func circularDecoderPropagatesEntirelyInFrequency() throws {
         let model = try BuiltinModels.model(named: "circular-upconv-decoder")
         let x: Tensor<Double> = randomTensor([2, 3, 6, 5], seed: 19)
-        let trace = try FrequencyVerifier.trace(model, input: x)
+        let trace = try ModelGraph(chain: model).trace(x)
         #expect(
             trace.verifications.allSatisfy {
                 $0.rule == .exact && $0.relativeError! < SpectralRule.exactnessBound(for: Double.self)
             })
-        let traceFloat = try FrequencyVerifier.trace(model, input: x.converted(to: Float.self))
+        let traceFloat = try ModelGraph(chain: model).trace(x.converted(to: Float.self))
         #expect(
             traceFloat.verifications.allSatisfy { $0.relativeError! < SpectralRule.exactnessBound(for: Float.self) })
     }

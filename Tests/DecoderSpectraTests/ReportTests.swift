@@ -11,7 +11,7 @@ import Testing
         let out = temporaryFolder().appendingPathComponent("run")
         let folder = try StagedDirectory(out, force: false)
         _ = try AnalysisWriter(options: .init()).write(
-            try FrequencyVerifier.trace(model, input: x).analysisTrace(model: model), source: "test",
+            try ModelGraph(chain: model).trace(x), source: "test",
             files: nil, into: folder)
         try folder.commit()
         return out

@@ -27,7 +27,7 @@ extension ModelGraph {
     public func forEachStage<S: TensorScalar>(
         _ input: Tensor<S>, until: String? = nil, mode: TraceMode = .reanchored,
         progress: ((Int, Int, String) -> Void)? = nil,
-        _ body: (Int, AnalysisStage<S>) throws -> Void
+        _ body: (Int, TracedStage<S>) throws -> Void
     ) throws -> (input: Tensor<S>, spectrum: Spectrum<S>) {
         let last = try lastNode(until: until)
         let input = try prepared(input, upTo: last)
@@ -57,7 +57,7 @@ extension ModelGraph {
                 if let predicted, mode == .cascade || prediction?.rule.isExact == true { state[outputName] = predicted }
                 try body(
                     stageIndex,
-                    AnalysisStage(
+                    TracedStage(
                         name: node.name, type: node.typeName, output: output, spectrum: actual,
                         verification: verification, prediction: predicted))
                 stageIndex += 1
@@ -75,14 +75,14 @@ extension ModelGraph {
     @_specialize(where S == Double)
     public func trace<S: TensorScalar>(
         _ input: Tensor<S>, until: String? = nil, progress: ((Int, Int, String) -> Void)? = nil
-    ) throws -> AnalysisTrace<S> {
-        var stages: [AnalysisStage<S>] = []
+    ) throws -> TracedRun<S> {
+        var stages: [TracedStage<S>] = []
         let (inputMaps, inputSpectrum) = try forEachStage(input, until: until, progress: progress) { _, stage in
             var kept = stage
             kept.prediction = nil  // a whole trace keeps outputs and spectra; predictions are for streamed readers
             stages.append(kept)
         }
-        return AnalysisTrace(
+        return TracedRun(
             modelName: name, modelSummary: summary, inputChannels: inputMaps.channels, input: inputMaps,
             inputSpectrum: inputSpectrum, stages: stages)
     }

@@ -117,7 +117,7 @@ enum UserModelExperiments {
     /// The grid contrast of every stage after the first enlargement of the feature map (from at least 2×2: a latent
     /// 1×1 "map" has no grid to repeat), with the size before the latest enlargement as the period.
     static func gridContrasts<S: TensorScalar>(
-        _ trace: AnalysisTrace<S>
+        _ trace: TracedRun<S>
     ) -> (names: [String], contrasts: [GridContrast]) {
         var previous = (trace.inputSpectrum.rows, trace.inputSpectrum.columns)
         var contrasts: [GridContrast] = [], names: [String] = []
@@ -138,7 +138,7 @@ enum UserModelExperiments {
         return (names, contrasts)
     }
 
-    private static func stageNumbers(_ trace: AnalysisTrace<Float>) -> JSONValue {
+    private static func stageNumbers(_ trace: TracedRun<Float>) -> JSONValue {
         .array(
             trace.stages.map { s in
                 .object([

@@ -55,7 +55,7 @@ public struct AnalysisWriter {
         @_specialize(where S == Float)
         @_specialize(where S == Double)
         package func append<S: TensorScalar>(
-            stage: AnalysisStage<S>, at index: Int, into folder: StagedDirectory
+            stage: TracedStage<S>, at index: Int, into folder: StagedDirectory
         ) throws {
             guard options.saveSpectra || options.saveFeatures else { return }
             if index == spectrumNames.count {  // the first batch opens the files
@@ -91,7 +91,7 @@ public struct AnalysisWriter {
         }
 
         /// Appends every stage of a traced batch.
-        package func append<S: TensorScalar>(_ trace: AnalysisTrace<S>, into folder: StagedDirectory) throws {
+        package func append<S: TensorScalar>(_ trace: TracedRun<S>, into folder: StagedDirectory) throws {
             for (index, stage) in trace.stages.enumerated() { try append(stage: stage, at: index, into: folder) }
         }
 
@@ -223,7 +223,7 @@ public struct AnalysisWriter {
 
     /// Writes one traced batch (the whole input at once): accumulators and per-image files from the trace.
     package func write<S: TensorScalar>(
-        _ trace: AnalysisTrace<S>, source: String, files: [String]?, into folder: StagedDirectory,
+        _ trace: TracedRun<S>, source: String, files: [String]?, into folder: StagedDirectory,
         progress: ((String) -> Void)? = nil
     ) throws -> AnalysisSummary {
         var analysis = AnalysisAccumulator(shapedAfter: trace)

@@ -1,7 +1,7 @@
 import SpectraCore
 
 /// One analysed tensor of a run: a layer's (or ONNX node's) output, its spectrum and the check of its frequency rule.
-public struct AnalysisStage<Scalar: TensorScalar>: Sendable {
+public struct TracedStage<Scalar: TensorScalar>: Sendable {
     public var name: String
     public var type: String
     public var output: Tensor<Scalar>
@@ -11,34 +11,24 @@ public struct AnalysisStage<Scalar: TensorScalar>: Sendable {
     public var prediction: Spectrum<Scalar>? = nil
 }
 
-/// What `demo`, `analyze` and `verify` report on, whatever the model's form (Sequential or ONNX graph).
-public struct AnalysisTrace<Scalar: TensorScalar>: Sendable {
+/// One run of the spectral tracer over a batch (`ModelGraph.trace`, `forEachStage`): the input, its spectrum and every
+/// stage, whatever the model's form (a chain or an ONNX graph). What `demo`, `analyze` and `verify` report on.
+public struct TracedRun<Scalar: TensorScalar>: Sendable {
     public var modelName: String
     public var modelSummary: String
     public var inputChannels: Int
     public var input: Tensor<Scalar>
     public var inputSpectrum: Spectrum<Scalar>
-    public var stages: [AnalysisStage<Scalar>]
+    public var stages: [TracedStage<Scalar>]
 }
 
-extension SpectralTrace {
-    /// The trace of a Sequential run as analysis stages (one per layer).
-    public func analysisTrace(model: Sequential) -> AnalysisTrace<Scalar> {
-        AnalysisTrace(
-            modelName: model.name, modelSummary: model.summary, inputChannels: model.inputChannels, input: input,
-            inputSpectrum: inputSpectrum,
-            stages: model.layers.indices.map {
-                AnalysisStage(
-                    name: model.layers[$0].name, type: model.layers[$0].layer.typeName, output: outputs[$0],
-                    spectrum: spectra[$0], verification: verifications[$0])
-            })
-    }
-}
+extension TracedRun {
+    /// The verification of every stage, in order.
+    public var verifications: [LayerVerification] { stages.map(\.verification) }
 
-extension AnalysisTrace {
     /// The first stage whose output holds a NaN or an infinity (overflow, division by zero, a hostile weight), or
     /// nil when every output is finite. Every number computed from that stage on is meaningless.
-    public var firstNonFiniteStage: (index: Int, stage: AnalysisStage<Scalar>)? {
+    public var firstNonFiniteStage: (index: Int, stage: TracedStage<Scalar>)? {
         for (index, stage) in stages.enumerated() where stage.output.nonFiniteCount > 0 {
             return (index, stage)
         }
