@@ -24,6 +24,24 @@ public enum StreamingAnalysis {
     /// order) one worker is used. `singleThreadedBLAS` (the CLI's choice) runs OpenBLAS on one thread meanwhile, so that
     /// its threads do not compete with the workers; it changes a process-wide setting, which a library caller running
     /// other BLAS work at the same time may not want (the default leaves it alone).
+    ///
+    /// - Parameters:
+    ///   - model: the model graph (`ModelGraph.load`, or `ModelGraph(chain:)` of a `Sequential`).
+    ///   - batches: the inputs, read lazily batch by batch ([B, C, H, W] each).
+    ///   - until: stop after the node or layer of this name (nil: the whole model).
+    ///   - precision: `Float.self` or `Double.self`, the precision of the run (accumulators are Float64 either way).
+    ///   - workers: batches traced at once.
+    ///   - display: a taper and zero padding for the figures' spectra (separate accumulators; numbers unchanged).
+    ///   - perChannel: also accumulate every channel's power map ([C, M, N] per stage).
+    ///   - singleThreadedBLAS: run OpenBLAS on one thread while the workers run.
+    ///   - perStage: sees each stage of each batch, in order, before it is dropped.
+    ///   - progress: the number of images done so far.
+    /// - Returns: the accumulators of every stage over all images (mergeable with other shards' by `merge`).
+    /// - Throws: what reading an input or running a node throws (`SpectraError`, naming the file or the node), or
+    ///   `SpectraError.unknownLayer` for an `until` the model does not have.
+    ///
+    /// Complexity: one forward pass, one FFT per feature map and one rule application per operator, per image;
+    /// memory O(workers · batch · largest stage), independent of the number of images.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func run<S: TensorScalar>(

@@ -284,7 +284,14 @@ import Testing
             print(stage.name, stage.meanLowFrequencyRatio, stage.verification?.rule.rawValue ?? "-", power.count)
             printed += 1
         }
+        // Optional: the output folder of `analyze` (summary.json, spectra/, figures/, report.html), written atomically.
+        let out = temporaryFolder().appendingPathComponent("e4-analysis")
+        let summary = try AnalysisWriter().write(result, to: out, source: "dead leaves")
         #expect(printed == result.stages.count && result.images == 64)
         #expect(result.stages.allSatisfy { $0.pLow.count == 64 && $0.meanLowFrequencyRatio > 0 })
+        #expect(summary.layers.count == result.stages.count)
+        for file in ["summary.json", "report.html", "p_low.npy"] {
+            #expect(FileManager.default.fileExists(atPath: out.appendingPathComponent(file).path), "\(file)")
+        }
     }
 }

@@ -8,28 +8,37 @@ public struct Spectrum<Scalar: TensorScalar>: Sendable {
     public var shape: [Int]
     public var values: [Complex<Scalar>]
 
+    @inlinable
     public init(shape: [Int], values: [Complex<Scalar>]) {
         precondition(shape.count == 4 && shape.reduce(1, *) == values.count, "spectrum shape/value mismatch")
         self.shape = shape
         self.values = values
     }
 
+    @inlinable
     public init(zeros shape: [Int]) {
         self.init(shape: shape, values: [Complex<Scalar>](repeating: .zero, count: shape.reduce(1, *)))
     }
 
+    @inlinable
     public var batch: Int { shape[0] }
+    @inlinable
     public var channels: Int { shape[1] }
+    @inlinable
     public var rows: Int { shape[2] }
+    @inlinable
     public var columns: Int { shape[3] }
+    @inlinable
     public var planeSize: Int { shape[2] * shape[3] }
 
+    @inlinable
     public subscript(b: Int, c: Int, u: Int, v: Int) -> Complex<Scalar> {
         get { values[((b * shape[1] + c) * shape[2] + u) * shape[3] + v] }
         set { values[((b * shape[1] + c) * shape[2] + u) * shape[3] + v] = newValue }
     }
 
     /// The same spectrum in another precision.
+    @inlinable
     public func converted<T: TensorScalar>(to: T.Type = T.self) -> Spectrum<T> {
         Spectrum<T>(shape: shape, values: values.map { Complex(T($0.real), T($0.imaginary)) })
     }

@@ -242,7 +242,7 @@ public enum SpectrumStatistics {
     }
 
     /// |z|² of `count` complex values, in Float64.
-    @inline(__always)
+    @inlinable
     package static func powers<S: TensorScalar>(
         _ z: UnsafePointer<Complex<S>>, _ count: Int, into power: UnsafeMutablePointer<Double>
     ) {
@@ -256,16 +256,16 @@ public enum SpectrumStatistics {
 
     /// `count` complex values as 2·count interleaved (re, im) scalars. Hot loops read them this way: `Complex.real`
     /// and `.imaginary` check finiteness on every read (non-finite values read as NaN), which stops vectorisation.
-    @inline(__always)
-    static func parts<S: TensorScalar, R>(
+    @inlinable
+    package static func parts<S: TensorScalar, R>(
         _ z: UnsafePointer<Complex<S>>, _ count: Int, _ body: (UnsafePointer<S>) -> R
     ) -> R {
         z.withMemoryRebound(to: S.self, capacity: 2 * count, body)
     }
 
     /// Σ of `count` values in four independent lanes (a single running sum would wait on itself every element).
-    @inline(__always)
-    static func sum(_ values: UnsafePointer<Double>, _ count: Int) -> Double {
+    @inlinable
+    package static func sum(_ values: UnsafePointer<Double>, _ count: Int) -> Double {
         var lanes = SIMD4<Double>()
         var f = 0
         while f + 4 <= count {

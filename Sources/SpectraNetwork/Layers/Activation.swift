@@ -13,6 +13,11 @@ public struct Activation: Layer {
 
     public let function: Function
 
+    /// An element-wise activation.
+    ///
+    /// Shape: any input → output of the same shape.
+    ///
+    /// - Parameter function: `.relu`, `.leakyReLU(negativeSlope:)`, `.tanh` or `.sigmoid`.
     public init(_ function: Function) { self.function = function }
 
     public static let relu = Activation(.relu)

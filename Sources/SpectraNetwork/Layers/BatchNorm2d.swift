@@ -15,6 +15,15 @@ public struct BatchNorm2d: Layer {
 
     public var typeName: String { "BatchNorm2d" }
 
+    /// Batch normalisation in evaluation mode, with PyTorch's defaults (weight 1, bias 0, running statistics 0 and 1).
+    ///
+    /// Shape: input [B, C, H, W] → output [B, C, H, W], with C = `numFeatures`.
+    ///
+    /// - Parameters:
+    ///   - numFeatures: C, the channels.
+    ///   - eps: ε added to the running variance.
+    ///   - momentum: kept for the model file (training does not update running statistics).
+    /// - Throws: `SpectraError.invalidLayer` when `numFeatures` or `eps` is not positive.
     public init(numFeatures: Int, eps: Double = 1e-5, momentum: Double = 0.1) throws {
         guard numFeatures > 0, eps > 0 else {
             throw SpectraError.invalidLayer(layer: "BatchNorm2d", reason: "num_features and eps must be positive")

@@ -15,6 +15,24 @@ public struct Conv2d: WeightAndBiasLayer {
 
     public var typeName: String { "Conv2d" }
 
+    /// A convolution with PyTorch's argument names and defaults.
+    ///
+    /// Shape: input [B, C_in, H, W] → output [B, C_out, ⌊(H + 2p_h − k_h)/s_h⌋ + 1, ⌊(W + 2p_w − k_w)/s_w⌋ + 1].
+    ///
+    /// - Parameters:
+    ///   - inChannels: C_in, the channels of the input.
+    ///   - outChannels: C_out, the channels of the output (the number of kernels).
+    ///   - kernelSize: (k_h, k_w).
+    ///   - stride: (s_h, s_w); (1, 1) is the setting of the paper's exact rule (Theorem 3.2).
+    ///   - padding: (p_h, p_w), added on both sides of each axis (PyTorch's centred padding).
+    ///   - paddingMode: `.zeros` (PyTorch's default), `.circular` (the paper's setting), `.reflect`, `.replicate`.
+    ///   - bias: whether the layer adds a learnable bias per output channel.
+    ///   - initializer: how weight and bias are drawn (PyTorch's default Kaiming-uniform, or the paper's laws).
+    ///   - generator: the seeded generator the initial weights are drawn from.
+    /// - Throws: `SpectraError.invalidLayer` for non-positive channels, kernel or stride, negative padding, or
+    ///   sizes over the hyper-parameter caps (`ResourceLimits`).
+    ///
+    /// Complexity: a forward pass costs O(B · C_out · C_in · k_h · k_w · H_out · W_out) in GEMMs.
     public init(
         inChannels: Int, outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
         padding: (Int, Int) = (0, 0), paddingMode: PaddingMode = .zeros, bias: Bool = true,

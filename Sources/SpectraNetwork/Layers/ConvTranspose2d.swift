@@ -15,6 +15,24 @@ public struct ConvTranspose2d: WeightAndBiasLayer {
 
     public var typeName: String { "ConvTranspose2d" }
 
+    /// A transposed convolution with PyTorch's argument names and defaults.
+    ///
+    /// Shape: input [B, C_in, H, W] → output [B, C_out, (H − 1)·s_h − 2p_h + k_h + op_h, (W − 1)·s_w − 2p_w + k_w + op_w].
+    ///
+    /// - Parameters:
+    ///   - inChannels: C_in, the channels of the input (the weight is [C_in, C_out, k_h, k_w], as in PyTorch).
+    ///   - outChannels: C_out, the channels of the output.
+    ///   - kernelSize: (k_h, k_w).
+    ///   - stride: (s_h, s_w); a stride s upsamples by s (zero insertion followed by a convolution, §5).
+    ///   - padding: (p_h, p_w), removed from both sides of the full output.
+    ///   - outputPadding: (op_h, op_w), added to one side of the output (each smaller than the stride).
+    ///   - bias: whether the layer adds a learnable bias per output channel.
+    ///   - initializer: how weight and bias are drawn.
+    ///   - generator: the seeded generator the initial weights are drawn from.
+    /// - Throws: `SpectraError.invalidLayer` for non-positive channels, kernel or stride, negative padding, or
+    ///   sizes over the hyper-parameter caps.
+    ///
+    /// Complexity: O(B · C_in · C_out · k_h · k_w · H · W) (one GEMM and a col2im).
     public init(
         inChannels: Int, outChannels: Int, kernelSize: (Int, Int), stride: (Int, Int) = (1, 1),
         padding: (Int, Int) = (0, 0), outputPadding: (Int, Int) = (0, 0), bias: Bool = true,

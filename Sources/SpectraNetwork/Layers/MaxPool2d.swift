@@ -9,6 +9,15 @@ public struct MaxPool2d: Layer {
 
     public var typeName: String { "MaxPool2d" }
 
+    /// Max pooling with PyTorch's defaults.
+    ///
+    /// Shape: input [B, C, H, W] → output [B, C, ⌊(H + 2p − k)/s⌋ + 1, ⌊(W + 2p − k)/s⌋ + 1].
+    ///
+    /// - Parameters:
+    ///   - kernelSize: k, the window on both axes.
+    ///   - stride: s; nil means k (PyTorch's default).
+    ///   - padding: p (implicit −∞), at most k/2.
+    /// - Throws: `SpectraError.invalidLayer` for a non-positive kernel or stride, or padding over half the kernel.
     public init(kernelSize: Int, stride: Int? = nil, padding: Int = 0) throws {
         let stride = stride ?? kernelSize
         try ResourceLimits.checkHyperparameters(

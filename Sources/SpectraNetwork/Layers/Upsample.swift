@@ -18,6 +18,15 @@ public struct Upsample: Layer {
 
     public var typeName: String { "Upsample" }
 
+    /// Upsampling by an integer factor.
+    ///
+    /// Shape: input [B, C, H, W] → output [B, C, s·H, s·W].
+    ///
+    /// - Parameters:
+    ///   - scaleFactor: s ≥ 1, the same on both axes (PyTorch's `scale_factor`).
+    ///   - mode: `.nearest` (default), `.bilinear`, or the paper's `.zeros` (zero insertion, Eq. 10).
+    ///   - alignCorners: PyTorch's `align_corners` for `.bilinear`.
+    /// - Throws: `SpectraError.invalidLayer` for a factor below 1 or over the hyper-parameter cap.
     public init(scaleFactor: Int, mode: Mode = .nearest, alignCorners: Bool = false) throws {
         guard scaleFactor >= 1, scaleFactor <= ResourceLimits.maximumHyperparameter else {
             throw SpectraError.invalidLayer(

@@ -4,7 +4,16 @@ import SpectraNetwork
 import SpectraONNX
 
 extension ModelGraph {
-    /// A built-in name, a model JSON file, or an ONNX file exported by `torch.onnx.export` (what `--model` takes).
+    /// Loads a model by what `--model` takes.
+    ///
+    /// - Parameters:
+    ///   - nameOrPath: a built-in name (`BuiltinModels.names`), a model JSON file (`ModelFile`), or an ONNX file
+    ///     exported by `torch.onnx.export` (read by `ONNXModel`, imported into the graph; weights are constants).
+    ///   - seed: the seed of the initial weights of a built-in or JSON model without weight files (default 0);
+    ///     ignored for ONNX files, whose weights are in the file.
+    /// - Returns: the model as a graph (a chain of layer nodes, or the imported ONNX graph).
+    /// - Throws: `SpectraError.unknownModel` with the built-in names when the name is neither built in nor a file;
+    ///   `.invalidModel`/`.invalidFile` naming the file and what is wrong in it.
     public static func load(_ nameOrPath: String, seed: UInt64? = nil) throws -> ModelGraph {
         if BuiltinModels.entry(named: nameOrPath) == nil, nameOrPath.lowercased().hasSuffix(".onnx") {
             guard FileManager.default.fileExists(atPath: nameOrPath) else {

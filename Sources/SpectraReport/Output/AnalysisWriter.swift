@@ -34,7 +34,7 @@ public struct AnalysisWriter {
 
     public let options: Options
 
-    public init(options: Options) { self.options = options }
+    public init(options: Options = Options()) { self.options = options }
 
     /// The file stem of stage `index` (0-based): "NN-<name>", the name made safe (`SafePath.fileName`).
     static func stem(_ index: Int, _ name: String) -> String {
@@ -100,6 +100,28 @@ public struct AnalysisWriter {
             for file in spectra + features { try file.finish() }
             return zip(spectrumNames, featureNames).map { ($0, $1) }
         }
+    }
+
+    /// Writes the output folder of an analysis (summary.json, spectra/*.power.npy, p_low.npy, figures/,
+    /// report.html), all at once: the files are staged beside `url` and replace it in one step at the end, so a
+    /// failure leaves no partial folder.
+    ///
+    /// - Parameters:
+    ///   - analysis: the result of `StreamingAnalysis.run` (or of merging shards).
+    ///   - url: the output folder.
+    ///   - source: where the inputs came from, as the report should name it.
+    ///   - precision: "float32" or "float64", the precision of the run.
+    ///   - force: replace a non-empty folder at `url` (otherwise `SpectraError.outputExists`).
+    /// - Returns: the summary, as written to summary.json.
+    /// - Throws: `SpectraError.outputExists`, or what writing a file throws (naming the file).
+    public func write(
+        _ analysis: AnalysisAccumulator, to url: URL, source: String, precision: String = "float32",
+        force: Bool = false
+    ) throws -> AnalysisSummary {
+        let folder = try StagedDirectory(url, force: force)
+        let summary = try write(analysis, source: source, files: nil, precision: precision, into: folder)
+        try folder.commit()
+        return summary
     }
 
     /// Writes every file for the accumulated analysis into `folder` and returns the summary (also summary.json).
