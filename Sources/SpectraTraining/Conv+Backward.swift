@@ -105,7 +105,11 @@ extension Conv2d: TrainableLayer {
         }
         let sums = partials.values
         var gradWeight = sums[0]
-        for partial in sums.dropFirst() { for i in gradWeight.indices { gradWeight[i] += partial[i] } }
+        for partial in sums.dropFirst() {
+            gradWeight.withUnsafeMutableBufferPointer { total in
+                partial.withUnsafeBufferPointer { part in for i in 0..<total.count { total[i] += part[i] } }
+            }
+        }
         var parameters = ["weight": try Tensor(shape: weight.shape, scalars: gradWeight)]
         if bias != nil { parameters["bias"] = channelSums(gradOutput) }
         return (gradInput, parameters)

@@ -98,31 +98,48 @@ extension BatchNorm2d: TrainableLayer {
         var y = x, normalised = x
         var inverseStd = Tensor<S>(zeros: [numFeatures])
         var runningMean = self.runningMean, runningVar = self.runningVar
-        for c in 0..<numFeatures {
-            var mean = 0.0, square = 0.0
-            for b in 0..<x.batch { for i in 0..<plane { mean += Double(x.scalars[(b * numFeatures + c) * plane + i]) } }
-            mean /= n
-            for b in 0..<x.batch {
-                for i in 0..<plane {
-                    let d = Double(x.scalars[(b * numFeatures + c) * plane + i]) - mean
-                    square += d * d
+        // Pointer loops over each channel's planes (index arithmetic wraps: in range by the shape check above).
+        x.scalars.withUnsafeBufferPointer { input in
+            normalised.scalars.withUnsafeMutableBufferPointer { normalisedOut in
+                y.scalars.withUnsafeMutableBufferPointer { output in
+                    for c in 0..<numFeatures {
+                        var mean = 0.0, square = 0.0
+                        for b in 0..<x.batch {
+                            let plane0 = input.baseAddress! + (b &* numFeatures &+ c) &* plane
+                            for i in 0..<plane { mean += Double(plane0[i]) }
+                        }
+                        mean /= n
+                        for b in 0..<x.batch {
+                            let plane0 = input.baseAddress! + (b &* numFeatures &+ c) &* plane
+                            for i in 0..<plane {
+                                let d = Double(plane0[i]) - mean
+                                square += d * d
+                            }
+                        }
+                        let variance = square / n
+                        let inverse = 1 / (variance + eps).squareRoot()
+                        inverseStd.scalars[c] = S(inverse)
+                        let (gamma, beta) = (Double(weight.scalars[c]), Double(bias.scalars[c]))
+                        for b in 0..<x.batch {
+                            let offset = (b &* numFeatures &+ c) &* plane
+                            let (from, xhatOut, yOut) = (
+                                input.baseAddress! + offset, normalisedOut.baseAddress! + offset,
+                                output.baseAddress! + offset
+                            )
+                            for i in 0..<plane {
+                                let xhat = (Double(from[i]) - mean) * inverse
+                                xhatOut[i] = S(xhat)
+                                yOut[i] = S(xhat * gamma + beta)
+                            }
+                        }
+                        runningMean.scalars[c] = Float(
+                            (1 - momentum) * Double(runningMean.scalars[c]) + momentum * mean)
+                        let unbiased = n > 1 ? square / (n - 1) : variance
+                        runningVar.scalars[c] = Float(
+                            (1 - momentum) * Double(runningVar.scalars[c]) + momentum * unbiased)
+                    }
                 }
             }
-            let variance = square / n
-            let inverse = 1 / (variance + eps).squareRoot()
-            inverseStd.scalars[c] = S(inverse)
-            let (gamma, beta) = (Double(weight.scalars[c]), Double(bias.scalars[c]))
-            for b in 0..<x.batch {
-                for i in 0..<plane {
-                    let k = (b * numFeatures + c) * plane + i
-                    let xhat = (Double(x.scalars[k]) - mean) * inverse
-                    normalised.scalars[k] = S(xhat)
-                    y.scalars[k] = S(xhat * gamma + beta)
-                }
-            }
-            runningMean.scalars[c] = Float((1 - momentum) * Double(runningMean.scalars[c]) + momentum * mean)
-            let unbiased = n > 1 ? square / (n - 1) : variance
-            runningVar.scalars[c] = Float((1 - momentum) * Double(runningVar.scalars[c]) + momentum * unbiased)
         }
         var cache = LayerCache(input: x)
         cache.saved = [normalised, inverseStd]
@@ -142,22 +159,30 @@ extension BatchNorm2d: TrainableLayer {
         let plane = x.height * x.width, n = S(x.batch * plane)
         var gx = gradOutput
         var gGamma = Tensor<S>(zeros: [numFeatures]), gBeta = Tensor<S>(zeros: [numFeatures])
-        for c in 0..<numFeatures {
-            var sum: S = 0, dot: S = 0
-            for b in 0..<x.batch {
-                for i in 0..<plane {
-                    let k = (b * numFeatures + c) * plane + i
-                    sum += gradOutput.scalars[k]
-                    dot += gradOutput.scalars[k] * normalised.scalars[k]
-                }
-            }
-            gGamma.scalars[c] = dot
-            gBeta.scalars[c] = sum
-            let scale = S(weight.scalars[c]) * inverseStd.scalars[c] / n
-            for b in 0..<x.batch {
-                for i in 0..<plane {
-                    let k = (b * numFeatures + c) * plane + i
-                    gx.scalars[k] = scale * (n * gradOutput.scalars[k] - sum - normalised.scalars[k] * dot)
+        gradOutput.scalars.withUnsafeBufferPointer { gy in
+            normalised.scalars.withUnsafeBufferPointer { xhat in
+                gx.scalars.withUnsafeMutableBufferPointer { out in
+                    for c in 0..<numFeatures {
+                        var sum: S = 0, dot: S = 0
+                        for b in 0..<x.batch {
+                            let offset = (b &* numFeatures &+ c) &* plane
+                            let (g, h) = (gy.baseAddress! + offset, xhat.baseAddress! + offset)
+                            for i in 0..<plane {
+                                sum += g[i]
+                                dot += g[i] * h[i]
+                            }
+                        }
+                        gGamma.scalars[c] = dot
+                        gBeta.scalars[c] = sum
+                        let scale = S(weight.scalars[c]) * inverseStd.scalars[c] / n
+                        for b in 0..<x.batch {
+                            let offset = (b &* numFeatures &+ c) &* plane
+                            let (g, h, o) = (
+                                gy.baseAddress! + offset, xhat.baseAddress! + offset, out.baseAddress! + offset
+                            )
+                            for i in 0..<plane { o[i] = scale * (n * g[i] - sum - h[i] * dot) }
+                        }
+                    }
                 }
             }
         }

@@ -26,19 +26,37 @@ package enum SpectralOperations {
     ) -> Spectrum<S> {
         let (m0, n0) = (spectrum.rows, spectrum.columns)
         let (m, n) = (m0 * factor, n0 * factor)
-        var output = Spectrum<S>(zeros: [spectrum.batch, spectrum.channels, m, n])
-        for p in 0..<(spectrum.batch * spectrum.channels) {
-            let source = p * m0 * n0, target = p * m * n
-            for u in 0..<m {
-                let rowFactor = rowResponse?[u] ?? Complex(1, 0)
-                for v in 0..<n {
-                    let g = spectrum.values[source + (u % m0) * n0 + (v % n0)]
-                    let f = rowFactor * (columnResponse?[v] ?? Complex(1, 0))
-                    output.values[target + u * n + v] = Complex(S(f.real), S(f.imaginary)) * g
+        let planes = spectrum.batch * spectrum.channels
+        let columnFactors = columnResponse ?? [Complex<Double>](repeating: Complex(1, 0), count: n)
+        // Pointer loops over whole source rows (no `mod` per element, no bounds checks): this runs on every
+        // upsampling layer of every batch.
+        let values = [Complex<S>](unsafeUninitializedCapacity: planes * m * n) { out, initialized in
+            spectrum.values.withUnsafeBufferPointer { source in
+                let target = out.baseAddress!, base = source.baseAddress!
+                for p in 0..<planes {
+                    for u in 0..<m {
+                        let row = base + p * m0 * n0 + (u % m0) * n0
+                        let destination = target + p * m * n + u * n
+                        guard rowResponse != nil || columnResponse != nil else {
+                            for k in 0..<factor { (destination + k * n0).initialize(from: row, count: n0) }
+                            continue
+                        }
+                        let rowFactor = rowResponse?[u] ?? Complex(1, 0)
+                        columnFactors.withUnsafeBufferPointer { factors in
+                            for k in 0..<factor {
+                                let (to, response) = (destination + k &* n0, factors.baseAddress! + k &* n0)
+                                for v in 0..<n0 {
+                                    let f = rowFactor * response[v]
+                                    (to + v).initialize(to: Complex(S(f.real), S(f.imaginary)) * row[v])
+                                }
+                            }
+                        }
+                    }
                 }
             }
+            initialized = planes * m * n
         }
-        return output
+        return Spectrum(shape: [spectrum.batch, spectrum.channels, m, n], values: values)
     }
 
     /// The DFT Σ_k h[k] e^{−i2π u k / size} of a 1D filter with taps at integer offsets k (negative allowed,
