@@ -36,6 +36,7 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
     /// before it existed.
     public var radialSpread: RadialSpread?
 
+    /// An empty accumulator for the stage `name` (operator `type`) whose per-image output is `imageShape` ([C, M, N]).
     public init(name: String, type: String, imageShape: [Int]) {
         self.name = name
         self.type = type
@@ -51,7 +52,7 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
     public mutating func add<S: TensorScalar>(_ spectrum: Spectrum<S>, verification: LayerVerification?) throws {
         guard Array(spectrum.shape.dropFirst()) == imageShape else {
             throw SpectraError.shapeMismatch(
-                layer: name, expected: "[N] + \(describeShape(imageShape))", got: describeShape(spectrum.shape))
+                layer: name, expected: "[N] + \(describeShape(imageShape))", got: spectrum.shape)
         }
         let (channels, plane, columns) = (spectrum.channels, spectrum.planeSize, spectrum.columns)
         // Ω_low (§7) as a 0/1 mask, so that p_low comes out of the same pass over the spectrum as the maps. The pass
@@ -221,6 +222,7 @@ public struct AnalysisAccumulator: Codable, Sendable {
         public var input: StageAccumulator?
         public var stages: [StageAccumulator] = []
 
+        /// Empty display accumulators for spectra tapered and padded by `window`.
         public init(window: SpectralWindow) { self.window = window }
 
         /// Folds in the display spectrum of `output` as stage `index` (nil: the input).

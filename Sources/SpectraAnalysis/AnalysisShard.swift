@@ -24,6 +24,9 @@ public struct AnalysisShard: Codable, Sendable {
             (index, count, source, files, precision, seed, analysis)
     }
 
+    /// Reads shard.json from a folder written by `analyze --shard`.
+    ///
+    /// - Throws: `SpectraError.invalidFile` naming the file when it is missing, unreadable or of another format version.
     public static func read(_ folder: URL) throws -> AnalysisShard {
         let url = folder.appendingPathComponent(fileName)
         do {

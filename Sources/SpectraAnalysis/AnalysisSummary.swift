@@ -3,11 +3,13 @@ import SpectraNetwork
 
 /// The layout of `summary.json` (schema "decoder-spectra-summary/1"), documented in the README.
 public struct AnalysisSummary: Codable, Sendable {
+    /// The program and version that wrote the summary.
     public struct Tool: Codable, Sendable {
         public var name = "decoder-spectra"
         public var version = DecoderSpectraVersion.current
     }
 
+    /// The analysed model: its name, description, input channels and number of stages.
     public struct ModelInfo: Codable, Sendable {
         public var name: String
         public var description: String
@@ -27,6 +29,7 @@ public struct AnalysisSummary: Codable, Sendable {
         }
     }
 
+    /// A radial power profile: mean power per radial frequency bin (cycles per pixel, DC alone in bin 0).
     public struct RadialSpectrum: Codable, Sendable {
         /// Bin centres of the normalised radius √((u'/M)² + (v'/N)²), in cycles per pixel.
         public var frequency: [Double]
@@ -35,6 +38,7 @@ public struct AnalysisSummary: Codable, Sendable {
         /// The spread across images: quantiles of each image's own profile (from `RadialSpread`, within 0.5 dB).
         public var spread: Spread?
 
+        /// Per-bin quantiles of the images' profiles in dB (`power[q][bin]` for `quantiles[q]`), from `RadialSpread`.
         public struct Spread: Codable, Sendable {
             public var quantiles: [Double]
             /// power[k][bin]: quantile k of the per-image power per pixel.
@@ -46,11 +50,13 @@ public struct AnalysisSummary: Codable, Sendable {
             }
         }
 
+        /// A profile from its bin frequencies and mean powers (equal counts), with an optional spread.
         public init(frequency: [Double], power: [Double], spread: Spread? = nil) {
             (self.frequency, self.power, self.spread) = (frequency, power, spread)
         }
     }
 
+    /// The analysed inputs: where they came from, their shape, p_low and radial profile, and the files written for them.
     public struct InputInfo: Codable, Sendable {
         public var source: String
         public var files: [String]?
@@ -81,6 +87,8 @@ public struct AnalysisSummary: Codable, Sendable {
         }
     }
 
+    /// One analysed stage (a layer or an ONNX node): its output shape, p_low, radial profile, the verification of its
+    /// frequency rule over the dataset, and the files written for it (paths relative to the output folder).
     public struct LayerInfo: Codable, Sendable {
         public var index: Int
         public var name: String
@@ -164,6 +172,7 @@ public struct AnalysisSummary: Codable, Sendable {
     /// "conv" keeps Conv2d, ConvTranspose2d and ONNX Conv), or all.
     public var chartedLayers: [LayerInfo] { layers.filter { Self.isCharted($0.type, kinds: chartedKinds) } }
 
+    /// Whether stages of operator `type` are drawn in the per-layer charts: all when `kinds` is nil, else those named.
     public static func isCharted(_ type: String, kinds: [String]?) -> Bool {
         guard let kinds, !kinds.isEmpty else { return true }
         return kinds.contains { type.lowercased().hasPrefix($0.lowercased()) }

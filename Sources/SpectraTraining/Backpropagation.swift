@@ -4,9 +4,11 @@ import SpectraNetwork
 /// Mean squared error, as `torch.nn.MSELoss` (reduction "mean" by default; "sum" is the summed squared error of
 /// docs/theory.md §3.1).
 public struct MSELoss: Sendable {
+    /// PyTorch's `reduction`: the mean or the sum of the squared errors.
     public enum Reduction: String, Sendable { case mean, sum }
     public var reduction: Reduction
 
+    /// `torch.nn.MSELoss(reduction=...)`.
     public init(reduction: Reduction = .mean) { self.reduction = reduction }
 
     /// The loss and its gradient with respect to the prediction.
@@ -15,7 +17,7 @@ public struct MSELoss: Sendable {
     ) throws -> (loss: Double, gradient: Tensor<S>) {
         guard prediction.shape == target.shape else {
             throw SpectraError.shapeMismatch(
-                layer: "MSELoss", expected: describeShape(prediction.shape), got: describeShape(target.shape))
+                layer: "MSELoss", expected: describeShape(prediction.shape), got: target.shape)
         }
         let scale = reduction == .mean ? 1 / Double(max(1, prediction.count)) : 1
         var loss = 0.0

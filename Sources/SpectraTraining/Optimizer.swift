@@ -15,6 +15,7 @@ public struct SGD: Optimizer {
     public var weightDecay: Double
     public var buffers: [String: [Double]] = [:]
 
+    /// `torch.optim.SGD` with its defaults (no momentum, no weight decay).
     public init(learningRate: Double, momentum: Double = 0, weightDecay: Double = 0) {
         self.learningRate = learningRate
         self.momentum = momentum
@@ -86,7 +87,7 @@ enum OptimizerSupport {
                 guard g.shape == tensor.shape else {
                     throw SpectraError.shapeMismatch(
                         layer: model.layers[index].name, expected: describeShape(tensor.shape),
-                        got: describeShape(g.shape))
+                        got: g.shape)
                 }
                 let updated = rule(
                     "\(model.layers[index].name).\(name)", tensor.scalars.map(Double.init), g.scalars.map(Double.init))

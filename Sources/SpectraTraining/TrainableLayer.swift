@@ -9,6 +9,7 @@ public struct LayerCache<Scalar: TensorScalar>: Sendable {
     /// Buffers updated by a training-mode forward pass (BatchNorm2d running statistics), to write back.
     public var updatedBuffers: [String: Tensor<Float>] = [:]
 
+    /// A cache holding the layer's input (what most backward passes need).
     public init(input: Tensor<Scalar>) { self.input = input }
 }
 
@@ -34,7 +35,7 @@ extension TrainableLayer {
         let shape = try outputShape(for: input.shape)
         guard gradOutput.shape == shape else {
             throw SpectraError.shapeMismatch(
-                layer: "", expected: describeShape(shape) + " (gradient)", got: describeShape(gradOutput.shape))
+                layer: "", expected: describeShape(shape) + " (gradient)", got: gradOutput.shape)
         }
         return shape
     }

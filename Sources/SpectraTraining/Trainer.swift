@@ -19,6 +19,7 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
     public var images: Int?
     public var size: Int?
 
+    /// A training run: `steps` optimiser steps on mini-batches of `batchSize` images.
     public init(steps: Int, batchSize: Int, optimizer: OptimizerKind, learningRate: Double) {
         (self.steps, self.batchSize, self.optimizer, self.learningRate) = (steps, batchSize, optimizer, learningRate)
     }
@@ -99,6 +100,9 @@ public struct Trainer {
     var sgd: SGD?
     var adam: Adam?
 
+    /// A trainer of `model` to reconstruct `data` ([N, C, H, W]) with the MSE loss.
+    ///
+    /// - Throws: `SpectraError.invalidInput` when the data do not fit the model or the configuration is invalid.
     public init(model: Sequential, data: Tensor<Float>, config: TrainingConfig) throws {
         guard config.steps > 0, config.batchSize > 0, config.learningRate > 0, config.learningRate.isFinite else {
             throw SpectraError.invalidInput("steps, batch size and learning rate must be positive")
@@ -112,7 +116,7 @@ public struct Trainer {
             throw SpectraError.shapeMismatch(
                 layer: "output of \(model.name)",
                 expected: "\(describeShape(data.shape)) (an auto-encoder reconstructs its input, target = input)",
-                got: describeShape(outputShape))
+                got: outputShape)
         }
         self.model = model
         self.data = data

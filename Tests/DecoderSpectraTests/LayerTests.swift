@@ -61,7 +61,7 @@ import Testing
                 NamedLayer(
                     "conv2", try Conv2d(inChannels: 5, outChannels: 4, kernelSize: (3, 3), generator: &generator)),
             ])
-        #expect(throws: SpectraError.shapeMismatch(layer: "conv2", expected: "[N, 5, H, W]", got: "[1, 4, 6, 6]")) {
+        #expect(throws: SpectraError.shapeMismatch(layer: "conv2", expected: "[N, 5, H, W]", got: [1, 4, 6, 6])) {
             _ = try model.forward(Tensor<Float>(zeros: [1, 3, 8, 8]))
         }
         #expect(throws: SpectraError.self) { _ = try model.forward(Tensor<Float>(zeros: [3, 8, 8])) }

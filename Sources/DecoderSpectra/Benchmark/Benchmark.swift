@@ -8,6 +8,8 @@ import SpectraNetwork
 /// Timings of the hot paths next to the bare library calls they are built on, measured in the same run
 /// (`decoder-spectra bench`). Each time is the minimum over `repeats` runs, in seconds.
 public enum Benchmark {
+    /// The timings of one model at one size (milliseconds, the minimum over the repeats) and the reference rates
+    /// measured in the same run (bare sgemm, bare FFTW plan executions).
     public struct Result: Codable, Sendable {
         public var model: String
         public var inputShape: [Int]
@@ -52,6 +54,15 @@ public enum Benchmark {
         return best
     }
 
+    /// Times the forward pass, the FFTs, T(u,v), the frequency propagation and the whole analysis of `model` on
+    /// `input` ([B, C, H, W]).
+    ///
+    /// - Parameters:
+    ///   - model: the chain to time.
+    ///   - input: the batch every measurement runs on.
+    ///   - repeats: runs per measurement; the minimum is reported.
+    /// - Returns: the timings and the reference rates.
+    /// - Throws: what running the model throws (shape errors naming the layer).
     public static func run(model: Sequential, input: Tensor<Float>, repeats: Int = 3) throws -> Result {
         let outputs = try model.forwardCapturingAll(input)
         let forward = try time(repeats: repeats) { _ = try model.forward(input) }

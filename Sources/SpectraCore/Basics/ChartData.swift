@@ -2,6 +2,7 @@ import Foundation
 
 /// The series of one curve chart, with its labels (drawn as PNG by `SpectrumFigure.curves`, as SVG by `SVGChart`).
 public struct ChartData: Codable, Sendable {
+    /// One labelled curve: y over x, with an optional band (lower, upper) on the same x.
     public struct Series: Codable, Sendable {
         public var label: String
         public var x: [Double]

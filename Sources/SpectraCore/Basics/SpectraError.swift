@@ -4,7 +4,7 @@ import RealModule
 /// can print it as it is and exit non-zero.
 public enum SpectraError: Error, CustomStringConvertible, Equatable, Sendable {
     /// A tensor reached a layer with the wrong shape.
-    case shapeMismatch(layer: String, expected: String, got: String)
+    case shapeMismatch(layer: String, expected: String, got: [Int])
     /// A layer's configuration is invalid (negative kernel, unknown padding mode, ...).
     case invalidLayer(layer: String, reason: String)
     /// A model file (JSON or weights) could not be used.
@@ -29,7 +29,7 @@ public enum SpectraError: Error, CustomStringConvertible, Equatable, Sendable {
     public var description: String {
         switch self {
         case let .shapeMismatch(layer, expected, got):
-            return "layer '\(layer)': expected input shape \(expected), got \(got)"
+            return "layer '\(layer)': expected input shape \(expected), got \(describeShape(got))"
         case let .invalidLayer(layer, reason):
             return "layer '\(layer)': \(reason)"
         case let .invalidModel(file, reason):

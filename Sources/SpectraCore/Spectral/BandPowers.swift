@@ -92,6 +92,7 @@ public enum BandMetric: String, CaseIterable, Codable, Sendable {
     /// their ratio.
     public var isRatio: Bool { self == .lowRatio || self == .lowRatioWithoutDC || self == .lowRatioOffAxes }
 
+    /// This metric read off the band powers of one map.
     public func value(_ p: BandPowers) -> Double {
         func ratio(_ a: Double, _ b: Double) -> Double { b > 0 ? a / b : 0 }
         switch self {

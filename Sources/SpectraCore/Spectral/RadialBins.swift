@@ -14,6 +14,10 @@ public struct RadialBins: Sendable {
     /// How many frequencies fall in each bin.
     public let counts: [Int]
 
+    /// The bins of an M×N map: one frequency step (1/max(M, N) cycles per pixel) per bin, DC alone in bin 0, frequencies
+    /// past Nyquist (the corners) left out.
+    ///
+    /// Complexity: O(M·N), once per map size (`shared` caches them).
     public init(rows m: Int, columns n: Int) {
         rows = m
         columns = n

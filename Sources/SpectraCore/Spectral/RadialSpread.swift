@@ -19,6 +19,7 @@ public struct RadialSpread: Codable, Sendable, Equatable {
     public private(set) var counts: [UInt32]
     public private(set) var images = 0
 
+    /// Empty histograms for `bins` radial bins.
     public init(bins: Int) {
         self.bins = bins
         counts = [UInt32](repeating: 0, count: bins * Self.levels)
@@ -33,6 +34,7 @@ public struct RadialSpread: Codable, Sendable, Equatable {
         images += 1
     }
 
+    /// Adds another shard's histograms (same bins): the result is the histogram of both sets of images.
     public mutating func merge(_ other: RadialSpread) {
         precondition(other.bins == bins)
         for i in counts.indices { counts[i] += other.counts[i] }

@@ -13,6 +13,7 @@ import Foundation
 /// scaled by p, so that E|H|²/(pM·pN) stays the power per pixel of the original map: zero padding alone leaves the
 /// power at the original frequencies (pu, pv) unchanged.
 public struct SpectralWindow: Codable, Sendable, Equatable, CustomStringConvertible {
+    /// The taper applied to each map before its DFT (periodic, scaled to mean square 1).
     public enum Taper: Sendable, Equatable {
         case none
         case hann
@@ -23,6 +24,7 @@ public struct SpectralWindow: Codable, Sendable, Equatable, CustomStringConverti
     /// Each side of the map is padded with zeros to `zeroPadding` times its length (1: none).
     public var zeroPadding: Int
 
+    /// A display window: `taper` on each map, then zero padding to `zeroPadding` times its size on each axis.
     public init(taper: Taper = .none, zeroPadding: Int = 1) {
         self.taper = taper
         self.zeroPadding = zeroPadding

@@ -8,6 +8,7 @@ public struct Spectrum<Scalar: TensorScalar>: Sendable {
     public var shape: [Int]
     public var values: [Complex<Scalar>]
 
+    /// A spectrum from its values in [B, C, M, N] row-major order (un-shifted, DC at [0, 0]); the count must match.
     @inlinable
     public init(shape: [Int], values: [Complex<Scalar>]) {
         precondition(shape.count == 4 && shape.reduce(1, *) == values.count, "spectrum shape/value mismatch")
@@ -15,6 +16,7 @@ public struct Spectrum<Scalar: TensorScalar>: Sendable {
         self.values = values
     }
 
+    /// A spectrum of zeros of shape [B, C, M, N].
     @inlinable
     public init(zeros shape: [Int]) {
         self.init(shape: shape, values: [Complex<Scalar>](repeating: .zero, count: shape.reduce(1, *)))
@@ -31,6 +33,7 @@ public struct Spectrum<Scalar: TensorScalar>: Sendable {
     @inlinable
     public var planeSize: Int { shape[2] * shape[3] }
 
+    /// G_c(u, v) of image b (tests and reference code; hot loops use buffer pointers).
     @inlinable
     public subscript(b: Int, c: Int, u: Int, v: Int) -> Complex<Scalar> {
         get { values[((b * shape[1] + c) * shape[2] + u) * shape[3] + v] }

@@ -9,6 +9,8 @@ import SpectraCore
 /// `shard` (i, n), 1 ≤ i ≤ n, keeps the i-th of n contiguous slices of the images (after `limit`): images
 /// ⌊total·(i−1)/n⌋ ..< ⌊total·i/n⌋. Shards analysed separately merge in order into exactly the single run.
 public final class InputBatches {
+    /// Where the inputs come from: files (a .npy array, an image, a CIFAR-10 batch or a folder of them) or a built-in
+    /// generator.
     public enum Source: Sendable {
         /// A file or folder of .npy / PNG / JPEG / CIFAR-10 .bin files (`InputLoader`'s formats).
         case files(String)

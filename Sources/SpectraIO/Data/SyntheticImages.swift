@@ -6,6 +6,7 @@ import SpectraCore
 /// Natural images have power spectra falling roughly as 1/f² (docs/theory.md §4.5, B.4); dead leaves and pink noise
 /// reproduce that; white noise is the flat-spectrum control.
 public enum SyntheticImages {
+    /// The built-in image generators.
     public enum Kind: String, CaseIterable, Sendable {
         /// The dead-leaves model: opaque discs with power-law radii (density ∝ r⁻³) painted over each other,
         /// giving sharp edges, occlusion and a ~1/f² spectrum.
@@ -32,6 +33,7 @@ public enum SyntheticImages {
         return generate(kind, count: count, channels: channels, height: height, width: width, seed: seed)
     }
 
+    /// `count` images [count, channels, height, width] of `kind`, deterministic from `seed`.
     public static func generate(
         _ kind: Kind, count: Int, channels: Int, height: Int, width: Int, seed: UInt64
     ) -> Tensor<Float> {

@@ -6,6 +6,7 @@ import SpectraCore
 /// NumPy's .npy format (versions 1.0, 2.0 and 3.0; little-endian, C order), the exchange format for weights,
 /// inputs, features and spectra. Readable types: float32, float64, uint8 (as real arrays) and complex64/complex128.
 public struct NpyArray: Sendable {
+    /// The array's values in the precision they were stored in.
     public enum Values: Sendable {
         case real([Double])
         case complex([Complex<Double>])
@@ -14,6 +15,7 @@ public struct NpyArray: Sendable {
     public var shape: [Int]
     public var values: Values
 
+    /// An array of `shape` (C order) with its values.
     public init(shape: [Int], values: Values) {
         self.shape = shape
         self.values = values
@@ -28,11 +30,16 @@ public struct NpyArray: Sendable {
     }
 }
 
+/// Reading and writing numpy's .npy format (version 1–3 headers, little-endian float32/float64/complex/integer
+/// data, C order), with every size checked against `ResourceLimits` before allocating.
 public enum NpyFile {
     private static let magic: [UInt8] = [0x93, 0x4E, 0x55, 0x4D, 0x50, 0x59]
 
     // MARK: Reading
 
+    /// Reads a whole .npy file.
+    ///
+    /// - Throws: `SpectraError.invalidFile` naming the file and what is wrong (header, dtype, size, truncation).
     public static func read(_ url: URL) throws -> NpyArray {
         let data: Data
         do { data = try Data(contentsOf: url) } catch {

@@ -47,6 +47,7 @@ public struct FrequencyPrediction<Scalar: TensorScalar>: Sendable {
     public var rule: SpectralRule
     public var spectrum: Spectrum<Scalar>?
 
+    /// A prediction: the rule applied, and the spectrum it gives (nil when it cannot be applied to these inputs).
     public init(_ rule: SpectralRule, _ spectrum: Spectrum<Scalar>?) {
         self.rule = rule
         self.spectrum = spectrum
@@ -84,6 +85,7 @@ public struct GraphContext<Scalar: TensorScalar> {
 public struct LayerOperator: GraphOperator {
     public var layer: any Layer
 
+    /// A node that runs `layer` on its first input.
     public init(_ layer: any Layer) { self.layer = layer }
 
     public var typeName: String { layer.typeName }

@@ -13,6 +13,7 @@ public struct LayerVerification: Codable, Sendable {
     /// sim(H*, H) of docs/theory.md §7 between the spatial and the propagated spectrum.
     public var similarity: Double?
 
+    /// A verification result (the tracer makes these; merges and tests build them from their parts).
     public init(rule: SpectralRule.Kind, detail: String, relativeError: Double? = nil, similarity: Double? = nil) {
         self.rule = rule
         self.detail = detail

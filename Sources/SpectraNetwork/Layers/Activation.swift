@@ -4,6 +4,7 @@ import SpectraCore
 /// Element-wise activations with PyTorch's names: `ReLU`, `LeakyReLU(negative_slope=0.01)`, `Tanh`, `Sigmoid`.
 /// The paper's theory assumes none (docs/theory.md §2.5); their spectral action is measured, not derived.
 public struct Activation: Layer {
+    /// The element-wise functions, with PyTorch's defaults.
     public enum Function: Sendable, Equatable {
         case relu
         case leakyReLU(negativeSlope: Double)
@@ -23,6 +24,7 @@ public struct Activation: Layer {
     public static let relu = Activation(.relu)
     public static let tanh = Activation(.tanh)
     public static let sigmoid = Activation(.sigmoid)
+    /// `torch.nn.LeakyReLU(negative_slope)`; 0.01 is PyTorch's default.
     public static func leakyReLU(negativeSlope: Double = 0.01) -> Activation {
         Activation(.leakyReLU(negativeSlope: negativeSlope))
     }
@@ -39,7 +41,7 @@ public struct Activation: Layer {
     /// Element-wise, so any shape (as in PyTorch: the mapping MLPs of generators apply them to [B, F] vectors).
     public func outputShape(for input: [Int]) throws -> [Int] {
         guard input.allSatisfy({ $0 >= 0 }) else {
-            throw SpectraError.shapeMismatch(layer: "", expected: "a tensor shape", got: describeShape(input))
+            throw SpectraError.shapeMismatch(layer: "", expected: "a tensor shape", got: input)
         }
         return input
     }

@@ -67,11 +67,11 @@ public struct Conv2d: WeightAndBiasLayer {
         guard paddedH >= kernelSize.height, paddedW >= kernelSize.width else {
             throw SpectraError.shapeMismatch(
                 layer: "", expected: "padded size at least the kernel \(kernelSize.height)x\(kernelSize.width)",
-                got: describeShape(input))
+                got: input)
         }
         if paddingMode == .reflect && (padding.height >= input[2] || padding.width >= input[3]) {
             throw SpectraError.shapeMismatch(
-                layer: "", expected: "reflect padding smaller than the input size", got: describeShape(input))
+                layer: "", expected: "reflect padding smaller than the input size", got: input)
         }
         return [
             input[0], outChannels,

@@ -70,7 +70,7 @@ public struct ConvTranspose2d: WeightAndBiasLayer {
         guard outH > 0, outW > 0 else {
             throw SpectraError.shapeMismatch(
                 layer: "", expected: "an input large enough for a positive output size",
-                got: describeShape(input))
+                got: input)
         }
         return [input[0], outChannels, outH, outW]
     }

@@ -41,7 +41,7 @@ extension Layer {
     func requireNCHW(_ input: [Int], channels: Int?) throws {
         guard input.count == 4, input.allSatisfy({ $0 > 0 }), channels == nil || input[1] == channels! else {
             let expected = channels.map { "[N, \($0), H, W]" } ?? "[N, C, H, W]"
-            throw SpectraError.shapeMismatch(layer: "", expected: expected, got: describeShape(input))
+            throw SpectraError.shapeMismatch(layer: "", expected: expected, got: input)
         }
     }
 }

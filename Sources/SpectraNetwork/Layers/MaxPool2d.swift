@@ -37,14 +37,14 @@ public struct MaxPool2d: Layer {
         // The window must fit the padded input (a larger kernel would truncate toward one output of an empty window).
         guard input[2] + 2 * padding >= kernelSize, input[3] + 2 * padding >= kernelSize else {
             throw SpectraError.shapeMismatch(
-                layer: "", expected: "an input at least the kernel size \(kernelSize)", got: describeShape(input))
+                layer: "", expected: "an input at least the kernel size \(kernelSize)", got: input)
         }
         let (h, w) = (
             (input[2] + 2 * padding - kernelSize) / stride + 1, (input[3] + 2 * padding - kernelSize) / stride + 1
         )
         guard h > 0, w > 0 else {
             throw SpectraError.shapeMismatch(
-                layer: "", expected: "an input at least the kernel size", got: describeShape(input))
+                layer: "", expected: "an input at least the kernel size", got: input)
         }
         return [input[0], input[1], h, w]
     }

@@ -3,6 +3,7 @@ import SpectraCore
 
 /// `torch.nn.Upsample` with an integer `scale_factor`, plus the paper's zero insertion (docs/theory.md §5, Eq. 10).
 public struct Upsample: Layer {
+    /// How the new pixels are filled.
     public enum Mode: String, Sendable, CaseIterable {
         /// Copies each pixel into a scale×scale block (PyTorch `mode='nearest'`).
         case nearest

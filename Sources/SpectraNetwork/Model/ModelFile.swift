@@ -24,6 +24,7 @@ import SpectraIO
 /// `<weights>/<layer name>.<parameter>.npy` (PyTorch state_dict names: weight, bias, running_mean, running_var);
 /// without it, parameters are initialised from `seed` and each layer's `init` ("pytorch" or normal).
 public struct ModelSpec: Codable, Sendable {
+    /// The input a model expects: channels and the spatial size its built-in data are generated at.
     public struct InputSpec: Codable, Sendable {
         public var channels: Int
         public var height: Int
@@ -59,6 +60,8 @@ public struct ModelSpec: Codable, Sendable {
     }
 }
 
+/// The model JSON format: a name, an input spec, layers as PyTorch-named entries, optional weight files (.npy) in a
+/// folder beside it. Loading checks every entry and size and confines weight paths to the model's folder.
 public enum ModelFile {
     /// Reads a model JSON file and its weights.
     public static func load(_ url: URL, seed: UInt64? = nil) throws -> Sequential {

@@ -6,6 +6,7 @@ public struct NamedLayer: Sendable {
     public var name: String
     public var layer: any Layer
 
+    /// A layer and the name it has in the model (PyTorch's module name, also the key prefix of its weights).
     public init(_ name: String, _ layer: any Layer) {
         self.name = name
         self.layer = layer
@@ -21,6 +22,14 @@ public struct Sequential: Sendable {
     public var inputSize: (height: Int, width: Int)
     public var layers: [NamedLayer]
 
+    /// A chain of named layers.
+    ///
+    /// - Parameters:
+    ///   - name: the model's name (reports, file names).
+    ///   - summary: one line on what the model is.
+    ///   - inputChannels: C of the inputs.
+    ///   - inputSize: (H, W) the built-in data are generated at.
+    ///   - layers: the layers in order; each reads the previous one's output.
     public init(name: String, summary: String = "", inputChannels: Int, inputSize: (Int, Int), layers: [NamedLayer]) {
         self.name = name
         self.summary = summary

@@ -27,10 +27,9 @@ public struct LinearCascade<Scalar: TensorScalar>: Sendable {
                     reason: "Corollary 3.3 needs stride-1, size-preserving circular Conv2d layers")
             }
             guard conv.inChannels == (product?.outputs ?? first.inChannels) else {
-                throw SpectraError.shapeMismatch(
+                throw SpectraError.invalidLayer(
                     layer: "cascade layer \(index + 1)",
-                    expected: "\(product?.outputs ?? first.inChannels) input channels",
-                    got: "\(conv.inChannels)")
+                    reason: "expected \(product?.outputs ?? first.inChannels) input channels, got \(conv.inChannels)")
             }
             let t = conv.transferMatrices(rows: rows, columns: columns, as: Scalar.self)
             // β_l = T^(l,00) β_{l−1} + MN b^(l): the recursion whose unrolled form is Eq. 4's β.

@@ -4,6 +4,7 @@ import SpectraIO
 
 /// T(u,v) of one convolution of a model, for users' own analysis in numpy (`decoder-spectra transfer`).
 public enum TransferExport {
+    /// Which spatial origin the phases of T refer to (docs/theory.md §1.4).
     public enum Anchor: String, CaseIterable, Sendable {
         /// The layer's own padding as the anchor: T relates the DFTs of the actual PyTorch input and output.
         case pytorch

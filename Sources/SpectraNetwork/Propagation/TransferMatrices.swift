@@ -15,6 +15,7 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
     public let rows: Int, columns: Int, outputs: Int, inputs: Int
     public var values: [Complex<Scalar>]
 
+    /// T from its values in [M, N, D, C] order (one D×C block per frequency).
     public init(rows: Int, columns: Int, outputs: Int, inputs: Int, values: [Complex<Scalar>]) {
         precondition(values.count == rows * columns * outputs * inputs)
         (self.rows, self.columns, self.outputs, self.inputs) = (rows, columns, outputs, inputs)

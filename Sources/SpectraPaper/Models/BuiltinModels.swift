@@ -6,6 +6,7 @@ import SpectraNetwork
 /// The networks of the paper's experiments (docs/theory.md §8), by name. Where the paper leaves a choice open it is made
 /// here and stated in the description (widths, kernel sizes, initialisation, input size, ReLU placement).
 public enum BuiltinModels {
+    /// A built-in model: its name and its model-file description (built with a seed on demand).
     public struct Entry: Sendable {
         public let name: String
         public let experiment: String
@@ -15,6 +16,7 @@ public enum BuiltinModels {
     /// All built-in models, in the order `decoder-spectra models` lists them.
     public static let all: [Entry] = makeAll()
 
+    /// The built-in model called `name`, or nil.
     public static func entry(named name: String) -> Entry? { all.first { $0.name == name } }
 
     /// The built-in name closest to a mistyped one (at most 2 edits, or a prefix of the name), for error messages.
@@ -269,6 +271,9 @@ public enum BuiltinModels {
 
 /// Finds a model by built-in name or file path.
 public enum ModelResolver {
+    /// A built-in name or a model JSON file as a chain.
+    ///
+    /// - Throws: `SpectraError.unknownModel` with the built-in names, or the model file's errors.
     public static func resolve(_ nameOrPath: String, seed: UInt64? = nil) throws -> Sequential {
         if BuiltinModels.entry(named: nameOrPath) != nil {
             return try BuiltinModels.model(named: nameOrPath, seed: seed)

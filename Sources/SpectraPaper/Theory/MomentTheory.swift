@@ -7,6 +7,7 @@ public struct WeightLaw: Sendable, Codable, Equatable {
     public var std: Double
     public var kernel: Int
 
+    /// The law of the kernel entries (i.i.d., mean μ, standard deviation σ) of K×K kernels.
     public init(mean: Double, std: Double, kernel: Int) {
         self.mean = mean
         self.std = std

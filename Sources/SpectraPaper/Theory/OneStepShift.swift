@@ -7,6 +7,7 @@ import SpectraCore
 /// Eq. 43 for f₁ = [0,1], f₂ = [1,0], α = 1/4 (φ = 0 here, with either sign of Eq. 44). The loss after one real
 /// gradient step, minimised over the step size η > 0, stays above zero.
 public enum OneStepShift {
+    /// The one-step losses of erratum 13's counterexample.
     public struct Result: Sendable {
         public var initialLoss: Double
         /// min over η of the loss after one step W − η∇L(W).

@@ -6,6 +6,7 @@ import SpectraTraining
 /// Corollary 3.4 (Eq. 5, docs/theory.md §3): the change of every T^(l,uv) under one gradient-descent step, predicted from
 /// spectra only, against the real change computed from the weight update.
 public enum SpectralBackward {
+    /// The frequency-domain gradient of one layer next to the one computed by backpropagation.
     public struct LayerComparison: Sendable {
         public var layer: String
         /// ΔT* = T(ΔW): the real change (exact, since T is linear in W).

@@ -11,6 +11,7 @@ import SpectraNetwork
 /// `spectra/NN-<layer>.npy` (complex64 [B, C, M, N]) and `features/NN-<layer>.npy` (float32 [B, C, H, W]), streamed
 /// batch by batch (`PerImageFiles`). Everything goes through a `StagedDirectory`, so a failure leaves nothing.
 public struct AnalysisWriter {
+    /// What to write besides summary.json and the dataset-averaged maps.
     public struct Options: Sendable {
         /// Per-image complex64 spectra of every stage (`--save-spectra`).
         public var saveSpectra = false
@@ -34,6 +35,7 @@ public struct AnalysisWriter {
 
     public let options: Options
 
+    /// A writer with these options (the defaults write the figures and the report).
     public init(options: Options = Options()) { self.options = options }
 
     /// The file stem of stage `index` (0-based): "NN-<name>", the name made safe (`SafePath.fileName`).

@@ -11,6 +11,7 @@ import SpectraNetwork
 /// the dB difference map 10 log10(P_B / P_A). A run without layers (the analysis of a dataset on its own) is compared
 /// through its input spectrum with the other run's last layer: data against a model's outputs.
 public struct RunComparison: Codable, Sendable {
+    /// One layer matched in both runs and how its spectra differ (dB of B over A).
     public struct LayerDifference: Codable, Sendable {
         public var name: String
         public var indexA: Int
