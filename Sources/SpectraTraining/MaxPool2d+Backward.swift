@@ -12,7 +12,8 @@ extension MaxPool2d: TrainableLayer {
         let (_, indices) = try argmax(cache.input)
         guard gradOutput.count == indices.count else {
             throw SpectraError.shapeMismatch(
-                layer: "", expected: "gradient of the pooled shape", got: gradOutput.shape)
+                layer: LayerScope.name(typeName: typeName), expected: "gradient of the pooled shape",
+                got: gradOutput.shape)
         }
         var g = Tensor<S>(zeros: cache.input.shape)
         for (o, k) in indices.enumerated() { g.scalars[k] += gradOutput.scalars[o] }

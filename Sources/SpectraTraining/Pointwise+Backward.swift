@@ -49,7 +49,8 @@ extension Upsample: TrainableLayer {
         let (h, w, outH, outW, r) = (x.height, x.width, x.height * scaleFactor, x.width * scaleFactor, scaleFactor)
         guard gradOutput.shape == [x.batch, x.channels, outH, outW] else {
             throw SpectraError.shapeMismatch(
-                layer: "", expected: "gradient [N, C, \(outH), \(outW)]", got: gradOutput.shape)
+                layer: LayerScope.name(typeName: typeName), expected: "gradient [N, C, \(outH), \(outW)]",
+                got: gradOutput.shape)
         }
         var g = Tensor<S>(zeros: x.shape)
         let rowTaps = interpolationTaps(inSize: h, outSize: outH), colTaps = interpolationTaps(inSize: w, outSize: outW)

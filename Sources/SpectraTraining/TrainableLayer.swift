@@ -35,7 +35,8 @@ extension TrainableLayer {
         let shape = try outputShape(for: input.shape)
         guard gradOutput.shape == shape else {
             throw SpectraError.shapeMismatch(
-                layer: "", expected: describeShape(shape) + " (gradient)", got: gradOutput.shape)
+                layer: LayerScope.name(typeName: typeName), expected: describeShape(shape) + " (gradient)",
+                got: gradOutput.shape)
         }
         return shape
     }

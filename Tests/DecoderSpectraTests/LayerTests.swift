@@ -67,6 +67,29 @@ import Testing
         #expect(throws: SpectraError.self) { _ = try model.forward(Tensor<Float>(zeros: [3, 8, 8])) }
     }
 
+    /// A layer's errors name it where they are thrown: its type when used alone, the name the running model gives it
+    /// otherwise (set by the executor through `LayerScope`), with the type for configuration errors.
+    @Test func layerErrorsNameTheLayerWhereTheyArise() throws {
+        var generator = SeededGenerator(seed: 1)
+        let conv = try Conv2d(inChannels: 5, outChannels: 4, kernelSize: (3, 3), generator: &generator)
+        let x = Tensor<Float>(zeros: [1, 4, 6, 6])
+        #expect(throws: SpectraError.shapeMismatch(layer: "Conv2d", expected: "[N, 5, H, W]", got: [1, 4, 6, 6])) {
+            _ = try conv.forward(x)
+        }
+        #expect(throws: SpectraError.shapeMismatch(layer: "up.conv", expected: "[N, 5, H, W]", got: [1, 4, 6, 6])) {
+            _ = try LayerScope.running("up.conv") { try conv.forward(x) }
+        }
+        let pool = try MaxPool2d(kernelSize: 2)
+        let spectrum = Spectrum<Float>(zeros: [1, 1, 4, 4])
+        #expect(throws: SpectraError.invalidLayer(layer: "MaxPool2d", reason: "has no frequency rule")) {
+            _ = try pool.propagate(spectrum)
+        }
+        #expect(throws: SpectraError.invalidLayer(layer: "pool1 (MaxPool2d)", reason: "has no frequency rule")) {
+            _ = try LayerScope.running("pool1") { try pool.propagate(spectrum) }
+        }
+        #expect(LayerScope.current == nil)
+    }
+
     @Test func invalidHyperParametersAreRejected() {
         var generator = SeededGenerator(seed: 1)
         #expect(throws: SpectraError.self) {

@@ -66,14 +66,9 @@ extension ModelGraph {
         try until.map { try nodeIndex(named: $0) } ?? nodes.count - 1
     }
 
-    /// Fills in the node's name in errors from layers, which do not know their names. A chain's errors name the
-    /// layer as `Sequential` does ("conv2 (Conv2d)"); an imported node's errors already carry its label.
+    /// Runs `body` as `node`: errors thrown inside it name the node (`LayerScope`) — a chain's layers by their names
+    /// ("conv2"), an imported node by its label ("node 7 'Conv_3' (Conv)").
     func naming<T>(_ node: GraphNode, _ body: () throws -> T) throws -> T {
-        if node.label == node.name { return try Sequential.naming(node.name, body) }
-        do {
-            return try body()
-        } catch let SpectraError.shapeMismatch(layer, expected, got) where layer.isEmpty {
-            throw SpectraError.shapeMismatch(layer: node.label, expected: expected, got: got)
-        }
+        try LayerScope.running(node.label, body)
     }
 }

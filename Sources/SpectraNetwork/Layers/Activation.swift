@@ -41,7 +41,8 @@ public struct Activation: Layer {
     /// Element-wise, so any shape (as in PyTorch: the mapping MLPs of generators apply them to [B, F] vectors).
     public func outputShape(for input: [Int]) throws -> [Int] {
         guard input.allSatisfy({ $0 >= 0 }) else {
-            throw SpectraError.shapeMismatch(layer: "", expected: "a tensor shape", got: input)
+            throw SpectraError.shapeMismatch(
+                layer: LayerScope.name(typeName: typeName), expected: "a tensor shape", got: input)
         }
         return input
     }

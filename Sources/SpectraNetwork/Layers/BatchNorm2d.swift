@@ -83,10 +83,13 @@ public struct BatchNorm2d: Layer {
         case "running_mean": try replaceParameter(&runningMean, with: tensor, name: name, layer: typeName)
         case "running_var":
             guard tensor.scalars.allSatisfy({ $0 >= 0 }) else {
-                throw SpectraError.invalidLayer(layer: typeName, reason: "running_var has a negative entry")
+                throw SpectraError.invalidLayer(
+                    layer: LayerScope.described(typeName: typeName), reason: "running_var has a negative entry")
             }
             try replaceParameter(&runningVar, with: tensor, name: name, layer: typeName)
-        default: throw SpectraError.invalidLayer(layer: typeName, reason: "has no parameter '\(name)'")
+        default:
+            throw SpectraError.invalidLayer(
+                layer: LayerScope.described(typeName: typeName), reason: "has no parameter '\(name)'")
         }
     }
 

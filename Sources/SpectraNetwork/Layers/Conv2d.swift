@@ -66,12 +66,14 @@ public struct Conv2d: WeightAndBiasLayer {
         let paddedH = input[2] + 2 * padding.height, paddedW = input[3] + 2 * padding.width
         guard paddedH >= kernelSize.height, paddedW >= kernelSize.width else {
             throw SpectraError.shapeMismatch(
-                layer: "", expected: "padded size at least the kernel \(kernelSize.height)x\(kernelSize.width)",
+                layer: LayerScope.name(typeName: typeName),
+                expected: "padded size at least the kernel \(kernelSize.height)x\(kernelSize.width)",
                 got: input)
         }
         if paddingMode == .reflect && (padding.height >= input[2] || padding.width >= input[3]) {
             throw SpectraError.shapeMismatch(
-                layer: "", expected: "reflect padding smaller than the input size", got: input)
+                layer: LayerScope.name(typeName: typeName), expected: "reflect padding smaller than the input size",
+                got: input)
         }
         return [
             input[0], outChannels,

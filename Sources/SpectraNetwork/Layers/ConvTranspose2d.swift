@@ -69,7 +69,8 @@ public struct ConvTranspose2d: WeightAndBiasLayer {
         let outW = (input[3] - 1) * stride.width - 2 * padding.width + kernelSize.width + outputPadding.width
         guard outH > 0, outW > 0 else {
             throw SpectraError.shapeMismatch(
-                layer: "", expected: "an input large enough for a positive output size",
+                layer: LayerScope.name(typeName: typeName),
+                expected: "an input large enough for a positive output size",
                 got: input)
         }
         return [input[0], outChannels, outH, outW]
@@ -84,7 +85,8 @@ public struct ConvTranspose2d: WeightAndBiasLayer {
         let rowsOfColumns = outChannels * kH * kW
         let weights = weight.converted(to: S.self).scalars
         let biases = bias?.converted(to: S.self).scalars
-        try ResourceLimits.checkAllocation([rowsOfColumns, height, width], layer: typeName, what: "its column buffer")
+        try ResourceLimits.checkAllocation(
+            [rowsOfColumns, height, width], layer: LayerScope.name(typeName: typeName), what: "its column buffer")
         var output = Tensor<S>(zeros: outShape)
         var columns = [S](repeating: 0, count: rowsOfColumns * height * width)
         x.scalars.withUnsafeBufferPointer { input in

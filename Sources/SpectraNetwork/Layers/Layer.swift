@@ -34,14 +34,15 @@ extension Layer {
     public var parameters: [(name: String, tensor: Tensor<Float>)] { [] }
 
     public mutating func setParameter(_ name: String, _ tensor: Tensor<Float>) throws {
-        throw SpectraError.invalidLayer(layer: typeName, reason: "has no parameter '\(name)'")
+        throw SpectraError.invalidLayer(
+            layer: LayerScope.described(typeName: typeName), reason: "has no parameter '\(name)'")
     }
 
     /// Checks that the input is NCHW with the expected channel count.
     func requireNCHW(_ input: [Int], channels: Int?) throws {
         guard input.count == 4, input.allSatisfy({ $0 > 0 }), channels == nil || input[1] == channels! else {
             let expected = channels.map { "[N, \($0), H, W]" } ?? "[N, C, H, W]"
-            throw SpectraError.shapeMismatch(layer: "", expected: expected, got: input)
+            throw SpectraError.shapeMismatch(layer: LayerScope.name(typeName: typeName), expected: expected, got: input)
         }
     }
 }
@@ -109,7 +110,9 @@ extension WeightAndBiasLayer {
         switch name {
         case "weight": try replaceParameter(&weight, with: tensor, name: name, layer: typeName)
         case "bias" where bias != nil: try replaceParameter(&bias!, with: tensor, name: name, layer: typeName)
-        default: throw SpectraError.invalidLayer(layer: typeName, reason: "has no parameter '\(name)'")
+        default:
+            throw SpectraError.invalidLayer(
+                layer: LayerScope.described(typeName: typeName), reason: "has no parameter '\(name)'")
         }
     }
 }

@@ -37,14 +37,15 @@ public struct MaxPool2d: Layer {
         // The window must fit the padded input (a larger kernel would truncate toward one output of an empty window).
         guard input[2] + 2 * padding >= kernelSize, input[3] + 2 * padding >= kernelSize else {
             throw SpectraError.shapeMismatch(
-                layer: "", expected: "an input at least the kernel size \(kernelSize)", got: input)
+                layer: LayerScope.name(typeName: typeName), expected: "an input at least the kernel size \(kernelSize)",
+                got: input)
         }
         let (h, w) = (
             (input[2] + 2 * padding - kernelSize) / stride + 1, (input[3] + 2 * padding - kernelSize) / stride + 1
         )
         guard h > 0, w > 0 else {
             throw SpectraError.shapeMismatch(
-                layer: "", expected: "an input at least the kernel size", got: input)
+                layer: LayerScope.name(typeName: typeName), expected: "an input at least the kernel size", got: input)
         }
         return [input[0], input[1], h, w]
     }
@@ -122,6 +123,7 @@ public struct MaxPool2d: Layer {
     }
 
     public func propagate<S: TensorScalar>(_ spectrum: Spectrum<S>) throws -> Spectrum<S> {
-        throw SpectraError.invalidLayer(layer: typeName, reason: "has no frequency rule")
+        throw SpectraError.invalidLayer(
+            layer: LayerScope.described(typeName: typeName), reason: "has no frequency rule")
     }
 }

@@ -76,15 +76,9 @@ public struct Sequential: Sendable {
         return current
     }
 
-    /// Fills in the layer name of errors thrown by a layer (layers do not know their own names).
+    /// Runs `body` as the layer called `name`: errors thrown inside it name that layer (`LayerScope`).
     package static func naming<T>(_ name: String, _ body: () throws -> T) throws -> T {
-        do {
-            return try body()
-        } catch let SpectraError.shapeMismatch(_, expected, got) {
-            throw SpectraError.shapeMismatch(layer: name, expected: expected, got: got)
-        } catch let SpectraError.invalidLayer(type, reason) {
-            throw SpectraError.invalidLayer(layer: "\(name) (\(type))", reason: reason)
-        }
+        try LayerScope.running(name, body)
     }
 }
 

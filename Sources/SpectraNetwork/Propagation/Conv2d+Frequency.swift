@@ -35,7 +35,9 @@ extension Conv2d {
     @_specialize(where S == Double)
     public func propagate<S: TensorScalar>(_ spectrum: Spectrum<S>) throws -> Spectrum<S> {
         let rule = spectralRule(for: spectrum.shape)
-        if case let .unavailable(reason) = rule { throw SpectraError.invalidLayer(layer: typeName, reason: reason) }
+        if case let .unavailable(reason) = rule {
+            throw SpectraError.invalidLayer(layer: LayerScope.described(typeName: typeName), reason: reason)
+        }
         // T is applied a block of frequencies at a time, never held whole (D·C·M·N values can be hundreds of MB).
         var output = TransferMatrices<S>.applyKernels(
             weight, outputFirst: true, anchor: (padding.height, padding.width),
@@ -63,7 +65,9 @@ extension ConvTranspose2d {
     @_specialize(where S == Double)
     public func propagate<S: TensorScalar>(_ spectrum: Spectrum<S>) throws -> Spectrum<S> {
         let rule = spectralRule(for: spectrum.shape)
-        if case let .unavailable(reason) = rule { throw SpectraError.invalidLayer(layer: typeName, reason: reason) }
+        if case let .unavailable(reason) = rule {
+            throw SpectraError.invalidLayer(layer: LayerScope.described(typeName: typeName), reason: reason)
+        }
         let tiled = SpectralOperations.tile(spectrum, factor: stride.height)
         var output = TransferMatrices<S>.applyKernels(
             weight, outputFirst: false, anchor: (padding.height, padding.width),
