@@ -8,7 +8,7 @@ public protocol Layer: Sendable {
     /// The PyTorch class name ("Conv2d", "ReLU", ...), also the `type` field of the model JSON.
     var typeName: String { get }
 
-    /// Output shape for an NCHW input shape; throws `SpectraError.shapeMismatch` (layer name filled in by the caller).
+    /// Output shape for an NCHW input shape; throws `SpectraError.shapeMismatch` naming the layer (`LayerScope`).
     func outputShape(for input: [Int]) throws -> [Int]
 
     /// The forward pass. Parameters are stored in Float32 and widened exactly when run in Double.
