@@ -12,6 +12,8 @@ public struct MSELoss: Sendable {
     public init(reduction: Reduction = .mean) { self.reduction = reduction }
 
     /// The loss and its gradient with respect to the prediction.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func evaluate<S: TensorScalar>(
         _ prediction: Tensor<S>, _ target: Tensor<S>
     ) throws -> (loss: Double, gradient: Tensor<S>) {
@@ -22,10 +24,14 @@ public struct MSELoss: Sendable {
         let scale = reduction == .mean ? 1 / Double(max(1, prediction.count)) : 1
         var loss = 0.0
         var gradient = prediction
-        for i in prediction.scalars.indices {
-            let d = Double(prediction.scalars[i]) - Double(target.scalars[i])
-            loss += d * d
-            gradient.scalars[i] = S(2 * d * scale)
+        gradient.scalars.withUnsafeMutableBufferPointer { g in
+            target.scalars.withUnsafeBufferPointer { t in
+                for i in 0..<g.count {
+                    let d = Double(g[i]) - Double(t[i])
+                    loss += d * d
+                    g[i] = S(2 * d * scale)
+                }
+            }
         }
         return (loss * scale, gradient)
     }
@@ -45,44 +51,14 @@ public struct BackwardPass<Scalar: TensorScalar>: Sendable {
 }
 
 extension Sequential {
-    /// Forward (training mode when `training`), loss, and backward through every layer.
+    /// Forward (training mode when `training`), loss, and backward through every layer: the chain's graph
+    /// (`ModelGraph(chain:)`, node i = layer i) run by `ModelGraph.backwardPass`, the engine analyses use.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
     public func backwardPass<S: TensorScalar>(
         _ x: Tensor<S>, target: Tensor<S>, loss: MSELoss = MSELoss(), training: Bool = true
-    )
-        throws -> BackwardPass<S>
-    {
-        _ = try shapes(for: x.shape)
-        var current = x
-        var caches: [LayerCache<S>] = [], outputs: [Tensor<S>] = []
-        for named in layers {
-            guard let layer = named.layer as? any TrainableLayer else {
-                throw SpectraError.invalidLayer(
-                    layer: named.name, reason: "\(named.layer.typeName) cannot be trained (no backward pass)")
-            }
-            let (output, cache) = try Sequential.naming(named.name) {
-                training ? try layer.trainingForward(current) : (try layer.forward(current), LayerCache(input: current))
-            }
-            caches.append(cache)
-            outputs.append(output)
-            current = output
-        }
-        let (value, outputGradient) = try loss.evaluate(current, target)
-        var gradient = outputGradient
-        var parameterGradients = [[String: Tensor<S>]](repeating: [:], count: layers.count)
-        var inputGradients = [Tensor<S>](repeating: Tensor(zeros: []), count: layers.count + 1)
-        inputGradients[layers.count] = outputGradient
-        for index in layers.indices.reversed() {
-            let layer = layers[index].layer as! any TrainableLayer
-            let (g, p) = try Sequential.naming(layers[index].name) {
-                try layer.backward(gradient, cache: caches[index])
-            }
-            parameterGradients[index] = p
-            inputGradients[index] = g
-            gradient = g
-        }
-        return BackwardPass(
-            loss: value, outputs: outputs, parameterGradients: parameterGradients, inputGradients: inputGradients,
-            updatedBuffers: caches.map(\.updatedBuffers))
+    ) throws -> BackwardPass<S> {
+        try ModelGraph(chain: self).backwardPass(x, target: target, loss: loss, training: training)
     }
 
     /// Writes back running statistics from a training-mode pass.

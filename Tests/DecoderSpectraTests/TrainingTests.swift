@@ -121,5 +121,32 @@ import Testing
     @Test func branchesAreRefused() throws {
         let graph = try ModelGraph.load(onnx: fixturesURL.appendingPathComponent("onnx/residual/model.onnx"))
         #expect { _ = try graph.asSequential() } throws: { "\($0)".contains("node") }
+        // Backpropagation on the graph itself names the first node that has no backward pass.
+        let x = try Tensor<Float>.readNpy(fixturesURL.appendingPathComponent("onnx/residual/input.npy"))
+        #expect { _ = try graph.backwardPass(x, target: try graph.forward(x)) } throws: { "\($0)".contains("node") }
+    }
+
+    /// Training runs on the graph engine: the imported ONNX graph (its own node names, weights as constants, any
+    /// identity nodes) gives the same loss and gradients as its conversion to a chain, in Double to rounding.
+    @Test func importedChainsBackpropagateOnTheirGraph() throws {
+        for name in ["dcgan", "upconv"] {
+            let folder = fixturesURL.appendingPathComponent("onnx/\(name)")
+            let graph = try ModelGraph.load(onnx: folder.appendingPathComponent("model.onnx"))
+            let sequential = try graph.asSequential()
+            let x = try Tensor<Float>.readNpy(folder.appendingPathComponent("input.npy")).converted(to: Double.self)
+            let target = try sequential.forward(x).scalars.map { $0 * 0.5 }
+            let y = try Tensor(shape: try sequential.forward(x).shape, scalars: target)
+            let onGraph = try graph.backwardPass(x, target: y)
+            let onChain = try sequential.backwardPass(x, target: y)
+            #expect(abs(onGraph.loss - onChain.loss) <= 1e-12 * onChain.loss)
+            let graphGradients = onGraph.parameterGradients.filter { !$0.isEmpty }
+            #expect(graphGradients.count == onChain.parameterGradients.filter { !$0.isEmpty }.count)
+            for (a, b) in zip(graphGradients, onChain.parameterGradients.filter { !$0.isEmpty }) {
+                #expect(Set(a.keys) == Set(b.keys))
+                for (key, gradient) in a {
+                    #expect(maxRelativeDifference(gradient.scalars, b[key]!.scalars) < 1e-12, "\(name) \(key)")
+                }
+            }
+        }
     }
 }

@@ -82,8 +82,10 @@ public struct Tensor<Scalar: TensorScalar>: Equatable, Sendable {
     }
 
     /// Throws when any value is NaN or infinite: the analysis of such input would be meaningless.
+    @inlinable
     public func checkFinite(_ what: String) throws {
-        if let index = scalars.firstIndex(where: { !$0.isFinite }) {
+        let firstNonFinite = scalars.withUnsafeBufferPointer { buffer in buffer.firstIndex { !$0.isFinite } }
+        if let index = firstNonFinite {
             throw SpectraError.invalidInput(
                 "\(what) contains a non-finite value (\(scalars[index])) at flat index \(index)")
         }

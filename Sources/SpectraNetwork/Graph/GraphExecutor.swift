@@ -35,7 +35,7 @@ extension ModelGraph {
     /// values must be finite and the declared dimensions (all but the batch) must match.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    func prepared<S: TensorScalar>(_ input: Tensor<S>, upTo last: Int) throws -> Tensor<S> {
+    package func prepared<S: TensorScalar>(_ input: Tensor<S>, upTo last: Int) throws -> Tensor<S> {
         var input = input
         if let declared = declaredInputShape, declared.count == 2, input.rank == 4, input.shape[0] == 1,
             input.shape[1] == 1
@@ -68,7 +68,7 @@ extension ModelGraph {
 
     /// Runs `body` as `node`: errors thrown inside it name the node (`LayerScope`) — a chain's layers by their names
     /// ("conv2"), an imported node by its label ("node 7 'Conv_3' (Conv)").
-    func naming<T>(_ node: GraphNode, _ body: () throws -> T) throws -> T {
+    package func naming<T>(_ node: GraphNode, _ body: () throws -> T) throws -> T {
         try LayerScope.running(node.label, body)
     }
 }
