@@ -148,12 +148,13 @@ public enum BuiltinModels {
             "e10-upconv-decoder", "E10",
             "4 up-conv blocks (nearest x2, conv 3x3 zeros, BatchNorm2d, ReLU) 3-32-16-16-8 + conv to 3, 8x8 -> 128x128",
             input: (3, 8, 8),
-            upconvDecoder(channels: [3, 32, 16, 16, 8], upsampling: "nearest", mode: "zeros", norm: true, relu: true))
+            upconvDecoder(channels: [3, 32, 16, 16, 8], upsampling: .nearest, mode: "zeros", norm: true, relu: true))
         add(
             "e10-upconv-decoder-zeros", "E10",
             "the e10-upconv-decoder with zero-insertion upsampling (Eq. 10) instead of nearest",
             input: (3, 8, 8),
-            upconvDecoder(channels: [3, 32, 16, 16, 8], upsampling: "zeros-all", mode: "zeros", norm: true, relu: true))
+            upconvDecoder(
+                channels: [3, 32, 16, 16, 8], upsampling: .zeroInsertion, mode: "zeros", norm: true, relu: true))
         // Auto-encoders for training (issue "training"): the paper's E3 shape (VGG-16-style encoder with BatchNorm, 4
         // up-convolution blocks) and a scaled-down variant that trains on 2 CPU cores in minutes.
         add(
@@ -169,7 +170,7 @@ public enum BuiltinModels {
             vggEncoder(
                 blocks: [[64, 64], [128, 128], [256, 256, 256], [512, 512, 512], [512, 512, 512]], pools: 4)
                 + upconvDecoder(
-                    channels: [512, 256, 128, 64, 32], upsampling: "nearest", mode: "zeros", norm: true, relu: true,
+                    channels: [512, 256, 128, 64, 32], upsampling: .nearest, mode: "zeros", norm: true, relu: true,
                     prefix: "dec_"))
         add(
             "ae-small", "E3",
@@ -177,14 +178,16 @@ public enum BuiltinModels {
             input: (3, 32, 32),
             vggEncoder(blocks: [[16], [32], [64]], pools: 3)
                 + upconvDecoder(
-                    channels: [64, 32, 16, 16], upsampling: "nearest", mode: "zeros", norm: true, relu: true,
+                    channels: [64, 32, 16, 16], upsampling: .nearest, mode: "zeros", norm: true, relu: true,
                     prefix: "dec_"))
         // A decoder every layer of which has an exact frequency rule: it propagates entirely in frequency.
         add(
             "circular-upconv-decoder", "§2.4",
             "linear circular decoder: 3 blocks (zero insertion or nearest x2, circular conv 3x3), all layers exact",
             input: (3, 16, 16),
-            upconvDecoder(channels: [3, 16, 16, 8], upsampling: "zeros", mode: "circular", norm: false, relu: false))
+            upconvDecoder(
+                channels: [3, 16, 16, 8], upsampling: .zeroInsertionThenNearest, mode: "circular", norm: false,
+                relu: false))
         return entries
     }
 
@@ -242,17 +245,34 @@ public enum BuiltinModels {
         return layers
     }
 
+    /// How the blocks of an up-conv decoder upsample (the `mode` of each `Upsample`).
+    private enum BlockUpsampling {
+        /// Nearest ×2 in every block.
+        case nearest
+        /// The paper's zero insertion (Eq. 10) in every block.
+        case zeroInsertion
+        /// Zero insertion in every block but the last, which repeats pixels (nearest): the output keeps no empty
+        /// pixels.
+        case zeroInsertionThenNearest
+
+        func mode(block: Int, of count: Int) -> Upsample.Mode {
+            switch self {
+            case .nearest: return .nearest
+            case .zeroInsertion: return .zeros
+            case .zeroInsertionThenNearest: return block == count ? .nearest : .zeros
+            }
+        }
+    }
+
     /// Blocks of (Upsample ×2, Conv2d 3×3 [, BatchNorm2d] [, ReLU]) followed by an output Conv2d to 3 channels.
     private static func upconvDecoder(
-        channels: [Int], upsampling: String, mode: String, norm: Bool, relu: Bool, prefix: String = ""
+        channels: [Int], upsampling: BlockUpsampling, mode: String, norm: Bool, relu: Bool, prefix: String = ""
     ) -> [[String: JSONValue]] {
         var layers: [[String: JSONValue]] = []
         for b in 1..<channels.count {
             layers.append([
                 "name": .string("\(prefix)up\(b)"), "type": .string("Upsample"), "scale_factor": .int(2),
-                "mode": .string(
-                    upsampling == "zeros-all"
-                        ? "zeros" : b == channels.count - 1 && upsampling == "zeros" ? "nearest" : upsampling),
+                "mode": .string(upsampling.mode(block: b, of: channels.count - 1).rawValue),
             ])
             layers.append(
                 conv("\(prefix)conv\(b)", channels[b - 1], channels[b], kernel: 3, mode: mode, initializer: nil))
