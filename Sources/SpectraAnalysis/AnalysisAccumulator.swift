@@ -205,10 +205,14 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
 public struct AnalysisAccumulator: Codable, Sendable {
     public var format = "decoder-spectra-accumulators"
     public var version = 1
+    /// The analysed model's name and one-line description.
     public var modelName: String
     public var modelSummary: String
+    /// C of the model's inputs.
     public var inputChannels: Int
+    /// The sums over the inputs themselves.
     public var input: StageAccumulator
+    /// The sums of every stage, in the model's order.
     public var stages: [StageAccumulator]
     /// The same statistics of windowed and zero-padded maps, for the figures only (`SpectralWindow`); nil: the
     /// figures show the exact spectra.

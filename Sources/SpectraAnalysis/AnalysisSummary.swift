@@ -12,8 +12,11 @@ public struct AnalysisSummary: Codable, Sendable {
     /// The analysed model: its name, description, input channels and number of stages.
     public struct ModelInfo: Codable, Sendable {
         public var name: String
+        /// One line on what the model is.
         public var description: String
+        /// C of the inputs the model takes.
         public var inputChannels: Int
+        /// The number of analysed stages.
         public var layerCount: Int
         enum CodingKeys: String, CodingKey {
             case name, description
@@ -40,6 +43,7 @@ public struct AnalysisSummary: Codable, Sendable {
 
         /// Per-bin quantiles of the images' profiles in dB (`power[q][bin]` for `quantiles[q]`), from `RadialSpread`.
         public struct Spread: Codable, Sendable {
+            /// The quantiles (e.g. 0.1, 0.5, 0.9).
             public var quantiles: [Double]
             /// power[k][bin]: quantile k of the per-image power per pixel.
             public var power: [[Double]]
@@ -58,8 +62,11 @@ public struct AnalysisSummary: Codable, Sendable {
 
     /// The analysed inputs: where they came from, their shape, p_low and radial profile, and the files written for them.
     public struct InputInfo: Codable, Sendable {
+        /// Where the inputs came from (a path or a built-in generator).
         public var source: String
+        /// The files read, in order (nil for generated inputs).
         public var files: [String]?
+        /// [images, C, H, W] of the analysed inputs.
         public var shape: [Int]
         public var pLow: Double
         public var radialSpectrum: RadialSpectrum
@@ -144,13 +151,18 @@ public struct AnalysisSummary: Codable, Sendable {
         }
     }
 
+    /// The format of summary.json (changes when a field changes meaning).
     public var schema = "decoder-spectra-summary/1"
     public var tool = Tool()
+    /// The command line that wrote the folder.
     public var command: String
+    /// "float32" or "float64", the precision of the run.
     public var precision: String
+    /// The seed of the weights and generated inputs, when one was used.
     public var seed: UInt64?
     public var model: ModelInfo
     public var input: InputInfo
+    /// Every analysed stage, in the model's order.
     public var layers: [LayerInfo]
     /// Images analysed (nil in summaries written before streaming).
     public var images: Int?

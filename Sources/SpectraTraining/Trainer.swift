@@ -6,12 +6,19 @@ import SpectraNetwork
 
 /// The settings of a training run (written into every checkpoint).
 public struct TrainingConfig: Codable, Sendable, Equatable {
+    /// Optimiser steps to run (in all, counting steps already done when resuming).
     public var steps: Int
+    /// Images per step.
     public var batchSize: Int
+    /// SGD or Adam.
     public var optimizer: OptimizerKind
+    /// The optimiser's learning rate.
     public var learningRate: Double
+    /// SGD's momentum (torch.optim.SGD's default 0).
     public var momentum: Double = 0
+    /// L2 weight decay added to the gradients (default 0).
     public var weightDecay: Double = 0
+    /// The seed of the batch order.
     public var seed: UInt64 = 0
     /// Where the images came from (a built-in generator name or an absolute path), how many, and their square size:
     /// recorded so that `--resume` continues on the same data (nil in checkpoints of version 0.1 runs).
@@ -30,11 +37,14 @@ public struct TrainingConfig: Codable, Sendable, Equatable {
 public struct Checkpoint: Codable, Sendable {
     public var format = "decoder-spectra-checkpoint"
     public var version = 1
+    /// Steps done.
     public var step: Int
     public var config: TrainingConfig
+    /// The loss of every step done.
     public var losses: [Double]
     public var sgd: SGD?
     public var adam: Adam?
+    /// The model file saved beside the checkpoint (relative to its folder).
     public var modelFile: String
 
     enum CodingKeys: String, CodingKey {
