@@ -17,7 +17,7 @@ public struct LayerCache<Scalar: TensorScalar>: Sendable {
 /// runs it) a convolution's backward pass splits the batch into one part per core; with threaded BLAS it runs as
 /// one part. Tests bind it (`TrainingParallelism.$imageParts.withValue(3) { ... }`) to run a given split.
 package enum TrainingParallelism {
-    @TaskLocal public static var imageParts: Int?
+    @TaskLocal package static var imageParts: Int?
 }
 
 /// A layer that can be trained: a forward pass in training mode and the gradients of its output with respect to its

@@ -3,7 +3,7 @@
 /// segments whole ("…/resnets.1/conv2/Conv") rather than being cut in the middle of a word. Tables and JSON keep the
 /// full name.
 package enum DisplayName {
-    public static func short(_ name: String, maxLength: Int = 32) -> String {
+    package static func short(_ name: String, maxLength: Int = 32) -> String {
         guard name.count > maxLength else { return name }
         let segments = name.split(separator: "/", omittingEmptySubsequences: true).map(String.init)
         if segments.count > 1 {

@@ -74,7 +74,7 @@ public enum JSONValue: Codable, Equatable, Sendable {
 
 /// Pretty, key-sorted JSON, the form of every JSON file the tool writes.
 package enum JSONFormatting {
-    public static func encode<T: Encodable>(_ value: T) throws -> Data {
+    package static func encode<T: Encodable>(_ value: T) throws -> Data {
         let encoder = JSONEncoder()
         encoder.outputFormatting = [.prettyPrinted, .sortedKeys, .withoutEscapingSlashes]
         // Numbers that are not finite cannot be JSON numbers; fields that may hold them encode null themselves, and

@@ -9,7 +9,7 @@ private let M_TRIM_THRESHOLD: Int32 = -1, M_MMAP_THRESHOLD: Int32 = -3
 /// (measured by `bench`: the FFT path took 4.8x the bare FFTW time, all of it first-touch faults). Keeping
 /// freed memory in the heap lets the next tensor of the same size reuse already-mapped pages.
 package enum MemoryTuning {
-    public static func keepFreedMemoryMapped() {
+    package static func keepFreedMemoryMapped() {
         #if os(Linux)
         _ = mallopt(M_MMAP_THRESHOLD, 1 << 30)
         _ = mallopt(M_TRIM_THRESHOLD, 1 << 30)

@@ -1,7 +1,7 @@
 /// "Did you mean …?" for names typed by users (models, experiments): the candidate within two edits
 /// (Levenshtein distance, case-insensitive), or the one the typed text begins.
 package enum NameSuggestion {
-    public static func closest(to name: String, among candidates: [String]) -> String? {
+    package static func closest(to name: String, among candidates: [String]) -> String? {
         let typed = Array(name.lowercased())
         let scored = candidates.map { ($0, distance(typed, Array($0.lowercased()))) }
             .filter { $0.1 <= 2 || (!name.isEmpty && $0.0.lowercased().hasPrefix(name.lowercased())) }

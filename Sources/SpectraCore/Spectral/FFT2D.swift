@@ -85,7 +85,7 @@ public enum FFT2D {
 /// of a finished plan on new arrays is. Plans are planned with FFTW_MEASURE on scratch memory (planning overwrites
 /// its arrays), with the same 16-byte alignment as the data they will run on.
 package final class FFTPlanCache: @unchecked Sendable {
-    public static let shared = FFTPlanCache()
+    package static let shared = FFTPlanCache()
 
     private struct Key: Hashable {
         let precision: String, rows: Int, columns: Int, direction: FFT2D.Direction, misalignment: Int
@@ -94,7 +94,7 @@ package final class FFTPlanCache: @unchecked Sendable {
     private let lock = NSLock()
 
     /// FFTW_MEASURE by default; FFTW_ESTIMATE makes planning instant (tests with many random shapes use it).
-    public var planningFlags: UInt32 {
+    package var planningFlags: UInt32 {
         get {
             lock.lock()
             defer { lock.unlock() }
@@ -110,7 +110,7 @@ package final class FFTPlanCache: @unchecked Sendable {
 
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public func plan<S: TensorScalar>(
+    package func plan<S: TensorScalar>(
         _ type: S.Type, rows: Int, columns: Int, direction: FFT2D.Direction,
         alignedLike pointer: UnsafeMutableRawPointer
     ) -> OpaquePointer {

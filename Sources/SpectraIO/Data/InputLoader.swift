@@ -9,12 +9,12 @@ import SpectraCore
 /// Without `size`, all inputs must have the same size. With `size`, every image is centre-cropped to the target
 /// aspect ratio and resampled (`Resampling`). `limit` caps the number of images (not files).
 package enum InputLoader {
-    public static let imageExtensions: Set = ["png", "jpg", "jpeg"]
-    public static let fileExtensions: Set = imageExtensions.union(["npy", "bin"])
+    package static let imageExtensions: Set = ["png", "jpg", "jpeg"]
+    package static let fileExtensions: Set = imageExtensions.union(["npy", "bin"])
 
     /// `channels`: the model's input channels (images are converted to it, arrays must have it); nil for models
     /// whose input is not an image (e.g. an ONNX graph taking [batch, features] latents), arrays then load as stored.
-    public static func load(
+    package static func load(
         _ path: String, channels: Int?, size: (Int, Int)? = nil, limit: Int? = nil
     ) throws -> (tensor: Tensor<Float>, files: [String]) {
         // The batches of a streamed read, joined: one reader of files for both (`InputBatches`).

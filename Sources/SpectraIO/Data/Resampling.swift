@@ -8,7 +8,7 @@ import SpectraCore
 /// means a user's PIL/torchvision pipeline and ours see the same pixels. Checked against Pillow on float images
 /// (`FileFormatTests.resamplingMatchesPillow`). Separable: rows, then columns.
 package enum Resampling {
-    public static func centreCropAndResize(_ image: Tensor<Float>, height: Int, width: Int) -> Tensor<Float> {
+    package static func centreCropAndResize(_ image: Tensor<Float>, height: Int, width: Int) -> Tensor<Float> {
         precondition(image.rank == 4 && height > 0 && width > 0)
         let (h, w) = (image.height, image.width)
         // Largest centred window with the target aspect ratio.
@@ -24,7 +24,7 @@ package enum Resampling {
     }
 
     /// The whole image resampled to `height` × `width` (no crop): Pillow's `resize` with BOX or BILINEAR per axis.
-    public static func resize(_ image: Tensor<Float>, height: Int, width: Int) -> Tensor<Float> {
+    package static func resize(_ image: Tensor<Float>, height: Int, width: Int) -> Tensor<Float> {
         precondition(image.rank == 4 && height > 0 && width > 0)
         return resample(
             image, rows: taps(from: image.height, to: height, offset: 0),

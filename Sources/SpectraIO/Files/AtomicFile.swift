@@ -5,7 +5,7 @@ import SpectraCore
 /// Writes that never leave a partial file behind: the bytes go to a temporary file in the same folder, which is then
 /// renamed over the destination (rename(2) is atomic within a file system).
 package enum AtomicFile {
-    public static func write(_ data: Data, to url: URL) throws {
+    package static func write(_ data: Data, to url: URL) throws {
         let folder = url.deletingLastPathComponent()
         let temporary = folder.appendingPathComponent(
             ".\(url.lastPathComponent).tmp-\(getpid())-\(UInt32.random(in: 0...UInt32.max))")
@@ -28,7 +28,7 @@ package enum AtomicFile {
         }
     }
 
-    public static func write(_ text: String, to url: URL) throws {
+    package static func write(_ text: String, to url: URL) throws {
         try write(Data(text.utf8), to: url)
     }
 }

@@ -9,12 +9,12 @@ import SpectraCore
 /// locked again by the next run. After locking, the file's inode is compared with the path's, so that a run never
 /// holds a lock on a file another run has just removed.
 package final class OutputLock {
-    public let path: URL
+    package let path: URL
     private let lockFile: String
     private var descriptor: Int32 = -1
 
     /// Locks `path`, creating its parent folder; throws naming `path` when another live run holds the lock.
-    public init(for path: URL) throws {
+    package init(for path: URL) throws {
         self.path = path.standardizedFileURL
         let parent = self.path.deletingLastPathComponent()
         do { try FileManager.default.createDirectory(at: parent, withIntermediateDirectories: true) } catch {
@@ -55,7 +55,7 @@ package final class OutputLock {
     }
 
     /// Releases the lock and removes the lock file (idempotent).
-    public func release() {
+    package func release() {
         guard descriptor >= 0 else { return }
         TemporaryPaths.shared.unregister(lockFile: lockFile)
         unlink(lockFile)  // still locked: no other run can hold this inode now

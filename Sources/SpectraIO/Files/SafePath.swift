@@ -13,7 +13,7 @@ package enum SafePath {
     /// A file-name stem for `name` that stays in its folder: letters, digits, `-`, `_` and `.` are kept, every other
     /// byte is written as `%XX` (so different names never collide), a leading dot is encoded (no hidden files, no
     /// `..`), and names longer than `maximumStemLength` are cut and given a hash of the whole name.
-    public static func fileName(_ name: String) -> String {
+    package static func fileName(_ name: String) -> String {
         var stem = ""
         for (index, byte) in name.utf8.enumerated() {
             let c = Character(Unicode.Scalar(byte))
@@ -28,7 +28,7 @@ package enum SafePath {
     }
 
     /// `relative` inside `folder`, or an error naming `what` and the offending path (never a file outside the folder).
-    public static func resolve(_ relative: String, inside folder: URL, what: String) throws -> URL {
+    package static func resolve(_ relative: String, inside folder: URL, what: String) throws -> URL {
         func refuse(_ reason: String) -> SpectraError {
             .invalidFile(file: relative, reason: "\(what) \(reason); only files inside \(folder.path) are read")
         }

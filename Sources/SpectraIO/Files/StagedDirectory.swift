@@ -11,13 +11,13 @@ import SpectraCore
 /// - A failed run, an error, SIGINT, SIGTERM or SIGHUP removes the staging folder; staging folders of killed
 ///   runs (SIGKILL, crashes) are removed by the next run on the same output.
 package final class StagedDirectory {
-    public let destination: URL
-    public let staging: URL
+    package let destination: URL
+    package let staging: URL
     private let outputLock: OutputLock
     private var committed = false
 
     /// Refuses a non-empty destination unless `force` is set (then it is replaced on commit).
-    public init(_ destination: URL, force: Bool) throws {
+    package init(_ destination: URL, force: Bool) throws {
         self.destination = destination.standardizedFileURL
         let fm = FileManager.default
         outputLock = try OutputLock(for: self.destination)
@@ -49,7 +49,7 @@ package final class StagedDirectory {
     }
 
     /// A path inside the staging folder (folders are created as needed).
-    public func url(_ relativePath: String) -> URL {
+    package func url(_ relativePath: String) -> URL {
         let url = staging.appendingPathComponent(relativePath)
         try? FileManager.default.createDirectory(at: url.deletingLastPathComponent(), withIntermediateDirectories: true)
         return url
@@ -57,7 +57,7 @@ package final class StagedDirectory {
 
     /// Moves the staged folder into place: an atomic exchange with an existing destination (whose old content is
     /// then removed), or a rename when there is none.
-    public func commit() throws {
+    package func commit() throws {
         let fm = FileManager.default
         func fail(_ what: String) -> SpectraError {
             .invalidFile(file: destination.path, reason: "\(what): \(String(cString: strerror(errno)))")

@@ -6,7 +6,7 @@ import Foundation
 /// signal number, as a shell reports it.
 /// SIGKILL cannot be caught; what it leaves is removed by the next run on the same output (`StagedDirectory`).
 package final class TemporaryPaths: @unchecked Sendable {
-    public static let shared = TemporaryPaths()
+    package static let shared = TemporaryPaths()
 
     private let lock = NSLock()
     private var folders: Set<String> = []
@@ -15,14 +15,14 @@ package final class TemporaryPaths: @unchecked Sendable {
     /// Staging path → the output path it stands for, kept after the run so that error messages can name the latter.
     private var aliases: [String: String] = [:]
 
-    public func register(folder: String, standingFor destination: String? = nil) {
+    package func register(folder: String, standingFor destination: String? = nil) {
         lock.lock()
         defer { lock.unlock() }
         folders.insert(folder)
         if let destination { aliases[folder] = destination }
     }
 
-    public func unregister(folder: String) {
+    package func unregister(folder: String) {
         lock.lock()
         folders.remove(folder)
         lock.unlock()
@@ -41,7 +41,7 @@ package final class TemporaryPaths: @unchecked Sendable {
     }
 
     /// `message` with every staging path replaced by the output path it stands for (users never see staging names).
-    public func publicMessage(_ message: String) -> String {
+    package func publicMessage(_ message: String) -> String {
         lock.lock()
         defer { lock.unlock() }
         return aliases.sorted { $0.key.count > $1.key.count }.reduce(message) {
@@ -51,7 +51,7 @@ package final class TemporaryPaths: @unchecked Sendable {
 
     /// Catches SIGINT, SIGTERM and SIGHUP from now on (idempotent). The command-line tool calls it at start; a
     /// library user whose process has its own signal handling need not (paths are then only removed on errors).
-    public func installSignalHandlers() {
+    package func installSignalHandlers() {
         lock.lock()
         defer { lock.unlock() }
         guard sources.isEmpty else { return }

@@ -5,10 +5,10 @@ import SpectraCore
 /// long run (`--full` can take hours) that is killed continues where it stopped (`--resume`). An experiment is
 /// restored only when it ran with the same settings; the folder is removed once the run's output is committed.
 package struct ExperimentCheckpoint {
-    public let folder: URL
+    package let folder: URL
 
     /// The checkpoint of the output folder `destination`.
-    public init(for destination: URL) {
+    package init(for destination: URL) {
         let destination = destination.standardizedFileURL
         folder = destination.deletingLastPathComponent().appendingPathComponent(
             ".\(destination.lastPathComponent).resume")
@@ -16,7 +16,7 @@ package struct ExperimentCheckpoint {
 
     /// The saved report of experiment `name` when it ran with `settings`; its files (results.json, figures) are copied
     /// into `staging` (the experiment's folder in the run being staged). nil when there is none or it differs.
-    public func restore(_ name: String, settings: ExperimentSettings, into staging: URL) -> ExperimentReport? {
+    package func restore(_ name: String, settings: ExperimentSettings, into staging: URL) -> ExperimentReport? {
         let saved = folder.appendingPathComponent(name)
         guard let data = try? Data(contentsOf: saved.appendingPathComponent("results.json")),
             let report = try? JSONDecoder().decode(ExperimentReport.self, from: data),
@@ -35,7 +35,7 @@ package struct ExperimentCheckpoint {
 
     /// Keeps the staged files of a finished experiment: copied into a temporary folder, then renamed into place, so
     /// that a kill leaves either the whole experiment or none of it.
-    public func save(_ name: String, from staging: URL) throws {
+    package func save(_ name: String, from staging: URL) throws {
         let fm = FileManager.default
         let target = folder.appendingPathComponent(name)
         let temporary = folder.appendingPathComponent(".\(name).partial-\(getpid())")
@@ -54,7 +54,7 @@ package struct ExperimentCheckpoint {
         }
     }
 
-    public func remove() { try? FileManager.default.removeItem(at: folder) }
+    package func remove() { try? FileManager.default.removeItem(at: folder) }
 
     static func sameSettings(_ a: ExperimentSettings, _ b: ExperimentSettings) -> Bool {
         let encoder = JSONEncoder()

@@ -5,7 +5,7 @@ import SpectraCore
 /// decades for log axes.
 package enum NiceTicks {
     /// About `count` ticks covering [low, high] at a step of 1, 2, 2.5 or 5 × 10^k.
-    public static func linear(_ low: Double, _ high: Double, count: Int = 5) -> [Double] {
+    package static func linear(_ low: Double, _ high: Double, count: Int = 5) -> [Double] {
         guard low.isFinite, high.isFinite, high > low else { return low.isFinite ? [low] : [] }
         let raw = (high - low) / Double(max(1, count - 1))
         let exponent = Double.log10(raw).rounded(.down)
@@ -22,7 +22,7 @@ package enum NiceTicks {
     }
 
     /// Powers of ten within [low, high] (both > 0), thinned to at most `count`.
-    public static func logarithmic(_ low: Double, _ high: Double, count: Int = 6) -> [Double] {
+    package static func logarithmic(_ low: Double, _ high: Double, count: Int = 6) -> [Double] {
         guard low > 0, high > low else { return [] }
         let (a, b) = (Int(Double.log10(low).rounded(.up)), Int(Double.log10(high).rounded(.down)))
         guard a <= b else { return [] }
@@ -31,7 +31,7 @@ package enum NiceTicks {
     }
 
     /// A tick label: 3 significant digits, exponent form outside [1e-3, 1e4).
-    public static func label(_ value: Double) -> String {
+    package static func label(_ value: Double) -> String {
         if value == 0 { return "0" }
         let a = abs(value)
         if a >= 1e-3 && a < 1e4 {
@@ -46,13 +46,13 @@ package enum NiceTicks {
 
 /// A rectangular plot area with its x and y ranges (linear or log10), frame, ticks, grid lines and labels.
 package struct Axes {
-    public var x: Double, y: Double, width: Double, height: Double
-    public var xRange: (low: Double, high: Double)
-    public var yRange: (low: Double, high: Double)
-    public var logY = false
+    package var x: Double, y: Double, width: Double, height: Double
+    package var xRange: (low: Double, high: Double)
+    package var yRange: (low: Double, high: Double)
+    package var logY = false
 
     /// Ranges may run either way (a reversed y range puts row 0 of an image at the top); an empty range widens to 1.
-    public init(
+    package init(
         x: Double, y: Double, width: Double, height: Double, xRange: (Double, Double), yRange: (Double, Double),
         logY: Bool = false
     ) {
@@ -63,19 +63,19 @@ package struct Axes {
         self.yRange = (a, b != a ? b : a + 1)
     }
 
-    public func px(_ value: Double) -> Double { x + (value - xRange.low) / (xRange.high - xRange.low) * width }
+    package func px(_ value: Double) -> Double { x + (value - xRange.low) / (xRange.high - xRange.low) * width }
 
-    public func py(_ value: Double) -> Double {
+    package func py(_ value: Double) -> Double {
         let v = logY ? Double.log10(max(value, 1e-300)) : value
         return y + height - (v - yRange.low) / (yRange.high - yRange.low) * height
     }
 
-    public func contains(_ px: Double, _ py: Double) -> Bool {
+    package func contains(_ px: Double, _ py: Double) -> Bool {
         px >= x - 0.5 && px <= x + width + 0.5 && py >= y - 0.5 && py <= y + height + 0.5
     }
 
     /// Frame, light grid lines at the ticks, tick labels and the axis labels.
-    public func draw(
+    package func draw(
         on figure: Figure, xLabel: String, yLabel: String, xTicks: [Double]? = nil, yTicks: [Double]? = nil,
         grid: Bool = true
     ) {

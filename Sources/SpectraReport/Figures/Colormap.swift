@@ -41,7 +41,7 @@ package enum Colormap: String, Sendable, CaseIterable {
     }
 
     /// The colour at t ∈ [0, 1] (clamped) as 8-bit RGB.
-    public func colour(at t: Double) -> (UInt8, UInt8, UInt8) {
+    package func colour(at t: Double) -> (UInt8, UInt8, UInt8) {
         let x = t.isFinite ? min(1, max(0, t)) : 0
         if self == .balance { return Self.diverging(x) }
         var r = 0.0, g = 0.0, b = 0.0

@@ -4,11 +4,11 @@ import SpectraCore
 
 /// Line charts as inline SVG for the HTML report: axes with ticks, axis labels, a legend, log or linear y.
 package enum SVGChart {
-    public struct Series: Sendable {
-        public var label: String
-        public var x: [Double]
-        public var y: [Double]
-        public init(label: String, x: [Double], y: [Double]) {
+    package struct Series: Sendable {
+        package var label: String
+        package var x: [Double]
+        package var y: [Double]
+        package init(label: String, x: [Double], y: [Double]) {
             self.label = label
             self.x = x
             self.y = y
@@ -22,7 +22,7 @@ package enum SVGChart {
     }
 
     /// `xNames`: labels for x = 1, 2, … (stage names on a depth axis), written at an angle; long lists are thinned.
-    public static func lines(
+    package static func lines(
         _ series: [Series], title: String, xLabel: String, yLabel: String, logY: Bool, xNames: [String]? = nil
     ) -> String {
         let names = xNames ?? []
@@ -113,7 +113,7 @@ package enum SVGChart {
 
 /// Escaping and small builders for the report's HTML.
 package enum HTML {
-    public static func escape(_ text: String) -> String {
+    package static func escape(_ text: String) -> String {
         var out = ""
         for ch in text {
             switch ch {
@@ -129,7 +129,7 @@ package enum HTML {
 
     /// An <img> with the PNG embedded as a data URI, so the report is one self-contained file. Only regular files
     /// that are PNGs (signature checked) and at most 64 MiB are embedded.
-    public static func embeddedImage(_ url: URL, alt: String) -> String? {
+    package static func embeddedImage(_ url: URL, alt: String) -> String? {
         let signature: [UInt8] = [0x89, 0x50, 0x4E, 0x47, 0x0D, 0x0A, 0x1A, 0x0A]
         guard let attributes = try? FileManager.default.attributesOfItem(atPath: url.path),
             attributes[.type] as? FileAttributeType == .typeRegular,
@@ -139,7 +139,7 @@ package enum HTML {
         return "<img alt=\"\(escape(alt))\" src=\"data:image/png;base64,\(data.base64EncodedString())\"/>"
     }
 
-    public static func table(header: [String], rows: [[String]], rowClasses: [String]? = nil) -> String {
+    package static func table(header: [String], rows: [[String]], rowClasses: [String]? = nil) -> String {
         var html = "<table><thead><tr>" + header.map { "<th>\(escape($0))</th>" }.joined() + "</tr></thead><tbody>"
         for (i, row) in rows.enumerated() {
             let cls = rowClasses.map { " class=\"\($0[i])\"" } ?? ""
