@@ -220,6 +220,28 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
                                     }
                                 }
                             }
+                            let out = block.baseAddress! + k * entries
+                            if kW == 3 {
+                                // The common 3-wide kernel in one pass, straight into the block (the general loop
+                                // below makes four passes over the entries); the same sums in the same order, so the
+                                // same numbers.
+                                let base = UnsafePointer(r.baseAddress!)
+                                let (r0, i0, r1, i1, r2, i2) = (
+                                    base, base + entries, base + 2 * entries, base + 3 * entries, base + 4 * entries,
+                                    base + 5 * entries
+                                )
+                                let phase = v * 3
+                                let (c0r, c0i) = (columnPhases.real[phase], columnPhases.imaginary[phase])
+                                let (c1r, c1i) = (columnPhases.real[phase + 1], columnPhases.imaginary[phase + 1])
+                                let (c2r, c2i) = (columnPhases.real[phase + 2], columnPhases.imaginary[phase + 2])
+                                for j in 0..<entries {
+                                    let re0 = c0r * r0[j] - c0i * i0[j] + 0, im0 = c0r * i0[j] + c0i * r0[j] + 0
+                                    let re1 = c1r * r1[j] - c1i * i1[j] + re0, im1 = c1r * i1[j] + c1i * r1[j] + im0
+                                    out[j] = Complex(
+                                        c2r * r2[j] - c2i * i2[j] + re1, c2r * i2[j] + c2i * r2[j] + im1)
+                                }
+                                continue
+                            }
                             for j in 0..<entries {
                                 re[j] = 0
                                 im[j] = 0
@@ -235,7 +257,6 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
                                     im[j] = cr * sumIm[j] + ci * sumRe[j] + im[j]
                                 }
                             }
-                            let out = block.baseAddress! + k * entries
                             for j in 0..<entries { out[j] = Complex(re[j], im[j]) }
                         }
                     }
