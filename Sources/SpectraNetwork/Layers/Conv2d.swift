@@ -194,8 +194,8 @@ public struct Conv2d: WeightAndBiasLayer {
     }
 
     /// Unfolds the padded image into a [C·kH·kW, outH·outW] matrix (row = (c, t, s), column = output pixel).
-    @_specialize(where S == Float)
-    @_specialize(where S == Double)
+    /// Inlinable: training (another module) calls it per image, and a generic call across modules runs unspecialised.
+    @inlinable
     package func im2col<S: TensorScalar>(
         _ padded: UnsafePointer<S>, paddedH: Int, paddedW: Int, outH: Int, outW: Int,
         into columns: UnsafeMutablePointer<S>

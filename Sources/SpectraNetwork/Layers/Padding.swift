@@ -27,9 +27,8 @@ package func paddedIndexMap(size: Int, before: Int, after: Int, mode: PaddingMod
 }
 
 /// Builds the padded planes of one image: out[c][y][x] = in[c][rows[y]][cols[x]] (0 where a map says −1).
-@inline(__always)
-@_specialize(where S == Float)
-@_specialize(where S == Double)
+/// Inlinable: training (another module) calls it per image, and a generic call across modules runs unspecialised.
+@inlinable
 package func fillPadded<S: TensorScalar>(
     _ input: UnsafePointer<S>, channels: Int, height: Int, width: Int,
     rows: [Int], cols: [Int], into output: UnsafeMutablePointer<S>
