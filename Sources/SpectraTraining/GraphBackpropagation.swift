@@ -36,7 +36,7 @@ extension ModelGraph {
                     layer: node.label, reason: "its input '\(node.inputs[0])' is not computed")
             }
             if let layer = layers[index] {
-                let (output, cache) = try naming(node) {
+                let (output, cache) = try LayerScope.running(node.label) {
                     training ? try layer.trainingForward(value) : (try layer.forward(value), LayerCache(input: value))
                 }
                 caches[index] = cache
@@ -59,7 +59,7 @@ extension ModelGraph {
             guard let gradient = gradients.removeValue(forKey: node.outputs[0]) else { continue }
             var inputGradient = gradient
             if let layer = layers[index], let cache = caches[index] {
-                let (g, p) = try naming(node) { try layer.backward(gradient, cache: cache) }
+                let (g, p) = try LayerScope.running(node.label) { try layer.backward(gradient, cache: cache) }
                 parameterGradients[index] = p
                 inputGradient = g
             }
@@ -89,7 +89,7 @@ extension ModelGraph {
                 throw SpectraError.invalidLayer(
                     layer: node.label, reason: "\(layer.typeName) cannot be trained (no backward pass)")
             }
-            guard node.inputs.count == 1 || node.inputs.dropFirst().allSatisfy({ constants[$0] != nil || $0.isEmpty })
+            guard node.inputs.dropFirst().allSatisfy({ $0.isEmpty || isConstant($0) })
             else {
                 throw SpectraError.invalidLayer(layer: node.label, reason: "reads more than one feature map")
             }

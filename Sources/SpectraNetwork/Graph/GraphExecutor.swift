@@ -65,10 +65,4 @@ extension ModelGraph {
     func lastNode(until: String?) throws -> Int {
         try until.map { try nodeIndex(named: $0) } ?? nodes.count - 1
     }
-
-    /// Runs `body` as `node`: errors thrown inside it name the node (`LayerScope`) — a chain's layers by their names
-    /// ("conv2"), an imported node by its label ("node 7 'Conv_3' (Conv)").
-    package func naming<T>(_ node: GraphNode, _ body: () throws -> T) throws -> T {
-        try LayerScope.running(node.label, body)
-    }
 }

@@ -66,7 +66,7 @@ extension ModelGraph {
     ) throws
         -> [TensorValue<S>]
     {
-        let run = { try self.naming(node) { try node.op.forward(inputs, context: context) } }
+        let run = { try LayerScope.running(node.label) { try node.op.forward(inputs, context: context) } }
         return shapeOnly.contains(node.index)
             ? try shapeCache.outputs(of: node, inputShape: inputShape, run) : try run()
     }

@@ -49,7 +49,7 @@ extension ModelGraph {
             if let outputName = node.outputs.first, case let .real(output)? = outputs.first, output.rank == 4 {
                 let actual = FFT2D.forward(output)
                 state[outputName] = actual
-                let prediction = try naming(node) {
+                let prediction = try LayerScope.running(node.label) {
                     try node.op.predict(node.inputs.map { state[$0] }, inputs: inputs, context: context)
                 }
                 let verification = LayerVerification(prediction, actual: actual, typeName: node.typeName)

@@ -43,7 +43,7 @@ public struct Sequential: Sendable {
         var shape = input
         var result: [[Int]] = []
         for named in layers {
-            shape = try Sequential.naming(named.name) { try named.layer.outputShape(for: shape) }
+            shape = try LayerScope.running(named.name) { try named.layer.outputShape(for: shape) }
             try ResourceLimits.checkAllocation(shape, layer: named.name)
             result.append(shape)
         }
@@ -58,7 +58,7 @@ public struct Sequential: Sendable {
         var current = x
         var outputs: [Tensor<S>] = []
         for named in layers {
-            current = try Sequential.naming(named.name) { try named.layer.forward(current) }
+            current = try LayerScope.running(named.name) { try named.layer.forward(current) }
             outputs.append(current)
         }
         return outputs
@@ -71,14 +71,9 @@ public struct Sequential: Sendable {
         _ = try shapes(for: x.shape)
         var current = x
         for named in layers {
-            current = try Sequential.naming(named.name) { try named.layer.forward(current) }
+            current = try LayerScope.running(named.name) { try named.layer.forward(current) }
         }
         return current
-    }
-
-    /// Runs `body` as the layer called `name`: errors thrown inside it name that layer (`LayerScope`).
-    package static func naming<T>(_ name: String, _ body: () throws -> T) throws -> T {
-        try LayerScope.running(name, body)
     }
 }
 
