@@ -18,8 +18,7 @@ struct ONNXNodeOperator: GraphOperator {
 
     /// A layer configured by its input's shape is built for an input of the requested grid size (its channels read
     /// off the weight).
-    func layer(of graphNode: GraphNode, in graph: ModelGraph, inputRows rows: Int, columns: Int) throws -> (any Layer)?
-    {
+    func layer(in graph: ModelGraph, inputRows rows: Int, columns: Int) throws -> (any Layer)? {
         var shapes: [String: [Int]] = [:]
         if node.inputs.count > 1, case let .real(weight)? = graph.constants[node.inputs[1]], weight.rank == 4 {
             let channels = node.opType == "ConvTranspose" ? weight.shape[0] : weight.shape[1]

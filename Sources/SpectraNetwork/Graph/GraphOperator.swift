@@ -28,18 +28,14 @@ public protocol GraphOperator: Sendable {
 
     /// The layer this node computes on an input of `rows` × `columns` (for `TransferExport`): a layer node's layer, or
     /// one built for that size by a node whose configuration depends on its input's shape; nil for other operators.
-    func layer(of node: GraphNode, in graph: ModelGraph, inputRows rows: Int, columns: Int) throws -> (any Layer)?
+    func layer(in graph: ModelGraph, inputRows rows: Int, columns: Int) throws -> (any Layer)?
 }
 
 extension GraphOperator {
     public func extraReads(of node: GraphNode, in graph: ModelGraph) -> [String] { [] }
     public var isIdentity: Bool { false }
     public var readsShapeOnly: Bool { false }
-    public func layer(
-        of node: GraphNode, in graph: ModelGraph, inputRows rows: Int, columns: Int
-    ) throws
-        -> (any Layer)?
-    { nil }
+    public func layer(in graph: ModelGraph, inputRows rows: Int, columns: Int) throws -> (any Layer)? { nil }
 }
 
 /// A rule and, when it can be applied to these inputs, the spectrum it predicts.
@@ -90,7 +86,7 @@ public struct LayerOperator: GraphOperator {
 
     public var typeName: String { layer.typeName }
 
-    public func layer(of node: GraphNode, in graph: ModelGraph, inputRows rows: Int, columns: Int) -> (any Layer)? {
+    public func layer(in graph: ModelGraph, inputRows rows: Int, columns: Int) -> (any Layer)? {
         layer
     }
 

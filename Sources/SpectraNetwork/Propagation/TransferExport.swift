@@ -19,7 +19,7 @@ public enum TransferExport {
     ) throws -> TransferMatrices<Double> {
         guard rows > 0, columns > 0 else { throw SpectraError.invalidInput("the grid size must be positive") }
         let node = model.nodes[try model.nodeIndex(named: name)]
-        guard let layer = try node.op.layer(of: node, in: model, inputRows: rows, columns: columns) else {
+        guard let layer = try node.op.layer(in: model, inputRows: rows, columns: columns) else {
             throw SpectraError.invalidLayer(layer: node.label, reason: "is not a convolution with a transfer matrix")
         }
         // T holds complex128 values (four float32's worth each) for every (u, v, d, c).
