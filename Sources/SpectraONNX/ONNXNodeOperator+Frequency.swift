@@ -83,27 +83,14 @@ extension ONNXNodeOperator {
                     node, kernel: (weight.shape[2], weight.shape[3]), input: (g.rows, g.columns))
             else { return nil }
             let layers = try groupLayers(ONNXLookup(context), padding: padding)
-            let inPer = g.channels / layers.count
-            let rule = layers[0].spectralRule(for: [g.batch, inPer, g.rows, g.columns])
-            if case .unavailable = rule { return FrequencyPrediction(rule, nil) }
-            var parts: [Spectrum<S>] = []
-            for (k, layer) in layers.enumerated() {
-                parts.append(try layer.propagate(g.channels(k * inPer..<((k + 1) * inPer))))
-            }
-            return FrequencyPrediction(rule, Spectrum.concatenatingChannels(parts))
+            return try groupedPrediction(layers, inputsPerGroup: g.channels / layers.count, g)
         case "ConvTranspose":
             // Grouped: each group's rule (§2.4) on its channels, joined (the transfer is block-diagonal).
             guard let g = spectra.first ?? nil else { return nil }
             let layers = try transposedGroupLayers(ONNXLookup(context))
             let inPer = layers[0].inChannels
             guard g.channels == layers.count * inPer else { return nil }
-            let rule = layers[0].spectralRule(for: [g.batch, inPer, g.rows, g.columns])
-            if case .unavailable = rule { return FrequencyPrediction(rule, nil) }
-            var parts: [Spectrum<S>] = []
-            for (k, layer) in layers.enumerated() {
-                parts.append(try layer.propagate(g.channels(k * inPer..<((k + 1) * inPer))))
-            }
-            return FrequencyPrediction(rule, Spectrum.concatenatingChannels(parts))
+            return try groupedPrediction(layers, inputsPerGroup: inPer, g)
         case "InstanceNormalization", "GroupNormalization":
             // Per image and channel an affine map y = a·x + b, with a = scale/σ and b = bias − a·μ from that image's
             // statistics: H = a·G, plus M·N·b at DC (docs/theory.md §1.4, "Bias"). The prediction is exact given the
@@ -369,6 +356,20 @@ extension ONNXNodeOperator {
             }
         }
         return out
+    }
+
+    /// A grouped convolution's prediction: each group's layer on its `inputsPerGroup` channels, joined (the transfer
+    /// is block-diagonal, Theorem 3.2 and §2.4 per group); the groups share one rule.
+    private func groupedPrediction<L: Layer, S: TensorScalar>(
+        _ layers: [L], inputsPerGroup inPer: Int, _ g: Spectrum<S>
+    ) throws -> FrequencyPrediction<S> {
+        let rule = layers[0].spectralRule(for: [g.batch, inPer, g.rows, g.columns])
+        if case .unavailable = rule { return FrequencyPrediction(rule, nil) }
+        var parts: [Spectrum<S>] = []
+        for (k, layer) in layers.enumerated() {
+            parts.append(try layer.propagate(g.channels(k * inPer..<((k + 1) * inPer))))
+        }
+        return FrequencyPrediction(rule, Spectrum.concatenatingChannels(parts))
     }
 }
 
