@@ -27,22 +27,24 @@ package enum SpectralOperations {
         let (m0, n0) = (spectrum.rows, spectrum.columns)
         let (m, n) = (m0 * factor, n0 * factor)
         let planes = spectrum.batch * spectrum.channels
-        let columnFactors = columnResponse ?? [Complex<Double>](repeating: Complex(1, 0), count: n)
+        // Zero insertion without responses only copies rows; otherwise each entry gets rowResponse[u]·columnResponse[v].
+        let copiesOnly = rowResponse == nil && columnResponse == nil
+        let columnFactors = columnResponse ?? [Complex<Double>](repeating: Complex(1, 0), count: copiesOnly ? 0 : n)
         // Pointer loops over whole source rows (no `mod` per element, no bounds checks): this runs on every
         // upsampling layer of every batch.
         let values = [Complex<S>](unsafeUninitializedCapacity: planes * m * n) { out, initialized in
             spectrum.values.withUnsafeBufferPointer { source in
-                let target = out.baseAddress!, base = source.baseAddress!
-                for p in 0..<planes {
-                    for u in 0..<m {
-                        let row = base + p * m0 * n0 + (u % m0) * n0
-                        let destination = target + p * m * n + u * n
-                        guard rowResponse != nil || columnResponse != nil else {
-                            for k in 0..<factor { (destination + k * n0).initialize(from: row, count: n0) }
-                            continue
-                        }
-                        let rowFactor = rowResponse?[u] ?? Complex(1, 0)
-                        columnFactors.withUnsafeBufferPointer { factors in
+                columnFactors.withUnsafeBufferPointer { factors in
+                    let target = out.baseAddress!, base = source.baseAddress!
+                    for p in 0..<planes {
+                        for u in 0..<m {
+                            let row = base + p * m0 * n0 + (u % m0) * n0
+                            let destination = target + p * m * n + u * n
+                            if copiesOnly {
+                                for k in 0..<factor { (destination + k * n0).initialize(from: row, count: n0) }
+                                continue
+                            }
+                            let rowFactor = rowResponse?[u] ?? Complex(1, 0)
                             for k in 0..<factor {
                                 let (to, response) = (destination + k &* n0, factors.baseAddress! + k &* n0)
                                 for v in 0..<n0 {
