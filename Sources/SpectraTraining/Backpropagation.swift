@@ -37,16 +37,17 @@ public struct MSELoss: Sendable {
     }
 }
 
-/// The result of one forward and backward pass through a Sequential model.
+/// The result of one forward and backward pass through a model graph (`ModelGraph.backwardPass`), per node: for a
+/// chain, node i is layer i.
 public struct BackwardPass<Scalar: TensorScalar>: Sendable {
     public var loss: Double
-    /// Every layer's output (index i = layers[i]).
+    /// Every node's output (index i = node i).
     public var outputs: [Tensor<Scalar>]
-    /// ∂L/∂parameters per layer, under PyTorch's names (buffers such as running statistics have none).
+    /// ∂L/∂parameters per node, under PyTorch's names (buffers such as running statistics have none).
     public var parameterGradients: [[String: Tensor<Scalar>]]
-    /// ∂L/∂(input of layer i), the last entry being ∂L/∂(network output).
+    /// ∂L/∂(input of node i), the last entry being ∂L/∂(network output).
     public var inputGradients: [Tensor<Scalar>]
-    /// Running statistics updated by training-mode BatchNorm2d layers, per layer.
+    /// Running statistics updated by training-mode BatchNorm2d layers, per node.
     public var updatedBuffers: [[String: Tensor<Float>]]
 }
 
