@@ -1,4 +1,3 @@
-import CVectorKernels
 import ComplexModule
 import SpectraCore
 import SpectraNetwork
@@ -46,18 +45,23 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
         magnitudeSum = [Double](repeating: 0, count: plane)
     }
 
-    /// Folds in the spectrum of a batch and, for layers, its verification.
+    /// Folds in the spectrum of a batch and, for layers, its verification. With `predicted` (the rule's spectrum of the
+    /// same shape), the relative error and similarity are computed here, in the same pass over the spectrum as the
+    /// maps (`verification` then gives the rule only); without it, `verification`'s own numbers are folded in.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
-    public mutating func add<S: TensorScalar>(_ spectrum: Spectrum<S>, verification: LayerVerification?) throws {
+    public mutating func add<S: TensorScalar>(
+        _ spectrum: Spectrum<S>, verification: LayerVerification?, predicted: Spectrum<S>? = nil
+    ) throws {
         guard Array(spectrum.shape.dropFirst()) == imageShape else {
             throw SpectraError.shapeMismatch(
                 layer: name, expected: "[N] + \(describeShape(imageShape))", got: spectrum.shape)
         }
+        if let predicted, predicted.shape != spectrum.shape {
+            throw SpectraError.shapeMismatch(layer: name, expected: describeShape(spectrum.shape), got: predicted.shape)
+        }
         let (channels, plane, columns) = (spectrum.channels, spectrum.planeSize, spectrum.columns)
-        // Ω_low (§7) as a 0/1 mask, so that p_low comes out of the same pass over the spectrum as the maps. The pass
-        // over channels has no loop-carried sums (it vectorises); p_low's two sums run once per image over its
-        // channel-summed power plane.
+        // Ω_low (§7) as a 0/1 mask, so that p_low comes out of the image's channel-summed power plane in one pass.
         let lowMask = (0..<plane).map {
             SpectrumStatistics.isLowFrequency(u: $0 / columns, v: $0 % columns, rows: spectrum.rows, columns: columns)
                 ? 1.0 : 0.0
@@ -66,30 +70,42 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
         let radialBins = RadialBins.shared(rows: spectrum.rows, columns: columns)
         if radialSpread == nil && images == 0 { radialSpread = RadialSpread(bins: radialBins.frequency.count) }
         var imageProfiles: [[Double]] = []
-        var channelPower = [Double](repeating: 0, count: plane)
         let inverseChannels = 1 / Double(channels)
         var batchPower = 0.0
+        var comparison = PlaneComparison(), similarities = 0.0
         var channelSums = channelPowerSum ?? []  // moved out (and back below) so that it is mutated in place
         channelPowerSum = nil
         defer { if !channelSums.isEmpty { channelPowerSum = channelSums } }
         channelSums.withUnsafeMutableBufferPointer { perChannel in
             spectrum.values.withUnsafeBufferPointer { values in
-                powerSum.withUnsafeMutableBufferPointer { power in
-                    magnitudeSum.withUnsafeMutableBufferPointer { magnitude in
-                        imagePower.withUnsafeMutableBufferPointer { image in
-                            channelPower.withUnsafeMutableBufferPointer { scratch in
+                (predicted?.values ?? []).withUnsafeBufferPointer { predictedValues in
+                    powerSum.withUnsafeMutableBufferPointer { power in
+                        magnitudeSum.withUnsafeMutableBufferPointer { magnitude in
+                            imagePower.withUnsafeMutableBufferPointer { image in
                                 lowMask.withUnsafeBufferPointer { mask in
                                     for b in 0..<spectrum.batch {
                                         for f in 0..<plane { image[f] = 0 }
                                         for c in 0..<channels {
-                                            let z = values.baseAddress! + (b * channels + c) * plane
-                                            SpectrumStatistics.powers(z, plane, into: scratch.baseAddress!)
-                                            for f in 0..<plane { image[f] += scratch[f] }
-                                            if !perChannel.isEmpty {
-                                                for f in 0..<plane { perChannel[c * plane + f] += scratch[f] }
+                                            let offset = (b * channels + c) * plane
+                                            let z = values.baseAddress! + offset
+                                            // |x|² into the image's plane, |x|/C into the magnitude map and the
+                                            // comparison with the prediction: one pass (CVectorKernels).
+                                            let sums = SpectrumStatistics.fold(
+                                                actual: z,
+                                                predicted: predicted == nil
+                                                    ? nil : predictedValues.baseAddress! + offset,
+                                                count: plane, power: image.baseAddress!,
+                                                magnitude: magnitude.baseAddress!, magnitudeScale: inverseChannels)
+                                            if predicted != nil {
+                                                comparison.difference += sums.difference
+                                                comparison.reference += sums.reference
+                                                similarities += sums.similarity
                                             }
-                                            ds_square_roots(scratch.baseAddress!, scratch.baseAddress!, plane)
-                                            for f in 0..<plane { magnitude[f] += scratch[f] * inverseChannels }
+                                            if !perChannel.isEmpty {
+                                                _ = SpectrumStatistics.fold(
+                                                    actual: z, predicted: nil, count: plane,
+                                                    power: perChannel.baseAddress! + c * plane)
+                                            }
                                         }
                                         var low = 0.0, all = 0.0
                                         for f in 0..<plane {
@@ -116,6 +132,15 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
         guard let verification else { return }
         rule = verification.rule
         detail = verification.detail
+        if predicted != nil {
+            if comparison.difference.isFinite && comparison.reference.isFinite {
+                errorNumerator += comparison.difference
+                errorDenominator += comparison.reference
+            }
+            similaritySum += similarities
+            similarityCount += spectrum.batch * channels
+            return
+        }
         if let error = verification.relativeError, error.isFinite {
             errorNumerator += error * error * batchPower
             errorDenominator += batchPower
@@ -281,7 +306,9 @@ public struct AnalysisAccumulator: Codable, Sendable {
         guard index < stages.count else {
             throw SpectraError.invalidInput("stage \(index) of a batch has no accumulator")
         }
-        try stages[index].add(stage.spectrum, verification: stage.verification)
+        // A stage traced without its comparison (`forEachStage(compare: false)`) carries the prediction: compared here.
+        let predicted = stage.verification.relativeError == nil ? stage.prediction : nil
+        try stages[index].add(stage.spectrum, verification: stage.verification, predicted: predicted)
         stages[index].nonFiniteValues += stage.output.nonFiniteCount
     }
 

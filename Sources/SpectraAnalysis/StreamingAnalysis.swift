@@ -122,7 +122,9 @@ public enum StreamingAnalysis {
             inputShape: [])
         if perChannel { accumulator.perChannel = true }
         var display = window.flatMap { $0.isIdentity ? nil : AnalysisAccumulator.DisplayAccumulators(window: $0) }
-        let (input, spectrum) = try model.forEachStage(batch.converted(to: S.self), until: until) { index, stage in
+        // Each stage's prediction is compared in the accumulator's pass over its spectrum, not in the tracer's.
+        let (input, spectrum) = try model.forEachStage(batch.converted(to: S.self), until: until, compare: false) {
+            index, stage in
             try accumulator.add(stage: stage, at: index)
             try display?.add(stage.output, at: index, name: stage.name, type: stage.type)
             try perStage?(index, stage)

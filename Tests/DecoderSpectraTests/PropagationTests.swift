@@ -241,4 +241,32 @@ import Testing
         #expect(full.shape == blockwise.shape)
         #expect(relativeError(blockwise.values, full.values) < 1e-12)
     }
+
+    /// On the spectrum of real maps, computing the columns v ≤ N/2 and mirroring the others (the tracer's
+    /// `HermitianSymmetry`) gives every frequency computed, odd and even sides alike; Conv2d.propagate uses it only
+    /// where it is declared.
+    @Test(arguments: [(8, 6), (5, 7), (1, 4), (3, 1)])
+    func hermitianHalfEqualsEveryFrequency(_ rows: Int, _ columns: Int) throws {
+        var generator = SeededGenerator(seed: 12)
+        let weight = Tensor<Float>(shape: [4, 3, 3, 3]) { _ in Float(generator.nextUniform() - 0.5) }
+        let x = Tensor<Double>(shape: [2, 3, rows, columns]) { _ in generator.nextUniform() - 0.5 }
+        let g = FFT2D.forward(x)
+        let every = TransferMatrices<Double>.applyKernels(
+            weight, outputFirst: true, anchor: (1, 1), conjugate: true, to: g)
+        let half = TransferMatrices<Double>.applyKernels(
+            weight, outputFirst: true, anchor: (1, 1), conjugate: true, to: g, hermitian: true)
+        #expect(relativeError(half.values, every.values) < 1e-12)
+        var conv = try Conv2d(
+            inChannels: 3, outChannels: 4, kernelSize: (3, 3), padding: (1, 1), paddingMode: .circular, bias: false,
+            generator: &generator)
+        conv.weight = weight
+        #expect(relativeError(try HermitianSymmetry.assuming { try conv.propagate(g) }.values, every.values) < 1e-12)
+        // A spectrum that is not Hermitian: without the declaration every frequency is computed.
+        var skewed = g
+        skewed.values[1] = skewed.values[1] + Complex(0, 1)
+        let direct = TransferMatrices<Double>.fromKernels(
+            weight, outputFirst: true, anchor: (1, 1), rows: rows, columns: columns, conjugate: true
+        ).apply(to: skewed)
+        #expect(relativeError(try conv.propagate(skewed).values, direct.values) < 1e-12)
+    }
 }

@@ -1,6 +1,7 @@
 import RealModule
 import CFFTW
 import COpenBLAS
+import CVectorKernels
 
 extension Double: TensorScalar {
     @inlinable public var float64: Double { self }
@@ -42,5 +43,15 @@ extension Double: TensorScalar {
     public static func fftExecute(_ plan: OpaquePointer, _ data: UnsafeMutableRawPointer) {
         let pointer = data.assumingMemoryBound(to: fftw_complex.self)
         fftw_execute_dft(plan, pointer, pointer)
+    }
+
+    public static func foldPlane(
+        _ actual: UnsafeRawPointer, predicted: UnsafeRawPointer?, count: Int, power: UnsafeMutablePointer<Double>?,
+        magnitude: UnsafeMutablePointer<Double>?, magnitudeScale: Double, sums: UnsafeMutablePointer<Double>?
+    ) {
+        let planeSums = UnsafeMutableRawPointer(sums)?.assumingMemoryBound(to: ds_plane_sums.self)
+        ds_fold_plane_d(
+            actual.assumingMemoryBound(to: Double.self), predicted?.assumingMemoryBound(to: Double.self), count, power,
+            magnitude, magnitudeScale, planeSums)
     }
 }

@@ -1,6 +1,7 @@
 import RealModule
 import CFFTW
 import COpenBLAS
+import CVectorKernels
 
 extension Float: TensorScalar {
     @inlinable public var float64: Double { Double(self) }
@@ -42,5 +43,15 @@ extension Float: TensorScalar {
     public static func fftExecute(_ plan: OpaquePointer, _ data: UnsafeMutableRawPointer) {
         let pointer = data.assumingMemoryBound(to: fftwf_complex.self)
         fftwf_execute_dft(plan, pointer, pointer)
+    }
+
+    public static func foldPlane(
+        _ actual: UnsafeRawPointer, predicted: UnsafeRawPointer?, count: Int, power: UnsafeMutablePointer<Double>?,
+        magnitude: UnsafeMutablePointer<Double>?, magnitudeScale: Double, sums: UnsafeMutablePointer<Double>?
+    ) {
+        let planeSums = UnsafeMutableRawPointer(sums)?.assumingMemoryBound(to: ds_plane_sums.self)
+        ds_fold_plane_f(
+            actual.assumingMemoryBound(to: Float.self), predicted?.assumingMemoryBound(to: Float.self), count, power,
+            magnitude, magnitudeScale, planeSums)
     }
 }

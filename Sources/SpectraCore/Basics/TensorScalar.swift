@@ -31,4 +31,11 @@ where RawSignificand: FixedWidthInteger {
     ) -> OpaquePointer?
     /// Executes a plan on a new array (`fftw_execute_dft`): thread-safe, as FFTW documents.
     static func fftExecute(_ plan: OpaquePointer, _ data: UnsafeMutableRawPointer)
+
+    /// One pass of the spectrum statistics over `count` complex values of an actual spectrum (`ds_fold_plane_f` /
+    /// `_d`, CVectorKernels): adds |x|² to `power` and |x|·`magnitudeScale` to `magnitude` (each where given), and,
+    /// with `predicted`, adds Σ|y − x|², Σ|x|², Σ|y|², Σ|x|·|y| to `sums[0...3]`; all in Float64.
+    static func foldPlane(
+        _ actual: UnsafeRawPointer, predicted: UnsafeRawPointer?, count: Int, power: UnsafeMutablePointer<Double>?,
+        magnitude: UnsafeMutablePointer<Double>?, magnitudeScale: Double, sums: UnsafeMutablePointer<Double>?)
 }

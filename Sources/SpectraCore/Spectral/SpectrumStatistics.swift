@@ -1,5 +1,4 @@
 import ComplexModule
-import CVectorKernels
 import RealModule
 
 /// Measurements on spectrum maps, as docs/theory.md §7 defines them. Maps are un-shifted unless a name says "centred".
@@ -176,8 +175,8 @@ public enum SpectrumStatistics {
     }
 
     /// sim(H*, H) per image (as `cosineSimilarityPerImage`) and ‖H_pred − H‖ / ‖H‖ (as `Spectrum.relativeError`) in one
-    /// pass over both spectra, in Float64 (the magnitudes as √(re² + im²): spectra of finite float32 maps cannot
-    /// overflow it).
+    /// pass over both spectra (`TensorScalar.foldPlane`), in Float64 (the magnitudes as √(re² + im²): spectra of finite
+    /// float32 maps cannot overflow it).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public static func comparison<S: TensorScalar>(
@@ -189,50 +188,17 @@ public enum SpectrumStatistics {
         let plane = reference.planeSize, channels = reference.channels
         var similarities: [Double] = []
         var difference = 0.0, norm = 0.0
-        let scratch = UnsafeMutableBufferPointer<Double>.allocate(capacity: 4 * plane)
-        defer { scratch.deallocate() }
-        let (px, py) = (
-            UnsafeMutableBufferPointer(rebasing: scratch[0..<plane]),
-            UnsafeMutableBufferPointer(rebasing: scratch[plane..<(2 * plane)])
-        )
-        let (pp, dd) = (
-            UnsafeMutableBufferPointer(rebasing: scratch[(2 * plane)..<(3 * plane)]),
-            UnsafeMutableBufferPointer(rebasing: scratch[(3 * plane)...])
-        )
         reference.values.withUnsafeBufferPointer { r in
             predicted.values.withUnsafeBufferPointer { q in
                 for b in 0..<reference.batch {
                     var total = 0.0
                     for c in 0..<channels {
-                        let x = r.baseAddress! + (b * channels + c) * plane,
-                            y = q.baseAddress! + (b * channels + c) * plane
-                        // Element-wise passes with no loop-carried sums (they vectorise, √ included), then the sums
-                        // in four independent lanes.
-                        powers(x, plane, into: px.baseAddress!)
-                        powers(y, plane, into: py.baseAddress!)
-                        parts(x, plane) { xs in
-                            parts(y, plane) { ys in
-                                for f in 0..<plane {
-                                    let (dr, di) = (
-                                        ys[2 * f].float64 - xs[2 * f].float64,
-                                        ys[2 * f + 1].float64 - xs[2 * f + 1].float64
-                                    )
-                                    dd[f] = dr * dr + di * di
-                                    pp[f] = px[f] * py[f]
-                                }
-                            }
-                        }
-                        ds_square_roots(pp.baseAddress!, pp.baseAddress!, plane)
-                        let dot = sum(pp.baseAddress!, plane), a2 = sum(px.baseAddress!, plane),
-                            b2 = sum(py.baseAddress!, plane)
-                        let d2 = sum(dd.baseAddress!, plane)
-                        if a2 == 0 && b2 == 0 {
-                            total += 1
-                        } else if a2 > 0 && b2 > 0 {
-                            total += dot / (a2 * b2).squareRoot()
-                        }
-                        difference += d2
-                        norm += a2
+                        let offset = (b * channels + c) * plane
+                        let sums = fold(
+                            actual: r.baseAddress! + offset, predicted: q.baseAddress! + offset, count: plane)
+                        total += sums.similarity
+                        difference += sums.difference
+                        norm += sums.reference
                     }
                     similarities.append(total / Double(channels))
                 }

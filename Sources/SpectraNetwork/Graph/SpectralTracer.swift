@@ -22,10 +22,13 @@ extension ModelGraph {
     /// is computed. Values and spectra are dropped after their last use, so a caller that folds the stages holds
     /// only the live tensors of the graph. Returns the input as feature maps ([B, F] inputs as [B, F, 1, 1], whose
     /// spectra are the values themselves) and its spectrum.
+    ///
+    /// With `compare` false, a stage's verification names the rule but holds no error or similarity: a caller that
+    /// folds each stage's spectrum anyway compares `TracedStage.prediction` in the same pass (the streaming analysis).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public func forEachStage<S: TensorScalar>(
-        _ input: Tensor<S>, until: String? = nil, mode: TraceMode = .reanchored,
+        _ input: Tensor<S>, until: String? = nil, mode: TraceMode = .reanchored, compare: Bool = true,
         progress: ((Int, Int, String) -> Void)? = nil,
         _ body: (Int, TracedStage<S>) throws -> Void
     ) throws -> (input: Tensor<S>, spectrum: Spectrum<S>) {
@@ -49,10 +52,14 @@ extension ModelGraph {
             if let outputName = node.outputs.first, case let .real(output)? = outputs.first, output.rank == 4 {
                 let actual = FFT2D.forward(output)
                 state[outputName] = actual
-                let prediction = try LayerScope.running(node.label) {
-                    try node.op.predict(node.inputs.map { state[$0] }, inputs: inputs, context: context)
+                // Every state spectrum is that of a real map (an FFT of one, or a real rule's image of one).
+                let prediction = try HermitianSymmetry.assuming {
+                    try LayerScope.running(node.label) {
+                        try node.op.predict(node.inputs.map { state[$0] }, inputs: inputs, context: context)
+                    }
                 }
-                let verification = LayerVerification(prediction, actual: actual, typeName: node.typeName)
+                let verification = LayerVerification(
+                    prediction, actual: actual, typeName: node.typeName, compare: compare)
                 let predicted = prediction?.spectrum.flatMap { $0.shape == actual.shape ? $0 : nil }
                 if let predicted, mode == .cascade || prediction?.rule.isExact == true { state[outputName] = predicted }
                 try body(
@@ -90,8 +97,10 @@ extension ModelGraph {
 
 extension LayerVerification {
     /// The check of one prediction against the true spectrum: relative error and sim (docs/theory.md §7) where the
-    /// rule produced a spectrum of the right shape.
-    init<S: TensorScalar>(_ prediction: FrequencyPrediction<S>?, actual: Spectrum<S>, typeName: String) {
+    /// rule produced a spectrum of the right shape (with `compare`; otherwise the rule only).
+    init<S: TensorScalar>(
+        _ prediction: FrequencyPrediction<S>?, actual: Spectrum<S>, typeName: String, compare: Bool = true
+    ) {
         guard let prediction else {
             self.init(rule: .unavailable, detail: "no frequency rule for \(typeName)")
             return
@@ -103,6 +112,7 @@ extension LayerVerification {
                 " (the rule gives \(describeShape(predicted.shape)), the output is \(describeShape(actual.shape)): not compared)"
             return
         }
+        guard compare else { return }
         let comparison = SpectrumStatistics.comparison(actual, predicted)
         relativeError = comparison.relativeError
         similarity = comparison.similarityPerImage.reduce(0, +) / Double(max(1, comparison.similarityPerImage.count))

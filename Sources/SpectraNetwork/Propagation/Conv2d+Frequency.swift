@@ -41,7 +41,7 @@ extension Conv2d {
         // T is applied a block of frequencies at a time, never held whole (D·C·M·N values can be hundreds of MB).
         var output = TransferMatrices<S>.applyKernels(
             weight, outputFirst: true, anchor: (padding.height, padding.width),
-            conjugate: true, to: spectrum)
+            conjugate: true, to: spectrum, hermitian: HermitianSymmetry.isAssumed)
         if let bias { SpectralOperations.addBias(bias.scalars.map(Double.init), to: &output) }
         if stride != (1, 1) { output = SpectralOperations.decimate(output, by: (stride.height, stride.width)) }
         return output
@@ -71,7 +71,7 @@ extension ConvTranspose2d {
         let tiled = SpectralOperations.tile(spectrum, factor: stride.height)
         var output = TransferMatrices<S>.applyKernels(
             weight, outputFirst: false, anchor: (padding.height, padding.width),
-            conjugate: false, to: tiled)
+            conjugate: false, to: tiled, hermitian: HermitianSymmetry.isAssumed)
         if let bias { SpectralOperations.addBias(bias.scalars.map(Double.init), to: &output) }
         return output
     }

@@ -87,22 +87,30 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
         precondition(spectrum.channels == inputs && spectrum.rows == rows && spectrum.columns == columns)
         let size = outputs * inputs
         return values.withUnsafeBufferPointer { t in
-            Self.applyBlocks(to: spectrum, outputs: outputs, inputs: inputs) { f0, count, block in
-                block.baseAddress!.update(from: t.baseAddress! + f0 * size, count: count * size)
+            Self.applyBlocks(to: spectrum, outputs: outputs, inputs: inputs, hermitian: false) { frequencies, block in
+                for (k, f) in frequencies.enumerated() {
+                    (block.baseAddress! + k * size).update(from: t.baseAddress! + f * size, count: size)
+                }
             }
         }
     }
 
-    /// The frequencies of `spectrum` in blocks small enough for the cache: `fill(f0, count, block)` writes T of
-    /// frequencies f0 ..< f0 + count into `block` ([count, D, C]); the spectra are gathered into per-frequency [C, B]
-    /// matrices, multiplied, and scattered back, so that the transposes stay cheap.
+    /// The frequencies of `spectrum` in blocks small enough for the cache: `fill(frequencies, block)` writes T of
+    /// those frequencies (flat indices u·N + v, ascending) into `block` ([count, D, C]); the spectra are gathered into
+    /// per-frequency [C, B] matrices, multiplied, and scattered back, so that the transposes stay cheap.
+    ///
+    /// `hermitian`: the spectrum is that of real maps and T that of a real kernel, so the result is Hermitian too,
+    /// h(−u, −v) = conj h(u, v) (both factors are, Theorem 3.2 with real weights): only the columns v ≤ N/2 are
+    /// multiplied and the others are their mirror images, half the work.
     static func applyBlocks(
-        to spectrum: Spectrum<Scalar>, outputs: Int, inputs: Int,
-        fill: (Int, Int, UnsafeMutableBufferPointer<Complex<Scalar>>) -> Void
+        to spectrum: Spectrum<Scalar>, outputs: Int, inputs: Int, hermitian: Bool,
+        fill: (UnsafeBufferPointer<Int>, UnsafeMutableBufferPointer<Complex<Scalar>>) -> Void
     ) -> Spectrum<Scalar> {
         let (batch, rows, columns) = (spectrum.batch, spectrum.rows, spectrum.columns)
         let plane = rows * columns
         let block = 32
+        let computed =
+            hermitian ? (0..<rows).flatMap { u in (0...(columns / 2)).map { u * columns + $0 } } : Array(0..<plane)
         var output = Spectrum<Scalar>(zeros: [batch, outputs, rows, columns])
         var gathered = [Complex<Scalar>](repeating: .zero, count: block * inputs * batch)
         var product = [Complex<Scalar>](repeating: .zero, count: block * outputs * batch)
@@ -112,33 +120,46 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
                 gathered.withUnsafeMutableBufferPointer { gb in
                     product.withUnsafeMutableBufferPointer { pb in
                         matrices.withUnsafeMutableBufferPointer { tb in
-                            for f0 in stride(from: 0, to: plane, by: block) {
-                                let count = min(block, plane - f0)
-                                fill(f0, count, tb)
-                                // Index arithmetic wraps (&*, &+): every index is below the buffers' counts, checked
-                                // by the shapes above, and overflow checks in these gathers cost 10-30 %.
-                                for b in 0..<batch {
-                                    for c in 0..<inputs {
-                                        let source = g.baseAddress! + ((b &* inputs &+ c) &* plane &+ f0)
-                                        let target = gb.baseAddress! + (c &* batch &+ b)
-                                        let step = inputs &* batch
-                                        for k in 0..<count { target[k &* step] = source[k] }
+                            computed.withUnsafeBufferPointer { all in
+                                for start in stride(from: 0, to: all.count, by: block) {
+                                    let frequencies = UnsafeBufferPointer(
+                                        rebasing: all[start..<min(all.count, start + block)])
+                                    let count = frequencies.count
+                                    fill(frequencies, tb)
+                                    // Index arithmetic wraps (&*, &+): every index is below the buffers' counts,
+                                    // checked by the shapes above, and overflow checks in these gathers cost 10-30 %.
+                                    for b in 0..<batch {
+                                        for c in 0..<inputs {
+                                            let source = g.baseAddress! + ((b &* inputs &+ c) &* plane)
+                                            let target = gb.baseAddress! + (c &* batch &+ b)
+                                            let step = inputs &* batch
+                                            for k in 0..<count { target[k &* step] = source[frequencies[k]] }
+                                        }
+                                    }
+                                    for k in 0..<count {
+                                        Scalar.complexGemm(
+                                            m: outputs, n: batch, k: inputs,
+                                            a: UnsafeRawPointer(tb.baseAddress! + k * outputs * inputs),
+                                            b: UnsafeRawPointer(gb.baseAddress! + k * inputs * batch),
+                                            c: UnsafeMutableRawPointer(pb.baseAddress! + k * outputs * batch))
+                                    }
+                                    for b in 0..<batch {
+                                        for d in 0..<outputs {
+                                            let target = h.baseAddress! + ((b &* outputs &+ d) &* plane)
+                                            let source = pb.baseAddress! + (d &* batch &+ b)
+                                            let step = outputs &* batch
+                                            for k in 0..<count { target[frequencies[k]] = source[k &* step] }
+                                        }
                                     }
                                 }
-                                for k in 0..<count {
-                                    Scalar.complexGemm(
-                                        m: outputs, n: batch, k: inputs,
-                                        a: UnsafeRawPointer(tb.baseAddress! + k * outputs * inputs),
-                                        b: UnsafeRawPointer(gb.baseAddress! + k * inputs * batch),
-                                        c: UnsafeMutableRawPointer(pb.baseAddress! + k * outputs * batch))
-                                }
-                                for b in 0..<batch {
-                                    for d in 0..<outputs {
-                                        let target = h.baseAddress! + ((b &* outputs &+ d) &* plane &+ f0)
-                                        let source = pb.baseAddress! + (d &* batch &+ b)
-                                        let step = outputs &* batch
-                                        for k in 0..<count { target[k] = source[k &* step] }
-                                    }
+                            }
+                            guard hermitian else { return }
+                            for map in 0..<(batch * outputs) {
+                                let values = h.baseAddress! + map &* plane
+                                for u in 0..<rows {
+                                    let mirror = values + ((rows &- u) % rows) &* columns
+                                    let row = values + u &* columns
+                                    for v in 1..<((columns + 1) / 2) { mirror[columns &- v] = row[v].conjugate }
                                 }
                             }
                         }
@@ -153,11 +174,13 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
     /// taps directly, T_dc(u,v) = Σ_{t,s} w[d, c, t, s] e^{∓i2π(u·m(t)/M + v·n(s)/N)} (Theorem 3.2), so memory holds
     /// the taps and one block instead of D·C·M·N values (134 MB for a 128-channel layer at 32×32). The sum runs over
     /// the taps as the outer loop and over all (d, c) entries as the inner, vectorised loop, in the run's precision
-    /// (the twiddles in Float64). Same parameters and numbers as `fromKernels` up to rounding.
+    /// (the twiddles in Float64). Same parameters and numbers as `fromKernels` up to rounding. `hermitian`: `spectrum`
+    /// is that of real maps (`HermitianSymmetry`), so half the frequencies are computed and the rest mirrored.
     @_specialize(where Scalar == Float)
     @_specialize(where Scalar == Double)
     public static func applyKernels(
-        _ weight: Tensor<Float>, outputFirst: Bool, anchor: (Int, Int), conjugate: Bool, to spectrum: Spectrum<Scalar>
+        _ weight: Tensor<Float>, outputFirst: Bool, anchor: (Int, Int), conjugate: Bool, to spectrum: Spectrum<Scalar>,
+        hermitian: Bool = false
     ) -> Spectrum<Scalar> {
         let (kH, kW) = (weight.shape[2], weight.shape[3])
         let (d0, d1) = (weight.shape[0], weight.shape[1])
@@ -200,9 +223,10 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
             rowSums.withUnsafeMutableBufferPointer { r in
                 accumulator.withUnsafeMutableBufferPointer { a in
                     let (re, im) = (a.baseAddress!, a.baseAddress! + entries)
-                    return applyBlocks(to: spectrum, outputs: outputs, inputs: inputs) { f0, count, block in
-                        for k in 0..<count {
-                            let (u, v) = ((f0 + k) / columns, (f0 + k) % columns)
+                    return applyBlocks(to: spectrum, outputs: outputs, inputs: inputs, hermitian: hermitian) {
+                        frequencies, block in
+                        for (k, f) in frequencies.enumerated() {
+                            let (u, v) = (f / columns, f % columns)
                             if u != currentRow {
                                 currentRow = u
                                 for i in 0..<r.count { r[i] = 0 }
