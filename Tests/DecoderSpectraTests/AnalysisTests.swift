@@ -233,3 +233,21 @@ import Testing
         }
     }
 }
+
+/// The output writer's parallel map: results in element order, every element run once, and the first error in element
+/// order rethrown (not whichever worker failed first).
+@Suite(.tags(.unit)) struct ConcurrentMapTests {
+    struct Failure: Error, Equatable { let element: Int }
+
+    @Test func resultsKeepTheirOrderAndTheFirstErrorWins() throws {
+        let squares = try Array(0..<100).concurrentMap { $0 * $0 }
+        #expect(squares == (0..<100).map { $0 * $0 })
+        #expect(try [Int]().concurrentMap { $0 } == [])
+        #expect(throws: Failure(element: 7)) {
+            _ = try Array(0..<50).concurrentMap { element -> Int in
+                if element == 7 || element == 40 { throw Failure(element: element) }
+                return element
+            }
+        }
+    }
+}

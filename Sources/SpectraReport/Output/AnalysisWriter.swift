@@ -149,67 +149,80 @@ public struct AnalysisWriter {
         let inputRadial = analysis.input.radialSpectrum(powerMap: analysis.input.meanPowerMap)
         let shownInputRadial =
             display == nil ? inputRadial : shownInput.radialSpectrum(powerMap: shownInput.meanPowerMap)
-        var layers: [AnalysisSummary.LayerInfo] = []
         var curves: [(label: String, x: [Double], y: [Double])] = [
             ("input", shownInputRadial.frequency, shownInputRadial.power)
         ]
-        for (index, stage) in analysis.stages.enumerated() {
-            progress?("writing layer \(index + 1)/\(analysis.stages.count) \(stage.name)")
-            let stem = Self.stem(index, stage.name)
-            let power = stage.meanPowerMap  // derived once: the radial profile, the slices and the .npy all read it
-            let radial = stage.radialSpectrum(powerMap: power)
-            var info = AnalysisSummary.LayerInfo(
-                index: index + 1, name: stage.name, type: stage.type, outputShape: [analysis.images] + stage.imageShape,
-                pLow: stage.meanLowFrequencyRatio, radialSpectrum: radial,
-                verification: stage.verification ?? LayerVerification(rule: .unavailable, detail: ""))
-            let shown = shownStages[index]
-            let shownPower = display == nil ? power : shown.meanPowerMap
-            let shownRadial = display == nil ? radial : shown.radialSpectrum(powerMap: shownPower)
-            if display != nil { info.displayRadialSpectrum = shownRadial }
-            let slices = [0, 45, 90].map {
-                (
-                    $0,
-                    SpectrumStatistics.angularSlice(
-                        powerMap: shownPower, rows: shown.rows,
-                        columns: shown.columns, degrees: $0)
-                )
+        // Each stage's files are independent of the others': written on all cores (the figures, two PNG encodings per
+        // map, dominate). The worker threads do not inherit task-local values: the figure formats are bound again.
+        let pdf = FigureFormats.pdf
+        let progressLock = NSLock()
+        let perStage = try analysis.stages.indices.concurrentMap { index in
+            try FigureFormats.$pdf.withValue(pdf) {
+                let stage = analysis.stages[index]
+                progressLock.withLock {
+                    progress?("writing layer \(index + 1)/\(analysis.stages.count) \(stage.name)")
+                }
+                let stem = Self.stem(index, stage.name)
+                let power = stage.meanPowerMap  // derived once: the radial profile, the slices and the .npy all read it
+                let radial = stage.radialSpectrum(powerMap: power)
+                var info = AnalysisSummary.LayerInfo(
+                    index: index + 1, name: stage.name, type: stage.type,
+                    outputShape: [analysis.images] + stage.imageShape,
+                    pLow: stage.meanLowFrequencyRatio, radialSpectrum: radial,
+                    verification: stage.verification ?? LayerVerification(rule: .unavailable, detail: ""))
+                let shown = shownStages[index]
+                let shownPower = display == nil ? power : shown.meanPowerMap
+                let shownRadial = display == nil ? radial : shown.radialSpectrum(powerMap: shownPower)
+                if display != nil { info.displayRadialSpectrum = shownRadial }
+                let slices = [0, 45, 90].map {
+                    (
+                        $0,
+                        SpectrumStatistics.angularSlice(
+                            powerMap: shownPower, rows: shown.rows,
+                            columns: shown.columns, degrees: $0)
+                    )
+                }
+                info.angularSlices = Dictionary(
+                    uniqueKeysWithValues: slices.map {
+                        ("\($0.0)", .init(frequency: $0.1.frequency, power: $0.1.power))
+                    })
+                if index == analysis.stages.count - 1 && options.saveFigures {
+                    let chart = ChartData(
+                        title: "Angular slices of the output's power (\(stage.name))" + windowNote,
+                        xLabel: "radius (cycles/pixel)",
+                        yLabel: "power per pixel, E|H|²/MN", logY: true,
+                        series: slices.map { ("\($0.0)°", $0.1.frequency, $0.1.power) })
+                    try chart.write(base: folder.url("figures/angular-slices"))
+                    try spreadChart(
+                        [("input", shownInputRadial), ("output (\(stage.name))", shownRadial)], note: windowNote)?
+                        .write(base: folder.url("figures/radial-spread"))
+                }
+                if options.savePowerMaps {
+                    info.powerFile = "spectra/\(stem).power.npy"
+                    try NpyFile.writeFloat64(
+                        power, shape: [stage.rows, stage.columns], to: folder.url(info.powerFile!))
+                }
+                if let channels = stage.meanChannelPowerMaps {
+                    info.channelPowerFile = "spectra/\(stem).channel-power.npy"
+                    try NpyFile.writeFloat64(
+                        channels, shape: stage.imageShape, to: folder.url(info.channelPowerFile!))
+                }
+                if index < saved.count { (info.spectrumFile, info.featureFile) = saved[index] }
+                if options.saveFigures {
+                    info.figure = "figures/\(stem).png"
+                    try figure(
+                        shown,
+                        title:
+                            "\(index + 1) \(DisplayName.short(stage.name)) (\(stage.type)) "
+                            + "\(stage.rows)×\(stage.columns)" + windowNote,
+                        base: folder.url("figures/\(stem)"), range: range)
+                }
+                let charted = AnalysisSummary.isCharted(stage.type, kinds: options.chartedKinds)
+                return (info: info, curve: charted ? (stage.name, shownRadial.frequency, shownRadial.power) : nil)
             }
-            info.angularSlices = Dictionary(
-                uniqueKeysWithValues: slices.map { ("\($0.0)", .init(frequency: $0.1.frequency, power: $0.1.power)) })
-            if index == analysis.stages.count - 1 && options.saveFigures {
-                let chart = ChartData(
-                    title: "Angular slices of the output's power (\(stage.name))" + windowNote,
-                    xLabel: "radius (cycles/pixel)",
-                    yLabel: "power per pixel, E|H|²/MN", logY: true,
-                    series: slices.map { ("\($0.0)°", $0.1.frequency, $0.1.power) })
-                try chart.write(base: folder.url("figures/angular-slices"))
-                try spreadChart(
-                    [("input", shownInputRadial), ("output (\(stage.name))", shownRadial)], note: windowNote)?
-                    .write(base: folder.url("figures/radial-spread"))
-            }
-            if options.savePowerMaps {
-                info.powerFile = "spectra/\(stem).power.npy"
-                try NpyFile.writeFloat64(power, shape: [stage.rows, stage.columns], to: folder.url(info.powerFile!))
-            }
-            if let channels = stage.meanChannelPowerMaps {
-                info.channelPowerFile = "spectra/\(stem).channel-power.npy"
-                try NpyFile.writeFloat64(channels, shape: stage.imageShape, to: folder.url(info.channelPowerFile!))
-            }
-            if index < saved.count { (info.spectrumFile, info.featureFile) = saved[index] }
-            if options.saveFigures {
-                info.figure = "figures/\(stem).png"
-                try figure(
-                    shown,
-                    title:
-                        "\(index + 1) \(DisplayName.short(stage.name)) (\(stage.type)) \(stage.rows)×\(stage.columns)"
-                        + windowNote,
-                    base: folder.url("figures/\(stem)"), range: range)
-            }
-            if AnalysisSummary.isCharted(stage.type, kinds: options.chartedKinds) {
-                curves.append((stage.name, shownRadial.frequency, shownRadial.power))
-            }
-            layers.append(info)
         }
+        let layers = perStage.map(\.info)
+        curves += perStage.compactMap(\.curve)
         if options.saveFigures {
             let chart = ChartData(
                 title: "Radial power spectrum per layer" + windowNote, xLabel: "radius (cycles/pixel)",
