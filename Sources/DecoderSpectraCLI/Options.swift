@@ -14,7 +14,17 @@ struct ModelOptions: ParsableArguments {
     @Option(name: .long, help: "Analyse only up to and including this layer (or ONNX node or output name).")
     var until: String?
 
-    func load() throws -> ModelGraph { try ModelGraph.load(model, seed: seed) }
+    @Flag(
+        name: .long,
+        help: ArgumentHelp(
+            "Keep every node of an ONNX file as exported.",
+            discussion:
+                "By default the node patterns torch.onnx.export writes for one module are analysed as that module: "
+                + "GroupNorm (Reshape, InstanceNormalization, Reshape, Mul, Add) and SiLU (Sigmoid, Mul), named "
+                + "after it (e.g. /up/0/norm1)."))
+    var noFusion = false
+
+    func load() throws -> ModelGraph { try ModelGraph.load(model, seed: seed, fusingModules: !noFusion) }
 }
 
 /// Where inputs come from: files (`--input`), or the built-in synthetic images.

@@ -11,9 +11,11 @@ extension ModelGraph {
     ///   scales) become `LayerOperator`s and bring the layer's frequency rule.
     /// - Everything else stays an `ONNXNodeOperator` (the ONNX operator set, and layer-like nodes whose
     ///   configuration depends on the input's shape, built at run time).
-    public init(onnx model: ONNXModel) throws {
+    /// - With `fusingModules` (the default), the node patterns the exporter writes for one PyTorch module (GroupNorm,
+    ///   SiLU) become one node named after the module (`ONNXModuleFusion`); without, every exported node is kept.
+    public init(onnx model: ONNXModel, fusingModules: Bool = true) throws {
         var constants = model.initializers
-        var nodes: [GraphNode] = []
+        var nodes: [ONNXModuleFusion.Imported] = []
         var producerTypes: [String: String] = [:]
         for node in model.nodes {
             let op = ONNXNodeOperator(node: node, opset: model.opset)
@@ -24,17 +26,20 @@ extension ModelGraph {
                 continue
             }
             let layer = ModelGraph.fixedLayer(op, constants: constants, producerType: { producerTypes[$0] })
-            nodes.append(
-                GraphNode(
-                    index: nodes.count, name: node.name, inputs: node.inputs, outputs: node.outputs,
-                    op: layer ?? op, typeName: node.opType, label: node.label))
+            let graphNode = GraphNode(
+                index: nodes.count, name: node.name, inputs: node.inputs, outputs: node.outputs,
+                op: layer ?? op, typeName: node.opType, label: node.label)
+            nodes.append(.init(graphNode: graphNode, source: node))
             for name in node.outputs { producerTypes[name] = node.opType }
         }
         let declared = model.inputShape
+        let graphNodes =
+            fusingModules
+            ? ONNXModuleFusion.fuse(nodes, constants: &constants, outputs: model.outputs) : nodes.map(\.graphNode)
         self.init(
             name: model.name, summary: model.summary, source: model.file, inputName: model.inputName,
             declaredInputShape: declared,
-            inputChannels: model.inputChannels, inputSize: model.inputSize, nodes: nodes, outputs: model.outputs,
+            inputChannels: model.inputChannels, inputSize: model.inputSize, nodes: graphNodes, outputs: model.outputs,
             constants: constants, chain: nil)
     }
 
@@ -84,6 +89,8 @@ extension ModelGraph {
 }
 
 extension ModelGraph {
-    /// Reads a .onnx file and imports it (`ModelGraph(onnx:)`).
-    public static func load(onnx url: URL) throws -> ModelGraph { try ModelGraph(onnx: try ONNXModel.load(url)) }
+    /// Reads a .onnx file and imports it (`ModelGraph(onnx:fusingModules:)`).
+    public static func load(onnx url: URL, fusingModules: Bool = true) throws -> ModelGraph {
+        try ModelGraph(onnx: try ONNXModel.load(url), fusingModules: fusingModules)
+    }
 }

@@ -30,6 +30,11 @@ extension Activation: TrainableLayer {
                         let y = 1 / (1 + S.exp(-input[i]))
                         grad[i] *= y * (1 - y)
                     }
+                case .silu:  // d/dx x·σ(x) = σ(x)·(1 + x·(1 − σ(x)))
+                    for i in 0..<grad.count {
+                        let y = 1 / (1 + S.exp(-input[i]))
+                        grad[i] *= y * (1 + input[i] * (1 - y))
+                    }
                 }
             }
         }

@@ -96,7 +96,7 @@ import Testing
         try check(
             try Upsample(scaleFactor: 2, mode: .bilinear, alignCorners: true), input: [1, 2, 3, 4], seed: 7,
             label: "bilinear ac")
-        for activation in [Activation.relu, .tanh, .sigmoid, .leakyReLU(negativeSlope: 0.2)] {
+        for activation in [Activation.relu, .tanh, .sigmoid, .silu, .leakyReLU(negativeSlope: 0.2)] {
             try check(activation, input: [2, 2, 3, 3], seed: 9, label: activation.typeName)
         }
         try check(try MaxPool2d(kernelSize: 2), input: [2, 2, 6, 6], seed: 11, label: "MaxPool2d")

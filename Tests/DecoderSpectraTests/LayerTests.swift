@@ -1,4 +1,5 @@
 import DecoderSpectra
+import Foundation
 import Testing
 
 /// Layers against plain loops (Float64, so the comparison isolates the algorithm: tolerance 1e-12).
@@ -128,5 +129,27 @@ import Testing
         let standardError = 0.2 / Double(values.count).squareRoot()
         #expect(abs(mean - 0.1) < 5 * standardError)
         #expect(abs(variance.squareRoot() - 0.2) < 0.01)
+    }
+}
+
+/// SiLU (torch.nn.SiLU) against x·σ(x) computed here, its model-file name, and its frequency surrogate (the
+/// linearisation at 0, x/2).
+@Suite(.tags(.unit)) struct SiLUTests {
+    @Test func forwardFileNameAndRule() throws {
+        var generator = SeededGenerator(seed: 3)
+        let x = Tensor<Double>(shape: [2, 3, 4, 5]) { _ in 8 * (generator.nextUniform() - 0.5) }
+        let y = try Activation.silu.forward(x)
+        for (input, output) in zip(x.scalars, y.scalars) {
+            let sigma = 1 / (1 + Foundation.exp(-input))
+            #expect(abs(output - input * sigma) <= 1e-15 * max(1, abs(output)))
+        }
+        #expect(Activation.silu.typeName == "SiLU")
+        let spectrum = FFT2D.forward(x)
+        let propagated = try Activation.silu.propagate(spectrum)
+        for (h, g) in zip(propagated.values, spectrum.values) {
+            let half = g.multiplied(by: 0.5)
+            #expect((h - half).length < 1e-12)
+        }
+        if case .surrogate = Activation.silu.spectralRule(for: x.shape) {} else { Issue.record("not a surrogate") }
     }
 }

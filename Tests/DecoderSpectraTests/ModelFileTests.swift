@@ -33,6 +33,14 @@ import Testing
         #expect(abs(mean - 0.01) < 5 * 0.01 / Double(w.count).squareRoot())
     }
 
+    /// Every activation is a model-file layer type under its PyTorch name.
+    @Test func activationsLoadByTheirPyTorchNames() throws {
+        for name in ["ReLU", "Tanh", "Sigmoid", "SiLU", "LeakyReLU"] {
+            let model = try ModelFile.load(write("{\(header), \"layers\": [{\"name\": \"a\", \"type\": \"\(name)\"}]}"))
+            #expect(model.layers[0].layer.typeName == name)
+        }
+    }
+
     private func write(_ text: String, _ name: String = "model.json") -> URL {
         let url = temporaryFolder().appendingPathComponent(name)
         try! Data(text.utf8).write(to: url)

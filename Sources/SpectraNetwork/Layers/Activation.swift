@@ -1,7 +1,8 @@
 import RealModule
 import SpectraCore
 
-/// Element-wise activations with PyTorch's names: `ReLU`, `LeakyReLU(negative_slope=0.01)`, `Tanh`, `Sigmoid`.
+/// Element-wise activations with PyTorch's names: `ReLU`, `LeakyReLU(negative_slope=0.01)`, `Tanh`, `Sigmoid`,
+/// `SiLU` (x·σ(x), the swish of diffusion and VAE decoders).
 /// The paper's theory assumes none (docs/theory.md §2.5); their spectral action is measured, not derived.
 public struct Activation: Layer {
     /// The element-wise functions, with PyTorch's defaults.
@@ -10,6 +11,7 @@ public struct Activation: Layer {
         case leakyReLU(negativeSlope: Double)
         case tanh
         case sigmoid
+        case silu
     }
 
     public let function: Function
@@ -18,12 +20,14 @@ public struct Activation: Layer {
     ///
     /// Shape: any input → output of the same shape.
     ///
-    /// - Parameter function: `.relu`, `.leakyReLU(negativeSlope:)`, `.tanh` or `.sigmoid`.
+    /// - Parameter function: `.relu`, `.leakyReLU(negativeSlope:)`, `.tanh`, `.sigmoid` or `.silu`.
     public init(_ function: Function) { self.function = function }
 
     public static let relu = Activation(.relu)
     public static let tanh = Activation(.tanh)
     public static let sigmoid = Activation(.sigmoid)
+    /// `torch.nn.SiLU`: x·σ(x) = x / (1 + e^{−x}).
+    public static let silu = Activation(.silu)
     /// `torch.nn.LeakyReLU(negative_slope)`; 0.01 is PyTorch's default.
     public static func leakyReLU(negativeSlope: Double = 0.01) -> Activation {
         Activation(.leakyReLU(negativeSlope: negativeSlope))
@@ -35,6 +39,7 @@ public struct Activation: Layer {
         case .leakyReLU: return "LeakyReLU"
         case .tanh: return "Tanh"
         case .sigmoid: return "Sigmoid"
+        case .silu: return "SiLU"
         }
     }
 
@@ -60,6 +65,7 @@ public struct Activation: Layer {
                 for i in v.indices where v[i] < 0 { v[i] *= a }
             case .tanh: for i in v.indices { v[i] = S.tanh(v[i]) }
             case .sigmoid: for i in v.indices { v[i] = 1 / (1 + S.exp(-v[i])) }
+            case .silu: for i in v.indices { v[i] = v[i] / (1 + S.exp(-v[i])) }
             }
         }
         return y

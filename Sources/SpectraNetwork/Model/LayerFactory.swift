@@ -6,6 +6,7 @@ import SpectraCore
 enum LayerFactory {
     static let knownTypes = [
         "Conv2d", "ConvTranspose2d", "Upsample", "BatchNorm2d", "MaxPool2d", "ReLU", "LeakyReLU", "Tanh", "Sigmoid",
+        "SiLU",
     ]
 
     static func make(
@@ -68,9 +69,12 @@ enum LayerFactory {
                     kernelSize: try reader.int("kernel_size"), stride: try reader.optionalPair("stride").map { $0.0 },
                     padding: try reader.optionalPair("padding").map { $0.0 } ?? 0)
             }
-        case "ReLU", "Tanh", "Sigmoid":
+        case "ReLU", "Tanh", "Sigmoid", "SiLU":
             try reader.allowOnly([])
-            return type == "ReLU" ? Activation.relu : type == "Tanh" ? Activation.tanh : Activation.sigmoid
+            let functions: [String: Activation] = [
+                "ReLU": .relu, "Tanh": .tanh, "Sigmoid": .sigmoid, "SiLU": .silu,
+            ]
+            return functions[type]!
         case "LeakyReLU":
             try reader.allowOnly(["negative_slope"])
             return Activation.leakyReLU(negativeSlope: try reader.optionalDouble("negative_slope") ?? 0.01)

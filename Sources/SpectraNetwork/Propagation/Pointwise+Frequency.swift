@@ -25,7 +25,7 @@ extension BatchNorm2d {
 
 extension Activation {
     /// The theory has no activations (docs/theory.md §2.5). The surrogate is the linearisation at 0: identity for ReLU,
-    /// LeakyReLU and Tanh (the paper's derived spectra ignore ReLU), x/4 + 1/2 for Sigmoid.
+    /// LeakyReLU and Tanh (the paper's derived spectra ignore ReLU), x/4 + 1/2 for Sigmoid, x/2 for SiLU.
     public func spectralRule(for input: [Int]) -> SpectralRule {
         .surrogate("\(typeName) is not linear; its linearisation at 0 is used (docs/theory.md §2.5)")
     }
@@ -33,6 +33,11 @@ extension Activation {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public func propagate<S: TensorScalar>(_ spectrum: Spectrum<S>) throws -> Spectrum<S> {
+        if case .silu = function {
+            var output = spectrum
+            for i in output.values.indices { output.values[i] = output.values[i].multiplied(by: S(0.5)) }
+            return output
+        }
         guard case .sigmoid = function else { return spectrum }
         var output = spectrum
         for i in output.values.indices { output.values[i] = output.values[i].multiplied(by: S(0.25)) }
