@@ -586,17 +586,22 @@ enum ONNXOperators {
         guard scale.count == affineCount, bias.count == affineCount else {
             throw node.error("scale and bias must have \(affineCount) values, got \(scale.count) and \(bias.count)")
         }
-        let spatial = x.shape[2...].reduce(1, *), perGroup = (c / g) * spatial
+        let spatial = x.shape[2...].reduce(1, *), perChannelGroup = c / g
         let statistics = normalizationStatistics(x, groups: g, epsilon: Double(node.float("epsilon", default: 1e-5)))
         var y = x
-        for s in 0..<n {
-            for group in 0..<g {
-                let base = (s * c + group * (c / g)) * spatial
-                let (mean, inverse) = statistics[s * g + group]
-                for i in base..<(base + perGroup) {
-                    let channel = (i / spatial) % c
-                    let k = perGroupAffine ? group : channel
-                    y.scalars[i] = S((Double(x.scalars[i]) - mean) * inverse) * scale.scalars[k] + bias.scalars[k]
+        // One channel plane at a time with its group's statistics and its own scale and bias (pointer loops: the
+        // per-element channel lookup and bounds checks cost more than the arithmetic).
+        x.scalars.withUnsafeBufferPointer { input in
+            y.scalars.withUnsafeMutableBufferPointer { output in
+                for s in 0..<n {
+                    for channel in 0..<c {
+                        let group = channel / perChannelGroup, k = perGroupAffine ? group : channel
+                        let (mean, inverse) = statistics[s * g + group]
+                        let (gain, shift) = (scale.scalars[k], bias.scalars[k])
+                        let base = (s * c + channel) * spatial
+                        let (source, target) = (input.baseAddress! + base, output.baseAddress! + base)
+                        for i in 0..<spatial { target[i] = S((source[i].float64 - mean) * inverse) * gain + shift }
+                    }
                 }
             }
         }
@@ -609,18 +614,42 @@ enum ONNXOperators {
         _ x: Tensor<S>, groups g: Int, epsilon: Double
     ) -> [(mean: Double, inverse: Double)] {
         let (n, c) = (x.shape[0], x.shape[1])
-        let perGroup = (c / g) * x.shape[2...].reduce(1, *)
+        let spatial = x.shape[2...].reduce(1, *), perGroup = (c / g) * spatial
         var result: [(mean: Double, inverse: Double)] = []
-        for s in 0..<n {
-            for group in 0..<g {
-                let base = (s * c + group * (c / g)) * x.shape[2...].reduce(1, *)
-                var mean = 0.0, square = 0.0
-                for i in base..<(base + perGroup) { mean += Double(x.scalars[i]) }
-                mean /= Double(perGroup)
-                for i in base..<(base + perGroup) {
-                    square += (Double(x.scalars[i]) - mean) * (Double(x.scalars[i]) - mean)
+        x.scalars.withUnsafeBufferPointer { values in
+            for s in 0..<n {
+                for group in 0..<g {
+                    let start = values.baseAddress! + (s * c + group * (c / g)) * spatial
+                    // Two passes (mean, then squared deviations), each summed in four independent lanes.
+                    var sums = SIMD4<Double>()
+                    var i = 0
+                    while i + 4 <= perGroup {
+                        sums += SIMD4(
+                            start[i].float64, start[i + 1].float64, start[i + 2].float64, start[i + 3].float64)
+                        i += 4
+                    }
+                    var total = sums.sum()
+                    while i < perGroup {
+                        total += start[i].float64
+                        i += 1
+                    }
+                    let mean = total / Double(perGroup)
+                    sums = SIMD4<Double>()
+                    i = 0
+                    while i + 4 <= perGroup {
+                        let d =
+                            SIMD4(start[i].float64, start[i + 1].float64, start[i + 2].float64, start[i + 3].float64)
+                            - mean
+                        sums += d * d
+                        i += 4
+                    }
+                    var square = sums.sum()
+                    while i < perGroup {
+                        square += (start[i].float64 - mean) * (start[i].float64 - mean)
+                        i += 1
+                    }
+                    result.append((mean, 1 / (square / Double(perGroup) + epsilon).squareRoot()))
                 }
-                result.append((mean, 1 / (square / Double(perGroup) + epsilon).squareRoot()))
             }
         }
         return result

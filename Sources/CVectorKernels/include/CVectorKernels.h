@@ -23,4 +23,20 @@ void ds_fold_plane_f(const float *actual, const float *predicted, long count, do
 void ds_fold_plane_d(const double *actual, const double *predicted, long count, double *power, double *magnitude,
                      double magnitude_scale, ds_plane_sums *sums);
 
+/// The row sums of a convolution's transfer matrices for one frequency row u (Theorem 3.2, assembled from the kernel
+/// taps): R_s[j] = Σ_t (phase_re[t] + i·phase_im[t]) · taps[(t·kw + s)·entries + j] for every column tap s < kw and
+/// entry j < entries (an entry is one (output, input) channel pair), written as row_sums[(2s)·entries + j] (real) and
+/// row_sums[(2s + 1)·entries + j] (imaginary).
+void ds_transfer_row_sums_f(const float *taps, const float *phase_re, const float *phase_im, long kh, long kw,
+                            long entries, float *row_sums);
+void ds_transfer_row_sums_d(const double *taps, const double *phase_re, const double *phase_im, long kh, long kw,
+                            long entries, double *row_sums);
+
+/// T(u, v) from the row sums of row u and the column phases of v: out[j] = Σ_s (phase_re[s] + i·phase_im[s]) · R_s[j]
+/// for j < entries, the sum over s in ascending order, interleaved (re, im).
+void ds_transfer_matrix_f(const float *row_sums, const float *phase_re, const float *phase_im, long kw, long entries,
+                          float *out);
+void ds_transfer_matrix_d(const double *row_sums, const double *phase_re, const double *phase_im, long kw,
+                          long entries, double *out);
+
 #endif

@@ -54,4 +54,20 @@ extension Double: TensorScalar {
             actual.assumingMemoryBound(to: Double.self), predicted?.assumingMemoryBound(to: Double.self), count, power,
             magnitude, magnitudeScale, planeSums)
     }
+
+    public static func transferRowSums(
+        taps: UnsafePointer<Double>, phaseReal: UnsafePointer<Double>, phaseImaginary: UnsafePointer<Double>, kH: Int,
+        kW: Int, entries: Int, into rowSums: UnsafeMutablePointer<Double>
+    ) {
+        ds_transfer_row_sums_d(taps, phaseReal, phaseImaginary, kH, kW, entries, rowSums)
+    }
+
+    public static func transferMatrix(
+        rowSums: UnsafePointer<Double>, phaseReal: UnsafePointer<Double>, phaseImaginary: UnsafePointer<Double>,
+        kW: Int,
+        entries: Int, into matrix: UnsafeMutableRawPointer
+    ) {
+        ds_transfer_matrix_d(
+            rowSums, phaseReal, phaseImaginary, kW, entries, matrix.assumingMemoryBound(to: Double.self))
+    }
 }

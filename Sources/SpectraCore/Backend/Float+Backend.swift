@@ -54,4 +54,19 @@ extension Float: TensorScalar {
             actual.assumingMemoryBound(to: Float.self), predicted?.assumingMemoryBound(to: Float.self), count, power,
             magnitude, magnitudeScale, planeSums)
     }
+
+    public static func transferRowSums(
+        taps: UnsafePointer<Float>, phaseReal: UnsafePointer<Float>, phaseImaginary: UnsafePointer<Float>, kH: Int,
+        kW: Int, entries: Int, into rowSums: UnsafeMutablePointer<Float>
+    ) {
+        ds_transfer_row_sums_f(taps, phaseReal, phaseImaginary, kH, kW, entries, rowSums)
+    }
+
+    public static func transferMatrix(
+        rowSums: UnsafePointer<Float>, phaseReal: UnsafePointer<Float>, phaseImaginary: UnsafePointer<Float>, kW: Int,
+        entries: Int, into matrix: UnsafeMutableRawPointer
+    ) {
+        ds_transfer_matrix_f(
+            rowSums, phaseReal, phaseImaginary, kW, entries, matrix.assumingMemoryBound(to: Float.self))
+    }
 }

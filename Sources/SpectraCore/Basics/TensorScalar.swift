@@ -38,4 +38,15 @@ where RawSignificand: FixedWidthInteger {
     static func foldPlane(
         _ actual: UnsafeRawPointer, predicted: UnsafeRawPointer?, count: Int, power: UnsafeMutablePointer<Double>?,
         magnitude: UnsafeMutablePointer<Double>?, magnitudeScale: Double, sums: UnsafeMutablePointer<Double>?)
+
+    /// The row sums of a convolution's T(u, ·) for one row u from its kernel taps (`ds_transfer_row_sums_f` / `_d`).
+    static func transferRowSums(
+        taps: UnsafePointer<Self>, phaseReal: UnsafePointer<Self>, phaseImaginary: UnsafePointer<Self>, kH: Int,
+        kW: Int, entries: Int, into rowSums: UnsafeMutablePointer<Self>)
+
+    /// T(u, v) as interleaved complex values from the row sums of u and the column phases of v
+    /// (`ds_transfer_matrix_f` / `_d`).
+    static func transferMatrix(
+        rowSums: UnsafePointer<Self>, phaseReal: UnsafePointer<Self>, phaseImaginary: UnsafePointer<Self>, kW: Int,
+        entries: Int, into matrix: UnsafeMutableRawPointer)
 }
