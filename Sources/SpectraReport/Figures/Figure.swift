@@ -164,15 +164,32 @@ public final class Figure {
 
     // MARK: Output
 
-    /// The figure as PNG bytes, `pngScale` pixels per point.
-    public func pngData() -> Data {
-        let (w, h) = (Int32((width * pngScale).rounded()), Int32((height * pngScale).rounded()))
-        let image = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, w, h)!
+    /// The figure as PNG bytes, `pngScale` pixels per point: rendered by Cairo, encoded by libpng without row filters
+    /// at zlib level 3 (`PNGImage.encodeRGB(fast:)`; Cairo's own writer took two thirds of the time spent on figures).
+    public func pngData() throws -> Data {
+        let (w, h) = (Int((width * pngScale).rounded()), Int((height * pngScale).rounded()))
+        let image = cairo_image_surface_create(CAIRO_FORMAT_ARGB32, Int32(w), Int32(h))!
         defer { cairo_surface_destroy(image) }
         replay(onto: image, scale: pngScale)
-        let sink = ByteSink()
-        cairo_surface_write_to_png_stream(image, ByteSink.write, Unmanaged.passUnretained(sink).toOpaque())
-        return sink.data
+        // ARGB32 is premultiplied, one native-endian UInt32 per pixel: composited over white, c + (255 − alpha), so a
+        // pixel that is not opaque (none is: figures start with a white fill) still comes out as it is shown.
+        let stride = Int(cairo_image_surface_get_stride(image))
+        let source = UnsafeRawPointer(cairo_image_surface_get_data(image)!)
+        var rgb = [UInt8](repeating: 0, count: w * h * 3)
+        rgb.withUnsafeMutableBufferPointer { out in
+            for y in 0..<h {
+                let row = source + y * stride
+                for x in 0..<w {
+                    let pixel = row.load(fromByteOffset: 4 * x, as: UInt32.self)
+                    let white = 255 &- UInt8(truncatingIfNeeded: pixel >> 24)
+                    let target = (y * w + x) * 3
+                    out[target] = UInt8(truncatingIfNeeded: pixel >> 16) &+ white
+                    out[target + 1] = UInt8(truncatingIfNeeded: pixel >> 8) &+ white
+                    out[target + 2] = UInt8(truncatingIfNeeded: pixel) &+ white
+                }
+            }
+        }
+        return try PNGImage.encodeRGB(rgb, width: w, height: h, fast: true)
     }
 
     /// The figure as SVG (vector; maps embedded as images).
@@ -193,7 +210,7 @@ public final class Figure {
         return sink.data
     }
 
-    public func writePNG(to url: URL) throws { try AtomicFile.write(pngData(), to: url) }
+    public func writePNG(to url: URL) throws { try AtomicFile.write(try pngData(), to: url) }
     public func writeSVG(to url: URL) throws { try AtomicFile.write(svgData(), to: url) }
     public func writePDF(to url: URL) throws { try AtomicFile.write(pdfData(), to: url) }
 

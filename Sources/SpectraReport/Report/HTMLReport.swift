@@ -193,8 +193,11 @@ public enum HTMLReport {
         } else {
             return nil
         }
-        let png = SpectrumFigure.heatmap(magnitudes: map.magnitudes, rows: map.rows, columns: map.columns, title: title)
-            .pngData()
+        guard
+            let png = try? SpectrumFigure.heatmap(
+                magnitudes: map.magnitudes, rows: map.rows, columns: map.columns, title: title
+            ).pngData()
+        else { return nil }
         return "<img alt=\"\(HTML.escape(title))\" src=\"data:image/png;base64,\(png.base64EncodedString())\"/>"
     }
 
