@@ -34,6 +34,33 @@ import Testing
         #expect(try limited.next()?.batch == 4 && limited.next()?.batch == 2 && limited.next() == nil)
     }
 
+    /// Images in memory are delivered in batches and shards like any other source, and analyse as the built-in ones.
+    @Test func imagesInMemoryStreamInBatchesAndShards() throws {
+        let all = images()
+        let reader = try InputBatches(.tensor(all), channels: nil, batchSize: 10)
+        var scalars: [Float] = [], sizes: [Int] = []
+        while let batch = try reader.next() {
+            scalars += batch.scalars
+            sizes.append(batch.batch)
+        }
+        #expect(sizes == [10, 10, 3] && scalars == all.scalars)
+        let second = try InputBatches(.tensor(all), channels: nil, batchSize: 4, shard: (2, 3))
+        var shard: [Float] = []
+        while let batch = try second.next() { shard += batch.scalars }
+        let per = all.count / all.batch
+        #expect(shard == Array(all.scalars[(7 * per)..<(15 * per)]))  // images ⌊23/3⌋ ..< ⌊46/3⌋
+        #expect(throws: SpectraError.self) {
+            try InputBatches(.tensor(Tensor<Float>(zeros: [3, 4])), channels: nil, batchSize: 1)
+        }
+        let model = try ModelGraph.load("e4-zeros")
+        let (a, b) = (
+            try StreamingAnalysis.run(model, batches: try batches(5), precision: Float.self),
+            try StreamingAnalysis.run(
+                model, batches: try InputBatches(.tensor(all), channels: nil, batchSize: 5), precision: Float.self)
+        )
+        #expect(a.stages.last!.powerSum == b.stages.last!.powerSum && a.stages.last!.pLow == b.stages.last!.pLow)
+    }
+
     @Test func streamingEqualsOneBatchAndADirectComputation() throws {
         let model = try ModelGraph.load("e4-zeros")
         let streamed = try StreamingAnalysis.run(model, batches: try batches(4), precision: Double.self)

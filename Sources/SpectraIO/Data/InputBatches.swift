@@ -16,6 +16,8 @@ public final class InputBatches {
         case files(String)
         /// A built-in generator: kind, image count, channels, height, width, seed.
         case synthetic(SyntheticImages.Kind, count: Int, channels: Int, height: Int, width: Int, seed: UInt64)
+        /// Images already in memory, [B, C, H, W] (a library caller's batch; `bench`'s inputs).
+        case tensor(Tensor<Float>)
     }
 
     /// Images per batch. With an automatic batch size it is 1 until the analysis has seen the first image's layers
@@ -71,6 +73,8 @@ public final class InputBatches {
     private var pieces: [Tensor<Float>] = []
     private var buffered: Int { pieces.reduce(0) { $0 + $1.batch } }
     private var delivered = 0
+    /// Images in memory before this shard's first one.
+    private var tensorOffset = 0
     private var generator: SeededGenerator
     private var imageShape: [Int]?
     /// Images to skip before the first delivered one (the start of a shard), and the most to deliver.
@@ -117,6 +121,12 @@ public final class InputBatches {
                 [min(count, batchSize), c, h, w], layer: "built-in \(kind.rawValue) images", what: "a batch")
             generator = SeededGenerator(seed: seed)
             total = count
+        case let .tensor(images):
+            guard images.rank == 4, images.batch > 0 else {
+                throw SpectraError.invalidInput(
+                    "images in memory must be [B, C, H, W] with B ≥ 1, got \(describeShape(images.shape))")
+            }
+            total = images.batch
         }
         if let all = total.map({ min($0, self.limit) }) {
             let (lower, upper) = shard.map { (all * ($0.index - 1) / $0.count, all * $0.index / $0.count) } ?? (0, all)
@@ -136,6 +146,9 @@ public final class InputBatches {
         case .files: batch = try nextFromFiles(wanted)
         case let .synthetic(kind, count, c, h, w, _):
             batch = nextSynthetic(kind, min(wanted, count - delivered), c, h, w)
+        case let .tensor(images):
+            let start = tensorOffset + delivered
+            batch = start < images.batch ? images.batchSlice(start..<min(images.batch, start + wanted)) : nil
         }
         if let batch { delivered += batch.batch }
         return batch
@@ -145,6 +158,8 @@ public final class InputBatches {
     private func skipToShard() throws {
         guard skip > 0 else { return }
         switch source {
+        case .tensor:
+            tensorOffset = skip
         case let .synthetic(kind, _, c, h, w, _):
             for _ in 0..<skip {
                 _ = SyntheticImages.image(kind, channels: c, height: h, width: w, generator: &generator)
