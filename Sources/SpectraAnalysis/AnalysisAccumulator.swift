@@ -61,13 +61,10 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
             throw SpectraError.shapeMismatch(layer: name, expected: describeShape(spectrum.shape), got: predicted.shape)
         }
         let (channels, plane, columns) = (spectrum.channels, spectrum.planeSize, spectrum.columns)
-        // Ω_low (§7) as a 0/1 mask, so that p_low comes out of the image's channel-summed power plane in one pass.
-        let lowMask = (0..<plane).map {
-            SpectrumStatistics.isLowFrequency(u: $0 / columns, v: $0 % columns, rows: spectrum.rows, columns: columns)
-                ? 1.0 : 0.0
-        }
         var imagePower = [Double](repeating: 0, count: plane)
         let radialBins = RadialBins.shared(rows: spectrum.rows, columns: columns)
+        // Ω_low (§7) as a 0/1 mask, so that p_low comes out of the image's channel-summed power plane in one pass.
+        let lowMask = radialBins.lowFrequencyMask
         if radialSpread == nil && images == 0 { radialSpread = RadialSpread(bins: radialBins.frequency.count) }
         var imageProfiles: [[Double]] = []
         let inverseChannels = 1 / Double(channels)

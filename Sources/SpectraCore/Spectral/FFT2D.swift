@@ -26,7 +26,14 @@ public enum FFT2D {
         precondition(x.rank == 4, "FFT2D.forward expects an NCHW tensor")
         let values = [Complex<S>](unsafeUninitializedCapacity: x.count) { out, initialized in
             x.scalars.withUnsafeBufferPointer { input in
-                for i in 0..<input.count { (out.baseAddress! + i).initialize(to: Complex(input[i], 0)) }
+                // As interleaved (re, im) scalars: a loop that vectorises (Complex's initialiser per element did not).
+                UnsafeMutableRawPointer(out.baseAddress!).withMemoryRebound(to: S.self, capacity: 2 * input.count) {
+                    parts in
+                    for i in 0..<input.count {
+                        parts[2 &* i] = input[i]
+                        parts[2 &* i &+ 1] = 0
+                    }
+                }
             }
             initialized = x.count
         }

@@ -13,6 +13,9 @@ public struct RadialBins: Sendable {
     public let frequency: [Double]
     /// How many frequencies fall in each bin.
     public let counts: [Int]
+    /// Ω_low of p_low (§7) as a 0/1 mask over the grid (row-major, un-shifted): another per-grid table the analysis
+    /// reads for every image, made once with the bins.
+    public let lowFrequencyMask: [Double]
 
     /// The bins of an M×N map: one frequency step (1/max(M, N) cycles per pixel) per bin, DC alone in bin 0, frequencies
     /// past Nyquist (the corners) left out.
@@ -44,6 +47,9 @@ public struct RadialBins: Sendable {
         binOfFrequency = raw.map { Int32($0 < 0 ? -1 : compact[$0]) }
         self.frequency = frequency
         self.counts = counts
+        lowFrequencyMask = (0..<(m * n)).map {
+            SpectrumStatistics.isLowFrequency(u: $0 / n, v: $0 % n, rows: m, columns: n) ? 1 : 0
+        }
     }
 
     /// The mean of `map` / (M·N) over each bin: power per pixel when `map` is E|H|².
