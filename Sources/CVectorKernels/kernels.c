@@ -111,3 +111,12 @@ DS_FOLD_FUNCTION(ds_fold_plane_d, double)
 
 DS_TRANSFER_FUNCTIONS(f, float)
 DS_TRANSFER_FUNCTIONS(d, double)
+
+#define DS_RELU_BACKWARD(suffix, Scalar)                                                                           \
+    DS_VECTOR_CLONES                                                                                               \
+    void ds_relu_backward_##suffix(const Scalar *input, Scalar *gradient, long count) {                           \
+        for (long i = 0; i < count; i++) gradient[i] = input[i] > 0 ? gradient[i] : 0;                            \
+    }
+
+DS_RELU_BACKWARD(f, float)
+DS_RELU_BACKWARD(d, double)

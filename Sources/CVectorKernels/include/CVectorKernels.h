@@ -39,4 +39,9 @@ void ds_transfer_matrix_f(const float *row_sums, const float *phase_re, const fl
 void ds_transfer_matrix_d(const double *row_sums, const double *phase_re, const double *phase_im, long kw,
                           long entries, double *out);
 
+/// The gradient of ReLU in place: gradient[i] = 0 where input[i] ≤ 0 (or NaN), as torch's threshold_backward (a select,
+/// not a product: an infinite gradient stays 0 there). Swift's loop compiled to a branch per element.
+void ds_relu_backward_f(const float *input, float *gradient, long count);
+void ds_relu_backward_d(const double *input, double *gradient, long count);
+
 #endif

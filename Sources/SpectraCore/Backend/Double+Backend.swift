@@ -70,4 +70,8 @@ extension Double: TensorScalar {
         ds_transfer_matrix_d(
             rowSums, phaseReal, phaseImaginary, kW, entries, matrix.assumingMemoryBound(to: Double.self))
     }
+
+    public static func reluBackward(input: UnsafePointer<Double>, gradient: UnsafeMutablePointer<Double>, count: Int) {
+        ds_relu_backward_d(input, gradient, count)
+    }
 }

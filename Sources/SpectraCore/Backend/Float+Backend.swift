@@ -69,4 +69,8 @@ extension Float: TensorScalar {
         ds_transfer_matrix_f(
             rowSums, phaseReal, phaseImaginary, kW, entries, matrix.assumingMemoryBound(to: Float.self))
     }
+
+    public static func reluBackward(input: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
+        ds_relu_backward_f(input, gradient, count)
+    }
 }

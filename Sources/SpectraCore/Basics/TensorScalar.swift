@@ -39,6 +39,9 @@ where RawSignificand: FixedWidthInteger {
         _ actual: UnsafeRawPointer, predicted: UnsafeRawPointer?, count: Int, power: UnsafeMutablePointer<Double>?,
         magnitude: UnsafeMutablePointer<Double>?, magnitudeScale: Double, sums: UnsafeMutablePointer<Double>?)
 
+    /// ReLU's backward pass in place: `gradient[i] = 0` where `input[i] ≤ 0` (`ds_relu_backward_f` / `_d`).
+    static func reluBackward(input: UnsafePointer<Self>, gradient: UnsafeMutablePointer<Self>, count: Int)
+
     /// The row sums of a convolution's T(u, ·) for one row u from its kernel taps (`ds_transfer_row_sums_f` / `_d`).
     static func transferRowSums(
         taps: UnsafePointer<Self>, phaseReal: UnsafePointer<Self>, phaseImaginary: UnsafePointer<Self>, kH: Int,
