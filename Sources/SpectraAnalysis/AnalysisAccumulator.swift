@@ -61,6 +61,8 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
             throw SpectraError.shapeMismatch(layer: name, expected: describeShape(spectrum.shape), got: predicted.shape)
         }
         let (channels, plane, columns) = (spectrum.channels, spectrum.planeSize, spectrum.columns)
+        // The spectra are those of real maps: the rows of one half are folded and the others mirrored (§1.2).
+        let half = HermitianHalf(rows: spectrum.rows, columns: columns)
         var imagePower = [Double](repeating: 0, count: plane)
         let radialBins = RadialBins.shared(rows: spectrum.rows, columns: columns)
         // Ω_low (§7) as a 0/1 mask, so that p_low comes out of the image's channel-summed power plane in one pass.
@@ -86,24 +88,26 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
                                             let offset = (b * channels + c) * plane
                                             let z = values.baseAddress! + offset
                                             // |x|² into the image's plane, |x|/C into the magnitude map and the
-                                            // comparison with the prediction: one pass (CVectorKernels).
-                                            let sums = SpectrumStatistics.fold(
+                                            // comparison with the prediction: one pass (CVectorKernels) over the
+                                            // non-redundant half of the spectrum of a real map.
+                                            let sums = half.fold(
                                                 actual: z,
                                                 predicted: predicted == nil
                                                     ? nil : predictedValues.baseAddress! + offset,
-                                                count: plane, power: image.baseAddress!,
-                                                magnitude: magnitude.baseAddress!, magnitudeScale: inverseChannels)
+                                                power: image.baseAddress!, magnitude: magnitude.baseAddress!,
+                                                magnitudeScale: inverseChannels)
                                             if predicted != nil {
                                                 comparison.difference += sums.difference
                                                 comparison.reference += sums.reference
                                                 similarities += sums.similarity
                                             }
                                             if !perChannel.isEmpty {
-                                                _ = SpectrumStatistics.fold(
-                                                    actual: z, predicted: nil, count: plane,
+                                                _ = half.fold(
+                                                    actual: z, predicted: nil,
                                                     power: perChannel.baseAddress! + c * plane)
                                             }
                                         }
+                                        half.mirror(image.baseAddress!)
                                         var low = 0.0, all = 0.0
                                         for f in 0..<plane {
                                             power[f] += image[f]
@@ -116,6 +120,11 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
                                             radialBins.profile(of: UnsafeBufferPointer(image)).map {
                                                 $0 * inverseChannels
                                             })
+                                    }
+                                    // The running sums' other half: the mirror images of the folded rows.
+                                    half.mirror(magnitude.baseAddress!)
+                                    for c in 0..<(perChannel.isEmpty ? 0 : channels) {
+                                        half.mirror(perChannel.baseAddress! + c * plane)
                                     }
                                 }
                             }

@@ -251,3 +251,41 @@ import Testing
         }
     }
 }
+
+/// The half of a real map's spectrum the statistics fold: mirrored power and magnitude maps and the weighted
+/// comparison equal those of the whole plane, for even and odd sides, one-row and one-column maps included.
+@Suite(.tags(.unit)) struct HermitianHalfTests {
+    @Test(arguments: [(8, 6), (7, 5), (1, 4), (4, 1), (1, 1), (2, 3)])
+    func halfEqualsTheWholePlane(_ rows: Int, _ columns: Int) throws {
+        var generator = SeededGenerator(seed: 21)
+        let x = Tensor<Double>(shape: [1, 2, rows, columns]) { _ in generator.nextUniform() - 0.5 }
+        let y = Tensor<Double>(shape: [1, 2, rows, columns]) { _ in generator.nextUniform() - 0.5 }
+        let (actual, predicted) = (FFT2D.forward(x), FFT2D.forward(y))
+        let plane = rows * columns, half = HermitianHalf(rows: rows, columns: columns)
+        for c in 0..<2 {
+            var (power, magnitude) = ([Double](repeating: 0, count: plane), [Double](repeating: 0, count: plane))
+            var (fullPower, fullMagnitude) = (power, magnitude)
+            let (whole, folded) = try actual.values.withUnsafeBufferPointer { a in
+                try predicted.values.withUnsafeBufferPointer { p in
+                    let (za, zp) = (try #require(a.baseAddress) + c * plane, try #require(p.baseAddress) + c * plane)
+                    let whole = SpectrumStatistics.fold(
+                        actual: za, predicted: zp, count: plane, power: &fullPower, magnitude: &fullMagnitude,
+                        magnitudeScale: 0.5)
+                    let folded = half.fold(
+                        actual: za, predicted: zp, power: &power, magnitude: &magnitude, magnitudeScale: 0.5)
+                    return (whole, folded)
+                }
+            }
+            power.withUnsafeMutableBufferPointer { half.mirror($0.baseAddress!) }
+            magnitude.withUnsafeMutableBufferPointer { half.mirror($0.baseAddress!) }
+            #expect(maxRelativeDifference(power, fullPower) < 1e-12)
+            #expect(maxRelativeDifference(magnitude, fullMagnitude) < 1e-12)
+            for (a, b) in [
+                (folded.difference, whole.difference), (folded.reference, whole.reference),
+                (folded.predicted, whole.predicted), (folded.magnitudeProduct, whole.magnitudeProduct),
+            ] {
+                #expect(abs(a - b) <= 1e-12 * abs(b), "\(rows)x\(columns)")
+            }
+        }
+    }
+}

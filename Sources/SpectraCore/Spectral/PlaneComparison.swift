@@ -40,3 +40,54 @@ extension SpectrumStatistics {
         return PlaneComparison(difference: sums.0, reference: sums.1, predicted: sums.2, magnitudeProduct: sums.3)
     }
 }
+
+/// The non-redundant half of an M × N spectrum of a real map: the rows 0 … ⌊M/2⌋ hold a member of every conjugate
+/// pair, H(M − u, (N − v) mod N) = conj H(u, v) (docs/theory.md §1.2), so statistics of magnitudes fold these rows
+/// only and mirror the others: half the work. Rows that are their own mirror image (row 0, and row M/2 for even M)
+/// stand for themselves; every other folded row also for its mirror row, so sums over the whole plane count it twice.
+package struct HermitianHalf: Sendable {
+    package let rows: Int, columns: Int
+
+    package init(rows: Int, columns: Int) { (self.rows, self.columns) = (rows, columns) }
+
+    /// The values folded: rows 0 … ⌊M/2⌋, a prefix of the plane.
+    package var count: Int { (rows / 2 + 1) * columns }
+
+    /// The folded rows that are their own mirror image.
+    package var selfMirroredRows: [Int] { rows % 2 == 0 && rows > 1 ? [0, rows / 2] : [0] }
+
+    /// Sets rows ⌊M/2⌋ + 1 ..< M of a map to their mirror images, map(u, v) = map(M − u, (N − v) mod N).
+    package func mirror(_ map: UnsafeMutablePointer<Double>) {
+        for u in (rows / 2 + 1)..<max(rows / 2 + 1, rows) {
+            let (row, source) = (map + u * columns, map + (rows - u) * columns)
+            row[0] = source[0]
+            for v in 1..<max(1, columns) { row[v] = source[columns - v] }
+        }
+    }
+
+    /// `SpectrumStatistics.fold` over the folded rows only (|x|² into `power`, |x|·scale into `magnitude`, each where
+    /// given), with the comparison against `predicted` weighted to stand for the whole plane.
+    package func fold<S: TensorScalar>(
+        actual: UnsafePointer<Complex<S>>, predicted: UnsafePointer<Complex<S>>?,
+        power: UnsafeMutablePointer<Double>? = nil, magnitude: UnsafeMutablePointer<Double>? = nil,
+        magnitudeScale: Double = 1
+    ) -> PlaneComparison {
+        let folded = SpectrumStatistics.fold(
+            actual: actual, predicted: predicted, count: count, power: power, magnitude: magnitude,
+            magnitudeScale: magnitudeScale)
+        guard let predicted else { return folded }
+        var once = PlaneComparison()
+        for row in selfMirroredRows {
+            let sums = SpectrumStatistics.fold(
+                actual: actual + row * columns, predicted: predicted + row * columns, count: columns)
+            once.difference += sums.difference
+            once.reference += sums.reference
+            once.predicted += sums.predicted
+            once.magnitudeProduct += sums.magnitudeProduct
+        }
+        return PlaneComparison(
+            difference: 2 * folded.difference - once.difference, reference: 2 * folded.reference - once.reference,
+            predicted: 2 * folded.predicted - once.predicted,
+            magnitudeProduct: 2 * folded.magnitudeProduct - once.magnitudeProduct)
+    }
+}
