@@ -3,6 +3,43 @@ import SpectraCore
 import SpectraNetwork
 
 extension Conv2d: TrainableLayer {
+    /// The forward pass of training, split by images over the cores as the backward pass is (with OpenBLAS on one
+    /// thread, as `train` runs it, a single forward pass would use one core).
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    public func trainingForward<S: TensorScalar>(_ x: Tensor<S>) throws -> (output: Tensor<S>, cache: LayerCache<S>) {
+        let parts = trainingParts(batch: x.batch)
+        guard parts > 1 else { return (try forward(x), LayerCache(input: x)) }
+        var output = Tensor<S>(zeros: try outputShape(for: x.shape))
+        let perImage = output.count / x.batch
+        var failures = [Error?](repeating: nil, count: parts)
+        output.scalars.withUnsafeMutableBufferPointer { out in
+            failures.withUnsafeMutableBufferPointer { errors in
+                // Each part writes the outputs of its own images, and its own error slot.
+                let shared = UncheckedSendable((out.baseAddress!, errors.baseAddress!))
+                DispatchQueue.concurrentPerform(iterations: parts) { part in
+                    let (target, slots) = shared.value
+                    let images = (x.batch * part / parts)..<(x.batch * (part + 1) / parts)
+                    do {
+                        let y = try forward(x.batchSlice(images))
+                        y.scalars.withUnsafeBufferPointer {
+                            (target + images.lowerBound * perImage).update(from: $0.baseAddress!, count: y.count)
+                        }
+                    } catch { slots[part] = error }
+                }
+            }
+        }
+        if let failure = failures.compactMap({ $0 }).first { throw failure }
+        return (output, LayerCache(input: x))
+    }
+
+    /// Parts the images of a batch are split into for training: one per core with OpenBLAS on one thread, else one
+    /// (threaded GEMMs and parts competing for the cores measured 5× slower).
+    func trainingParts(batch: Int) -> Int {
+        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
+        return min(batch, max(1, TrainingParallelism.imageParts ?? (BLASInfo.threads == 1 ? cores : 1)))
+    }
+
     /// Per image: dW += gy·colsᵀ, dcols = Wᵀ·gy, scattered back through im2col and the padding index maps
     /// (wrapped, reflected or replicated positions accumulate into their source pixels; zero padding drops).
     @_specialize(where S == Float)
@@ -19,12 +56,10 @@ extension Conv2d: TrainableLayer {
         let weights = weight.converted(to: S.self).scalars
         var gradInput = Tensor<S>(zeros: x.shape)
         let inPlane = inChannels * x.height * x.width
-        // With OpenBLAS on one thread (as `train` runs it), images are split into parts run on separate cores, each
-        // with its own buffers and weight-gradient partial; the partials are summed in part order, so the result does
-        // not depend on scheduling. Every part writes the input gradients of its own images only. With threaded BLAS
-        // the parts would compete with its threads (measured 5x slower), so there is one part.
-        let cores = max(1, ProcessInfo.processInfo.activeProcessorCount)
-        let parts = min(x.batch, max(1, TrainingParallelism.imageParts ?? (BLASInfo.threads == 1 ? cores : 1)))
+        // Images are split into parts run on separate cores (`trainingParts`), each with its own buffers and
+        // weight-gradient partial; the partials are summed in part order, so the result does not depend on
+        // scheduling. Every part writes the input gradients of its own images only.
+        let parts = trainingParts(batch: x.batch)
         let partials = PartialSums<S>(count: parts)
         gradInput.scalars.withUnsafeMutableBufferPointer { gradInputBuffer in
             // Each part writes the input gradients of its own images only.

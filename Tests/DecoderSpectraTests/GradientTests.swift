@@ -77,6 +77,9 @@ import Testing
         }
         #expect(split.input == whole.input)  // each image's input gradient is computed the same way in any split
         #expect(maxRelativeDifference(split.parameters["weight"]!.scalars, whole.parameters["weight"]!.scalars) < 1e-14)
+        // The training forward pass is split the same way: the same outputs as the plain forward pass, in order.
+        let forwardSplit = try TrainingParallelism.$imageParts.withValue(parts) { try conv.trainingForward(x).output }
+        #expect(maxRelativeDifference(forwardSplit.scalars, try conv.forward(x).scalars) < 1e-14)
     }
 
     @Test func convTranspose2d() throws {
