@@ -303,7 +303,7 @@ import Testing
         let model = try ModelGraph.load("e4-zeros")  // a built-in name, a model JSON or an .onnx file
         let batches = try InputBatches(
             .synthetic(.deadLeaves, count: 64, channels: 3, height: 32, width: 32, seed: 0),
-            channels: 3, batchSize: 16)  // or .files("images/") with size: and limit:
+            channels: 3, batchSize: 16)  // or .files("images/"), or .tensor(images) in memory
         let result = try StreamingAnalysis.run(model, batches: batches, precision: Float.self)
         var printed = 0
         for stage in result.stages {

@@ -64,8 +64,11 @@ public enum FFT2D {
         values.withUnsafeMutableBufferPointer { buffer in
             let base = UnsafeMutableRawPointer(buffer.baseAddress!)
             let stride = plane * MemoryLayout<Complex<S>>.stride
-            // Spread planes over the cores only when there is enough work to pay for the hand-off.
-            let workers = plane * planes >= 1 << 15 ? min(ProcessInfo.processInfo.activeProcessorCount, planes) : 1
+            // Spread planes over the cores only when there is enough work to pay for the hand-off, and when the
+            // caller has not taken the cores itself: callers that run their own work on every core set OpenBLAS to
+            // one thread (`BLASInfo.withThreads(1)`, the analysis workers), and nested teams only cost hand-offs.
+            let spread = plane * planes >= 1 << 15 && BLASInfo.threads > 1
+            let workers = spread ? min(ProcessInfo.processInfo.activeProcessorCount, planes) : 1
             let perWorker = (planes + workers - 1) / workers
             // At most two plans serve all planes: one per 16-byte alignment class of a plane's start.
             let first = FFTPlanCache.shared.plan(
