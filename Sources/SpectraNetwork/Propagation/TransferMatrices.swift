@@ -97,7 +97,7 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
     }
 
     /// The frequencies of `spectrum` in blocks small enough for the cache: `fill(frequencies, block)` writes T of
-    /// those frequencies (flat indices u·N + v, ascending) into `block`, one [D, C] complex row-major matrix after
+    /// those frequencies (consecutive flat indices u·N + v) into `block`, one [D, C] complex row-major matrix after
     /// another (interleaved re, im); the spectra are gathered into per-frequency [C, B] matrices, multiplied (one BLAS
     /// GEMM per frequency), and scattered back, so that the transposes stay cheap. (A hand-written kernel for few
     /// channels, vectorised over the output channels, was slower than OpenBLAS's cgemm even at 16 x 16: measured.)
@@ -114,6 +114,16 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
         let block = 32
         let computed =
             hermitian ? (0..<rows).flatMap { u in (0...(columns / 2)).map { u * columns + $0 } } : Array(0..<plane)
+        // Blocks of at most `block` consecutive frequencies (a block never straddles the gap between two rows' halves),
+        // so that the gathers read and the scatters write contiguous runs.
+        var runs: [Range<Int>] = []
+        for index in computed.indices {
+            if let last = runs.last, last.count < block, computed[index] == computed[index - 1] + 1 {
+                runs[runs.count - 1] = last.lowerBound..<(index + 1)
+            } else {
+                runs.append(index..<(index + 1))
+            }
+        }
         var output = Spectrum<Scalar>(zeros: [batch, outputs, rows, columns])
         var gathered = [Complex<Scalar>](repeating: .zero, count: block * inputs * batch)
         var product = [Complex<Scalar>](repeating: .zero, count: block * outputs * batch)
@@ -124,10 +134,9 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
                     product.withUnsafeMutableBufferPointer { pb in
                         matrices.withUnsafeMutableBufferPointer { tb in
                             computed.withUnsafeBufferPointer { all in
-                                for start in stride(from: 0, to: all.count, by: block) {
-                                    let frequencies = UnsafeBufferPointer(
-                                        rebasing: all[start..<min(all.count, start + block)])
-                                    let count = frequencies.count
+                                for blockRange in runs {
+                                    let frequencies = UnsafeBufferPointer(rebasing: all[blockRange])
+                                    let (count, first) = (frequencies.count, frequencies[0])
                                     fill(frequencies, tb.baseAddress!)
                                     // Index arithmetic wraps (&*, &+): every index is below the buffers' counts,
                                     // checked by the shapes above, and overflow checks in these gathers cost 10-30 %.
@@ -138,7 +147,7 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
                                             let source = g.baseAddress! + ((b &* inputs &+ c) &* plane)
                                             let target = gb.baseAddress! + (c &* batch &+ b)
                                             let step = inputs &* batch
-                                            for k in 0..<count { target[k &* step] = source[frequencies[k]] }
+                                            for k in 0..<count { target[k &* step] = source[first &+ k] }
                                         }
                                     }
                                     for k in 0..<count {
@@ -153,7 +162,7 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
                                             let target = h.baseAddress! + ((b &* outputs &+ d) &* plane)
                                             let source = pb.baseAddress! + (d &* batch &+ b)
                                             let step = outputs &* batch
-                                            for k in 0..<count { target[frequencies[k]] = source[k &* step] }
+                                            for k in 0..<count { target[first &+ k] = source[k &* step] }
                                         }
                                     }
                                 }
