@@ -48,6 +48,8 @@ public struct StageAccumulator: Codable, Sendable, Equatable {
     /// Folds in the spectrum of a batch and, for layers, its verification. With `predicted` (the rule's spectrum of the
     /// same shape), the relative error and similarity are computed here, in the same pass over the spectrum as the
     /// maps (`verification` then gives the rule only); without it, `verification`'s own numbers are folded in.
+    /// `spectrum` and `predicted` are spectra of real maps (as `FFT2D.forward` and the tracer give them): Hermitian, so
+    /// half of each plane is folded and the other half mirrored (`HermitianHalf`).
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public mutating func add<S: TensorScalar>(
