@@ -29,12 +29,25 @@ package enum SpectralOperations {
         let planes = spectrum.batch * spectrum.channels
         // Zero insertion without responses only copies rows; otherwise each entry gets rowResponse[u]·columnResponse[v].
         let copiesOnly = rowResponse == nil && columnResponse == nil
-        let columnFactors = columnResponse ?? [Complex<Double>](repeating: Complex(1, 0), count: copiesOnly ? 0 : n)
-        // Pointer loops over whole source rows (no `mod` per element, no bounds checks): this runs on every
-        // upsampling layer of every batch.
+        // The response of each output frequency, rowResponse[u]·columnResponse[v], once per call (not once per plane),
+        // as interleaved (re, im) scalars of the run's precision.
+        var responses = [S]()
+        if !copiesOnly {
+            responses.reserveCapacity(2 * m * n)
+            for u in 0..<m {
+                let rowFactor = rowResponse?[u] ?? Complex(1, 0)
+                for v in 0..<n {
+                    let f = rowFactor * (columnResponse?[v] ?? Complex(1, 0))
+                    responses.append(S(f.real))
+                    responses.append(S(f.imaginary))
+                }
+            }
+        }
+        // Pointer loops over whole source rows (no `mod` per element, no bounds checks, raw (re, im) arithmetic: a
+        // Complex product checks for overflow per element): this runs on every upsampling layer of every batch.
         let values = [Complex<S>](unsafeUninitializedCapacity: planes * m * n) { out, initialized in
             spectrum.values.withUnsafeBufferPointer { source in
-                columnFactors.withUnsafeBufferPointer { factors in
+                responses.withUnsafeBufferPointer { response in
                     let target = out.baseAddress!, base = source.baseAddress!
                     for p in 0..<planes {
                         for u in 0..<m {
@@ -44,12 +57,19 @@ package enum SpectralOperations {
                                 for k in 0..<factor { (destination + k * n0).initialize(from: row, count: n0) }
                                 continue
                             }
-                            let rowFactor = rowResponse?[u] ?? Complex(1, 0)
-                            for k in 0..<factor {
-                                let (to, response) = (destination + k &* n0, factors.baseAddress! + k &* n0)
-                                for v in 0..<n0 {
-                                    let f = rowFactor * response[v]
-                                    (to + v).initialize(to: Complex(S(f.real), S(f.imaginary)) * row[v])
+                            SpectrumStatistics.parts(row, n0) { g in
+                                UnsafeMutableRawPointer(destination).withMemoryRebound(to: S.self, capacity: 2 * n) {
+                                    h in
+                                    let r = response.baseAddress! + 2 &* u &* n
+                                    for k in 0..<factor {
+                                        let (to, factors) = (h + 2 &* k &* n0, r + 2 &* k &* n0)
+                                        for v in 0..<n0 {
+                                            let (a, b) = (factors[2 &* v], factors[2 &* v &+ 1])
+                                            let (c, d) = (g[2 &* v], g[2 &* v &+ 1])
+                                            to[2 &* v] = a * c - b * d
+                                            to[2 &* v &+ 1] = a * d + b * c
+                                        }
+                                    }
                                 }
                             }
                         }
