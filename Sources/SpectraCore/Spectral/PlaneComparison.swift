@@ -47,14 +47,16 @@ extension SpectrumStatistics {
 /// stand for themselves; every other folded row also for its mirror row, so sums over the whole plane count it twice.
 package struct HermitianHalf: Sendable {
     package let rows: Int, columns: Int
+    /// The folded rows that are their own mirror image (made once: `fold` reads them for every plane).
+    package let selfMirroredRows: [Int]
 
-    package init(rows: Int, columns: Int) { (self.rows, self.columns) = (rows, columns) }
+    package init(rows: Int, columns: Int) {
+        (self.rows, self.columns) = (rows, columns)
+        selfMirroredRows = rows % 2 == 0 && rows > 1 ? [0, rows / 2] : [0]
+    }
 
     /// The values folded: rows 0 … ⌊M/2⌋, a prefix of the plane.
     package var count: Int { (rows / 2 + 1) * columns }
-
-    /// The folded rows that are their own mirror image.
-    package var selfMirroredRows: [Int] { rows % 2 == 0 && rows > 1 ? [0, rows / 2] : [0] }
 
     /// Sets rows ⌊M/2⌋ + 1 ..< M of a map to their mirror images, map(u, v) = map(M − u, (N − v) mod N).
     package func mirror(_ map: UnsafeMutablePointer<Double>) {

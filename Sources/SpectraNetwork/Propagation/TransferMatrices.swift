@@ -87,17 +87,14 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
         precondition(spectrum.channels == inputs && spectrum.rows == rows && spectrum.columns == columns)
         let size = outputs * inputs
         return values.withUnsafeBufferPointer { t in
-            Self.applyBlocks(to: spectrum, outputs: outputs, inputs: inputs, hermitian: false) {
-                frequencies, block in
-                for (k, f) in frequencies.enumerated() {
-                    (block + k * size).update(from: t.baseAddress! + f * size, count: size)
-                }
+            Self.applyBlocks(to: spectrum, outputs: outputs, inputs: inputs, hermitian: false) { frequencies, block in
+                block.update(from: t.baseAddress! + frequencies.lowerBound * size, count: frequencies.count * size)
             }
         }
     }
 
     /// The frequencies of `spectrum` in blocks small enough for the cache: `fill(frequencies, block)` writes T of
-    /// those frequencies (consecutive flat indices u·N + v) into `block`, one [D, C] complex row-major matrix after
+    /// those frequencies (a range of consecutive flat indices u·N + v) into `block`, one [D, C] complex row-major matrix after
     /// another (interleaved re, im); the spectra are gathered into per-frequency [C, B] matrices, multiplied (one BLAS
     /// GEMM per frequency), and scattered back, so that the transposes stay cheap. (A hand-written kernel for few
     /// channels, vectorised over the output channels, was slower than OpenBLAS's cgemm even at 16 x 16: measured.)
@@ -107,22 +104,17 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
     /// multiplied and the others are their mirror images, half the work.
     static func applyBlocks(
         to spectrum: Spectrum<Scalar>, outputs: Int, inputs: Int, hermitian: Bool,
-        fill: (UnsafeBufferPointer<Int>, UnsafeMutablePointer<Complex<Scalar>>) -> Void
+        fill: (Range<Int>, UnsafeMutablePointer<Complex<Scalar>>) -> Void
     ) -> Spectrum<Scalar> {
         let (batch, rows, columns) = (spectrum.batch, spectrum.rows, spectrum.columns)
         let plane = rows * columns
         let block = 32
-        let computed =
-            hermitian ? (0..<rows).flatMap { u in (0...(columns / 2)).map { u * columns + $0 } } : Array(0..<plane)
-        // Blocks of at most `block` consecutive frequencies (a block never straddles the gap between two rows' halves),
-        // so that the gathers read and the scatters write contiguous runs.
-        var runs: [Range<Int>] = []
-        for index in computed.indices {
-            if let last = runs.last, last.count < block, computed[index] == computed[index - 1] + 1 {
-                runs[runs.count - 1] = last.lowerBound..<(index + 1)
-            } else {
-                runs.append(index..<(index + 1))
-            }
+        // Blocks of at most `block` consecutive frequencies: every frequency, or (hermitian) the columns 0…N/2 of each
+        // row, so that a block never straddles the gap between two rows' halves and the gathers read, and the scatters
+        // write, contiguous runs.
+        let segment = hermitian ? columns / 2 + 1 : plane
+        let runs = stride(from: 0, to: plane, by: hermitian ? columns : plane).flatMap { start in
+            stride(from: start, to: start + segment, by: block).map { $0..<min(start + segment, $0 + block) }
         }
         var output = Spectrum<Scalar>(zeros: [batch, outputs, rows, columns])
         var gathered = [Complex<Scalar>](repeating: .zero, count: block * inputs * batch)
@@ -133,37 +125,34 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
                 gathered.withUnsafeMutableBufferPointer { gb in
                     product.withUnsafeMutableBufferPointer { pb in
                         matrices.withUnsafeMutableBufferPointer { tb in
-                            computed.withUnsafeBufferPointer { all in
-                                for blockRange in runs {
-                                    let frequencies = UnsafeBufferPointer(rebasing: all[blockRange])
-                                    let (count, first) = (frequencies.count, frequencies[0])
-                                    fill(frequencies, tb.baseAddress!)
-                                    // Index arithmetic wraps (&*, &+): every index is below the buffers' counts,
-                                    // checked by the shapes above, and overflow checks in these gathers cost 10-30 %.
-                                    // Channels outer, images inner: the images of one channel fill one cache line
-                                    // of each frequency's matrix while it is still in L1.
-                                    for c in 0..<inputs {
-                                        for b in 0..<batch {
-                                            let source = g.baseAddress! + ((b &* inputs &+ c) &* plane)
-                                            let target = gb.baseAddress! + (c &* batch &+ b)
-                                            let step = inputs &* batch
-                                            for k in 0..<count { target[k &* step] = source[first &+ k] }
-                                        }
+                            for frequencies in runs {
+                                let (count, first) = (frequencies.count, frequencies.lowerBound)
+                                fill(frequencies, tb.baseAddress!)
+                                // Index arithmetic wraps (&*, &+): every index is below the buffers' counts,
+                                // checked by the shapes above, and overflow checks in these gathers cost 10-30 %.
+                                // Channels outer, images inner: the images of one channel fill one cache line
+                                // of each frequency's matrix while it is still in L1.
+                                for c in 0..<inputs {
+                                    for b in 0..<batch {
+                                        let source = g.baseAddress! + ((b &* inputs &+ c) &* plane)
+                                        let target = gb.baseAddress! + (c &* batch &+ b)
+                                        let step = inputs &* batch
+                                        for k in 0..<count { target[k &* step] = source[first &+ k] }
                                     }
-                                    for k in 0..<count {
-                                        Scalar.complexGemm(
-                                            m: outputs, n: batch, k: inputs,
-                                            a: UnsafeRawPointer(tb.baseAddress! + k * outputs * inputs),
-                                            b: UnsafeRawPointer(gb.baseAddress! + k * inputs * batch),
-                                            c: UnsafeMutableRawPointer(pb.baseAddress! + k * outputs * batch))
-                                    }
-                                    for d in 0..<outputs {
-                                        for b in 0..<batch {
-                                            let target = h.baseAddress! + ((b &* outputs &+ d) &* plane)
-                                            let source = pb.baseAddress! + (d &* batch &+ b)
-                                            let step = outputs &* batch
-                                            for k in 0..<count { target[first &+ k] = source[k &* step] }
-                                        }
+                                }
+                                for k in 0..<count {
+                                    Scalar.complexGemm(
+                                        m: outputs, n: batch, k: inputs,
+                                        a: UnsafeRawPointer(tb.baseAddress! + k * outputs * inputs),
+                                        b: UnsafeRawPointer(gb.baseAddress! + k * inputs * batch),
+                                        c: UnsafeMutableRawPointer(pb.baseAddress! + k * outputs * batch))
+                                }
+                                for d in 0..<outputs {
+                                    for b in 0..<batch {
+                                        let target = h.baseAddress! + ((b &* outputs &+ d) &* plane)
+                                        let source = pb.baseAddress! + (d &* batch &+ b)
+                                        let step = outputs &* batch
+                                        for k in 0..<count { target[first &+ k] = source[k &* step] }
                                     }
                                 }
                             }
