@@ -51,16 +51,14 @@ public enum StreamingAnalysis {
     ) throws -> AnalysisAccumulator {
         var workers = perStage == nil ? max(1, workers) : 1
         var result: AnalysisAccumulator?
-        if batches.automaticBatchSize, let first = try batches.next() {
-            // One image first: its layers' sizes set the batch size of the rest, and, where one image alone is over
-            // the budget (a 512×512 VAE decoder: 2^25 values in one stage), one worker, so that memory holds one
-            // image's tensors rather than one per core.
-            result = try analyse(
-                first, model: model, until: until, precision: S.self, display: display, perChannel: perChannel,
-                perStage: perStage)
-            batches.batchSize = automaticBatchSize(result!)
-            if largestStage(result!) > 1 << 23 { workers = 1 }
-            progress?(result!.images)
+        if batches.automaticBatchSize, let first = try batches.peek() {
+            // The first image's spatial pass sets the batch size (it stays the head of the first batch), and, where
+            // one image alone is over the budget (a 512×512 VAE decoder: 2^25 values in one stage), one worker, so
+            // that memory holds one image's tensors rather than one per core.
+            let probe = { try model.largestFeatureMap(first, until: until) }
+            let largest = try singleThreadedBLAS && workers > 1 ? BLASInfo.withThreads(1, probe) : probe()
+            batches.batchSize = automaticBatchSize(largestStage: largest)
+            if largest > 1 << 23 { workers = 1 }
         }
         if workers == 1 {
             while let batch = try batches.next() {
@@ -100,13 +98,9 @@ public enum StreamingAnalysis {
     /// The batch size chosen when the caller gives none: as many images as keep the largest stage of a batch under
     /// 2^22 values (16 MiB of float32; its spectrum, prediction and the work buffers take several times that), at
     /// most 8. Measured on 2 cores, larger batches were no faster (the work per image dominates) and only cost memory.
-    public static func automaticBatchSize(_ firstImage: AnalysisAccumulator) -> Int {
-        min(8, max(1, (1 << 22) / max(1, largestStage(firstImage))))
-    }
-
-    /// The most values one image has in one stage.
-    static func largestStage(_ accumulator: AnalysisAccumulator) -> Int {
-        accumulator.stages.map { $0.imageShape.reduce(1, *) }.max() ?? 1
+    /// `largestStage`: the most values one image has in one feature map (`ModelGraph.largestFeatureMap`).
+    public static func automaticBatchSize(largestStage: Int) -> Int {
+        min(8, max(1, (1 << 22) / max(1, largestStage)))
     }
 
     /// The accumulators of one batch, traced stage by stage.

@@ -135,9 +135,37 @@ import Testing
                 #expect(maxRelativeDifference(a.meanPowerMap, b.meanPowerMap) < 1e-12, "\(a.name)")
             }
         }
-        #expect(
-            StreamingAnalysis.automaticBatchSize(fixed)
-                == min(8, (1 << 22) / fixed.stages.map { $0.imageShape.reduce(1, *) }.max()!))
+        // The spatial probe that sizes the batches sees the same largest stage as the analysis.
+        let largest = fixed.stages.map { $0.imageShape.reduce(1, *) }.max()!
+        #expect(try model.largestFeatureMap(images().batchSlice(0..<1)) == largest)
+        #expect(try model.largestFeatureMap(images().batchSlice(0..<3)) == largest)  // per image
+    }
+
+    /// `peek()` reads ahead without consuming: the next batch begins with the image it returned, and the batches
+    /// still cover every image once, in order, whatever the batch size set after the peek.
+    @Test func peekedImageHeadsTheNextBatch() throws {
+        let all = images()
+        let sources: [InputBatches.Source] = [
+            .tensor(all),
+            .synthetic(.pinkNoise, count: Self.count, channels: 3, height: Self.side, width: Self.side, seed: 5),
+        ]
+        for source in sources {
+            for batchSize in [1, 3, Self.count + 2] {
+                let reader = try InputBatches(source, channels: 3, batchSize: nil)
+                let first = try #require(try reader.peek())
+                #expect(first.scalars == all.batchSlice(0..<1).scalars)
+                #expect(try reader.peek()?.scalars == first.scalars)  // a second peek reads nothing more
+                reader.batchSize = batchSize
+                var seen: [Float] = []
+                var sizes: [Int] = []
+                while let batch = try reader.next() {
+                    seen += batch.scalars
+                    sizes.append(batch.batch)
+                }
+                #expect(seen == all.scalars)
+                #expect(sizes.dropLast().allSatisfy { $0 == batchSize } && sizes.last! <= batchSize)
+            }
+        }
     }
 
     /// Batches traced by several workers at once merge in input order into the single-worker result.

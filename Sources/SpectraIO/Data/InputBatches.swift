@@ -20,8 +20,8 @@ public final class InputBatches {
         case tensor(Tensor<Float>)
     }
 
-    /// Images per batch. With an automatic batch size it is 1 until the analysis has seen the first image's layers
-    /// and sets it (`StreamingAnalysis.automaticBatchSize`).
+    /// Images per batch. With an automatic batch size it is 1 until the analysis has run the first image (`peek()`)
+    /// through the model's layers and sets it (`StreamingAnalysis.automaticBatchSize`).
     public var batchSize: Int
     /// Whether the caller left the batch size to the analysis (`batchSize: nil`).
     public let automaticBatchSize: Bool
@@ -73,6 +73,8 @@ public final class InputBatches {
     private var pieces: [Tensor<Float>] = []
     private var buffered: Int { pieces.reduce(0) { $0 + $1.batch } }
     private var delivered = 0
+    /// The image `peek()` read, delivered at the head of the next batch.
+    private var peeked: Tensor<Float>?
     /// Images in memory before this shard's first one.
     private var tensorOffset = 0
     private var generator: SeededGenerator
@@ -136,10 +138,28 @@ public final class InputBatches {
         }
     }
 
-    /// The next batch of at most `batchSize` images, or nil when the input is exhausted.
+    /// The next batch of at most `batchSize` images, or nil when the input is exhausted. It begins with the image
+    /// `peek()` returned, if any.
     public func next() throws -> Tensor<Float>? {
+        let head = peeked
+        peeked = nil
+        let rest = try read(max(1, batchSize) - (head?.batch ?? 0))
+        guard let head else { return rest }
+        guard let rest else { return head }
+        return try Self.concatenate([head, rest])
+    }
+
+    /// The next image without consuming it: the next batch still begins with it (what the analysis sizes its
+    /// batches by, before it knows the batch size).
+    public func peek() throws -> Tensor<Float>? {
+        if peeked == nil { peeked = try read(1) }
+        return peeked
+    }
+
+    /// At most `count` images read from the source (nil when it is exhausted or `count` is 0).
+    private func read(_ count: Int) throws -> Tensor<Float>? {
         try skipToShard()
-        let wanted = min(max(1, batchSize), limit - delivered)
+        let wanted = min(count, limit - delivered)
         guard wanted > 0 else { return nil }
         let batch: Tensor<Float>?
         switch source {

@@ -21,6 +21,28 @@ extension ModelGraph {
         return values
     }
 
+    /// The most values one image has in one feature map (rank-4 node output) of the run, the input included: a
+    /// spatial pass that drops each value after its last use, what the streaming analysis sizes its batches by before
+    /// tracing anything.
+    @_specialize(where S == Float)
+    public func largestFeatureMap<S: TensorScalar>(_ input: Tensor<S>, until: String? = nil) throws -> Int {
+        let last = try lastNode(until: until)
+        let input = try prepared(input, upTo: last)
+        let uses = lastUses(upTo: last)
+        var values: [String: TensorValue<S>] = [inputName: .real(input)]
+        var largest = input.count
+        for node in nodes.prefix(last + 1) {
+            let context = GraphContext(node: node, graph: self, values: values, spectra: [:])
+            let outputs = try outputs(of: node, inputs: context.inputs, context: context, inputShape: input.shape)
+            for (name, value) in zip(node.outputs, outputs) where !name.isEmpty { values[name] = value }
+            if case let .real(output)? = outputs.first, output.rank == 4 { largest = max(largest, output.count) }
+            for name in Set(node.inputs + node.outputs) where !name.isEmpty && (uses[name] ?? -1) <= node.index {
+                values[name] = nil
+            }
+        }
+        return largest / max(1, input.shape.first ?? 1)
+    }
+
     /// The graph's first output for an input batch.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
