@@ -55,58 +55,44 @@
 DS_FOLD_FUNCTION(ds_fold_plane_f, float)
 DS_FOLD_FUNCTION(ds_fold_plane_d, double)
 
-// T(u, v) = Σ_s phase_s · R_s, element j's real part written at out[RE·j], its imaginary part at out[IM + RE·j]
-// (interleaved: RE 2, IM 1).
-#define DS_TRANSFER_MATRIX_BODY(Scalar, RE, IM)                                                                    \
-    do {                                                                                                           \
-        if (kw == 3) { /* the common 3-wide kernel in one pass */                                                  \
-            const Scalar *r0 = row_sums, *i0 = row_sums + entries, *r1 = row_sums + 2 * entries,                   \
-                         *i1 = row_sums + 3 * entries, *r2 = row_sums + 4 * entries, *i2 = row_sums + 5 * entries; \
-            Scalar c0r = phase_re[0], c0i = phase_im[0], c1r = phase_re[1], c1i = phase_im[1];                     \
-            Scalar c2r = phase_re[2], c2i = phase_im[2];                                                           \
-            for (long j = 0; j < entries; j++) {                                                                   \
-                Scalar sumRe = c0r * r0[j] - c0i * i0[j], sumIm = c0r * i0[j] + c0i * r0[j];                       \
-                sumRe = c1r * r1[j] - c1i * i1[j] + sumRe;                                                         \
-                sumIm = c1r * i1[j] + c1i * r1[j] + sumIm;                                                         \
-                out[(RE) * j] = c2r * r2[j] - c2i * i2[j] + sumRe;                                                 \
-                out[(IM) + (RE) * j] = c2r * i2[j] + c2i * r2[j] + sumIm;                                          \
-            }                                                                                                      \
-            break;                                                                                                 \
-        }                                                                                                          \
-        for (long j = 0; j < entries; j++) out[(RE) * j] = out[(IM) + (RE) * j] = 0;                               \
-        for (long s = 0; s < kw; s++) {                                                                            \
-            const Scalar *sr = row_sums + (2 * s) * entries, *si = row_sums + (2 * s + 1) * entries;               \
-            Scalar cr = phase_re[s], ci = phase_im[s];                                                             \
-            for (long j = 0; j < entries; j++) {                                                                   \
-                out[(RE) * j] = cr * sr[j] - ci * si[j] + out[(RE) * j];                                           \
-                out[(IM) + (RE) * j] = cr * si[j] + ci * sr[j] + out[(IM) + (RE) * j];                             \
-            }                                                                                                      \
-        }                                                                                                          \
-    } while (0)
-
-// The transfer-matrix kernels (Theorem 3.2), one instantiation per precision.
+// The kernels of the row-wise conv rule (Theorem 3.2), one instantiation per precision. The sums over t and s run
+// in ascending order in the run's precision.
 #define DS_TRANSFER_FUNCTIONS(suffix, Scalar)                                                                      \
     DS_VECTOR_CLONES                                                                                               \
-    void ds_transfer_row_sums_##suffix(const Scalar *taps, const Scalar *phase_re, const Scalar *phase_im, long kh, \
-                                       long kw, long entries, Scalar *row_sums) {                                  \
+    void ds_transfer_row_matrix_##suffix(const Scalar *taps, const Scalar *phase_re, const Scalar *phase_im,       \
+                                         long kh, long kw, long entries, Scalar *out) {                            \
         for (long s = 0; s < kw; s++) {                                                                            \
-            Scalar *re = row_sums + (2 * s) * entries, *im = row_sums + (2 * s + 1) * entries;                     \
-            for (long j = 0; j < entries; j++) re[j] = im[j] = 0;                                                  \
-            for (long t = 0; t < kh; t++) {                                                                        \
-                const Scalar *tap = taps + (t * kw + s) * entries;                                                 \
-                Scalar pr = phase_re[t], pi = phase_im[t];                                                         \
-                for (long j = 0; j < entries; j++) {                                                               \
-                    re[j] = tap[j] * pr + re[j];                                                                   \
-                    im[j] = tap[j] * pi + im[j];                                                                   \
+            Scalar *row = out + 2 * s * entries;                                                                   \
+            for (long j = 0; j < entries; j++) {                                                                   \
+                Scalar re = 0, im = 0;                                                                             \
+                for (long t = 0; t < kh; t++) {                                                                    \
+                    Scalar w = taps[(t * kw + s) * entries + j];                                                   \
+                    re = w * phase_re[t] + re;                                                                     \
+                    im = w * phase_im[t] + im;                                                                     \
                 }                                                                                                  \
+                row[2 * j] = re;                                                                                   \
+                row[2 * j + 1] = im;                                                                               \
             }                                                                                                      \
         }                                                                                                          \
     }                                                                                                              \
                                                                                                                    \
     DS_VECTOR_CLONES                                                                                               \
-    void ds_transfer_matrix_##suffix(const Scalar *row_sums, const Scalar *phase_re, const Scalar *phase_im,       \
-                                     long kw, long entries, Scalar *out) {                                         \
-        DS_TRANSFER_MATRIX_BODY(Scalar, 2, 1);                                                                     \
+    void ds_combine_column_phases_##suffix(const Scalar *products, const Scalar *phase_re, const Scalar *phase_im, \
+                                           long kw, long outputs, long columns, Scalar *out, long out_stride) {    \
+        for (long d = 0; d < outputs; d++) {                                                                       \
+            Scalar *target = out + 2 * d * out_stride;                                                             \
+            for (long v = 0; v < columns; v++) {                                                                   \
+                Scalar re = 0, im = 0;                                                                             \
+                for (long s = 0; s < kw; s++) {                                                                    \
+                    const Scalar *y = products + 2 * ((s * outputs + d) * columns + v);                            \
+                    Scalar pr = phase_re[s * columns + v], pi = phase_im[s * columns + v];                         \
+                    re = pr * y[0] - pi * y[1] + re;                                                               \
+                    im = pr * y[1] + pi * y[0] + im;                                                               \
+                }                                                                                                  \
+                target[2 * v] = re;                                                                                \
+                target[2 * v + 1] = im;                                                                            \
+            }                                                                                                      \
+        }                                                                                                          \
     }
 
 DS_TRANSFER_FUNCTIONS(f, float)

@@ -23,21 +23,22 @@ void ds_fold_plane_f(const float *actual, const float *predicted, long count, do
 void ds_fold_plane_d(const double *actual, const double *predicted, long count, double *power, double *magnitude,
                      double magnitude_scale, ds_plane_sums *sums);
 
-/// The row sums of a convolution's transfer matrices for one frequency row u (Theorem 3.2, assembled from the kernel
-/// taps): R_s[j] = Σ_t (phase_re[t] + i·phase_im[t]) · taps[(t·kw + s)·entries + j] for every column tap s < kw and
-/// entry j < entries (an entry is one (output, input) channel pair), written as row_sums[(2s)·entries + j] (real) and
-/// row_sums[(2s + 1)·entries + j] (imaginary).
-void ds_transfer_row_sums_f(const float *taps, const float *phase_re, const float *phase_im, long kh, long kw,
-                            long entries, float *row_sums);
-void ds_transfer_row_sums_d(const double *taps, const double *phase_re, const double *phase_im, long kh, long kw,
-                            long entries, double *row_sums);
+/// The conv rule of one frequency row u (Theorem 3.2), factored as T(u, v) = Σ_s e_s(v) · A_s(u) with A_s(u) =
+/// Σ_t e_t(u) · W[·, ·, t, s]: out[s] (interleaved re, im; `entries` values each, an entry one (output, input) channel
+/// pair in the taps' order) = Σ_t (phase_re[t] + i·phase_im[t]) · taps[(t·kw + s)·entries + ·] for every column
+/// tap s < kw. Stacked over s it is the [kw·outputs, inputs] matrix one GEMM applies to a whole row of spectra.
+void ds_transfer_row_matrix_f(const float *taps, const float *phase_re, const float *phase_im, long kh, long kw,
+                              long entries, float *out);
+void ds_transfer_row_matrix_d(const double *taps, const double *phase_re, const double *phase_im, long kh, long kw,
+                              long entries, double *out);
 
-/// T(u, v) from the row sums of row u and the column phases of v: out[j] = Σ_s (phase_re[s] + i·phase_im[s]) · R_s[j]
-/// for j < entries, the sum over s in ascending order, interleaved (re, im).
-void ds_transfer_matrix_f(const float *row_sums, const float *phase_re, const float *phase_im, long kw, long entries,
-                          float *out);
-void ds_transfer_matrix_d(const double *row_sums, const double *phase_re, const double *phase_im, long kw,
-                          long entries, double *out);
+/// The column phases applied to that GEMM's product: out[d·out_stride + v] = Σ_s (phase_re[s·columns + v] +
+/// i·phase_im[s·columns + v]) · products[(s·outputs + d)·columns + v], interleaved complex, for d < outputs and
+/// v < columns (out_stride in complex values: one output row per channel plane).
+void ds_combine_column_phases_f(const float *products, const float *phase_re, const float *phase_im, long kw,
+                                long outputs, long columns, float *out, long out_stride);
+void ds_combine_column_phases_d(const double *products, const double *phase_re, const double *phase_im, long kw,
+                                long outputs, long columns, double *out, long out_stride);
 
 /// The gradient of ReLU in place: gradient[i] = 0 where input[i] ≤ 0 (or NaN), as torch's threshold_backward (a select,
 /// not a product: an infinite gradient stays 0 there). Swift's loop compiled to a branch per element.

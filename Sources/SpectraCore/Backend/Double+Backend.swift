@@ -20,7 +20,8 @@ extension Double: TensorScalar {
     }
 
     public static func complexGemm(
-        m: Int, n: Int, k: Int, a: UnsafeRawPointer, b: UnsafeRawPointer, c: UnsafeMutableRawPointer
+        m: Int, n: Int, k: Int, a: UnsafeRawPointer, lda: Int, b: UnsafeRawPointer, ldb: Int,
+        c: UnsafeMutableRawPointer, ldc: Int
     ) {
         var one: (Double, Double) = (1, 0)
         var zero: (Double, Double) = (0, 0)
@@ -28,7 +29,7 @@ extension Double: TensorScalar {
             withUnsafePointer(to: &zero) { beta in
                 cblas_zgemm(
                     CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k),
-                    alpha, a, blasint(k), b, blasint(n), beta, c, blasint(n))
+                    alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
             }
         }
     }
@@ -55,20 +56,21 @@ extension Double: TensorScalar {
             magnitude, magnitudeScale, planeSums)
     }
 
-    public static func transferRowSums(
+    public static func transferRowMatrix(
         taps: UnsafePointer<Double>, phaseReal: UnsafePointer<Double>, phaseImaginary: UnsafePointer<Double>, kH: Int,
-        kW: Int, entries: Int, into rowSums: UnsafeMutablePointer<Double>
+        kW: Int, entries: Int, into matrix: UnsafeMutableRawPointer
     ) {
-        ds_transfer_row_sums_d(taps, phaseReal, phaseImaginary, kH, kW, entries, rowSums)
+        ds_transfer_row_matrix_d(
+            taps, phaseReal, phaseImaginary, kH, kW, entries, matrix.assumingMemoryBound(to: Double.self))
     }
 
-    public static func transferMatrix(
-        rowSums: UnsafePointer<Double>, phaseReal: UnsafePointer<Double>, phaseImaginary: UnsafePointer<Double>,
-        kW: Int,
-        entries: Int, into matrix: UnsafeMutableRawPointer
+    public static func combineColumnPhases(
+        _ products: UnsafeRawPointer, phaseReal: UnsafePointer<Double>, phaseImaginary: UnsafePointer<Double>, kW: Int,
+        outputs: Int, columns: Int, into output: UnsafeMutableRawPointer, outputStride: Int
     ) {
-        ds_transfer_matrix_d(
-            rowSums, phaseReal, phaseImaginary, kW, entries, matrix.assumingMemoryBound(to: Double.self))
+        ds_combine_column_phases_d(
+            products.assumingMemoryBound(to: Double.self), phaseReal, phaseImaginary, kW, outputs, columns,
+            output.assumingMemoryBound(to: Double.self), outputStride)
     }
 
     public static func reluBackward(input: UnsafePointer<Double>, gradient: UnsafeMutablePointer<Double>, count: Int) {

@@ -20,7 +20,8 @@ extension Float: TensorScalar {
     }
 
     public static func complexGemm(
-        m: Int, n: Int, k: Int, a: UnsafeRawPointer, b: UnsafeRawPointer, c: UnsafeMutableRawPointer
+        m: Int, n: Int, k: Int, a: UnsafeRawPointer, lda: Int, b: UnsafeRawPointer, ldb: Int,
+        c: UnsafeMutableRawPointer, ldc: Int
     ) {
         var one: (Float, Float) = (1, 0)
         var zero: (Float, Float) = (0, 0)
@@ -28,7 +29,7 @@ extension Float: TensorScalar {
             withUnsafePointer(to: &zero) { beta in
                 cblas_cgemm(
                     CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k),
-                    alpha, a, blasint(k), b, blasint(n), beta, c, blasint(n))
+                    alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
             }
         }
     }
@@ -55,19 +56,21 @@ extension Float: TensorScalar {
             magnitude, magnitudeScale, planeSums)
     }
 
-    public static func transferRowSums(
+    public static func transferRowMatrix(
         taps: UnsafePointer<Float>, phaseReal: UnsafePointer<Float>, phaseImaginary: UnsafePointer<Float>, kH: Int,
-        kW: Int, entries: Int, into rowSums: UnsafeMutablePointer<Float>
+        kW: Int, entries: Int, into matrix: UnsafeMutableRawPointer
     ) {
-        ds_transfer_row_sums_f(taps, phaseReal, phaseImaginary, kH, kW, entries, rowSums)
+        ds_transfer_row_matrix_f(
+            taps, phaseReal, phaseImaginary, kH, kW, entries, matrix.assumingMemoryBound(to: Float.self))
     }
 
-    public static func transferMatrix(
-        rowSums: UnsafePointer<Float>, phaseReal: UnsafePointer<Float>, phaseImaginary: UnsafePointer<Float>, kW: Int,
-        entries: Int, into matrix: UnsafeMutableRawPointer
+    public static func combineColumnPhases(
+        _ products: UnsafeRawPointer, phaseReal: UnsafePointer<Float>, phaseImaginary: UnsafePointer<Float>, kW: Int,
+        outputs: Int, columns: Int, into output: UnsafeMutableRawPointer, outputStride: Int
     ) {
-        ds_transfer_matrix_f(
-            rowSums, phaseReal, phaseImaginary, kW, entries, matrix.assumingMemoryBound(to: Float.self))
+        ds_combine_column_phases_f(
+            products.assumingMemoryBound(to: Float.self), phaseReal, phaseImaginary, kW, outputs, columns,
+            output.assumingMemoryBound(to: Float.self), outputStride)
     }
 
     public static func reluBackward(input: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {

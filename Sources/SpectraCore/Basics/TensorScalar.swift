@@ -20,10 +20,11 @@ where RawSignificand: FixedWidthInteger {
         b: UnsafePointer<Self>, ldb: Int,
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 
-    /// Row-major complex GEMM on interleaved (re, im) storage: C = A * B (OpenBLAS `cblas_?gemm`).
+    /// Row-major complex GEMM on interleaved (re, im) storage: C = A * B (OpenBLAS `cblas_?gemm`); the leading
+    /// dimensions count complex values.
     static func complexGemm(
-        m: Int, n: Int, k: Int,
-        a: UnsafeRawPointer, b: UnsafeRawPointer, c: UnsafeMutableRawPointer)
+        m: Int, n: Int, k: Int, a: UnsafeRawPointer, lda: Int, b: UnsafeRawPointer, ldb: Int,
+        c: UnsafeMutableRawPointer, ldc: Int)
 
     /// Creates an in-place 2D complex FFTW plan for an M x N array stored at `buffer` (planning may overwrite it).
     static func fftPlan(
@@ -42,14 +43,14 @@ where RawSignificand: FixedWidthInteger {
     /// ReLU's backward pass in place: `gradient[i] = 0` where `input[i] ≤ 0` (`ds_relu_backward_f` / `_d`).
     static func reluBackward(input: UnsafePointer<Self>, gradient: UnsafeMutablePointer<Self>, count: Int)
 
-    /// The row sums of a convolution's T(u, ·) for one row u from its kernel taps (`ds_transfer_row_sums_f` / `_d`).
-    static func transferRowSums(
+    /// A convolution's matrix of one frequency row u, [kW·D, C] interleaved complex, from its kernel taps
+    /// (`ds_transfer_row_matrix_f` / `_d`: T(u, v) = Σ_s e_s(v) · A_s(u), Theorem 3.2 factored by rows and columns).
+    static func transferRowMatrix(
         taps: UnsafePointer<Self>, phaseReal: UnsafePointer<Self>, phaseImaginary: UnsafePointer<Self>, kH: Int,
-        kW: Int, entries: Int, into rowSums: UnsafeMutablePointer<Self>)
+        kW: Int, entries: Int, into matrix: UnsafeMutableRawPointer)
 
-    /// T(u, v) as interleaved complex values from the row sums of u and the column phases of v
-    /// (`ds_transfer_matrix_f` / `_d`).
-    static func transferMatrix(
-        rowSums: UnsafePointer<Self>, phaseReal: UnsafePointer<Self>, phaseImaginary: UnsafePointer<Self>, kW: Int,
-        entries: Int, into matrix: UnsafeMutableRawPointer)
+    /// Σ_s e_s(v) · products[s·D + d, v] into the output row of each channel d (`ds_combine_column_phases_f` / `_d`).
+    static func combineColumnPhases(
+        _ products: UnsafeRawPointer, phaseReal: UnsafePointer<Self>, phaseImaginary: UnsafePointer<Self>, kW: Int,
+        outputs: Int, columns: Int, into output: UnsafeMutableRawPointer, outputStride: Int)
 }
