@@ -188,17 +188,12 @@ extension ONNXNodeOperator {
     private static func perImageAffine<S: TensorScalar>(
         _ g: Spectrum<S>, statisticsOver axes: String?, _ affine: (Int, Int) -> (gain: Double, offset: Double)
     ) -> FrequencyPrediction<S> {
-        var out = g
         let size = Double(g.planeSize)
-        var gains: [Double] = []
-        for b in 0..<g.batch {
-            for c in 0..<g.channels {
-                let (a, offset) = affine(b, c)
-                gains.append(a)
-                let base = (b * g.channels + c) * g.planeSize
-                for i in base..<(base + g.planeSize) { out.values[i] = out.values[i].multiplied(by: S(a)) }
-                out.values[base] = out.values[base] + Complex(S(size * offset), 0)
-            }
+        let maps = (0..<(g.batch * g.channels)).map { affine($0 / g.channels, $0 % g.channels) }
+        let gains = maps.map(\.gain)
+        var out = g.scalingPlanes { S(gains[$0]) }
+        for (p, map) in maps.enumerated() {
+            out.values[p * g.planeSize] = out.values[p * g.planeSize] + Complex(S(size * map.offset), 0)
         }
         let shown = "a from \(String(format: "%.3g", gains.min() ?? 0)) to \(String(format: "%.3g", gains.max() ?? 0))"
         return FrequencyPrediction(

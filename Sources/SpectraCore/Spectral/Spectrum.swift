@@ -46,6 +46,29 @@ public struct Spectrum<Scalar: TensorScalar>: Sendable {
         Spectrum<T>(shape: shape, values: values.map { Complex(T($0.real), T($0.imaginary)) })
     }
 
+    /// Each plane (image b, channel c) multiplied by `factor(b · C + c)`, written once into a new spectrum (a copy
+    /// then an in-place product would pass over the values twice): the rule of every per-channel or per-image
+    /// scaling (BatchNorm, GroupNorm, the linearised activations).
+    @_specialize(where Scalar == Float)
+    @_specialize(where Scalar == Double)
+    public func scalingPlanes(by factor: (Int) -> Scalar) -> Spectrum {
+        let plane = 2 * planeSize, count = values.count
+        let scaled = [Complex<Scalar>](unsafeUninitializedCapacity: count) { target, initialized in
+            values.withUnsafeBufferPointer { source in
+                source.withMemoryRebound(to: Scalar.self) { x in
+                    target.withMemoryRebound(to: Scalar.self) { y in
+                        for p in 0..<(plane == 0 ? 0 : 2 * count / plane) {
+                            let a = factor(p), base = p &* plane
+                            for i in base..<(base &+ plane) { y[i] = x[i] * a }
+                        }
+                    }
+                }
+            }
+            initialized = count
+        }
+        return Spectrum(shape: shape, values: scaled)
+    }
+
     /// ‖a − b‖₂ / ‖b‖₂ over all entries, accumulated in Double (the error measure of `verify`).
     public static func relativeError(_ a: Spectrum, reference b: Spectrum) -> Double {
         precondition(a.shape == b.shape, "relativeError: shapes differ")

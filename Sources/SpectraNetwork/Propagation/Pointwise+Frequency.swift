@@ -9,15 +9,8 @@ extension BatchNorm2d {
     @_specialize(where S == Double)
     public func propagate<S: TensorScalar>(_ spectrum: Spectrum<S>) throws -> Spectrum<S> {
         let (scale, shift) = affine
-        var output = spectrum
-        let plane = spectrum.planeSize
-        for b in 0..<spectrum.batch {
-            for c in 0..<spectrum.channels {
-                let a = S(scale[c])
-                let base = (b * spectrum.channels + c) * plane
-                for i in base..<(base + plane) { output.values[i] = output.values[i].multiplied(by: a) }
-            }
-        }
+        let channels = spectrum.channels
+        var output = spectrum.scalingPlanes { S(scale[$0 % channels]) }
         SpectralOperations.addBias(shift, to: &output)
         return output
     }
@@ -33,14 +26,9 @@ extension Activation {
     @_specialize(where S == Float)
     @_specialize(where S == Double)
     public func propagate<S: TensorScalar>(_ spectrum: Spectrum<S>) throws -> Spectrum<S> {
-        if case .silu = function {
-            var output = spectrum
-            for i in output.values.indices { output.values[i] = output.values[i].multiplied(by: S(0.5)) }
-            return output
-        }
+        if case .silu = function { return spectrum.scalingPlanes { _ in S(0.5) } }
         guard case .sigmoid = function else { return spectrum }
-        var output = spectrum
-        for i in output.values.indices { output.values[i] = output.values[i].multiplied(by: S(0.25)) }
+        var output = spectrum.scalingPlanes { _ in S(0.25) }
         SpectralOperations.addBias([Double](repeating: 0.5, count: spectrum.channels), to: &output)
         return output
     }
