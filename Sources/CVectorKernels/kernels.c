@@ -1,4 +1,6 @@
 #include "CVectorKernels.h"
+#include <float.h>
+#include <math.h>
 
 // One clone per vector width, chosen at load time by the CPU (GNU ifunc); elsewhere the plain build.
 #if defined(__x86_64__) && defined(__linux__)
@@ -104,6 +106,75 @@ DS_FOLD_FUNCTION(ds_fold_plane_d, double)
 
 DS_TRANSFER_FUNCTIONS(f, float)
 DS_TRANSFER_FUNCTIONS(d, double)
+
+// Two real planes through one complex FFT (docs/theory.md §1.2): z = s_a·a + i·s_b·b, then
+// A(k) = (Z(k) + conj Z(−k)) / (2 s_a) and B(k) = −i (Z(k) − conj Z(−k)) / (2 s_b). The scales are powers of two that
+// bring each plane's largest magnitude into [1/2, 1): exact, and they give both planes the same weight in the
+// transform's rounding, so a plane next to a much larger one keeps its own relative accuracy.
+#define DS_REAL_PAIR_FUNCTIONS(suffix, Scalar, frexp_, ldexp_, largest_finite)                                     \
+    static Scalar ds_unit_scale_##suffix(Scalar largest) {                                                         \
+        int exponent;                                                                                              \
+        frexp_(largest, &exponent);                                                                                \
+        if (exponent < -100) exponent = -100;                                                                      \
+        if (exponent > 100) exponent = 100;                                                                        \
+        return largest > 0 ? ldexp_((Scalar)1, -exponent) : (Scalar)1;                                             \
+    }                                                                                                              \
+                                                                                                                   \
+    DS_VECTOR_CLONES                                                                                               \
+    int ds_pack_real_pair_##suffix(const Scalar *a, const Scalar *b, long count, Scalar *z, Scalar *scales) {      \
+        if (b == 0) {                                                                                              \
+            for (long i = 0; i < count; i++) {                                                                     \
+                z[2 * i] = a[i];                                                                                   \
+                z[2 * i + 1] = 0;                                                                                  \
+            }                                                                                                      \
+            scales[0] = scales[1] = 1;                                                                             \
+            return 1;                                                                                              \
+        }                                                                                                          \
+        Scalar largestA = 0, largestB = 0;                                                                         \
+        int finite = 1;                                                                                            \
+        for (long i = 0; i < count; i++) {                                                                         \
+            Scalar x = a[i] < 0 ? -a[i] : a[i], y = b[i] < 0 ? -b[i] : b[i];                                       \
+            largestA = x > largestA ? x : largestA;                                                                \
+            largestB = y > largestB ? y : largestB;                                                                \
+            finite &= (x <= largest_finite) & (y <= largest_finite); /* false for NaN and ±inf */                  \
+        }                                                                                                          \
+        if (!finite) return 0;                                                                                     \
+        Scalar sa = ds_unit_scale_##suffix(largestA), sb = ds_unit_scale_##suffix(largestB);                       \
+        for (long i = 0; i < count; i++) {                                                                         \
+            z[2 * i] = a[i] * sa;                                                                                  \
+            z[2 * i + 1] = b[i] * sb;                                                                              \
+        }                                                                                                          \
+        scales[0] = sa;                                                                                            \
+        scales[1] = sb;                                                                                            \
+        return 1;                                                                                                  \
+    }                                                                                                              \
+                                                                                                                   \
+    DS_VECTOR_CLONES                                                                                               \
+    void ds_unpack_real_pair_##suffix(const Scalar *restrict z, long rows, long columns, const Scalar *scales,     \
+                                      Scalar *restrict out_a, Scalar *restrict out_b) {                            \
+        Scalar ha = (Scalar)0.5 / scales[0], hb = (Scalar)0.5 / scales[1];                                         \
+        for (long u = 0; u < rows; u++) {                                                                          \
+            const Scalar *row = z + 2 * u * columns, *mirror = z + 2 * ((rows - u) % rows) * columns;              \
+            Scalar *ra = out_a + 2 * u * columns, *rb = out_b + 2 * u * columns;                                   \
+            /* column 0 is its own mirror; column v mirrors columns − v */                                         \
+            Scalar zr = row[0], zi = row[1], wr = mirror[0], wi = mirror[1];                                       \
+            ra[0] = (zr + wr) * ha;                                                                                \
+            ra[1] = (zi - wi) * ha;                                                                                \
+            rb[0] = (zi + wi) * hb;                                                                                \
+            rb[1] = (wr - zr) * hb;                                                                                \
+            for (long v = 1; v < columns; v++) {                                                                   \
+                Scalar zr = row[2 * v], zi = row[2 * v + 1];                                                       \
+                Scalar wr = mirror[2 * (columns - v)], wi = mirror[2 * (columns - v) + 1];                         \
+                ra[2 * v] = (zr + wr) * ha;                                                                        \
+                ra[2 * v + 1] = (zi - wi) * ha;                                                                    \
+                rb[2 * v] = (zi + wi) * hb;                                                                        \
+                rb[2 * v + 1] = (wr - zr) * hb;                                                                    \
+            }                                                                                                      \
+        }                                                                                                          \
+    }
+
+DS_REAL_PAIR_FUNCTIONS(f, float, frexpf, ldexpf, FLT_MAX)
+DS_REAL_PAIR_FUNCTIONS(d, double, frexp, ldexp, DBL_MAX)
 
 #define DS_RELU_BACKWARD(suffix, Scalar)                                                                           \
     DS_VECTOR_CLONES                                                                                               \

@@ -40,6 +40,19 @@ void ds_combine_column_phases_f(const float *products, const float *phase_re, co
 void ds_combine_column_phases_d(const double *products, const double *phase_re, const double *phase_im, long kw,
                                 long outputs, long columns, double *out, long out_stride);
 
+/// Two real planes a, b of `count` values packed as one complex plane z = s_a·a + i·s_b·b for one FFT (interleaved;
+/// scales[0], scales[1] = s_a, s_b: powers of two that bring each plane's largest magnitude into [1/2, 1)). With b NULL,
+/// z = a + 0i and both scales 1. Returns 0, having written nothing useful, when a or b holds a NaN or an infinity
+/// (such planes are transformed one by one, so that one cannot spoil the other).
+int ds_pack_real_pair_f(const float *a, const float *b, long count, float *z, float *scales);
+int ds_pack_real_pair_d(const double *a, const double *b, long count, double *z, double *scales);
+
+/// The spectra of the two planes from Z = FFT(z), a rows × columns complex plane: A(k) = (Z(k) + conj Z(−k))/(2 s_a)
+/// into out_a and B(k) = −i (Z(k) − conj Z(−k))/(2 s_b) into out_b (−k taken modulo the sides).
+void ds_unpack_real_pair_f(const float *z, long rows, long columns, const float *scales, float *out_a, float *out_b);
+void ds_unpack_real_pair_d(const double *z, long rows, long columns, const double *scales, double *out_a,
+                           double *out_b);
+
 /// The gradient of ReLU in place: gradient[i] = 0 where input[i] ≤ 0 (or NaN), as torch's threshold_backward (a select,
 /// not a product: an infinite gradient stays 0 there). Swift's loop compiled to a branch per element.
 void ds_relu_backward_f(const float *input, float *gradient, long count);

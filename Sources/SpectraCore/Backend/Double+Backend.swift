@@ -73,6 +73,22 @@ extension Double: TensorScalar {
             output.assumingMemoryBound(to: Double.self), outputStride)
     }
 
+    public static func packRealPair(
+        _ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>?, count: Int, into z: UnsafeMutableRawPointer,
+        scales: UnsafeMutablePointer<Double>
+    ) -> Bool {
+        ds_pack_real_pair_d(a, b, count, z.assumingMemoryBound(to: Double.self), scales) != 0
+    }
+
+    public static func unpackRealPair(
+        _ z: UnsafeRawPointer, rows: Int, columns: Int, scales: UnsafePointer<Double>,
+        into a: UnsafeMutableRawPointer, _ b: UnsafeMutableRawPointer
+    ) {
+        ds_unpack_real_pair_d(
+            z.assumingMemoryBound(to: Double.self), rows, columns, scales, a.assumingMemoryBound(to: Double.self),
+            b.assumingMemoryBound(to: Double.self))
+    }
+
     public static func reluBackward(input: UnsafePointer<Double>, gradient: UnsafeMutablePointer<Double>, count: Int) {
         ds_relu_backward_d(input, gradient, count)
     }

@@ -73,6 +73,22 @@ extension Float: TensorScalar {
             output.assumingMemoryBound(to: Float.self), outputStride)
     }
 
+    public static func packRealPair(
+        _ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>?, count: Int, into z: UnsafeMutableRawPointer,
+        scales: UnsafeMutablePointer<Float>
+    ) -> Bool {
+        ds_pack_real_pair_f(a, b, count, z.assumingMemoryBound(to: Float.self), scales) != 0
+    }
+
+    public static func unpackRealPair(
+        _ z: UnsafeRawPointer, rows: Int, columns: Int, scales: UnsafePointer<Float>,
+        into a: UnsafeMutableRawPointer, _ b: UnsafeMutableRawPointer
+    ) {
+        ds_unpack_real_pair_f(
+            z.assumingMemoryBound(to: Float.self), rows, columns, scales, a.assumingMemoryBound(to: Float.self),
+            b.assumingMemoryBound(to: Float.self))
+    }
+
     public static func reluBackward(input: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
         ds_relu_backward_f(input, gradient, count)
     }

@@ -40,6 +40,18 @@ where RawSignificand: FixedWidthInteger {
         _ actual: UnsafeRawPointer, predicted: UnsafeRawPointer?, count: Int, power: UnsafeMutablePointer<Double>?,
         magnitude: UnsafeMutablePointer<Double>?, magnitudeScale: Double, sums: UnsafeMutablePointer<Double>?)
 
+    /// Two real planes packed as one complex plane s_a·a + i·s_b·b (`b` nil: a + 0i) for one FFT; false when a
+    /// value is not finite (`ds_pack_real_pair_f` / `_d`).
+    static func packRealPair(
+        _ a: UnsafePointer<Self>, _ b: UnsafePointer<Self>?, count: Int, into z: UnsafeMutableRawPointer,
+        scales: UnsafeMutablePointer<Self>
+    ) -> Bool
+
+    /// The two planes' spectra from the FFT of their packed plane (`ds_unpack_real_pair_f` / `_d`).
+    static func unpackRealPair(
+        _ z: UnsafeRawPointer, rows: Int, columns: Int, scales: UnsafePointer<Self>,
+        into a: UnsafeMutableRawPointer, _ b: UnsafeMutableRawPointer)
+
     /// ReLU's backward pass in place: `gradient[i] = 0` where `input[i] ≤ 0` (`ds_relu_backward_f` / `_d`).
     static func reluBackward(input: UnsafePointer<Self>, gradient: UnsafeMutablePointer<Self>, count: Int)
 
