@@ -176,6 +176,39 @@ DS_TRANSFER_FUNCTIONS(d, double)
 DS_REAL_PAIR_FUNCTIONS(f, float, frexpf, ldexpf, FLT_MAX)
 DS_REAL_PAIR_FUNCTIONS(d, double, frexp, ldexp, DBL_MAX)
 
+// e^x in float, vectorisable (Cephes' expf: Cody–Waite reduction by ln 2, a degree-6 polynomial, 2^n from the
+// exponent bits; about 1 ulp): libm's expf is a call per element. Overflow gives +inf, results below the smallest
+// normal float flush to 0.
+static inline float ds_expf(float x) {
+    float clamped = x > 88.0f ? 88.0f : (x < -87.0f ? -87.0f : x);
+    float n = __builtin_floorf(clamped * 1.44269504088896341f + 0.5f);
+    float r = clamped - n * 0.693359375f - n * -2.12194440e-4f;
+    float p = 1.9875691500e-4f;
+    p = p * r + 1.3981999507e-3f;
+    p = p * r + 8.3334519073e-3f;
+    p = p * r + 4.1665795894e-2f;
+    p = p * r + 1.6666665459e-1f;
+    p = p * r + 5.0000001201e-1f;
+    p = p * r * r + r + 1.0f;
+    union { int bits; float value; } scale = {((int)n + 127) << 23};
+    float result = p * scale.value;
+    return x > 88.72283f ? __builtin_inff() : (x < -87.33654f ? 0.0f : result);
+}
+
+// σ(x) = 1 / (1 + e^−x), or x·σ(x) (SiLU) with times_input: Float32 with the vectorised e^x, Float64 with libm's.
+#define DS_LOGISTIC(suffix, Scalar, exp_)                                                                          \
+    DS_VECTOR_CLONES                                                                                               \
+    void ds_logistic_##suffix(const Scalar *restrict x, Scalar *restrict y, long count, int times_input) {         \
+        if (times_input) {                                                                                         \
+            for (long i = 0; i < count; i++) y[i] = x[i] / (1 + exp_(-x[i]));                                      \
+        } else {                                                                                                   \
+            for (long i = 0; i < count; i++) y[i] = 1 / (1 + exp_(-x[i]));                                         \
+        }                                                                                                          \
+    }
+
+DS_LOGISTIC(f, float, ds_expf)
+DS_LOGISTIC(d, double, exp)
+
 #define DS_RELU_BACKWARD(suffix, Scalar)                                                                           \
     DS_VECTOR_CLONES                                                                                               \
     void ds_relu_backward_##suffix(const Scalar *input, Scalar *gradient, long count) {                           \

@@ -152,4 +152,30 @@ import Testing
         }
         if case .surrogate = Activation.silu.spectralRule(for: x.shape) {} else { Issue.record("not a surrogate") }
     }
+
+    /// Float32 SiLU and Sigmoid use a vectorised e^x (CVectorKernels): within 4e-7 relative (a few ulps) of the
+    /// Float64 functions over the whole range, overflow and underflow included (±inf, far negative inputs, NaN).
+    @Test func floatLogisticMatchesDouble() throws {
+        var inputs: [Float] = stride(from: -120.0, through: 120.0, by: 0.0371).map { Float($0) }
+        inputs += [-1e30, -88.8, -87.4, -87.3, -1e-30, 0, 1e-30, 87.3, 88.7, 88.8, 1e30, .infinity, -.infinity]
+        let x = try Tensor<Float>(shape: [1, 1, 1, inputs.count], scalars: inputs)
+        for (layer, exact) in [
+            (Activation.silu, { (v: Double) in v / (1 + Foundation.exp(-v)) }),
+            (Activation.sigmoid, { (v: Double) in 1 / (1 + Foundation.exp(-v)) }),
+        ] {
+            let y = try layer.forward(x).scalars
+            for (input, output) in zip(inputs, y) {
+                let reference = Float(exact(Double(input)))
+                if reference.isNaN {
+                    #expect(output.isNaN, "\(layer.typeName)(\(input))")
+                } else if reference.isInfinite {
+                    #expect(output == reference, "\(layer.typeName)(\(input))")
+                } else {
+                    #expect(abs(output - reference) <= 4e-7 * abs(reference) + 1e-35, "\(layer.typeName)(\(input))")
+                }
+            }
+        }
+        let nan = try Activation.silu.forward(Tensor<Float>(shape: [1, 1, 1, 1], scalars: [.nan])).scalars[0]
+        #expect(nan.isNaN)
+    }
 }

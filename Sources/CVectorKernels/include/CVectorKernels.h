@@ -53,6 +53,11 @@ void ds_unpack_real_pair_f(const float *z, long rows, long columns, const float 
 void ds_unpack_real_pair_d(const double *z, long rows, long columns, const double *scales, double *out_a,
                            double *out_b);
 
+/// The logistic function y = 1 / (1 + e^−x), or y = x / (1 + e^−x) (SiLU) with times_input, for `count` values: in
+/// Float32 with a vectorised e^x (Cephes' expf, about 1 ulp; libm's is a call per element), in Float64 with libm's.
+void ds_logistic_f(const float *x, float *y, long count, int times_input);
+void ds_logistic_d(const double *x, double *y, long count, int times_input);
+
 /// The gradient of ReLU in place: gradient[i] = 0 where input[i] ≤ 0 (or NaN), as torch's threshold_backward (a select,
 /// not a product: an infinite gradient stays 0 there). Swift's loop compiled to a branch per element.
 void ds_relu_backward_f(const float *input, float *gradient, long count);

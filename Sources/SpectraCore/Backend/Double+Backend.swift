@@ -89,6 +89,12 @@ extension Double: TensorScalar {
             b.assumingMemoryBound(to: Double.self))
     }
 
+    public static func logistic(
+        _ x: UnsafePointer<Double>, into y: UnsafeMutablePointer<Double>, count: Int, timesInput: Bool
+    ) {
+        ds_logistic_d(x, y, count, timesInput ? 1 : 0)
+    }
+
     public static func reluBackward(input: UnsafePointer<Double>, gradient: UnsafeMutablePointer<Double>, count: Int) {
         ds_relu_backward_d(input, gradient, count)
     }

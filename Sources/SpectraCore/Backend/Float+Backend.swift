@@ -89,6 +89,12 @@ extension Float: TensorScalar {
             b.assumingMemoryBound(to: Float.self))
     }
 
+    public static func logistic(
+        _ x: UnsafePointer<Float>, into y: UnsafeMutablePointer<Float>, count: Int, timesInput: Bool
+    ) {
+        ds_logistic_f(x, y, count, timesInput ? 1 : 0)
+    }
+
     public static func reluBackward(input: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
         ds_relu_backward_f(input, gradient, count)
     }

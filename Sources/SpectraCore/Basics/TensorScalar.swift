@@ -52,6 +52,9 @@ where RawSignificand: FixedWidthInteger {
         _ z: UnsafeRawPointer, rows: Int, columns: Int, scales: UnsafePointer<Self>,
         into a: UnsafeMutableRawPointer, _ b: UnsafeMutableRawPointer)
 
+    /// σ(x) = 1 / (1 + e^−x), or x·σ(x) (SiLU) with `timesInput`, for `count` values (`ds_logistic_f` / `_d`).
+    static func logistic(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int, timesInput: Bool)
+
     /// ReLU's backward pass in place: `gradient[i] = 0` where `input[i] ≤ 0` (`ds_relu_backward_f` / `_d`).
     static func reluBackward(input: UnsafePointer<Self>, gradient: UnsafeMutablePointer<Self>, count: Int)
 

@@ -56,19 +56,23 @@ public struct Activation: Layer {
     @_specialize(where S == Double)
     public func forward<S: TensorScalar>(_ x: Tensor<S>) throws -> Tensor<S> {
         _ = try outputShape(for: x.shape)
-        var y = x
-        y.scalars.withUnsafeMutableBufferPointer { v in
-            switch function {
-            case .relu: for i in v.indices { v[i] = max(v[i], 0) }
-            case let .leakyReLU(slope):
-                let a = S(slope)
-                for i in v.indices where v[i] < 0 { v[i] *= a }
-            case .tanh: for i in v.indices { v[i] = S.tanh(v[i]) }
-            case .sigmoid: for i in v.indices { v[i] = 1 / (1 + S.exp(-v[i])) }
-            case .silu: for i in v.indices { v[i] = v[i] / (1 + S.exp(-v[i])) }
+        // Written once into a new buffer (a copy of x then an in-place pass would go over the values twice).
+        let scalars = [S](unsafeUninitializedCapacity: x.count) { y, initialized in
+            x.scalars.withUnsafeBufferPointer { v in
+                guard let input = v.baseAddress, let output = y.baseAddress else { return }
+                switch function {
+                case .relu: for i in v.indices { y[i] = max(v[i], 0) }
+                case let .leakyReLU(slope):
+                    let a = S(slope)
+                    for i in v.indices { y[i] = v[i] < 0 ? v[i] * a : v[i] }
+                case .tanh: for i in v.indices { y[i] = S.tanh(v[i]) }
+                case .sigmoid: S.logistic(input, into: output, count: v.count, timesInput: false)
+                case .silu: S.logistic(input, into: output, count: v.count, timesInput: true)
+                }
             }
+            initialized = x.count
         }
-        return y
+        return try Tensor(shape: x.shape, scalars: scalars)
     }
 
     public var configuration: [String: JSONValue] {
