@@ -130,7 +130,7 @@ struct RunOptions: ParsableArguments {
 
     @Option(
         help:
-            "Images traced at once; memory grows with it, not with the number of images (default: as many as keep the largest layer of a batch under 2^22 values, at most 8)."
+            "Images traced at once; memory grows with it, not with the number of images (default: as many as keep the largest layer of a batch under 2^18 values, 1 to 8)."
     )
     var batchSize: Int?
 

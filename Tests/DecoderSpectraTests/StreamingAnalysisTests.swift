@@ -91,8 +91,6 @@ import Testing
             abs(streamed.stages.last!.meanLowFrequencyRatio - SpectrumStatistics.lowFrequencyRatio(spectrum)) < 1e-12)
     }
 
-    /// Without a batch size, the first image alone sets it from the largest stage (2^22 values per batch, at most 8);
-    /// the result is the fixed-batch one, with one worker and with two.
     /// The spread band: each quantile of the histograms lies within one level (0.5 dB) of the same quantile of the
     /// images' own radial profiles, computed here image by image from the traced outputs (an independent path: one
     /// FFT per image, `radialProfile` of that image alone). Batches of 4 and of 23 give the same histograms.
@@ -119,6 +117,8 @@ import Testing
         }
     }
 
+    /// Without a batch size, the first image's spatial pass sets it from the largest stage (2^18 values per batch, at
+    /// least 1, at most 8); the result is the fixed-batch one, with one worker and with two.
     @Test func automaticBatchSizeFollowsTheLargestStage() throws {
         let model = try ModelGraph.load("e4-zeros")
         let fixed = try StreamingAnalysis.run(model, batches: try batches(5), precision: Double.self)
@@ -128,7 +128,7 @@ import Testing
                 channels: 3, batchSize: nil)
             let automatic = try StreamingAnalysis.run(model, batches: reader, precision: Double.self, workers: workers)
             let largest = fixed.stages.map { $0.imageShape.reduce(1, *) }.max()!
-            #expect(reader.batchSize == min(8, (1 << 22) / largest) && reader.batchSize > 1)
+            #expect(reader.batchSize == min(8, (1 << 18) / largest) && reader.batchSize > 1)
             #expect(automatic.images == Self.count)
             for (a, b) in zip([fixed.input] + fixed.stages, [automatic.input] + automatic.stages) {
                 #expect(a.pLow == b.pLow, "\(a.name)")
