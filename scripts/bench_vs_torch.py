@@ -88,7 +88,7 @@ def main():
     print("targets (issue): time <= 0.33x (medians), RSS <= 0.25x, equal within 1e-5 relative")
     if a.train:
         # The same ae-small training step (batch 32, 32x32, Adam) on both sides, alternating runs; medians of the
-        # runs (each run reports its own best step time).
+        # runs (each side times 30 steps after 5 warm-up steps and reports their mean).
         def ms(text, prefix):
             line = [l for l in text.splitlines() if l.startswith(prefix)][-1]
             return float(line.split("Adam:")[1].split("ms")[0])

@@ -62,13 +62,18 @@ struct Bench: ParsableCommand {
             let ae = try BuiltinModels.model(named: "ae-small")
             let images = SyntheticImages.generate(
                 .deadLeaves, count: batch, channels: 3, height: 32, width: 32, seed: 1)
+            // Timed as the PyTorch peer times it (`torch_peer.py train`): 5 warm-up steps, then the mean of 30.
+            let (warmUp, timed) = (5, 30)
             var trainer = try Trainer(
                 model: ae, data: images,
-                config: TrainingConfig(steps: repeats + 1, batchSize: batch, optimizer: .adam, learningRate: 1e-3))
+                config: TrainingConfig(
+                    steps: warmUp + timed, batchSize: batch, optimizer: .adam, learningRate: 1e-3))
             // As `train` runs it: one BLAS thread, the backward passes split the batch over the cores.
             let stepSeconds = try BLASInfo.withThreads(1) {
-                try trainer.trainStep()
-                return try Benchmark.time(repeats: repeats) { try trainer.trainStep() }
+                for _ in 0..<warmUp { try trainer.trainStep() }
+                let start = DispatchTime.now().uptimeNanoseconds
+                for _ in 0..<timed { try trainer.trainStep() }
+                return Double(DispatchTime.now().uptimeNanoseconds - start) / 1e9 / Double(timed)
             }
             Console.endProgress()
             if json {
