@@ -28,71 +28,71 @@ public enum FFT2D {
     @_specialize(where S == Double)
     public static func forward<S: TensorScalar>(_ x: Tensor<S>) -> Spectrum<S> {
         precondition(x.rank == 4, "FFT2D.forward expects an NCHW tensor")
-        let (rows, columns) = (x.height, x.width)
-        let plane = rows * columns
-        let planes = plane == 0 ? 0 : x.count / plane
+        let shape = x.shape
         let values = [Complex<S>](unsafeUninitializedCapacity: x.count) { out, initialized in
             initialized = x.count
-            guard planes > 0 else { return }
+            guard x.count > 0 else { return }
             x.scalars.withUnsafeBufferPointer { input in
                 // Channels 2j and 2j + 1 of one image (the last one alone when the count is odd): an image's spectrum
                 // never depends on the other images of its batch, so batch sizes and shards round alike.
-                let channels = x.channels, perImage = (channels + 1) / 2
-                let pairs = x.batch * perImage
+                let pairs = x.batch * ((x.channels + 1) / 2)
                 // Spread over the cores as `transformInPlace` does (not inside callers that hold the cores).
-                let spread = plane * planes >= 1 << 15 && BLASInfo.threads > 1
+                let spread = x.count >= 1 << 15 && BLASInfo.threads > 1
                 let workers = spread ? min(ProcessInfo.processInfo.activeProcessorCount, pairs) : 1
                 let perWorker = (pairs + workers - 1) / workers
                 let shared = UncheckedSendable((input: input.baseAddress!, output: out.baseAddress!))
-                let transformPairs: @Sendable (Int) -> Void = { worker in
-                    let (input, output) = shared.value
-                    let bytes = plane * MemoryLayout<Complex<S>>.stride
-                    let scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
-                    defer { scratch.deallocate() }
-                    let fft = FFTPlanCache.shared.plan(
-                        S.self, rows: rows, columns: columns, direction: .forward, alignedLike: scratch)
-                    var scales: (S, S) = (1, 1)
-                    for pair in (worker * perWorker)..<min(pairs, (worker + 1) * perWorker) {
-                        let (image, channel) = (pair / perImage, 2 * (pair % perImage))
-                        let first = image * channels + channel
-                        let last = min(channel + 2, channels) - channel + first  // one past the pair's last plane
-                        let a = input + first * plane
-                        let paired = withUnsafeMutableBytes(of: &scales) { scale in
-                            last - first == 2
-                                && S.packRealPair(
-                                    a, a + plane, count: plane, into: scratch,
-                                    scales: scale.baseAddress!.assumingMemoryBound(to: S.self))
-                        }
-                        if paired {
-                            S.fftExecute(fft, scratch)
-                            withUnsafeBytes(of: &scales) { scale in
-                                S.unpackRealPair(
-                                    scratch, rows: rows, columns: columns,
-                                    scales: scale.baseAddress!.assumingMemoryBound(to: S.self),
-                                    into: UnsafeMutableRawPointer(output + first * plane),
-                                    UnsafeMutableRawPointer(output + (first + 1) * plane))
-                            }
-                            continue
-                        }
-                        for p in first..<last {
-                            withUnsafeMutableBytes(of: &scales) { scale in
-                                _ = S.packRealPair(
-                                    input + p * plane, nil, count: plane, into: scratch,
-                                    scales: scale.baseAddress!.assumingMemoryBound(to: S.self))
-                            }
-                            S.fftExecute(fft, scratch)
-                            UnsafeMutableRawPointer(output + p * plane).copyMemory(from: scratch, byteCount: bytes)
-                        }
-                    }
+                let transform: @Sendable (Int) -> Void = { worker in
+                    let range = (worker * perWorker)..<min(pairs, (worker + 1) * perWorker)
+                    transformChannelPairs(range, of: shared.value.input, shape: shape, into: shared.value.output)
                 }
                 if workers == 1 {
-                    transformPairs(0)
+                    transform(0)
                 } else {
-                    DispatchQueue.concurrentPerform(iterations: workers, execute: transformPairs)
+                    DispatchQueue.concurrentPerform(iterations: workers, execute: transform)
                 }
             }
         }
-        return Spectrum<S>(shape: x.shape, values: values)
+        return Spectrum<S>(shape: shape, values: values)
+    }
+
+    /// The spectra of the channel pairs `pairs` of a real [B, C, M, N] tensor: pair k is image k / ⌈C/2⌉, channels
+    /// 2j and 2j + 1 (j = k mod ⌈C/2⌉; channel C − 1 alone when C is odd). Each pair is packed into one scratch plane,
+    /// transformed, and split into its two output planes; a pair with a NaN or an infinity goes plane by plane.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    private static func transformChannelPairs<S: TensorScalar>(
+        _ pairs: Range<Int>, of input: UnsafePointer<S>, shape: [Int], into output: UnsafeMutablePointer<Complex<S>>
+    ) {
+        let (channels, rows, columns) = (shape[1], shape[2], shape[3])
+        let plane = rows * columns, perImage = (channels + 1) / 2
+        let bytes = plane * MemoryLayout<Complex<S>>.stride
+        let scratch = UnsafeMutableRawPointer.allocate(byteCount: bytes, alignment: 64)
+        let scales = UnsafeMutablePointer<S>.allocate(capacity: 2)
+        defer {
+            scratch.deallocate()
+            scales.deallocate()
+        }
+        let fft = FFTPlanCache.shared.plan(
+            S.self, rows: rows, columns: columns, direction: .forward, alignedLike: scratch)
+        for pair in pairs {
+            let channel = 2 * (pair % perImage)
+            let first = (pair / perImage) * channels + channel  // the pair's planes: first ..< last
+            let last = first + min(2, channels - channel)
+            let a = input + first * plane
+            if last - first == 2, S.packRealPair(a, a + plane, count: plane, into: scratch, scales: scales) {
+                S.fftExecute(fft, scratch)
+                S.unpackRealPair(
+                    scratch, rows: rows, columns: columns, scales: scales,
+                    into: UnsafeMutableRawPointer(output + first * plane),
+                    UnsafeMutableRawPointer(output + (first + 1) * plane))
+                continue
+            }
+            for p in first..<last {
+                _ = S.packRealPair(input + p * plane, nil, count: plane, into: scratch, scales: scales)
+                S.fftExecute(fft, scratch)
+                UnsafeMutableRawPointer(output + p * plane).copyMemory(from: scratch, byteCount: bytes)
+            }
+        }
     }
 
     /// The real part of the inverse DFT (divided by MN): the feature map whose spectrum is `spectrum`.
