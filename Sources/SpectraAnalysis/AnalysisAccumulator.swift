@@ -315,7 +315,7 @@ public struct AnalysisAccumulator: Codable, Sendable {
             throw SpectraError.invalidInput("stage \(index) of a batch has no accumulator")
         }
         // A stage traced without its comparison (`forEachStage(compare: false)`) carries the prediction: compared here.
-        let predicted = stage.verification.relativeError == nil ? stage.prediction : nil
+        let predicted = stage.awaitsComparison ? stage.prediction : nil
         try stages[index].add(stage.spectrum, verification: stage.verification, predicted: predicted)
         stages[index].nonFiniteValues += stage.output.nonFiniteCount
     }

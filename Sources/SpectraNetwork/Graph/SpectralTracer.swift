@@ -66,7 +66,8 @@ extension ModelGraph {
                     stageIndex,
                     TracedStage(
                         name: node.name, type: node.typeName, output: output, spectrum: actual,
-                        verification: verification, prediction: predicted))
+                        verification: verification, prediction: predicted,
+                        awaitsComparison: !compare && predicted != nil))
                 stageIndex += 1
             }
             for name in Set(node.inputs + node.outputs) where !name.isEmpty && (uses[name] ?? -1) <= node.index {

@@ -9,6 +9,9 @@ public struct TracedStage<Scalar: TensorScalar>: Sendable {
     public var verification: LayerVerification
     /// The spectrum the operator's rule predicted for this stage (from the traced state), when it has one.
     public var prediction: Spectrum<Scalar>? = nil
+    /// True when the tracer handed `prediction` on without comparing it (`forEachStage(compare: false)`): the
+    /// caller compares it with `spectrum` in its own pass (the streaming analysis's accumulators do).
+    public var awaitsComparison = false
 }
 
 /// One run of the spectral tracer over a batch (`ModelGraph.trace`, `forEachStage`): the input, its spectrum and every
