@@ -1,6 +1,6 @@
 #include "CVectorKernels.h"
-#include <float.h>
 #include <math.h>
+#include <stdint.h>
 
 // One clone per vector width, chosen at load time by the CPU (GNU ifunc); elsewhere the plain build.
 #if defined(__x86_64__) && defined(__linux__)
@@ -111,7 +111,7 @@ DS_TRANSFER_FUNCTIONS(d, double)
 // A(k) = (Z(k) + conj Z(−k)) / (2 s_a) and B(k) = −i (Z(k) − conj Z(−k)) / (2 s_b). The scales are powers of two that
 // bring each plane's largest magnitude into [1/2, 1): exact, and they give both planes the same weight in the
 // transform's rounding, so a plane next to a much larger one keeps its own relative accuracy.
-#define DS_REAL_PAIR_FUNCTIONS(suffix, Scalar, frexp_, ldexp_, largest_finite)                                     \
+#define DS_REAL_PAIR_FUNCTIONS(suffix, Scalar, Bits, magnitude_mask, infinity_bits, frexp_, ldexp_)                \
     static Scalar ds_unit_scale_##suffix(Scalar largest) {                                                         \
         int exponent;                                                                                              \
         frexp_(largest, &exponent);                                                                                \
@@ -130,16 +130,24 @@ DS_TRANSFER_FUNCTIONS(d, double)
             scales[0] = scales[1] = 1;                                                                             \
             return 1;                                                                                              \
         }                                                                                                          \
-        Scalar largestA = 0, largestB = 0;                                                                         \
-        int finite = 1;                                                                                            \
+        /* |x| compared through its bit pattern (monotonic for IEEE values; NaN and ±inf lie above every */        \
+        /* finite value): integer max reductions vectorise, and one comparison at the end finds the */             \
+        /* non-finite values. */                                                                                   \
+        Bits largestA = 0, largestB = 0;                                                                           \
         for (long i = 0; i < count; i++) {                                                                         \
-            Scalar x = a[i] < 0 ? -a[i] : a[i], y = b[i] < 0 ? -b[i] : b[i];                                       \
+            Bits x, y;                                                                                             \
+            __builtin_memcpy(&x, a + i, sizeof x);                                                                 \
+            __builtin_memcpy(&y, b + i, sizeof y);                                                                 \
+            x &= magnitude_mask;                                                                                   \
+            y &= magnitude_mask;                                                                                   \
             largestA = x > largestA ? x : largestA;                                                                \
             largestB = y > largestB ? y : largestB;                                                                \
-            finite &= (x <= largest_finite) & (y <= largest_finite); /* false for NaN and ±inf */                  \
         }                                                                                                          \
-        if (!finite) return 0;                                                                                     \
-        Scalar sa = ds_unit_scale_##suffix(largestA), sb = ds_unit_scale_##suffix(largestB);                       \
+        if (largestA >= infinity_bits || largestB >= infinity_bits) return 0;                                      \
+        Scalar maxA, maxB;                                                                                         \
+        __builtin_memcpy(&maxA, &largestA, sizeof maxA);                                                           \
+        __builtin_memcpy(&maxB, &largestB, sizeof maxB);                                                           \
+        Scalar sa = ds_unit_scale_##suffix(maxA), sb = ds_unit_scale_##suffix(maxB);                               \
         for (long i = 0; i < count; i++) {                                                                         \
             z[2 * i] = a[i] * sa;                                                                                  \
             z[2 * i + 1] = b[i] * sb;                                                                              \
@@ -173,8 +181,8 @@ DS_TRANSFER_FUNCTIONS(d, double)
         }                                                                                                          \
     }
 
-DS_REAL_PAIR_FUNCTIONS(f, float, frexpf, ldexpf, FLT_MAX)
-DS_REAL_PAIR_FUNCTIONS(d, double, frexp, ldexp, DBL_MAX)
+DS_REAL_PAIR_FUNCTIONS(f, float, uint32_t, 0x7fffffffu, 0x7f800000u, frexpf, ldexpf)
+DS_REAL_PAIR_FUNCTIONS(d, double, uint64_t, 0x7fffffffffffffffull, 0x7ff0000000000000ull, frexp, ldexp)
 
 // e^x in float, vectorisable (Cephes' expf: Cody–Waite reduction by ln 2, a degree-6 polynomial, 2^n from the
 // exponent bits; about 1 ulp): libm's expf is a call per element. Overflow gives +inf, results below the smallest
