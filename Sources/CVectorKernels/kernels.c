@@ -217,6 +217,22 @@ static inline float ds_expf(float x) {
 DS_LOGISTIC(f, float, ds_expf)
 DS_LOGISTIC(d, double, exp)
 
+// NaN and ±inf have every exponent bit set: counted on the bit patterns, an integer loop that vectorises.
+#define DS_COUNT_NONFINITE(suffix, Scalar, Bits, exponent_bits)                                                    \
+    DS_VECTOR_CLONES                                                                                               \
+    long ds_count_nonfinite_##suffix(const Scalar *values, long count) {                                           \
+        long nonFinite = 0;                                                                                        \
+        for (long i = 0; i < count; i++) {                                                                         \
+            Bits bits;                                                                                             \
+            __builtin_memcpy(&bits, values + i, sizeof bits);                                                      \
+            nonFinite += (bits & exponent_bits) == exponent_bits;                                                  \
+        }                                                                                                          \
+        return nonFinite;                                                                                          \
+    }
+
+DS_COUNT_NONFINITE(f, float, uint32_t, 0x7f800000u)
+DS_COUNT_NONFINITE(d, double, uint64_t, 0x7ff0000000000000ull)
+
 #define DS_RELU_BACKWARD(suffix, Scalar)                                                                           \
     DS_VECTOR_CLONES                                                                                               \
     void ds_relu_backward_##suffix(const Scalar *input, Scalar *gradient, long count) {                           \

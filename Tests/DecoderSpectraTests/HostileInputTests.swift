@@ -222,6 +222,24 @@ import Testing
         #expect(fine.nonFiniteWarning == nil)
     }
 
+    /// The count of non-finite values (a bit-pattern count in C) against `isFinite`, value by value: NaN (quiet and
+    /// signalling, either sign), ±inf, and the finite extremes (largest, smallest normal and subnormal, −0).
+    @Test func nonFiniteValuesAreCountedExactly() throws {
+        func check<S: TensorScalar & BinaryFloatingPoint>(_ type: S.Type) throws {
+            let special: [S] = [
+                .nan, -.nan, .signalingNaN, .infinity, -.infinity, .greatestFiniteMagnitude, -.greatestFiniteMagnitude,
+                .leastNormalMagnitude, .leastNonzeroMagnitude, -0.0, 0, 1, -3.5,
+            ]
+            var generator = SeededGenerator(seed: 31)
+            let values = (0..<1000).map { _ in special[Int(generator.next() % UInt64(special.count))] }
+            let tensor = try Tensor<S>(shape: [1, 1, 1, values.count], scalars: values)
+            #expect(tensor.nonFiniteCount == values.filter { !$0.isFinite }.count)
+            #expect(try Tensor<S>(shape: [1, 1, 1, 0], scalars: []).nonFiniteCount == 0)
+        }
+        try check(Float.self)
+        try check(Double.self)
+    }
+
     /// A repeated key in a .npy header used to be matched by substring (the first 'shape' won).
     @Test func silentDuplicateNpyHeaderKeysAreRefused() throws {
         func npy(_ dictionary: String) -> Data {

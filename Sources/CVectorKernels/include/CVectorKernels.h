@@ -58,6 +58,10 @@ void ds_unpack_real_pair_d(const double *z, long rows, long columns, const doubl
 void ds_logistic_f(const float *x, float *y, long count, int times_input);
 void ds_logistic_d(const double *x, double *y, long count, int times_input);
 
+/// The number of NaN and infinite values among `count` (the check every analysed stage gets).
+long ds_count_nonfinite_f(const float *values, long count);
+long ds_count_nonfinite_d(const double *values, long count);
+
 /// The gradient of ReLU in place: gradient[i] = 0 where input[i] ≤ 0 (or NaN), as torch's threshold_backward (a select,
 /// not a product: an infinite gradient stays 0 there). Swift's loop compiled to a branch per element.
 void ds_relu_backward_f(const float *input, float *gradient, long count);

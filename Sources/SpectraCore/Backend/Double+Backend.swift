@@ -95,6 +95,10 @@ extension Double: TensorScalar {
         ds_logistic_d(x, y, count, timesInput ? 1 : 0)
     }
 
+    public static func countNonFinite(_ values: UnsafePointer<Double>, count: Int) -> Int {
+        ds_count_nonfinite_d(values, count)
+    }
+
     public static func reluBackward(input: UnsafePointer<Double>, gradient: UnsafeMutablePointer<Double>, count: Int) {
         ds_relu_backward_d(input, gradient, count)
     }

@@ -95,6 +95,10 @@ extension Float: TensorScalar {
         ds_logistic_f(x, y, count, timesInput ? 1 : 0)
     }
 
+    public static func countNonFinite(_ values: UnsafePointer<Float>, count: Int) -> Int {
+        ds_count_nonfinite_f(values, count)
+    }
+
     public static func reluBackward(input: UnsafePointer<Float>, gradient: UnsafeMutablePointer<Float>, count: Int) {
         ds_relu_backward_f(input, gradient, count)
     }

@@ -55,6 +55,9 @@ where RawSignificand: FixedWidthInteger {
     /// σ(x) = 1 / (1 + e^−x), or x·σ(x) (SiLU) with `timesInput`, for `count` values (`ds_logistic_f` / `_d`).
     static func logistic(_ x: UnsafePointer<Self>, into y: UnsafeMutablePointer<Self>, count: Int, timesInput: Bool)
 
+    /// The number of NaN and infinite values among `count` (`ds_count_nonfinite_f` / `_d`).
+    static func countNonFinite(_ values: UnsafePointer<Self>, count: Int) -> Int
+
     /// ReLU's backward pass in place: `gradient[i] = 0` where `input[i] ≤ 0` (`ds_relu_backward_f` / `_d`).
     static func reluBackward(input: UnsafePointer<Self>, gradient: UnsafeMutablePointer<Self>, count: Int)
 
