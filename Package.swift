@@ -25,7 +25,8 @@ let package = Package(
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev", "fonts-dejavu-core"])]),
         // The one system call Swift's Glibc module does not expose (renameat2, for atomic folder replacement).
         .target(name: "CSystemShims"),
-        // Hot loops Swift does not vectorise (spectrum statistics, T(u,v) assembly, ReLU backward), one clone per ISA.
+        // Hot loops Swift does not vectorise (spectrum statistics, the conv rule by rows, FFT pair packing, SiLU,
+        // non-finite counts, ReLU backward), one clone per ISA.
         .target(name: "CVectorKernels"),
         // The library, in layers; each target sees only the ones below it (no cycles, checked by the compiler).
         // Tensors, spectra, FFT (FFTW) and BLAS behind one interface, errors, limits, JSON values.
