@@ -79,23 +79,25 @@ DS_FOLD_FUNCTION(ds_fold_plane_d, double)
     }                                                                                                              \
                                                                                                                    \
     DS_VECTOR_CLONES                                                                                               \
-    void ds_combine_column_phases_##suffix(const Scalar *products, const Scalar *phase_re, const Scalar *phase_im, \
+    void ds_combine_column_phases_##suffix(Scalar *products, const Scalar *phase_re, const Scalar *phase_im,       \
                                            long kw, long outputs, long columns, Scalar *out, long out_stride) {    \
-        /* One output row at a time, a column tap at a time: unit-stride loops over the row that vectorise. */     \
+        /* One output row at a time, a tap at a time: unit-stride loops; the products are left zero. */            \
         for (long d = 0; d < outputs; d++) {                                                                       \
             Scalar *restrict target = out + 2 * d * out_stride;                                                    \
             for (long s = 0; s < kw; s++) {                                                                        \
-                const Scalar *restrict y = products + 2 * (s * outputs + d) * columns;                             \
+                Scalar *restrict y = products + 2 * (s * outputs + d) * columns;                             \
                 const Scalar *restrict pr = phase_re + s * columns, *restrict pi = phase_im + s * columns;         \
                 if (s == 0) {                                                                                      \
                     for (long v = 0; v < columns; v++) {                                                           \
                         Scalar yr = y[2 * v], yi = y[2 * v + 1];                                                   \
+                        y[2 * v] = y[2 * v + 1] = 0;                                                               \
                         target[2 * v] = pr[v] * yr - pi[v] * yi;                                                   \
                         target[2 * v + 1] = pr[v] * yi + pi[v] * yr;                                               \
                     }                                                                                              \
                 } else {                                                                                           \
                     for (long v = 0; v < columns; v++) {                                                           \
                         Scalar yr = y[2 * v], yi = y[2 * v + 1];                                                   \
+                        y[2 * v] = y[2 * v + 1] = 0;                                                               \
                         target[2 * v] = pr[v] * yr - pi[v] * yi + target[2 * v];                                   \
                         target[2 * v + 1] = pr[v] * yi + pi[v] * yr + target[2 * v + 1];                           \
                     }                                                                                              \

@@ -34,10 +34,11 @@ void ds_transfer_row_matrix_d(const double *taps, const double *phase_re, const 
 
 /// The column phases applied to that GEMM's product: out[d·out_stride + v] = Σ_s (phase_re[s·columns + v] +
 /// i·phase_im[s·columns + v]) · products[(s·outputs + d)·columns + v], interleaved complex, for d < outputs and
-/// v < columns (out_stride in complex values: one output row per channel plane).
-void ds_combine_column_phases_f(const float *products, const float *phase_re, const float *phase_im, long kw,
+/// v < columns (out_stride in complex values: one output row per channel plane). `products` is left zero, ready for
+/// the next GEMM to accumulate into (β = 1 needs no pass over it).
+void ds_combine_column_phases_f(float *products, const float *phase_re, const float *phase_im, long kw,
                                 long outputs, long columns, float *out, long out_stride);
-void ds_combine_column_phases_d(const double *products, const double *phase_re, const double *phase_im, long kw,
+void ds_combine_column_phases_d(double *products, const double *phase_re, const double *phase_im, long kw,
                                 long outputs, long columns, double *out, long out_stride);
 
 /// Two real planes a, b of `count` values packed as one complex plane z = s_a·a + i·s_b·b for one FFT (interleaved;

@@ -20,13 +20,13 @@ extension Double: TensorScalar {
     }
 
     public static func complexGemm(
-        m: Int, n: Int, k: Int, a: UnsafeRawPointer, lda: Int, b: UnsafeRawPointer, ldb: Int,
+        m: Int, n: Int, k: Int, a: UnsafeRawPointer, lda: Int, b: UnsafeRawPointer, ldb: Int, accumulate: Bool,
         c: UnsafeMutableRawPointer, ldc: Int
     ) {
         var one: (Double, Double) = (1, 0)
-        var zero: (Double, Double) = (0, 0)
+        var kept: (Double, Double) = (accumulate ? 1 : 0, 0)
         withUnsafePointer(to: &one) { alpha in
-            withUnsafePointer(to: &zero) { beta in
+            withUnsafePointer(to: &kept) { beta in
                 cblas_zgemm(
                     CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k),
                     alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
@@ -65,7 +65,8 @@ extension Double: TensorScalar {
     }
 
     public static func combineColumnPhases(
-        _ products: UnsafeRawPointer, phaseReal: UnsafePointer<Double>, phaseImaginary: UnsafePointer<Double>, kW: Int,
+        _ products: UnsafeMutableRawPointer, phaseReal: UnsafePointer<Double>, phaseImaginary: UnsafePointer<Double>,
+        kW: Int,
         outputs: Int, columns: Int, into output: UnsafeMutableRawPointer, outputStride: Int
     ) {
         ds_combine_column_phases_d(

@@ -20,13 +20,13 @@ extension Float: TensorScalar {
     }
 
     public static func complexGemm(
-        m: Int, n: Int, k: Int, a: UnsafeRawPointer, lda: Int, b: UnsafeRawPointer, ldb: Int,
+        m: Int, n: Int, k: Int, a: UnsafeRawPointer, lda: Int, b: UnsafeRawPointer, ldb: Int, accumulate: Bool,
         c: UnsafeMutableRawPointer, ldc: Int
     ) {
         var one: (Float, Float) = (1, 0)
-        var zero: (Float, Float) = (0, 0)
+        var kept: (Float, Float) = (accumulate ? 1 : 0, 0)
         withUnsafePointer(to: &one) { alpha in
-            withUnsafePointer(to: &zero) { beta in
+            withUnsafePointer(to: &kept) { beta in
                 cblas_cgemm(
                     CblasRowMajor, CblasNoTrans, CblasNoTrans, blasint(m), blasint(n), blasint(k),
                     alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
@@ -65,7 +65,8 @@ extension Float: TensorScalar {
     }
 
     public static func combineColumnPhases(
-        _ products: UnsafeRawPointer, phaseReal: UnsafePointer<Float>, phaseImaginary: UnsafePointer<Float>, kW: Int,
+        _ products: UnsafeMutableRawPointer, phaseReal: UnsafePointer<Float>, phaseImaginary: UnsafePointer<Float>,
+        kW: Int,
         outputs: Int, columns: Int, into output: UnsafeMutableRawPointer, outputStride: Int
     ) {
         ds_combine_column_phases_f(

@@ -20,10 +20,10 @@ where RawSignificand: FixedWidthInteger {
         b: UnsafePointer<Self>, ldb: Int,
         beta: Self, c: UnsafeMutablePointer<Self>, ldc: Int)
 
-    /// Row-major complex GEMM on interleaved (re, im) storage: C = A * B (OpenBLAS `cblas_?gemm`); the leading
-    /// dimensions count complex values.
+    /// Row-major complex GEMM on interleaved (re, im) storage: C = A * B, or C += A * B with `accumulate`
+    /// (OpenBLAS `cblas_?gemm`, β = 1: no pass over C before the product); the leading dimensions count complex values.
     static func complexGemm(
-        m: Int, n: Int, k: Int, a: UnsafeRawPointer, lda: Int, b: UnsafeRawPointer, ldb: Int,
+        m: Int, n: Int, k: Int, a: UnsafeRawPointer, lda: Int, b: UnsafeRawPointer, ldb: Int, accumulate: Bool,
         c: UnsafeMutableRawPointer, ldc: Int)
 
     /// Creates an in-place 2D complex FFTW plan for an M x N array stored at `buffer` (planning may overwrite it).
@@ -67,8 +67,10 @@ where RawSignificand: FixedWidthInteger {
         taps: UnsafePointer<Self>, phaseReal: UnsafePointer<Self>, phaseImaginary: UnsafePointer<Self>, kH: Int,
         kW: Int, entries: Int, into matrix: UnsafeMutableRawPointer)
 
-    /// Σ_s e_s(v) · products[s·D + d, v] into the output row of each channel d (`ds_combine_column_phases_f` / `_d`).
+    /// Σ_s e_s(v) · products[s·D + d, v] into the output row of each channel d, leaving `products` zero
+    /// (`ds_combine_column_phases_f` / `_d`).
     static func combineColumnPhases(
-        _ products: UnsafeRawPointer, phaseReal: UnsafePointer<Self>, phaseImaginary: UnsafePointer<Self>, kW: Int,
+        _ products: UnsafeMutableRawPointer, phaseReal: UnsafePointer<Self>, phaseImaginary: UnsafePointer<Self>,
+        kW: Int,
         outputs: Int, columns: Int, into output: UnsafeMutableRawPointer, outputStride: Int)
 }

@@ -112,8 +112,8 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
                                         m: outputs, n: batch, k: inputs,
                                         a: UnsafeRawPointer(t.baseAddress! + (first + k) * outputs * inputs),
                                         lda: inputs, b: UnsafeRawPointer(gb.baseAddress! + k * inputs * batch),
-                                        ldb: batch, c: UnsafeMutableRawPointer(pb.baseAddress! + k * outputs * batch),
-                                        ldc: batch)
+                                        ldb: batch, accumulate: false,
+                                        c: UnsafeMutableRawPointer(pb.baseAddress! + k * outputs * batch), ldc: batch)
                                 }
                                 for d in 0..<outputs {
                                     for b in 0..<batch {
@@ -179,14 +179,19 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
         let (rowReal, rowImaginary) = (rowPhases.map(\.0), rowPhases.map(\.1))
         let (columnReal, columnImaginary) = (columnPhases.map(\.0), columnPhases.map(\.1))
         let computedRows = hermitian ? rows / 2 + 1 : rows
-        var output = Spectrum<Scalar>(zeros: [batch, outputs, rows, columns])
         var rowMatrix = [Complex<Scalar>](repeating: .zero, count: kW * entries)
+        // The GEMMs accumulate into `products` (β = 1, so OpenBLAS skips its β pass), which the column-phase kernel
+        // zeroes again as it reads it.
         var products = [Complex<Scalar>](repeating: .zero, count: kW * outputs * columns)
-        planes.withUnsafeBufferPointer { w in
-            rowMatrix.withUnsafeMutableBufferPointer { a in
-                products.withUnsafeMutableBufferPointer { y in
-                    spectrum.values.withUnsafeBufferPointer { g in
-                        output.values.withUnsafeMutableBufferPointer { h in
+        let count = batch * outputs * plane
+        // Every value is written below (the rows u ≤ M/2, or all rows, by the column phases; the others mirrored).
+        let values = [Complex<Scalar>](unsafeUninitializedCapacity: count) { h, initialized in
+            initialized = count
+            guard count > 0 else { return }
+            planes.withUnsafeBufferPointer { w in
+                rowMatrix.withUnsafeMutableBufferPointer { a in
+                    products.withUnsafeMutableBufferPointer { y in
+                        spectrum.values.withUnsafeBufferPointer { g in
                             for u in 0..<computedRows {
                                 rowReal.withUnsafeBufferPointer { re in
                                     rowImaginary.withUnsafeBufferPointer { im in
@@ -201,29 +206,30 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
                                         m: kW * outputs, n: columns, k: inputs, a: UnsafeRawPointer(a.baseAddress!),
                                         lda: inputs,
                                         b: UnsafeRawPointer(g.baseAddress! + b * inputs * plane + u * columns),
-                                        ldb: plane, c: UnsafeMutableRawPointer(y.baseAddress!), ldc: columns)
+                                        ldb: plane, accumulate: true, c: UnsafeMutableRawPointer(y.baseAddress!),
+                                        ldc: columns)
                                     Scalar.combineColumnPhases(
-                                        UnsafeRawPointer(y.baseAddress!), phaseReal: columnReal,
+                                        UnsafeMutableRawPointer(y.baseAddress!), phaseReal: columnReal,
                                         phaseImaginary: columnImaginary, kW: kW, outputs: outputs, columns: columns,
                                         into: UnsafeMutableRawPointer(
                                             h.baseAddress! + b * outputs * plane + u * columns),
                                         outputStride: plane)
                                 }
                             }
-                            guard hermitian else { return }
-                            for map in 0..<(batch * outputs) {
-                                let values = h.baseAddress! + map &* plane
-                                for u in 1..<((rows + 1) / 2) {  // row M − u is the mirror image of row u
-                                    let (row, mirror) = (values + u &* columns, values + (rows &- u) &* columns)
-                                    mirror[0] = row[0].conjugate
-                                    for v in 1..<columns { mirror[columns &- v] = row[v].conjugate }
-                                }
-                            }
                         }
                     }
                 }
             }
+            guard hermitian else { return }
+            for map in 0..<(batch * outputs) {
+                let values = h.baseAddress! + map &* plane
+                for u in 1..<((rows + 1) / 2) {  // row M − u is the mirror image of row u
+                    let (row, mirror) = (values + u &* columns, values + (rows &- u) &* columns)
+                    mirror[0] = row[0].conjugate
+                    for v in 1..<columns { mirror[columns &- v] = row[v].conjugate }
+                }
+            }
         }
-        return output
+        return Spectrum(shape: [batch, outputs, rows, columns], values: values)
     }
 }
