@@ -63,17 +63,23 @@ DS_FOLD_FUNCTION(ds_fold_plane_d, double)
     DS_VECTOR_CLONES                                                                                               \
     void ds_transfer_row_matrix_##suffix(const Scalar *taps, const Scalar *phase_re, const Scalar *phase_im,       \
                                          long kh, long kw, long entries, Scalar *out) {                            \
+        /* A tap at a time over all entries: unit-stride loops that vectorise (a sum over t per entry did not). */ \
         for (long s = 0; s < kw; s++) {                                                                            \
-            Scalar *row = out + 2 * s * entries;                                                                   \
-            for (long j = 0; j < entries; j++) {                                                                   \
-                Scalar re = 0, im = 0;                                                                             \
-                for (long t = 0; t < kh; t++) {                                                                    \
-                    Scalar w = taps[(t * kw + s) * entries + j];                                                   \
-                    re = w * phase_re[t] + re;                                                                     \
-                    im = w * phase_im[t] + im;                                                                     \
+            Scalar *restrict row = out + 2 * s * entries;                                                          \
+            for (long t = 0; t < kh; t++) {                                                                        \
+                const Scalar *restrict w = taps + (t * kw + s) * entries;                                          \
+                Scalar pr = phase_re[t], pi = phase_im[t];                                                         \
+                if (t == 0) {                                                                                      \
+                    for (long j = 0; j < entries; j++) {                                                           \
+                        row[2 * j] = w[j] * pr;                                                                    \
+                        row[2 * j + 1] = w[j] * pi;                                                                \
+                    }                                                                                              \
+                } else {                                                                                           \
+                    for (long j = 0; j < entries; j++) {                                                           \
+                        row[2 * j] = w[j] * pr + row[2 * j];                                                       \
+                        row[2 * j + 1] = w[j] * pi + row[2 * j + 1];                                               \
+                    }                                                                                              \
                 }                                                                                                  \
-                row[2 * j] = re;                                                                                   \
-                row[2 * j + 1] = im;                                                                               \
             }                                                                                                      \
         }                                                                                                          \
     }                                                                                                              \
