@@ -70,9 +70,14 @@ public struct Upsample: Layer {
                             for j in 0..<w { dst[i * scaleFactor * outW + j * scaleFactor] = src[i * w + j] }
                         }
                     case .nearest:
-                        for y in 0..<outH {
-                            let srcRow = src + (y / scaleFactor) * w
-                            for x in 0..<outW { dst[y * outW + x] = srcRow[x / scaleFactor] }
+                        // Each input row widened once (every value repeated), then copied to the other rows of its
+                        // block: no division per output value.
+                        for i in 0..<h {
+                            let (srcRow, first) = (src + i * w, dst + i * scaleFactor * outW)
+                            for j in 0..<w {
+                                for k in 0..<scaleFactor { first[j &* scaleFactor &+ k] = srcRow[j] }
+                            }
+                            for r in 1..<scaleFactor { (first + r * outW).update(from: first, count: outW) }
                         }
                     case .bilinear:
                         for y in 0..<outH {
