@@ -33,7 +33,8 @@ let package = Package(
         .target(
             name: "SpectraCore",
             dependencies: [
-                "CFFTW", "COpenBLAS", "CVectorKernels", .product(name: "Numerics", package: "swift-numerics"),
+                "CFFTW", "COpenBLAS", "CVectorKernels", "CSystemShims",
+                .product(name: "Numerics", package: "swift-numerics"),
             ]
         ),
         // Files: .npy, PNG, JPEG, atomic writes, safe paths; input data (image folders, generators, batches).

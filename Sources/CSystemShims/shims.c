@@ -18,3 +18,12 @@ int ds_exchange_paths(const char *first, const char *second) {
     return -1;
 #endif
 }
+
+/* Weak: resolved when the program links an OpenBLAS with a thread pool, null otherwise. */
+extern int blas_thread_shutdown_(void) __attribute__((weak));
+
+int ds_openblas_stop_idle_threads(void) {
+    if (!blas_thread_shutdown_) return 0;
+    blas_thread_shutdown_();
+    return 1;
+}

@@ -21,9 +21,10 @@ public enum StreamingAnalysis {
     ///
     /// `workers` > 1 traces that many batches at once; the per-batch accumulators are merged in input order, so the
     /// result is the single-worker one up to the order of Float64 additions. With `perStage` (which needs stages in
-    /// order) one worker is used. `singleThreadedBLAS` (the CLI's choice) runs OpenBLAS on one thread meanwhile, so that
-    /// its threads do not compete with the workers; it changes a process-wide setting, which a library caller running
-    /// other BLAS work at the same time may not want (the default leaves it alone).
+    /// order) one worker is used. `singleThreadedBLAS` (the CLI's choice) runs OpenBLAS on one thread meanwhile and
+    /// stops its idle pool threads (`BLASInfo.withIdlePoolStopped`), so that its threads do not compete with the workers;
+    /// it changes process-wide state, which a library caller running other BLAS work at the same time must not do
+    /// (the default leaves it alone).
     ///
     /// - Parameters:
     ///   - model: the model graph (`ModelGraph.load`, or `ModelGraph(chain:)` of a `Sequential`).
@@ -33,7 +34,7 @@ public enum StreamingAnalysis {
     ///   - workers: batches traced at once.
     ///   - display: a taper and zero padding for the figures' spectra (separate accumulators; numbers unchanged).
     ///   - perChannel: also accumulate every channel's power map ([C, M, N] per stage).
-    ///   - singleThreadedBLAS: run OpenBLAS on one thread while the workers run.
+    ///   - singleThreadedBLAS: run OpenBLAS on one thread while the workers run, its idle threads stopped.
     ///   - perStage: sees each stage of each batch, in order, before it is dropped.
     ///   - progress: the number of images done so far.
     /// - Returns: the accumulators of every stage over all images (mergeable with other shards' by `merge`).
@@ -56,7 +57,7 @@ public enum StreamingAnalysis {
             // one image alone is over the budget (a 512×512 VAE decoder: 2^25 values in one stage), one worker, so
             // that memory holds one image's tensors rather than one per core.
             let probe = { try model.largestFeatureMap(first, until: until) }
-            let largest = try singleThreadedBLAS && workers > 1 ? BLASInfo.withThreads(1, probe) : probe()
+            let largest = try singleThreadedBLAS && workers > 1 ? BLASInfo.withIdlePoolStopped(probe) : probe()
             batches.batchSize = automaticBatchSize(largestStage: largest)
             if largest > 1 << 23 { workers = 1 }
         }
@@ -89,7 +90,7 @@ public enum StreamingAnalysis {
                 }
             }
         }
-        if singleThreadedBLAS { BLASInfo.withThreads(1, runWorkers) } else { runWorkers() }
+        if singleThreadedBLAS { BLASInfo.withIdlePoolStopped(runWorkers) } else { runWorkers() }
         if let failure = state.failure { throw failure }
         guard let result = state.result else { throw SpectraError.invalidInput("the input holds no images") }
         return result
