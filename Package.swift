@@ -23,7 +23,7 @@ let package = Package(
         .systemLibrary(name: "CTurboJPEG", pkgConfig: "libturbojpeg", providers: [.apt(["libturbojpeg0-dev"])]),
         // Figures: vector drawing with anti-aliased text (DejaVu Sans through fontconfig), written as PNG, SVG, PDF.
         .systemLibrary(name: "CCairo", pkgConfig: "cairo", providers: [.apt(["libcairo2-dev", "fonts-dejavu-core"])]),
-        // The one system call Swift's Glibc module does not expose (renameat2, for atomic folder replacement).
+        // What Swift's modules do not expose: renameat2 (atomic folder replacement), OpenBLAS's pool shutdown (weak).
         .target(name: "CSystemShims"),
         // Hot loops Swift does not vectorise (spectrum statistics, the conv rule by rows, FFT pair packing, SiLU,
         // non-finite counts, ReLU backward), one clone per ISA.
