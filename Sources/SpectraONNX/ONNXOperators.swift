@@ -621,33 +621,8 @@ enum ONNXOperators {
                 for group in 0..<g {
                     let start = values.baseAddress! + (s * c + group * (c / g)) * spatial
                     // Two passes (mean, then squared deviations), each summed in four independent lanes.
-                    var sums = SIMD4<Double>()
-                    var i = 0
-                    while i + 4 <= perGroup {
-                        sums += SIMD4(
-                            start[i].float64, start[i + 1].float64, start[i + 2].float64, start[i + 3].float64)
-                        i += 4
-                    }
-                    var total = sums.sum()
-                    while i < perGroup {
-                        total += start[i].float64
-                        i += 1
-                    }
-                    let mean = total / Double(perGroup)
-                    sums = SIMD4<Double>()
-                    i = 0
-                    while i + 4 <= perGroup {
-                        let d =
-                            SIMD4(start[i].float64, start[i + 1].float64, start[i + 2].float64, start[i + 3].float64)
-                            - mean
-                        sums += d * d
-                        i += 4
-                    }
-                    var square = sums.sum()
-                    while i < perGroup {
-                        square += (start[i].float64 - mean) * (start[i].float64 - mean)
-                        i += 1
-                    }
+                    let mean = laneSum(start, perGroup) { $0 } / Double(perGroup)
+                    let square = laneSum(start, perGroup) { ($0 - mean) * ($0 - mean) }
                     result.append((mean, 1 / (square / Double(perGroup) + epsilon).squareRoot()))
                 }
             }

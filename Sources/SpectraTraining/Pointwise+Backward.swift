@@ -226,23 +226,3 @@ extension BatchNorm2d: TrainableLayer {
         return (gx, ["weight": gGamma, "bias": gBeta])
     }
 }
-
-/// Σ term(p[i]) for i < count, in Float64, in four independent lanes (a single running sum waits on itself every
-/// element, which made BatchNorm's statistics a tenth of a training step).
-@inline(__always)
-private func laneSum<S: TensorScalar>(_ p: UnsafePointer<S>, _ count: Int, _ term: (Double) -> Double) -> Double {
-    var (a, b, c, d) = (0.0, 0.0, 0.0, 0.0)
-    var i = 0
-    while i &+ 4 <= count {
-        a += term(p[i].float64)
-        b += term(p[i &+ 1].float64)
-        c += term(p[i &+ 2].float64)
-        d += term(p[i &+ 3].float64)
-        i &+= 4
-    }
-    while i < count {
-        a += term(p[i].float64)
-        i &+= 1
-    }
-    return (a + b) + (c + d)
-}
