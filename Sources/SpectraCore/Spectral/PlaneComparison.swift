@@ -55,15 +55,30 @@ package struct HermitianHalf: Sendable {
         selfMirroredRows = rows % 2 == 0 && rows > 1 ? [0, rows / 2] : [0]
     }
 
+    /// The rows folded (computed): 0 … ⌊M/2⌋.
+    package var foldedRows: Int { rows / 2 + 1 }
+
     /// The values folded: rows 0 … ⌊M/2⌋, a prefix of the plane.
-    package var count: Int { (rows / 2 + 1) * columns }
+    package var count: Int { foldedRows * columns }
 
     /// Sets rows ⌊M/2⌋ + 1 ..< M of a map to their mirror images, map(u, v) = map(M − u, (N − v) mod N).
     package func mirror(_ map: UnsafeMutablePointer<Double>) {
-        for u in (rows / 2 + 1)..<max(rows / 2 + 1, rows) {
+        for u in foldedRows..<max(foldedRows, rows) {
             let (row, source) = (map + u * columns, map + (rows - u) * columns)
             row[0] = source[0]
             for v in 1..<max(1, columns) { row[v] = source[columns - v] }
+        }
+    }
+
+    /// Sets rows ⌊M/2⌋ + 1 ..< M of a spectrum plane to the conjugate mirror images of the folded rows,
+    /// H(u, v) = conj H(M − u, (N − v) mod N): the whole spectrum of a real map from its computed half.
+    @_specialize(where S == Float)
+    @_specialize(where S == Double)
+    package func mirrorConjugate<S: TensorScalar>(_ plane: UnsafeMutablePointer<Complex<S>>) {
+        for u in foldedRows..<max(foldedRows, rows) {
+            let (row, source) = (plane + u &* columns, plane + (rows &- u) &* columns)
+            row[0] = source[0].conjugate
+            for v in 1..<max(1, columns) { row[v] = source[columns &- v].conjugate }
         }
     }
 

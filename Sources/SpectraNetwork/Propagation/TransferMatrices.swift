@@ -178,7 +178,8 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
         let columnPhases = (0..<kW).flatMap { s in (0..<columns).map { v in phase(v, s, columns, anchor.1) } }
         let (rowReal, rowImaginary) = (rowPhases.map(\.0), rowPhases.map(\.1))
         let (columnReal, columnImaginary) = (columnPhases.map(\.0), columnPhases.map(\.1))
-        let computedRows = hermitian ? rows / 2 + 1 : rows
+        let half = hermitian ? HermitianHalf(rows: rows, columns: columns) : nil
+        let computedRows = half?.foldedRows ?? rows
         var rowMatrix = [Complex<Scalar>](repeating: .zero, count: kW * entries)
         // The GEMMs accumulate into `products` (β = 1, so OpenBLAS skips its β pass), which the column-phase kernel
         // zeroes again as it reads it.
@@ -220,15 +221,8 @@ public struct TransferMatrices<Scalar: TensorScalar>: Sendable {
                     }
                 }
             }
-            guard hermitian else { return }
-            for map in 0..<(batch * outputs) {
-                let values = h.baseAddress! + map &* plane
-                for u in 1..<((rows + 1) / 2) {  // row M − u is the mirror image of row u
-                    let (row, mirror) = (values + u &* columns, values + (rows &- u) &* columns)
-                    mirror[0] = row[0].conjugate
-                    for v in 1..<columns { mirror[columns &- v] = row[v].conjugate }
-                }
-            }
+            guard let half else { return }
+            for map in 0..<(batch * outputs) { half.mirrorConjugate(h.baseAddress! + map &* plane) }
         }
         return Spectrum(shape: [batch, outputs, rows, columns], values: values)
     }
