@@ -36,9 +36,7 @@ public enum FFT2D {
                 // Channels 2j and 2j + 1 of one image (the last one alone when the count is odd): an image's spectrum
                 // never depends on the other images of its batch, so batch sizes and shards round alike.
                 let pairs = x.batch * ((x.channels + 1) / 2)
-                // Spread over the cores as `transformInPlace` does (not inside callers that hold the cores).
-                let spread = x.count >= 1 << 15 && BLASInfo.threads > 1
-                let workers = spread ? min(ProcessInfo.processInfo.activeProcessorCount, pairs) : 1
+                let workers = workerCount(values: x.count, jobs: pairs)
                 let perWorker = (pairs + workers - 1) / workers
                 let shared = UncheckedSendable((input: input.baseAddress!, output: out.baseAddress!))
                 let transform: @Sendable (Int) -> Void = { worker in
@@ -95,6 +93,14 @@ public enum FFT2D {
         }
     }
 
+    /// How many cores transform `jobs` independent pieces of `values` complex values in all: every core only when
+    /// there is enough work to pay for the hand-off, and when the caller has not taken the cores itself (callers that
+    /// run their own work on every core set OpenBLAS to one thread, `BLASInfo.withThreads(1)`, the analysis workers;
+    /// nested teams only cost hand-offs).
+    private static func workerCount(values: Int, jobs: Int) -> Int {
+        values >= 1 << 15 && BLASInfo.threads > 1 ? max(1, min(ProcessInfo.processInfo.activeProcessorCount, jobs)) : 1
+    }
+
     /// The real part of the inverse DFT (divided by MN): the feature map whose spectrum is `spectrum`.
     @_specialize(where S == Float)
     @_specialize(where S == Double)
@@ -117,11 +123,7 @@ public enum FFT2D {
         values.withUnsafeMutableBufferPointer { buffer in
             let base = UnsafeMutableRawPointer(buffer.baseAddress!)
             let stride = plane * MemoryLayout<Complex<S>>.stride
-            // Spread planes over the cores only when there is enough work to pay for the hand-off, and when the
-            // caller has not taken the cores itself: callers that run their own work on every core set OpenBLAS to
-            // one thread (`BLASInfo.withThreads(1)`, the analysis workers), and nested teams only cost hand-offs.
-            let spread = plane * planes >= 1 << 15 && BLASInfo.threads > 1
-            let workers = spread ? min(ProcessInfo.processInfo.activeProcessorCount, planes) : 1
+            let workers = workerCount(values: plane * planes, jobs: planes)
             let perWorker = (planes + workers - 1) / workers
             // At most two plans serve all planes: one per 16-byte alignment class of a plane's start.
             let first = FFTPlanCache.shared.plan(
